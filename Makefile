@@ -1,0 +1,81 @@
+# switchboard: build, run the embedded stack, test.
+#   make run      install missing Debian packages, build, start the stack under var/
+#   make stop     stop everything make run started
+#   make test     build and run every test on a private stack; ends "N passed, N failed"
+#   make deps     install the Debian packages (root) or print the apt-get line
+# Options: SANITIZE=1 (ASan+UBSan), V=1 (echo commands), PORT=8080 (make run)
+
+CC      ?= cc
+PKGS    := libmariadb json-c libcurl libcrypto
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral \
+           -fstack-protector-strong $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
+LDFLAGS += -fsanitize=address,undefined
+BUILD   := build/san
+else
+BUILD   := build/rel
+endif
+Q       := $(if $(V),,@)
+PORT    ?= 8080
+
+LIB_SRC := $(wildcard lib/*.c)
+APP_SRC := $(wildcard app/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+APP_OBJ := $(APP_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+E2E_SRC  := $(wildcard tests/e2e/test_*.c)
+E2E_LIB  := $(filter-out $(E2E_SRC),$(wildcard tests/e2e/*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit_%)
+E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(BUILD)/tests/e2e_%)
+
+# Debian packages: build, stack, tests
+DEB_PKGS := gcc make pkg-config libc6-dev libfcgi-dev libmariadb-dev libjson-c-dev libcurl4-openssl-dev \
+            libssl-dev libcmocka-dev mariadb-server mariadb-client nginx spawn-fcgi multiwatch curl \
+            ca-certificates
+
+.PHONY: all deps run stop test unit e2e clean lib
+all: bin/switchboard lib/libswitchboard.a
+
+$(BUILD)/%.o: %.c $(wildcard lib/*.h app/*.h tests/e2e/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libswitchboard.a: $(LIB_OBJ)
+	$(Q)$(AR) rcs $@ $^
+
+lib/libswitchboard.a: $(BUILD)/libswitchboard.a
+	$(Q)cp $< $@
+
+bin/switchboard: $(APP_OBJ) $(BUILD)/libswitchboard.a
+	@mkdir -p bin
+	@$(if $(Q),echo "  LD $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(APP_OBJ) $(BUILD)/libswitchboard.a $(LDLIBS)
+
+$(BUILD)/tests/unit_%: tests/unit/%.c $(BUILD)/libswitchboard.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libswitchboard.a $(LDLIBS) -lcmocka
+
+$(BUILD)/tests/e2e_%: tests/e2e/%.c $(E2E_LIB) $(BUILD)/libswitchboard.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(E2E_LIB) $(BUILD)/libswitchboard.a $(LDLIBS) -lcmocka
+
+deps:
+	$(Q)conf/deps.sh $(DEB_PKGS)
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)conf/stack.sh start "$(CURDIR)/var" $(PORT)
+
+stop:
+	$(Q)conf/stack.sh stop "$(CURDIR)/var"
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(E2E_BIN)
+	$(Q)tests/run.sh $(BUILD)/tests
+
+clean:
+	rm -rf build bin lib/libswitchboard.a

@@ -1,0 +1,174 @@
+/* fcgi.c: the FastCGI loop, the only file that includes libfcgi.
+ *
+ * spawn-fcgi (or multiwatch under it) hands us the listening socket as fd 0.
+ * For each request we copy the params and exactly CONTENT_LENGTH body bytes
+ * into an sb_request in the per-request arena (libfcgi frees its envp at the
+ * next accept), run the route table, then send status, headers and the whole
+ * buffered body at once and log one line. SIGTERM/SIGINT between requests
+ * exits at once; during a request the response is finished first. */
+#include "app.h"
+
+#include <fcgiapp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "../lib/log.h"
+
+static volatile sig_atomic_t in_request, stop_requested;
+
+static void on_term(int sig)
+{
+    (void)sig;
+    if (!in_request) _exit(0);
+    stop_requested = 1;
+}
+
+static int token_ok(const char *s, size_t max)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'z') || (s[n] >= 'A' && s[n] <= 'Z') ||
+              s[n] == '-'))
+            return 0;
+    return n > 0 && n <= max;
+}
+
+static const char *make_request_id(arena *a, const char *from_nginx)
+{
+    if (from_nginx && token_ok(from_nginx, 64)) return arena_strdup(a, from_nginx);
+    unsigned char r[16];
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) memset(r, 0, sizeof r);
+    char *s = arena_alloc(a, 33);
+    for (int i = 0; i < 16; i++) snprintf(s + 2 * i, 3, "%02x", r[i]);
+    return s;
+}
+
+/* "HTTP_X_CAL_SIGNATURE_256" -> "x-cal-signature-256" */
+static char *header_name(arena *a, const char *env, size_t n)
+{
+    char *s = arena_strndup(a, env, n);
+    for (size_t i = 0; i < n; i++) s[i] = s[i] == '_' ? '-' : (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i]);
+    return s;
+}
+
+/* Copy the request out of libfcgi. Returns 0, or an HTTP status for a request
+ * we cannot even read (400 short body). */
+static int read_request(FCGX_Request *fr, sb_app *app, arena *pool, sb_request *req)
+{
+    memset(req, 0, sizeof *req);
+    req->pool = pool;
+    req->received_us = http_now_us();
+    const char *m = FCGX_GetParam("REQUEST_METHOD", fr->envp);
+    req->method = arena_strdup(pool, m ? m : "GET");
+    const char *uri = FCGX_GetParam("DOCUMENT_URI", fr->envp);
+    if (!uri) uri = FCGX_GetParam("SCRIPT_NAME", fr->envp);
+    if (!uri) {
+        uri = FCGX_GetParam("REQUEST_URI", fr->envp);
+        if (!uri) uri = "/";
+    }
+    const char *q = strchr(uri, '?');
+    req->path = q ? arena_strndup(pool, uri, (size_t)(q - uri)) : arena_strdup(pool, uri);
+    const char *qs = FCGX_GetParam("QUERY_STRING", fr->envp);
+    req->query = arena_strdup(pool, qs ? qs : "");
+    const char *ra = FCGX_GetParam("REMOTE_ADDR", fr->envp);
+    req->remote_addr = arena_strdup(pool, ra ? ra : "");
+    req->request_id = make_request_id(pool, FCGX_GetParam("REQUEST_ID", fr->envp));
+
+    size_t nenv = 0;
+    for (char **e = fr->envp; *e; e++) nenv++;
+    req->headers = arena_alloc(pool, sizeof(sb_header) * (nenv + 1));
+    for (char **e = fr->envp; *e; e++) {
+        const char *eq = strchr(*e, '=');
+        if (!eq) continue;
+        const char *name = *e;
+        size_t n = (size_t)(eq - name);
+        if (n > 5 && strncmp(name, "HTTP_", 5) == 0) {
+            name += 5;
+            n -= 5;
+        } else if (!((n == 12 && strncmp(name, "CONTENT_TYPE", 12) == 0) ||
+                     (n == 14 && strncmp(name, "CONTENT_LENGTH", 14) == 0))) {
+            continue;
+        }
+        char *hname = header_name(pool, name, n);
+        /* nginx sends CONTENT_TYPE and HTTP_CONTENT_TYPE: keep one */
+        if (http_header(req, hname)) continue;
+        req->headers[req->nheaders].name = hname;
+        req->headers[req->nheaders].value = arena_strdup(pool, eq + 1);
+        req->nheaders++;
+    }
+
+    const char *cl = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
+    long long len = cl && *cl ? strtoll(cl, NULL, 10) : 0;
+    if (len < 0) len = 0;
+    if (len > app->cfg.http_max_body) {
+        req->body_too_large = true; /* not read: the handler answers 413 */
+        req->body = "";
+        return 0;
+    }
+    char *body = arena_alloc(pool, (size_t)len + 1);
+    int got = len ? FCGX_GetStr(body, (int)len, fr->in) : 0;
+    body[got > 0 ? got : 0] = '\0';
+    req->body = body;
+    req->body_len = got > 0 ? (size_t)got : 0;
+    if ((long long)req->body_len != len) return 400;
+    return 0;
+}
+
+static void send_response(FCGX_Request *fr, const sb_request *req, const sb_response *resp)
+{
+    buf head = BUF_INIT;
+    buf_printf(&head, "Status: %d %s\r\nContent-Type: %s%s\r\nContent-Length: %zu\r\nX-Request-Id: %s\r\n"
+                      "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
+               resp->status, http_status_text(resp->status), resp->content_type,
+               strncmp(resp->content_type, "text/", 5) == 0 || strcmp(resp->content_type, "application/json") == 0
+                   ? "; charset=utf-8"
+                   : "",
+               resp->body.len, req->request_id);
+    for (size_t i = 0; i < resp->nheaders; i++) buf_printf(&head, "%s: %s\r\n", resp->headers[i].name, resp->headers[i].value);
+    buf_puts(&head, "\r\n");
+    FCGX_PutStr(head.data, (int)head.len, fr->out);
+    if (strcmp(req->method, "HEAD") != 0 && resp->body.len) FCGX_PutStr(resp->body.data, (int)resp->body.len, fr->out);
+    buf_free(&head);
+}
+
+int fcgi_serve(sb_app *app)
+{
+    if (FCGX_Init() != 0) {
+        log_msg("error", "FCGX_Init failed");
+        return 1;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    FCGX_Request fr;
+    FCGX_InitRequest(&fr, 0, 0);
+    arena *pool = arena_new(64 * 1024);
+    sb_response resp;
+    memset(&resp, 0, sizeof resp);
+    log_msg("info", "serve: ready");
+    while (!stop_requested && FCGX_Accept_r(&fr) >= 0) {
+        in_request = 1;
+        sb_request req;
+        http_response_reset(&resp);
+        int bad = read_request(&fr, app, pool, &req);
+        if (bad) http_json_error(&resp, bad, "request body is shorter than its Content-Length");
+        else app_dispatch(app, &req, &resp);
+        send_response(&fr, &req, &resp);
+        FCGX_Finish_r(&fr);
+        log_request(req.method, req.path, resp.status, (long long)(http_now_us() - req.received_us), req.request_id,
+                    resp.log_provider, resp.log_event_id);
+        arena_reset(pool);
+        in_request = 0;
+    }
+    arena_free(pool);
+    buf_free(&resp.body);
+    log_msg("info", "serve: stopping");
+    return 0;
+}

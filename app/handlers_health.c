@@ -1,0 +1,27 @@
+/* handlers_health.c: GET /api/health, the liveness + database check.
+ * 200 "healthy" when a round trip to the DB works, 503 "unhealthy" when it
+ * does not; the spool backlog is shown because events waiting there are
+ * acknowledged but not yet in webhook_events. */
+#include "app.h"
+
+#include "../lib/json.h"
+#include "../lib/spool.h"
+
+void health_show(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    db_rows rows;
+    int64_t t0 = http_now_us();
+    int db_ok = db_query(app->db, req->pool, "SELECT 1", NULL, 0, &rows) == 0;
+    int64_t db_us = http_now_us() - t0;
+    size_t spooled = spool_count(app->cfg.spool_dir);
+    resp->status = db_ok ? 200 : 503;
+    buf *b = &resp->body;
+    buf_printf(b, "{\"status\":\"%s\",\"version\":\"%s\",\"checks\":{\"database\":{\"status\":\"%s\"",
+               db_ok ? "healthy" : "unhealthy", SWITCHBOARD_VERSION, db_ok ? "ok" : "unreachable");
+    if (db_ok) buf_printf(b, ",\"latency_us\":%lld", (long long)db_us);
+    else {
+        buf_puts(b, ",\"error\":");
+        json_buf_str(b, db_error(app->db));
+    }
+    buf_printf(b, "},\"spool\":{\"status\":\"%s\",\"pending\":%zu}}}", spooled ? "backlog" : "empty", spooled);
+}

@@ -1,0 +1,118 @@
+/* main.c: `switchboard` command line: one binary, one subcommand each.
+ *
+ *   switchboard [-c FILE] serve             FastCGI responder (spawn-fcgi runs it)
+ *   switchboard [-c FILE] worker            background loop (spool drain, pipeline)
+ *   switchboard [-c FILE] migrate [status]  apply / list sql/migrations
+ *   switchboard [-c FILE] config            print the effective config, secrets masked
+ *   switchboard [-c FILE] sign calcom|retell FILE   print the signature header value
+ *   switchboard version
+ *
+ * The config file is -c FILE, else $SWITCHBOARD_CONFIG, else
+ * /etc/switchboard/switchboard.conf. */
+#include "app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../lib/log.h"
+#include "../lib/migrate.h"
+#include "../lib/sig.h"
+#include "../lib/spool.h"
+
+extern char **environ;
+
+static int usage(FILE *out)
+{
+    fprintf(out, "usage: switchboard [-c FILE] serve | worker | migrate [status] | config |\n"
+                 "                   sign calcom|retell FILE | version\n");
+    return out == stderr ? 2 : 0;
+}
+
+static int cmd_sign(sb_app *app, int argc, char **argv)
+{
+    if (argc < 2) return usage(stderr);
+    FILE *f = fopen(argv[1], "rb");
+    if (!f) {
+        fprintf(stderr, "switchboard: cannot open %s\n", argv[1]);
+        return 1;
+    }
+    buf b = BUF_INIT;
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) buf_append(&b, chunk, n);
+    fclose(f);
+    int rc = 0;
+    if (strcmp(argv[0], "calcom") == 0 && *app->cfg.calcom_webhook_secret) {
+        char out[65];
+        sig_calcom_sign(app->cfg.calcom_webhook_secret, buf_cstr(&b), b.len, out);
+        printf("%s\n", out);
+    } else if (strcmp(argv[0], "retell") == 0 && *app->cfg.retell_api_key) {
+        char out[100];
+        sig_retell_sign(app->cfg.retell_api_key, buf_cstr(&b), b.len, http_now_us() / 1000, out);
+        printf("%s\n", out);
+    } else {
+        fprintf(stderr, "switchboard: unknown provider %s, or its secret is not configured\n", argv[0]);
+        rc = 1;
+    }
+    buf_free(&b);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_path = getenv("SWITCHBOARD_CONFIG");
+    int i = 1;
+    if (i + 1 < argc && strcmp(argv[i], "-c") == 0) {
+        config_path = argv[i + 1];
+        i += 2;
+    }
+    if (i >= argc) return usage(stderr);
+    const char *cmd = argv[i++];
+    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return usage(stdout);
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("switchboard %s\n", SWITCHBOARD_VERSION);
+        return 0;
+    }
+    if (!config_path) config_path = "/etc/switchboard/switchboard.conf";
+
+    sb_app app;
+    char err[1024];
+    if (sb_config_load(&app.cfg, config_path, environ, err, sizeof err) != 0) {
+        fprintf(stderr, "switchboard: configuration error: %s\n", err);
+        return 1;
+    }
+    if (log_open(app.cfg.log_file) != 0)
+        fprintf(stderr, "switchboard: cannot open log.file %s, logging to stderr\n", app.cfg.log_file);
+    app.db = db_new(&app.cfg);
+    int rc;
+    if (!strcmp(cmd, "serve")) {
+        if (spool_init(app.cfg.spool_dir) != 0) {
+            fprintf(stderr, "switchboard: cannot create spool.dir %s\n", app.cfg.spool_dir);
+            rc = 1;
+        } else {
+            rc = fcgi_serve(&app);
+        }
+    } else if (!strcmp(cmd, "worker")) {
+        rc = worker_run(&app);
+    } else if (!strcmp(cmd, "migrate")) {
+        int status_only = i < argc && !strcmp(argv[i], "status");
+        rc = status_only ? migrate_status(app.db, app.cfg.migrations_dir, stdout, err, sizeof err)
+                         : migrate_apply(app.db, app.cfg.migrations_dir, stdout, err, sizeof err);
+        if (rc < 0) fprintf(stderr, "switchboard: migrate: %s\n", err);
+        else if (!status_only) printf("%d migration(s) applied\n", rc);
+        rc = rc < 0 ? 1 : 0;
+    } else if (!strcmp(cmd, "config")) {
+        sb_config_print(&app.cfg, stdout);
+        rc = 0;
+    } else if (!strcmp(cmd, "sign")) {
+        rc = cmd_sign(&app, argc - i, argv + i);
+    } else {
+        rc = usage(stderr);
+    }
+    db_free(app.db);
+    sb_config_free(&app.cfg);
+    log_close();
+    return rc;
+}

@@ -1,0 +1,35 @@
+/* routes.c: the one static route table. Legacy path aliases are extra rows. */
+#include "app.h"
+
+const sb_route ROUTES[] = {
+    /* Cal.com (LEGACY BEHAVIOR.md §1: both paths, GET answers a ping) */
+    {"POST", "/api/calcom/webhook", wh_calcom_receive, "calcom"},
+    {"GET", "/api/calcom/webhook", wh_calcom_ping, NULL},
+    {"POST", "/api/webhooks/calcom", wh_calcom_receive, "calcom"},
+    {"GET", "/api/webhooks/calcom", wh_calcom_ping, NULL},
+    /* Retell call webhooks: three paths, one handler (BEHAVIOR.md §1 recommendation) */
+    {"POST", "/api/webhook", wh_retell_receive, "retell"},
+    {"POST", "/api/webhooks/retell", wh_retell_receive, "retell"},
+    {"POST", "/api/retell/webhook", wh_retell_receive, "retell"},
+    /* operations */
+    {"GET", "/api/health", health_show, NULL},
+};
+const size_t NROUTES = sizeof ROUTES / sizeof ROUTES[0];
+
+void app_dispatch(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    int status;
+    char allow[128];
+    const sb_route *r = router_match(ROUTES, NROUTES, req->method, req->path, &status, allow, sizeof allow);
+    if (!r) {
+        if (status == 405) {
+            http_add_header(resp, "Allow", arena_strdup(req->pool, allow));
+            http_json_error(resp, 405, "Method Not Allowed");
+        } else {
+            http_json_error(resp, 404, "Not Found");
+        }
+        return;
+    }
+    resp->log_provider = r->provider;
+    r->handler(app, req, resp);
+}

@@ -1,0 +1,250 @@
+/* config.c: the key table, parser and validation (see config.h). */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum cfg_type { CFG_STR, CFG_INT };
+
+struct cfg_key {
+    const char *name;
+    enum cfg_type type;
+    size_t offset;
+    const char *def;     /* NULL: no default */
+    bool required;
+    bool secret;
+    int64_t min, max;    /* CFG_INT bounds */
+    const char *help;
+};
+
+#define S(field) CFG_STR, offsetof(sb_config, field)
+#define I(field) CFG_INT, offsetof(sb_config, field)
+
+static const struct cfg_key KEYS[] = {
+    {"db.host", S(db_host), NULL, false, false, 0, 0, "TCP host of MariaDB/MySQL (used when db.socket is empty)"},
+    {"db.port", I(db_port), "3306", false, false, 1, 65535, "TCP port"},
+    {"db.socket", S(db_socket), NULL, false, false, 0, 0, "unix socket path (preferred when set)"},
+    {"db.name", S(db_name), NULL, true, false, 0, 0, "database shared with the Laravel app"},
+    {"db.user", S(db_user), NULL, true, false, 0, 0, "database user"},
+    {"db.password", S(db_password), "", false, true, 0, 0, "database password"},
+    {"db.time_zone", S(db_time_zone), "+00:00", false, false, 0, 0, "session time_zone, same as Laravel's APP_TIMEZONE"},
+    {"db.connect_timeout", I(db_connect_timeout), "2", false, false, 1, 60, "seconds"},
+    {"db.rw_timeout", I(db_rw_timeout), "10", false, false, 1, 600, "read/write timeout, seconds"},
+    {"calcom.webhook_secret", S(calcom_webhook_secret), "", false, true, 0, 0, "Cal.com webhook secret; empty = Cal.com routes answer 503"},
+    {"retell.api_key", S(retell_api_key), "", false, true, 0, 0, "Retell API key with the webhook badge; empty = Retell routes answer 503"},
+    {"retell.signature_tolerance_ms", I(retell_signature_tolerance_ms), "300000", false, false, 1000, 3600000, "accepted clock skew of X-Retell-Signature"},
+    {"http.max_body", I(http_max_body), "1048576", false, false, 1024, 64 << 20, "largest accepted request body, bytes"},
+    {"spool.dir", S(spool_dir), NULL, true, false, 0, 0, "local spool for events acknowledged while the DB is down"},
+    {"log.file", S(log_file), NULL, true, false, 0, 0, "request log (one line per request)"},
+    {"migrations.dir", S(migrations_dir), "/usr/share/switchboard/sql/migrations", false, false, 0, 0, "directory of NNNN_name.sql migrations"},
+    {"worker.poll_ms", I(worker_poll_ms), "500", false, false, 10, 60000, "worker idle poll interval"},
+};
+#define NKEYS (sizeof KEYS / sizeof KEYS[0])
+
+static char **str_slot(sb_config *c, const struct cfg_key *k) { return (char **)((char *)c + k->offset); }
+static int64_t *int_slot(sb_config *c, const struct cfg_key *k) { return (int64_t *)((char *)c + k->offset); }
+
+static const struct cfg_key *find_key(const char *name, size_t n)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (strlen(KEYS[i].name) == n && memcmp(KEYS[i].name, name, n) == 0) return &KEYS[i];
+    return NULL;
+}
+
+static int set_value(sb_config *c, const struct cfg_key *k, const char *v, const char *origin,
+                     char *err, size_t errlen)
+{
+    if (k->type == CFG_STR) {
+        char **slot = str_slot(c, k);
+        free(*slot);
+        *slot = strdup(v);
+        if (!*slot) abort();
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long long n = strtoll(v, &end, 10);
+    if (errno || end == v || *end || n < k->min || n > k->max) {
+        /* the value of an int key is never secret, so it may be named */
+        snprintf(err, errlen, "%s: %s must be an integer from %lld to %lld, got \"%s\"", origin, k->name,
+                 (long long)k->min, (long long)k->max, v);
+        return -1;
+    }
+    *int_slot(c, k) = n;
+    return 0;
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s)) s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1])) *--e = '\0';
+    return s;
+}
+
+static int parse_text(sb_config *c, const char *text, const char *origin, char *err, size_t errlen)
+{
+    char *copy = strdup(text);
+    if (!copy) abort();
+    int lineno = 0, rc = 0;
+    char *line = copy;
+    while (line && rc == 0) {
+        char *nl = strchr(line, '\n');
+        if (nl) *nl = '\0';
+        lineno++;
+        char *l = trim(line);
+        if (*l && *l != '#') {
+            char *eq = strchr(l, '=');
+            char where[512];
+            snprintf(where, sizeof where, "%s:%d", origin, lineno);
+            if (!eq) {
+                snprintf(err, errlen, "%s: expected \"key = value\"", where);
+                rc = -1;
+                break;
+            }
+            *eq = '\0';
+            char *key = trim(l), *val = trim(eq + 1);
+            size_t vl = strlen(val);
+            if (vl >= 2 && ((val[0] == '"' && val[vl - 1] == '"') || (val[0] == '\'' && val[vl - 1] == '\''))) {
+                val[vl - 1] = '\0';
+                val++;
+            }
+            const struct cfg_key *k = find_key(key, strlen(key));
+            if (!k) {
+                snprintf(err, errlen, "%s: unknown key \"%.100s\"", where, key);
+                rc = -1;
+                break;
+            }
+            rc = set_value(c, k, val, where, err, errlen);
+        }
+        line = nl ? nl + 1 : NULL;
+    }
+    free(copy);
+    return rc;
+}
+
+static int apply_env(sb_config *c, char *const *envp, char *err, size_t errlen)
+{
+    static const char PREFIX[] = "SWITCHBOARD_";
+    for (; envp && *envp; envp++) {
+        const char *e = *envp;
+        if (strncmp(e, PREFIX, sizeof PREFIX - 1) != 0) continue;
+        const char *eq = strchr(e, '=');
+        if (!eq) continue;
+        const char *name = e + sizeof PREFIX - 1;
+        size_t n = (size_t)(eq - name);
+        if (n == 6 && memcmp(name, "CONFIG", 6) == 0) continue; /* the config path itself */
+        char key[128];
+        if (n >= sizeof key) n = sizeof key - 1;
+        for (size_t i = 0; i < n; i++) key[i] = name[i] == '_' ? '.' : (char)tolower((unsigned char)name[i]);
+        key[n] = '\0';
+        /* keys with '_' inside a segment (worker.poll_ms): try every '.'/'_' choice by matching normalised */
+        const struct cfg_key *k = NULL;
+        for (size_t i = 0; i < NKEYS && !k; i++) {
+            const char *kn = KEYS[i].name;
+            if (strlen(kn) != n) continue;
+            bool same = true;
+            for (size_t j = 0; j < n && same; j++) {
+                char a = kn[j] == '_' ? '.' : kn[j];
+                same = a == key[j];
+            }
+            if (same) k = &KEYS[i];
+        }
+        if (!k) {
+            snprintf(err, errlen, "environment: unknown variable %.*s", (int)(eq - e), e);
+            return -1;
+        }
+        char origin[160];
+        snprintf(origin, sizeof origin, "environment %.*s", (int)(eq - e), e);
+        if (set_value(c, k, eq + 1, origin, err, errlen) != 0) return -1;
+    }
+    return 0;
+}
+
+static int finish(sb_config *c, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct cfg_key *k = &KEYS[i];
+        if (k->required && k->type == CFG_STR && (!*str_slot(c, k) || !**str_slot(c, k))) {
+            snprintf(err, errlen, "missing required key \"%s\" (%s)", k->name, k->help);
+            return -1;
+        }
+    }
+    if ((!c->db_socket || !*c->db_socket) && (!c->db_host || !*c->db_host)) {
+        snprintf(err, errlen, "missing required key \"db.socket\" or \"db.host\" (where the database is)");
+        return -1;
+    }
+    return 0;
+}
+
+int sb_config_load_text(sb_config *cfg, const char *text, const char *origin, char *const *envp,
+                        char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < NKEYS; i++)
+        if (KEYS[i].def && set_value(cfg, &KEYS[i], KEYS[i].def, "default", err, errlen) != 0) goto fail;
+    if (text && parse_text(cfg, text, origin, err, errlen) != 0) goto fail;
+    if (apply_env(cfg, envp, err, errlen) != 0) goto fail;
+    if (finish(cfg, err, errlen) != 0) goto fail;
+    return 0;
+fail:
+    sb_config_free(cfg);
+    return -1;
+}
+
+int sb_config_load(sb_config *cfg, const char *path, char *const *envp, char *err, size_t errlen)
+{
+    char *text = NULL;
+    if (path) {
+        FILE *f = fopen(path, "rb");
+        if (!f) {
+            snprintf(err, errlen, "cannot open config %s: %s", path, strerror(errno));
+            memset(cfg, 0, sizeof *cfg);
+            return -1;
+        }
+        size_t cap = 4096, len = 0;
+        text = malloc(cap);
+        if (!text) abort();
+        size_t n;
+        while ((n = fread(text + len, 1, cap - len - 1, f)) > 0) {
+            len += n;
+            if (cap - len - 1 == 0) {
+                cap *= 2;
+                text = realloc(text, cap);
+                if (!text) abort();
+            }
+        }
+        text[len] = '\0';
+        fclose(f);
+    }
+    int rc = sb_config_load_text(cfg, text, path ? path : "config", envp, err, errlen);
+    free(text);
+    return rc;
+}
+
+void sb_config_free(sb_config *cfg)
+{
+    for (size_t i = 0; i < NKEYS; i++)
+        if (KEYS[i].type == CFG_STR) {
+            free(*str_slot(cfg, &KEYS[i]));
+            *str_slot(cfg, &KEYS[i]) = NULL;
+        }
+}
+
+void sb_config_print(const sb_config *cfg, FILE *out)
+{
+    sb_config *c = (sb_config *)cfg;
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct cfg_key *k = &KEYS[i];
+        if (k->type == CFG_INT) {
+            fprintf(out, "%s = %lld\n", k->name, (long long)*int_slot(c, k));
+        } else {
+            const char *v = *str_slot(c, k);
+            if (k->secret) fprintf(out, "%s = %s\n", k->name, v && *v ? "(set)" : "(not set)");
+            else fprintf(out, "%s = %s\n", k->name, v ? v : "");
+        }
+    }
+}

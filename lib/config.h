@@ -1,0 +1,54 @@
+/* config.h: switchboard's configuration, one table of keys.
+ *
+ * Sources, later wins: built-in defaults, the file (`key = value` lines,
+ * '#' comments), then SWITCHBOARD_<KEY> environment variables (key upper-
+ * cased, '.' -> '_', e.g. SWITCHBOARD_DB_PASSWORD). Unknown keys in the file
+ * or unknown SWITCHBOARD_* variables, bad values and missing required keys
+ * stop startup with a message naming the key. Secret values are never
+ * printed (sb_config_print masks them).
+ *
+ * Ownership: sb_config_load() fills a caller-owned struct whose strings are
+ * malloc'd; sb_config_free() releases them. */
+#ifndef SB_CONFIG_H
+#define SB_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct sb_config {
+    char *db_host;
+    int64_t db_port;
+    char *db_socket;
+    char *db_name;
+    char *db_user;
+    char *db_password;
+    char *db_time_zone;
+    int64_t db_connect_timeout;
+    int64_t db_rw_timeout;
+
+    char *calcom_webhook_secret;
+    char *retell_api_key;
+    int64_t retell_signature_tolerance_ms;
+
+    int64_t http_max_body;
+
+    char *spool_dir;
+    char *log_file;
+    char *migrations_dir;
+
+    int64_t worker_poll_ms;
+} sb_config;
+
+/* Load defaults, then path (NULL: no file), then the environment envp
+ * (NULL-terminated "K=V" strings; NULL: none). Returns 0, or -1 with the
+ * reason in err. On failure the struct is left freed. */
+int sb_config_load(sb_config *cfg, const char *path, char *const *envp, char *err, size_t errlen);
+/* Same, from text already in memory (origin names it in messages). */
+int sb_config_load_text(sb_config *cfg, const char *text, const char *origin, char *const *envp,
+                        char *err, size_t errlen);
+void sb_config_free(sb_config *cfg);
+/* Every key = value, secrets shown as "(set)" or "(not set)". */
+void sb_config_print(const sb_config *cfg, FILE *out);
+
+#endif
