@@ -7,6 +7,8 @@
 #                             nginx on 127.0.0.1:PORT. Reuses whatever is running.
 #   stack.sh stop VAR         stop everything it started, by pid file
 #   stack.sh start-db VAR | stop-db VAR    only the database (fault tests)
+#   stack.sh start-pool VAR | stop-pool VAR  only the FastCGI pool (children inherit
+#                             the caller's environment, e.g. SWITCHBOARD_* overrides)
 #   stack.sh status VAR
 # Environment: SB_POOL (children, default: cores), SB_CALCOM_SECRET and
 # SB_RETELL_KEY (secrets written into a new VAR/switchboard.conf; default:
@@ -14,7 +16,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:-}; VAR=${2:-}; PORT=${3:-8080}
-[ -n "$cmd" ] && [ -n "$VAR" ] || { echo "usage: stack.sh start|stop|start-db|stop-db|status VAR [PORT]" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$VAR" ] || { echo "usage: stack.sh start|stop|start-db|stop-db|start-pool|stop-pool|status VAR [PORT]" >&2; exit 2; }
 mkdir -p "$VAR"; VAR=$(cd "$VAR" && pwd)
 RUN=$VAR/run; LOG=$VAR/log; SOCK=$RUN/mysqld.sock; CONF=$VAR/switchboard.conf
 ME=$(id -un)
@@ -159,6 +161,8 @@ stop)
   stop_db
   ;;
 start-db) start_db ;;
+stop-pool) stop_pid "$RUN/spawn-fcgi.pid" "FastCGI pool" ;;
+start-pool) start_pool ;;
 stop-db) stop_db ;;
 status)
   for p in mysqld spawn-fcgi worker nginx; do

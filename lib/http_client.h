@@ -1,0 +1,30 @@
+/* http_client.h: the one outgoing HTTP client (libcurl), for the providers'
+ * APIs (Cal.com, Retell), the simulator and the end-to-end tests.
+ *
+ * One blocking request per call with a hard total timeout; no redirects are
+ * followed (a provider answering with a redirect is an error to see, not to
+ * chase). The response body and headers land in caller-owned bufs that
+ * http_client_response_free() releases. */
+#ifndef SB_HTTP_CLIENT_H
+#define SB_HTTP_CLIENT_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+typedef struct http_client_response {
+    long status;     /* 0 when no HTTP answer arrived */
+    buf headers;     /* raw header block of the final response */
+    buf body;
+} http_client_response;
+
+/* headers: NULL-terminated array of "Name: value" lines (may be NULL).
+ * Returns 0 when an HTTP response arrived (any status), -1 with err set on
+ * transport failure (refused, timeout, DNS). */
+int http_client_request(const char *method, const char *url, const char *const *headers, const void *body,
+                        size_t body_len, long timeout_ms, http_client_response *out, char *err, size_t errlen);
+void http_client_response_free(http_client_response *r);
+/* Value of response header name (case-insensitive), copied to out; 0 or -1. */
+int http_client_header(const http_client_response *r, const char *name, char *out, size_t outlen);
+
+#endif

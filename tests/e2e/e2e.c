@@ -1,0 +1,155 @@
+/* e2e.c: helpers for end-to-end tests (see e2e.h). */
+#include "e2e.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "../../lib/sig.h"
+
+extern char **environ;
+
+static sb_config cfg;
+static sb_db *db;
+static arena *pool;
+static const char *base_url, *var_dir, *root_dir;
+static json_object *parsed[256];
+static size_t nparsed;
+
+int e2e_setup(void **state)
+{
+    (void)state;
+    base_url = getenv("SB_TEST_URL");
+    var_dir = getenv("SB_TEST_VAR");
+    root_dir = getenv("SB_TEST_ROOT");
+    if (!base_url || !var_dir || !root_dir) {
+        fprintf(stderr, "e2e: SB_TEST_URL/SB_TEST_VAR/SB_TEST_ROOT not set: run through tests/run.sh\n");
+        return -1;
+    }
+    char path[4096], err[512];
+    snprintf(path, sizeof path, "%s/switchboard.conf", var_dir);
+    char *no_env[] = {NULL};
+    if (sb_config_load(&cfg, path, no_env, err, sizeof err) != 0) {
+        fprintf(stderr, "e2e: %s\n", err);
+        return -1;
+    }
+    db = db_new(&cfg);
+    pool = arena_new(1 << 20);
+    return 0;
+}
+
+int e2e_teardown(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < nparsed; i++) json_object_put(parsed[i]);
+    nparsed = 0;
+    db_free(db);
+    sb_config_free(&cfg);
+    arena_free(pool);
+    return 0;
+}
+
+arena *e2e_arena(void) { return pool; }
+const sb_config *e2e_config(void) { return &cfg; }
+sb_db *e2e_db(void) { return db; }
+const char *e2e_var(void) { return var_dir; }
+
+int64_t e2e_now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+e2e_response e2e_request(const char *method, const char *path, const char *const *headers, const char *body,
+                         size_t len)
+{
+    e2e_response r = {0};
+    char url[4096], err[512], hv[512];
+    snprintf(url, sizeof url, "%s%s", base_url, path);
+    http_client_response hr;
+    int rc = http_client_request(method, url, headers, body, len, 30000, &hr, err, sizeof err);
+    if (rc != 0) fail_msg("HTTP %s %s failed: %s", method, path, err);
+    r.status = hr.status;
+    r.body = arena_strndup(pool, buf_cstr(&hr.body), hr.body.len);
+    r.body_len = hr.body.len;
+    if (http_client_header(&hr, "X-Request-Id", hv, sizeof hv) == 0) r.request_id = arena_strdup(pool, hv);
+    if (http_client_header(&hr, "Allow", hv, sizeof hv) == 0) r.allow = arena_strdup(pool, hv);
+    char jerr[256];
+    r.json = r.body_len ? json_parse_strict(r.body, r.body_len, jerr, sizeof jerr) : NULL;
+    if (r.json && nparsed < sizeof parsed / sizeof *parsed) parsed[nparsed++] = r.json;
+    http_client_response_free(&hr);
+    return r;
+}
+
+const char *e2e_sign_calcom(const char *body, size_t len)
+{
+    char *out = arena_alloc(pool, 65);
+    sig_calcom_sign(cfg.calcom_webhook_secret, body, len, out);
+    return out;
+}
+
+const char *e2e_sign_retell(const char *body, size_t len, int64_t ts_ms)
+{
+    char *out = arena_alloc(pool, 100);
+    sig_retell_sign(cfg.retell_api_key, body, len, ts_ms, out);
+    return out;
+}
+
+e2e_response e2e_post_signed(const char *provider, const char *path, const char *body, size_t len)
+{
+    const char *h[3] = {"Content-Type: application/json", NULL, NULL};
+    if (strcmp(provider, "calcom") == 0)
+        h[1] = arena_printf(pool, "X-Cal-Signature-256: %s", e2e_sign_calcom(body, len));
+    else
+        h[1] = arena_printf(pool, "X-Retell-Signature: %s", e2e_sign_retell(body, len, e2e_now_ms()));
+    return e2e_request("POST", path, h, body, len);
+}
+
+const char *e2e_fixture(const char *rel, size_t *len)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/fixtures/%s", root_dir, rel);
+    FILE *f = fopen(path, "rb");
+    if (!f) fail_msg("fixture %s missing", path);
+    struct stat st;
+    fstat(fileno(f), &st);
+    char *data = arena_alloc(pool, (size_t)st.st_size + 1);
+    *len = fread(data, 1, (size_t)st.st_size, f);
+    data[*len] = '\0';
+    fclose(f);
+    return data;
+}
+
+const char *e2e_scalar(const char *sql, const db_param *p, size_t n)
+{
+    db_rows rows;
+    if (db_query(db, pool, sql, p, n, &rows) != 0) fail_msg("query failed: %s: %s", sql, db_error(db));
+    return db_cell(&rows, 0, 0);
+}
+
+long long e2e_count(const char *sql, const db_param *p, size_t n)
+{
+    const char *v = e2e_scalar(sql, p, n);
+    return v ? atoll(v) : 0;
+}
+
+int e2e_stack(const char *cmd, const char *env_assignments)
+{
+    char line[8192];
+    snprintf(line, sizeof line, "%s SB_QUIET=1 '%s/conf/stack.sh' %s '%s' >>'%s/log/stack-test.log' 2>&1",
+             env_assignments ? env_assignments : "", root_dir, cmd, var_dir, var_dir);
+    return system(line) == 0 ? 0 : -1;
+}
+
+int e2e_wait(int (*cond)(void), int seconds)
+{
+    for (int i = 0; i < seconds * 10; i++) {
+        if (cond()) return 1;
+        usleep(100000);
+    }
+    return cond();
+}

@@ -1,0 +1,65 @@
+/* e2e.h: helpers for end-to-end tests against the running test stack.
+ *
+ * tests/run.sh boots a private stack (real MariaDB, spawn-fcgi pool, nginx)
+ * and exports SB_TEST_URL (http://127.0.0.1:PORT), SB_TEST_VAR (its VAR dir)
+ * and SB_TEST_ROOT (the repo). Requests go through nginx with real HTTP;
+ * assertions on rows use the same config (VAR/switchboard.conf) and the
+ * project's DB helper. Everything returned is owned by the test's arena
+ * (e2e_arena()) unless said otherwise. */
+#ifndef SB_E2E_H
+#define SB_E2E_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../../lib/arena.h"
+#include "../../lib/buf.h"
+#include "../../lib/config.h"
+#include "../../lib/db.h"
+#include "../../lib/http_client.h"
+#include "../../lib/json.h"
+
+typedef struct e2e_response {
+    long status;
+    const char *body;
+    size_t body_len;
+    const char *request_id;  /* X-Request-Id */
+    const char *allow;       /* Allow header or NULL */
+    json_object *json;       /* parsed body or NULL; freed by e2e_reset() */
+} e2e_response;
+
+/* cmocka group setup/teardown: load config, open DB. */
+int e2e_setup(void **state);
+int e2e_teardown(void **state);
+
+arena *e2e_arena(void);
+const sb_config *e2e_config(void);
+sb_db *e2e_db(void);
+const char *e2e_var(void);
+
+/* HTTP through nginx. headers: NULL-terminated "Name: value" list. */
+e2e_response e2e_request(const char *method, const char *path, const char *const *headers, const char *body,
+                         size_t len);
+/* POST signed the way the provider signs ("calcom" | "retell"). */
+e2e_response e2e_post_signed(const char *provider, const char *path, const char *body, size_t len);
+/* Sign body: X-Cal-Signature-256 value / X-Retell-Signature value at ts_ms. */
+const char *e2e_sign_calcom(const char *body, size_t len);
+const char *e2e_sign_retell(const char *body, size_t len, int64_t ts_ms);
+int64_t e2e_now_ms(void);
+
+/* Bytes of tests/fixtures/<rel>. */
+const char *e2e_fixture(const char *rel, size_t *len);
+
+/* First cell of a query (NULL for no row / SQL NULL). */
+const char *e2e_scalar(const char *sql, const db_param *p, size_t n);
+long long e2e_count(const char *sql, const db_param *p, size_t n);
+
+/* conf/stack.sh CMD VAR, with extra "K=V" environment (may be NULL). 0 on success. */
+int e2e_stack(const char *cmd, const char *env_assignments);
+/* Poll cond (re-evaluated by the caller via a function) up to seconds; 1 if it became true. */
+int e2e_wait(int (*cond)(void), int seconds);
+
+#endif
