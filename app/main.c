@@ -83,7 +83,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "switchboard: configuration error: %s\n", err);
         return 1;
     }
-    if (log_open(app.cfg.log_file) != 0)
+    /* only the long-running commands log to the file; CLI output stays on the terminal */
+    if ((!strcmp(cmd, "serve") || !strcmp(cmd, "worker")) && log_open(app.cfg.log_file) != 0)
         fprintf(stderr, "switchboard: cannot open log.file %s, logging to stderr\n", app.cfg.log_file);
     app.db = db_new(&app.cfg);
     int rc;
