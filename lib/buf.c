@@ -46,16 +46,20 @@ void buf_putc(buf *b, char c) { buf_append(b, &c, 1); }
 
 void buf_printf(buf *b, const char *fmt, ...)
 {
-    va_list ap;
+    char small[256];
+    va_list ap, again;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_copy(again, ap);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
     va_end(ap);
-    if (n <= 0) return;
-    buf_grow(b, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
+    if (n > 0 && (size_t)n < sizeof small) {
+        buf_append(b, small, (size_t)n);
+    } else if (n > 0) {
+        buf_grow(b, (size_t)n);
+        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, again);
+        b->len += (size_t)n;
+    }
+    va_end(again);
 }
 
 const char *buf_cstr(const buf *b) { return b->data ? b->data : ""; }
