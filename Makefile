@@ -60,7 +60,7 @@ bin/switchboard: $(BUILD)/switchboard
 	@mkdir -p bin
 	$(Q)cmp -s $< $@ || cp $< $@
 
-$(BUILD)/tests/unit_%: tests/unit/%.c $(BUILD)/libswitchboard.a
+$(BUILD)/tests/unit_%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libswitchboard.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libswitchboard.a $(LDLIBS) -lcmocka
 

@@ -9,6 +9,7 @@
 #include "../lib/config.h"
 #include "../lib/db.h"
 #include "../lib/http.h"
+#include "../lib/pipeline.h"
 #include "../lib/router.h"
 
 #define SWITCHBOARD_VERSION "0.1.0"
@@ -16,13 +17,21 @@
 typedef struct sb_app {
     sb_config cfg;
     sb_db *db;
+    pipeline pipe;   /* this process's queue worker (fast path in serve, loop in worker) */
 } sb_app;
 
 /* routes.c */
 extern const sb_route ROUTES[];
 extern const size_t NROUTES;
-/* Run the route table for one request: 404/405 or the handler. */
-void app_dispatch(sb_app *app, const sb_request *req, sb_response *resp);
+/* Run the route table for one request: 404/405 or the handler. Returns the
+ * route's index in ROUTES, or NROUTES when none matched (for the metrics). */
+size_t app_dispatch(sb_app *app, const sb_request *req, sb_response *resp);
+
+/* events.c: the event handler table of the pipeline */
+extern const event_handler EVENT_HANDLERS[];
+extern const size_t NEVENT_HANDLERS;
+/* Set up app->pipe for this process. */
+void app_pipeline_init(sb_app *app);
 
 /* handlers_webhook.c */
 void wh_calcom_receive(sb_app *app, const sb_request *req, sb_response *resp);
@@ -30,10 +39,16 @@ void wh_calcom_ping(sb_app *app, const sb_request *req, sb_response *resp);
 void wh_retell_receive(sb_app *app, const sb_request *req, sb_response *resp);
 /* handlers_health.c */
 void health_show(sb_app *app, const sb_request *req, sb_response *resp);
+/* handlers_monitor.c */
+void monitor_show(sb_app *app, const sb_request *req, sb_response *resp);
+void metrics_show(sb_app *app, const sb_request *req, sb_response *resp);
 
 /* fcgi.c: the FastCGI loop on fd 0 (spawn-fcgi's socket). Returns the exit code. */
 int fcgi_serve(sb_app *app);
 /* cmd_worker.c: the background worker loop. Returns the exit code. */
 int worker_run(sb_app *app);
+/* cmd_replay.c: `switchboard replay ...` and `switchboard prune ...`. Exit codes. */
+int cmd_replay(sb_app *app, int argc, char **argv);
+int cmd_prune(sb_app *app, int argc, char **argv);
 
 #endif

@@ -1,6 +1,8 @@
-/* cmd_worker.c: `switchboard worker`, the background loop of one host.
- * Today it moves events from the local spool into webhook_events as soon as
- * the DB answers again; the event pipeline (processing, retries) joins here. */
+/* cmd_worker.c: `switchboard worker`, the safety net of the pipeline.
+ * Each round: move spooled events into webhook_events (oldest first), then
+ * claim and process whatever is due (events the fast path could not take,
+ * retries, expired leases, replays). Sleeps worker.poll_ms (≤ 250 ms) only
+ * when a round found nothing. SIGTERM finishes the current event, then exits. */
 #include "app.h"
 
 #include <signal.h>
@@ -9,6 +11,8 @@
 
 #include "../lib/log.h"
 #include "../lib/spool.h"
+
+#define WORKER_BATCH 32
 
 static volatile sig_atomic_t stop;
 
@@ -29,14 +33,18 @@ int worker_run(sb_app *app)
         log_msg("error", "worker: cannot create spool dir %s", app->cfg.spool_dir);
         return 1;
     }
-    log_msg("info", "worker: started");
+    log_msg("info", "worker: started as %s", app->pipe.owner);
     while (!stop) {
+        int busy = 0;
         if (spool_pending(app->cfg.spool_dir)) {
             size_t moved = 0;
-            int rc = spool_drain(app->cfg.spool_dir, app->db, 1000, SPOOL_WAIT_LOCK, &moved);
+            spool_drain(app->cfg.spool_dir, app->db, 1000, SPOOL_WAIT_LOCK, &moved);
             if (moved) log_msg("info", "worker: moved %zu spooled events into webhook_events", moved);
-            if (rc == 0 || moved) continue;
+            busy |= moved > 0;
         }
+        int ran = pipeline_tick(&app->pipe, WORKER_BATCH);
+        busy |= ran > 0;
+        if (busy) continue;
         struct timespec ts = {app->cfg.worker_poll_ms / 1000, (app->cfg.worker_poll_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../lib/log.h"
+#include "../lib/metrics.h"
 
 static volatile sig_atomic_t in_request, stop_requested;
 
@@ -158,12 +159,17 @@ int fcgi_serve(sb_app *app)
         sb_request req;
         http_response_reset(&resp);
         int bad = read_request(&fr, app, pool, &req);
+        size_t route = NROUTES;
         if (bad) http_json_error(&resp, bad, "request body is shorter than its Content-Length");
-        else app_dispatch(app, &req, &resp);
+        else route = app_dispatch(app, &req, &resp);
         send_response(&fr, &req, &resp);
         FCGX_Finish_r(&fr);
         log_request(req.method, req.path, resp.status, (long long)(http_now_us() - req.received_us), req.request_id,
                     resp.log_provider, resp.log_event_id);
+        metrics_request(route < NROUTES ? route : METRICS_ROUTES - 1, resp.status);
+        /* fast path: the provider has its answer; process the event now, while
+         * still marked in_request so SIGTERM lets it finish */
+        if (resp.process_after && app->cfg.pipeline_fast_path) pipeline_run_id(&app->pipe, resp.process_after);
         arena_reset(pool);
         in_request = 0;
     }

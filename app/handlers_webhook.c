@@ -16,6 +16,7 @@
 
 #include "../lib/json.h"
 #include "../lib/log.h"
+#include "../lib/metrics.h"
 #include "../lib/sig.h"
 #include "../lib/spool.h"
 #include "../lib/webhook.h"
@@ -34,8 +35,10 @@ static void spool_or_fail(sb_app *app, const webhook_event *ev, sb_response *res
 {
     if (spool_write(app->cfg.spool_dir, ev) == 0) {
         ack(resp, 202, "spooled", 0);
+        metrics_ingest(ev->provider, INGEST_SPOOLED);
         return;
     }
+    metrics_ingest(ev->provider, INGEST_REFUSED);
     log_msg("error", "spool write failed for %s %s: the event was refused with 503", ev->provider, ev->event_id);
     http_json_error(resp, 503, "database unavailable and the local spool cannot be written; retry later");
 }
@@ -65,11 +68,13 @@ static void ingest(sb_app *app, const sb_request *req, sb_response *resp, const 
         snprintf(err, sizeof err, "invalid %s: %s", is_calcom ? "X-Cal-Signature-256" : "X-Retell-Signature",
                  sig_result_message(sr));
         http_json_error(resp, 401, err);
+        metrics_ingest(provider, INGEST_REJECTED_SIGNATURE);
         return;
     }
     json_object *root = json_parse_strict(req->body, req->body_len, err, sizeof err);
     if (!root) {
         http_json_error(resp, 400, err);
+        metrics_ingest(provider, INGEST_REJECTED_INPUT);
         return;
     }
     webhook_event ev = {0};
@@ -77,6 +82,7 @@ static void ingest(sb_app *app, const sb_request *req, sb_response *resp, const 
     json_object_put(root);
     if (described != 0) {
         http_json_error(resp, 400, err);
+        metrics_ingest(provider, INGEST_REJECTED_INPUT);
         return;
     }
     ev.correlation_id = req->request_id;
@@ -95,9 +101,12 @@ static void ingest(sb_app *app, const sb_request *req, sb_response *resp, const 
     switch (webhook_store(app->db, req->pool, &ev, &id)) {
     case WEBHOOK_STORED:
         ack(resp, 200, "accepted", id);
+        metrics_ingest(provider, INGEST_ACCEPTED);
+        resp->process_after = id; /* processed by this child once the provider has its answer */
         return;
     case WEBHOOK_DUPLICATE:
         ack(resp, 200, "duplicate", id);
+        metrics_ingest(provider, INGEST_DUPLICATE);
         return;
     case WEBHOOK_STORE_FAILED:
         log_msg("error", "webhook_events insert failed (%u: %s); spooling %s %s", db_errno(app->db),

@@ -3,6 +3,8 @@
  *   switchboard [-c FILE] serve             FastCGI responder (spawn-fcgi runs it)
  *   switchboard [-c FILE] worker            background loop (spool drain, pipeline)
  *   switchboard [-c FILE] migrate [status]  apply / list sql/migrations
+ *   switchboard [-c FILE] replay ID... | replay --since T --until T [filters] [--dry-run]
+ *   switchboard [-c FILE] prune --older-than 90d
  *   switchboard [-c FILE] config            print the effective config, secrets masked
  *   switchboard [-c FILE] sign calcom|retell FILE   print the signature header value
  *   switchboard version
@@ -17,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "../lib/log.h"
+#include "../lib/metrics.h"
 #include "../lib/migrate.h"
 #include "../lib/sig.h"
 #include "../lib/spool.h"
@@ -26,7 +29,9 @@ extern char **environ;
 static int usage(FILE *out)
 {
     fprintf(out, "usage: switchboard [-c FILE] serve | worker | migrate [status] | config |\n"
-                 "                   sign calcom|retell FILE | version\n");
+                 "                   replay ID... | replay --since T --until T [--provider P] [--status S]\n"
+                 "                          [--event-type E] [--limit N] [--dry-run] [--by NAME] |\n"
+                 "                   prune --older-than 90d [--batch N] | sign calcom|retell FILE | version\n");
     return out == stderr ? 2 : 0;
 }
 
@@ -84,9 +89,13 @@ int main(int argc, char **argv)
         return 1;
     }
     /* only the long-running commands log to the file; CLI output stays on the terminal */
-    if ((!strcmp(cmd, "serve") || !strcmp(cmd, "worker")) && log_open(app.cfg.log_file) != 0)
-        fprintf(stderr, "switchboard: cannot open log.file %s, logging to stderr\n", app.cfg.log_file);
+    if (!strcmp(cmd, "serve") || !strcmp(cmd, "worker")) {
+        if (log_open(app.cfg.log_file) != 0)
+            fprintf(stderr, "switchboard: cannot open log.file %s, logging to stderr\n", app.cfg.log_file);
+        metrics_open(app.cfg.metrics_file);
+    }
     app.db = db_new(&app.cfg);
+    app_pipeline_init(&app);
     int rc;
     if (!strcmp(cmd, "serve")) {
         if (spool_init(app.cfg.spool_dir) != 0) {
@@ -104,6 +113,10 @@ int main(int argc, char **argv)
         if (rc < 0) fprintf(stderr, "switchboard: migrate: %s\n", err);
         else if (!status_only) printf("%d migration(s) applied\n", rc);
         rc = rc < 0 ? 1 : 0;
+    } else if (!strcmp(cmd, "replay")) {
+        rc = cmd_replay(&app, argc - i, argv + i);
+    } else if (!strcmp(cmd, "prune")) {
+        rc = cmd_prune(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "config")) {
         sb_config_print(&app.cfg, stdout);
         rc = 0;

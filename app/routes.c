@@ -13,10 +13,12 @@ const sb_route ROUTES[] = {
     {"POST", "/api/retell/webhook", wh_retell_receive, "retell"},
     /* operations */
     {"GET", "/api/health", health_show, NULL},
+    {"GET", "/api/webhooks/monitor", monitor_show, NULL},
+    {"GET", "/metrics", metrics_show, NULL},
 };
 const size_t NROUTES = sizeof ROUTES / sizeof ROUTES[0];
 
-void app_dispatch(sb_app *app, const sb_request *req, sb_response *resp)
+size_t app_dispatch(sb_app *app, const sb_request *req, sb_response *resp)
 {
     int status;
     char allow[128];
@@ -28,8 +30,9 @@ void app_dispatch(sb_app *app, const sb_request *req, sb_response *resp)
         } else {
             http_json_error(resp, 404, "Not Found");
         }
-        return;
+        return NROUTES;
     }
     resp->log_provider = r->provider;
     r->handler(app, req, resp);
+    return (size_t)(r - ROUTES);
 }

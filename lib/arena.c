@@ -2,6 +2,7 @@
 #include "arena.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,13 +49,14 @@ void arena_free(arena *a)
 
 void arena_reset(arena *a)
 {
-    /* keep the oldest chunk (the one of the default size), free the rest */
-    struct chunk *c = a->head, *keep = NULL;
-    while (c) {
-        struct chunk *n = c->next;
-        if (!n && c->size == a->chunk_size) keep = c;
-        else free(c);
-        c = n;
+    /* keep the oldest chunk of the default size (the one arena_new made; big
+     * blocks have sizes of their own), free the rest */
+    struct chunk *keep = NULL;
+    for (struct chunk *c = a->head; c; c = c->next)
+        if (c->size == a->chunk_size) keep = c;
+    for (struct chunk *c = a->head, *n; c; c = n) {
+        n = c->next;
+        if (c != keep) free(c);
     }
     if (!keep) keep = chunk_new(a->chunk_size);
     keep->used = 0;
@@ -64,6 +66,7 @@ void arena_reset(arena *a)
 
 void *arena_alloc(arena *a, size_t n)
 {
+    if (n > SIZE_MAX / 2) abort(); /* a size this large is a bug upstream, never a request */
     n = (n + 15) & ~(size_t)15;
     struct chunk *c = a->head;
     if (c->size - c->used < n) {

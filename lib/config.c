@@ -40,7 +40,13 @@ static const struct cfg_key KEYS[] = {
     {"spool.dir", S(spool_dir), NULL, true, false, 0, 0, "local spool for events acknowledged while the DB is down"},
     {"log.file", S(log_file), NULL, true, false, 0, 0, "request log (one line per request)"},
     {"migrations.dir", S(migrations_dir), "/usr/share/switchboard/sql/migrations", false, false, 0, 0, "directory of NNNN_name.sql migrations"},
-    {"worker.poll_ms", I(worker_poll_ms), "500", false, false, 10, 60000, "worker idle poll interval"},
+    {"worker.poll_ms", I(worker_poll_ms), "250", false, false, 10, 250, "worker idle poll interval, ms (at most 250)"},
+    {"pipeline.lease_seconds", I(pipeline_lease_seconds), "60", false, false, 1, 3600, "how long a claimed event is reserved before another process may take it"},
+    {"pipeline.retry_scale_permille", I(pipeline_retry_scale_permille), "1000", false, false, 1, 1000000, "retry schedule factor in 1/1000 (tests shrink it)"},
+    {"pipeline.fast_path", I(pipeline_fast_path), "1", false, false, 0, 1, "process an event in the serve child right after acknowledging it"},
+    {"pipeline.test_probe", I(pipeline_test_probe), "0", false, false, 0, 1, "enable the SWITCHBOARD_TEST_PROBE handler (tests only)"},
+    {"metrics.file", S(metrics_file), "/var/lib/switchboard/metrics", false, false, 0, 0, "shared counters of all processes (memory-mapped file)"},
+    {"monitor.token", S(monitor_token), "", false, true, 0, 0, "bearer token for /api/webhooks/monitor and /metrics (operators; sees every company)"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

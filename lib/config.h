@@ -38,6 +38,14 @@ typedef struct sb_config {
     char *migrations_dir;
 
     int64_t worker_poll_ms;
+
+    int64_t pipeline_lease_seconds;
+    int64_t pipeline_retry_scale_permille;
+    int64_t pipeline_fast_path;
+    int64_t pipeline_test_probe;
+
+    char *metrics_file;
+    char *monitor_token;
 } sb_config;
 
 /* Load defaults, then path (NULL: no file), then the environment envp

@@ -113,6 +113,8 @@ int db_connect(sb_db *db)
     mysql_options(m, MYSQL_INIT_COMMAND,
                   "SET SESSION sql_mode='STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
                   "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'");
+    /* short queue transactions: lock only the rows we touch, read what others committed */
+    mysql_options(m, MYSQL_INIT_COMMAND, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
     bool use_socket = c->db_socket && *c->db_socket;
     if (!mysql_real_connect(m, use_socket ? NULL : c->db_host, c->db_user, c->db_password, c->db_name,
                             use_socket ? 0 : (unsigned)c->db_port, use_socket ? c->db_socket : NULL,

@@ -44,6 +44,8 @@ typedef struct sb_response {
     sb_header headers[SB_MAX_EXTRA_HEADERS];
     size_t nheaders;
     buf body;
+    /* webhook_events row to process once the response is sent (fast path), 0: none */
+    uint64_t process_after;
     /* for the request log line only */
     const char *log_provider;
     const char *log_event_id;

@@ -96,11 +96,10 @@ char *log_mask_phone(arena *a, const char *phone)
     if (!phone) return NULL;
     size_t n = strlen(phone);
     char *out = arena_strndup(a, phone, n);
-    if (n <= 6) {
-        for (size_t i = 0; i < n; i++) out[i] = '*';
-        return out;
-    }
-    for (size_t i = 6; i + 3 < n; i++) out[i] = '*';
+    /* long numbers keep country + area code and the last 3 digits; short ones
+     * keep less, so at least half of any number is always hidden */
+    size_t head = n >= 12 ? 6 : n >= 7 ? 3 : 0, tail = n >= 12 ? 3 : n >= 7 ? 2 : 0;
+    for (size_t i = head; i + tail < n; i++) out[i] = '*';
     return out;
 }
 

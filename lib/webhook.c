@@ -106,12 +106,14 @@ enum webhook_store_result webhook_store(sb_db *db, arena *a, const webhook_event
 {
     static const char *const INSERT =
         "INSERT INTO webhook_events (provider, event_type, event_id, idempotency_key, payload, headers,"
-        " status, retry_count, correlation_id, received_at, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, FROM_UNIXTIME(?), NOW(), NOW())";
+        " status, retry_count, correlation_id, received_at, queued_at, next_attempt_at, attempts,"
+        " created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, FROM_UNIXTIME(? DIV 1000000),"
+        " FROM_UNIXTIME(? / 1000000), NOW(3), 0, NOW(), NOW())";
     db_param p[] = {
         db_str(ev->provider), db_str(ev->event_type), db_str(ev->event_id), db_str(ev->idempotency_key),
         db_strn(ev->payload, ev->payload_len), db_str(ev->headers_json), db_str(ev->correlation_id),
-        db_int(ev->received_us / 1000000),
+        db_int(ev->received_us), db_int(ev->received_us),
     };
     if (db_exec(db, INSERT, p, sizeof p / sizeof *p, id, NULL) == 0) return WEBHOOK_STORED;
     if (!db_error_is_duplicate(db)) return WEBHOOK_STORE_FAILED;

@@ -48,6 +48,10 @@ PORT=$(free_port)
 echo "# booting the test stack in $TMP on 127.0.0.1:$PORT"
 export SB_CALCOM_SECRET=$(sed -n 's/.*"secret": *"\([^"]*\)".*/\1/p' tests/fixtures/calcom/signatures.json)
 export SB_RETELL_KEY=$(sed -n 's/.*"api_key": *"\([^"]*\)".*/\1/p' tests/fixtures/retell/signatures.json)
+# the test stack: the probe handler on, retries 100x faster, short leases
+export SB_EXTRA_CONF="pipeline.test_probe = 1
+pipeline.retry_scale_permille = 10
+pipeline.lease_seconds = 3"
 stack_ok=1
 if ! SB_QUIET=1 SB_POOL=2 conf/stack.sh start "$TMP" "$PORT" >"$TMP/stack-start.log" 2>&1; then
   stack_ok=0; failed=$((failed + 1)); failed_names+=("stack start")

@@ -1,0 +1,75 @@
+/* events.c: which function processes which stored event. One line per
+ * (provider, event type); an event without a line ends `ignored`, with the
+ * type named in notes. The channel handlers (Cal.com, Retell) join here. */
+#include "app.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/log.h"
+
+/* Cal.com's "Ping test" button: stored, nothing to do. */
+static void calcom_ping(pipeline *p, arena *a, const stored_event *ev, event_result *res)
+{
+    (void)p;
+    (void)a;
+    (void)ev;
+    event_set(res, EVENT_IGNORED, "PING: Cal.com webhook test delivery, nothing to do");
+}
+
+/* Test probe, active only with pipeline.test_probe = 1 (the test stack sets it).
+ * Lets the end-to-end tests drive the pipeline through the real routes:
+ *   payload.transient_failures N  fail transiently on the first N attempts
+ *   payload.requires_flag NAME    fail permanently unless switchboard_test_probe_flags has NAME
+ *   payload.sleep_ms M            take M ms (to kill a worker mid-event)
+ * A successful run inserts one row into switchboard_test_probe, inside the
+ * pipeline's transaction: the rows count committed runs. */
+static void test_probe(pipeline *p, arena *a, const stored_event *ev, event_result *res)
+{
+    if (!p->cfg->pipeline_test_probe) {
+        event_set(res, EVENT_IGNORED, "test probe disabled (pipeline.test_probe = 0)");
+        return;
+    }
+    int64_t transient = 0, sleep_ms = 0;
+    json_get_int(ev->json, "payload.transient_failures", &transient);
+    json_get_int(ev->json, "payload.sleep_ms", &sleep_ms);
+    if (sleep_ms > 0 && sleep_ms < 60000) usleep((useconds_t)sleep_ms * 1000);
+    if (ev->attempts <= transient) {
+        event_set(res, EVENT_RETRY, "probe: transient failure on attempt %d of %lld planned", ev->attempts,
+                  (long long)transient);
+        return;
+    }
+    const char *flag = json_get_str(ev->json, "payload.requires_flag");
+    if (flag) {
+        db_param f = db_str(flag);
+        db_rows rows;
+        if (db_query(p->db, a, "SELECT COUNT(*) FROM switchboard_test_probe_flags WHERE name = ?", &f, 1, &rows) != 0) {
+            event_set(res, EVENT_RETRY, "probe: %s", db_error(p->db));
+            return;
+        }
+        if (strcmp(db_cell(&rows, 0, 0), "0") == 0) {
+            event_set(res, EVENT_DEAD, "probe: flag \"%s\" is not set; set it and replay", flag);
+            return;
+        }
+    }
+    db_param ins[] = {db_int((long long)ev->id), db_str(ev->event_id), db_int(ev->attempts), db_str(p->owner)};
+    if (db_exec(p->db,
+                "INSERT INTO switchboard_test_probe (webhook_event_id, event_id, attempt, owner) VALUES (?, ?, ?, ?)",
+                ins, 4, NULL, NULL) != 0) {
+        event_set(res, EVENT_RETRY, "probe: %s", db_error(p->db));
+        return;
+    }
+    event_set(res, EVENT_PROCESSED, "probe: ok on attempt %d", ev->attempts);
+}
+
+const event_handler EVENT_HANDLERS[] = {
+    {"calcom", "PING", calcom_ping},
+    {"calcom", "SWITCHBOARD_TEST_PROBE", test_probe},
+    {"retell", "SWITCHBOARD_TEST_PROBE", test_probe},
+};
+const size_t NEVENT_HANDLERS = sizeof EVENT_HANDLERS / sizeof EVENT_HANDLERS[0];
+
+void app_pipeline_init(sb_app *app)
+{
+    pipeline_init(&app->pipe, app->db, &app->cfg, EVENT_HANDLERS, NEVENT_HANDLERS, app);
+}

@@ -1,0 +1,164 @@
+/* handlers_monitor.c: GET /api/webhooks/monitor and GET /metrics.
+ *
+ * Both need a bearer credential (lib/auth.h): the configured monitor.token
+ * or a Laravel Sanctum token; a tenant user's token limits every number to
+ * their company. The monitor keeps the legacy keys (status, timestamp,
+ * stats.{retell,calcom}.{total,today,last_hour,last_received,success_rate},
+ * recent_webhooks) and adds the queue numbers of lib/queue_stats.h. */
+#include "app.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "../lib/auth.h"
+#include "../lib/json.h"
+#include "../lib/metrics.h"
+#include "../lib/queue_stats.h"
+
+#define RECENT_WEBHOOKS 20
+
+/* 0 and *who filled when the caller may proceed; otherwise the response is set. */
+static int require_bearer(sb_app *app, const sb_request *req, sb_response *resp, auth_identity *who)
+{
+    if (auth_bearer(app->db, req->pool, &app->cfg, http_header(req, "authorization"), who) != 0) {
+        http_json_error(resp, 503, "cannot check the token: database unavailable");
+        return -1;
+    }
+    if (!who->ok) {
+        http_add_header(resp, "WWW-Authenticate", "Bearer");
+        http_json_error(resp, 401, "Unauthenticated.");
+        return -1;
+    }
+    return 0;
+}
+
+static void iso_now(char *out, size_t n)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void put_str_or_null(buf *b, const char *s)
+{
+    if (s) json_buf_str(b, s);
+    else buf_puts(b, "null");
+}
+
+void monitor_show(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    auth_identity who;
+    if (require_bearer(app, req, resp, &who) != 0) return;
+    queue_stats s;
+    char now[32];
+    iso_now(now, sizeof now);
+    buf *b = &resp->body;
+    if (queue_stats_read(app->db, req->pool, who.company_id, app->cfg.spool_dir, &s) != 0) {
+        resp->status = 503;
+        buf_printf(b, "{\"status\":\"down\",\"timestamp\":\"%s\",\"reasons\":", now);
+        json_buf_str(b, s.reasons);
+        buf_puts(b, "}");
+        return;
+    }
+    static const char *const RECENT =
+        "SELECT id, provider, event_type, event_id, status,"
+        " DATE_FORMAT(CONVERT_TZ(COALESCE(received_at, created_at), @@session.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%sZ'),"
+        " DATE_FORMAT(CONVERT_TZ(processed_at, @@session.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%sZ'),"
+        " error_message, retry_count"
+        " FROM webhook_events WHERE (? = 0 OR company_id = ?) ORDER BY id DESC LIMIT ?";
+    db_param p[] = {db_int(who.company_id), db_int(who.company_id), db_int(RECENT_WEBHOOKS)};
+    db_rows recent;
+    if (db_query(app->db, req->pool, RECENT, p, 3, &recent) != 0) {
+        http_json_error(resp, 503, "database unavailable");
+        return;
+    }
+    resp->status = 200;
+    buf_printf(b, "{\"status\":\"%s\",\"timestamp\":\"%s\",\"reasons\":", s.status, now);
+    json_buf_str(b, s.reasons);
+    buf_puts(b, ",\"scope\":");
+    if (who.company_id) buf_printf(b, "{\"company_id\":%lld}", who.company_id);
+    else buf_puts(b, "\"all\"");
+    buf_puts(b, ",\"stats\":{");
+    for (int i = 0; i < 2; i++) {
+        const provider_stats *ps = &s.providers[i];
+        buf_printf(b, "%s\"%s\":{\"total\":%lld,\"today\":%lld,\"last_hour\":%lld,\"last_received\":", i ? "," : "",
+                   ps->provider, ps->total, ps->today, ps->last_hour);
+        put_str_or_null(b, ps->last_received);
+        buf_printf(b, ",\"success_rate\":%.2f,\"by_status\":{", ps->success_rate);
+        for (int k = 0; k < QS_NSTATUS; k++)
+            buf_printf(b, "%s\"%s\":%lld", k ? "," : "", QUEUE_STATUS_NAMES[k], ps->by_status[k]);
+        buf_puts(b, "}}");
+    }
+    buf_puts(b, "},\"queue\":{\"by_status\":{");
+    for (int k = 0; k < QS_NSTATUS; k++)
+        buf_printf(b, "%s\"%s\":%lld", k ? "," : "", QUEUE_STATUS_NAMES[k], s.by_status[k]);
+    buf_printf(b, "},\"backlog\":%lld,\"failed_due\":%lld,\"oldest_pending_seconds\":", s.backlog, s.failed_due);
+    if (s.oldest_pending_s >= 0) buf_printf(b, "%.3f", s.oldest_pending_s);
+    else buf_puts(b, "null");
+    buf_printf(b, ",\"dead\":%lld,\"dead_last_hour\":%lld,\"spool_pending\":%zu,"
+                  "\"lag_ms\":{\"window\":\"1h\",\"samples\":%lld,\"p50\":%lld,\"p99\":%lld,\"max\":%lld}},",
+               s.by_status[QS_DEAD], s.dead_last_hour, s.spool_pending, s.lag_samples, s.lag_p50_ms, s.lag_p99_ms,
+               s.lag_max_ms);
+    buf_printf(b, "\"thresholds\":{\"degraded_oldest_pending_seconds\":%d,\"degraded_backlog\":%d,"
+                  "\"degraded_dead_last_hour\":1,\"degraded_spool_pending\":1},",
+               QUEUE_DEGRADED_OLDEST_S, QUEUE_DEGRADED_BACKLOG);
+    buf_puts(b, "\"recent_webhooks\":[");
+    for (size_t r = 0; r < recent.nrows; r++) {
+        buf_printf(b, "%s{\"id\":%s,\"provider\":", r ? "," : "", db_cell(&recent, r, 0));
+        put_str_or_null(b, db_cell(&recent, r, 1));
+        buf_puts(b, ",\"event_type\":");
+        put_str_or_null(b, db_cell(&recent, r, 2));
+        buf_puts(b, ",\"event_id\":");
+        put_str_or_null(b, db_cell(&recent, r, 3));
+        buf_puts(b, ",\"status\":");
+        put_str_or_null(b, db_cell(&recent, r, 4));
+        buf_puts(b, ",\"received_at\":");
+        put_str_or_null(b, db_cell(&recent, r, 5));
+        buf_puts(b, ",\"processed_at\":");
+        put_str_or_null(b, db_cell(&recent, r, 6));
+        buf_puts(b, ",\"error_message\":");
+        put_str_or_null(b, db_cell(&recent, r, 7));
+        buf_printf(b, ",\"retry_count\":%s}", db_cell(&recent, r, 8) ? db_cell(&recent, r, 8) : "0");
+    }
+    buf_puts(b, "]}");
+}
+
+static const char *route_label(size_t i)
+{
+    static char labels[METRICS_ROUTES][96];
+    if (i >= NROUTES) return NULL;
+    if (!labels[i][0]) snprintf(labels[i], sizeof labels[i], "%s %s", ROUTES[i].method, ROUTES[i].path);
+    return labels[i];
+}
+
+void metrics_show(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    auth_identity who;
+    if (require_bearer(app, req, resp, &who) != 0) return;
+    if (who.company_id) {
+        /* host-wide counters mix every tenant: operators only */
+        http_json_error(resp, 403, "metrics cover every company; use an operator token");
+        return;
+    }
+    resp->status = 200;
+    resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    buf *b = &resp->body;
+    metrics_render(b, route_label);
+    queue_stats s;
+    int up = queue_stats_read(app->db, req->pool, 0, app->cfg.spool_dir, &s) == 0;
+    buf_printf(b, "# HELP switchboard_database_up 1 when the database answered this scrape.\n"
+                  "# TYPE switchboard_database_up gauge\nswitchboard_database_up %d\n", up);
+    buf_printf(b, "# HELP switchboard_spool_pending Events acknowledged but still in the local spool.\n"
+                  "# TYPE switchboard_spool_pending gauge\nswitchboard_spool_pending %zu\n", s.spool_pending);
+    if (!up) return;
+    buf_puts(b, "# HELP switchboard_events Events in webhook_events by status.\n# TYPE switchboard_events gauge\n");
+    for (int k = 0; k < QS_NSTATUS; k++)
+        buf_printf(b, "switchboard_events{status=\"%s\"} %lld\n", QUEUE_STATUS_NAMES[k], s.by_status[k]);
+    buf_printf(b, "# HELP switchboard_queue_backlog Pending events plus failed events that are due.\n"
+                  "# TYPE switchboard_queue_backlog gauge\nswitchboard_queue_backlog %lld\n", s.backlog);
+    buf_printf(b, "# HELP switchboard_queue_oldest_pending_seconds Age of the oldest pending event (0: none).\n"
+                  "# TYPE switchboard_queue_oldest_pending_seconds gauge\nswitchboard_queue_oldest_pending_seconds %.3f\n",
+               s.oldest_pending_s > 0 ? s.oldest_pending_s : 0.0);
+}

@@ -1,0 +1,183 @@
+/* metrics.c: host-wide counters in a shared memory-mapped file (see metrics.h). */
+#include "metrics.h"
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define METRICS_MAGIC 0x53424d32u /* "SBM2": bump when the layout changes */
+
+static const int STATUS_CODES[] = {200, 202, 400, 401, 403, 404, 405, 413, 422, 429, 500, 503};
+#define NSTATUS (sizeof STATUS_CODES / sizeof STATUS_CODES[0] + 1) /* + "other" */
+static const int64_t BUCKET_MS[METRICS_BUCKETS] = {1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 10000};
+static const char *const OUTCOMES[] = {"processed", "ignored", "failed", "dead"};
+#define NOUT 4
+
+struct event_slot {
+    uint32_t state; /* 0 free, 1 being named, 2 ready */
+    char provider[16];
+    char type[64];
+    uint64_t outcome[NOUT];
+    uint64_t bucket[METRICS_BUCKETS]; /* cumulative "le" buckets are computed at render time */
+    uint64_t count, sum_ms;
+};
+
+struct metrics_shm {
+    uint32_t magic;
+    uint64_t requests[METRICS_ROUTES][NSTATUS];
+    uint64_t ingest[METRICS_NPROVIDERS][INGEST_NOUTCOMES];
+    struct event_slot events[METRICS_EVENT_SLOTS];
+};
+
+static struct metrics_shm local_fallback;
+static struct metrics_shm *m = &local_fallback;
+
+int metrics_open(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        log_msg("warn", "metrics: cannot open %s; counting per process only", path);
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || ((size_t)st.st_size != sizeof *m && ftruncate(fd, sizeof *m) != 0)) {
+        close(fd);
+        log_msg("warn", "metrics: cannot size %s; counting per process only", path);
+        return -1;
+    }
+    void *p = mmap(NULL, sizeof *m, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED) {
+        log_msg("warn", "metrics: cannot map %s; counting per process only", path);
+        return -1;
+    }
+    m = p;
+    uint32_t expect = 0;
+    /* a new (zeroed) file gets the magic; a file of another layout is wiped once */
+    if (!__atomic_compare_exchange_n(&m->magic, &expect, METRICS_MAGIC, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) &&
+        expect != METRICS_MAGIC) {
+        memset(m, 0, sizeof *m);
+        __atomic_store_n(&m->magic, METRICS_MAGIC, __ATOMIC_SEQ_CST);
+    }
+    return 0;
+}
+
+static void add(uint64_t *c, uint64_t n) { __atomic_fetch_add(c, n, __ATOMIC_RELAXED); }
+
+void metrics_request(size_t route_index, int status)
+{
+    if (route_index >= METRICS_ROUTES) route_index = METRICS_ROUTES - 1;
+    size_t s = NSTATUS - 1;
+    for (size_t i = 0; i < NSTATUS - 1; i++)
+        if (STATUS_CODES[i] == status) s = i;
+    add(&m->requests[route_index][s], 1);
+}
+
+static int provider_index(const char *provider) { return strcmp(provider, "calcom") == 0 ? METRICS_CALCOM : METRICS_RETELL; }
+
+void metrics_ingest(const char *provider, enum metrics_ingest outcome)
+{
+    if (!provider || outcome >= INGEST_NOUTCOMES) return;
+    add(&m->ingest[provider_index(provider)][outcome], 1);
+}
+
+static struct event_slot *event_slot(const char *provider, const char *type)
+{
+    for (size_t i = 0; i < METRICS_EVENT_SLOTS; i++) {
+        struct event_slot *s = &m->events[i];
+        uint32_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+        if (st == 2 && strcmp(s->provider, provider) == 0 && strcmp(s->type, type) == 0) return s;
+        if (st == 0) {
+            uint32_t expect = 0;
+            if (__atomic_compare_exchange_n(&s->state, &expect, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+                strncpy(s->provider, provider, sizeof s->provider - 1);
+                strncpy(s->type, type, sizeof s->type - 1);
+                __atomic_store_n(&s->state, 2, __ATOMIC_RELEASE);
+                return s;
+            }
+            /* lost the race for this slot: it may be ours, look again */
+            while (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == 1) {
+            }
+            if (strcmp(s->provider, provider) == 0 && strcmp(s->type, type) == 0) return s;
+        }
+    }
+    return NULL; /* table full: this pair goes uncounted rather than mislabelled */
+}
+
+void metrics_processed(const char *provider, const char *event_type, const char *outcome_status, int64_t ms)
+{
+    struct event_slot *s = event_slot(provider, event_type);
+    if (!s) return;
+    for (size_t i = 0; i < NOUT; i++)
+        if (strcmp(OUTCOMES[i], outcome_status) == 0) add(&s->outcome[i], 1);
+    for (size_t b = 0; b < METRICS_BUCKETS; b++)
+        if (ms <= BUCKET_MS[b]) {
+            add(&s->bucket[b], 1);
+            break;
+        }
+    add(&s->count, 1);
+    add(&s->sum_ms, ms > 0 ? (uint64_t)ms : 0);
+}
+
+static uint64_t get(const uint64_t *c) { return __atomic_load_n(c, __ATOMIC_RELAXED); }
+
+void metrics_render(buf *out, const char *(*route_label)(size_t i))
+{
+    static const char *const PROVIDERS[] = {"calcom", "retell"};
+    static const char *const INGEST[] = {"accepted", "duplicate", "spooled", "rejected_signature",
+                                         "rejected_input", "refused"};
+    buf_puts(out, "# HELP switchboard_http_requests_total HTTP requests answered, by route and status.\n"
+                  "# TYPE switchboard_http_requests_total counter\n");
+    for (size_t r = 0; r < METRICS_ROUTES; r++) {
+        const char *label = r == METRICS_ROUTES - 1 ? "unmatched" : route_label(r);
+        if (!label) continue;
+        for (size_t s = 0; s < NSTATUS; s++) {
+            uint64_t v = get(&m->requests[r][s]);
+            if (!v) continue;
+            char code[8];
+            if (s < NSTATUS - 1) snprintf(code, sizeof code, "%d", STATUS_CODES[s]);
+            else snprintf(code, sizeof code, "other");
+            buf_printf(out, "switchboard_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n", label, code,
+                       (unsigned long long)v);
+        }
+    }
+    buf_puts(out, "# HELP switchboard_webhooks_ingested_total Webhook deliveries by provider and outcome.\n"
+                  "# TYPE switchboard_webhooks_ingested_total counter\n");
+    for (size_t p = 0; p < METRICS_NPROVIDERS; p++)
+        for (size_t o = 0; o < INGEST_NOUTCOMES; o++)
+            buf_printf(out, "switchboard_webhooks_ingested_total{provider=\"%s\",outcome=\"%s\"} %llu\n", PROVIDERS[p],
+                       INGEST[o], (unsigned long long)get(&m->ingest[p][o]));
+    buf_puts(out, "# HELP switchboard_events_processed_total Event processing attempts by provider, type and outcome.\n"
+                  "# TYPE switchboard_events_processed_total counter\n");
+    for (size_t i = 0; i < METRICS_EVENT_SLOTS; i++) {
+        struct event_slot *s = &m->events[i];
+        if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != 2) continue;
+        for (size_t o = 0; o < NOUT; o++)
+            buf_printf(out, "switchboard_events_processed_total{provider=\"%s\",event_type=\"%s\",outcome=\"%s\"} %llu\n",
+                       s->provider, s->type, OUTCOMES[o], (unsigned long long)get(&s->outcome[o]));
+    }
+    buf_puts(out, "# HELP switchboard_event_processing_seconds Time to process one event.\n"
+                  "# TYPE switchboard_event_processing_seconds histogram\n");
+    for (size_t i = 0; i < METRICS_EVENT_SLOTS; i++) {
+        struct event_slot *s = &m->events[i];
+        if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != 2) continue;
+        uint64_t cum = 0;
+        for (size_t b = 0; b < METRICS_BUCKETS; b++) {
+            cum += get(&s->bucket[b]);
+            buf_printf(out, "switchboard_event_processing_seconds_bucket{provider=\"%s\",event_type=\"%s\",le=\"%g\"} %llu\n",
+                       s->provider, s->type, (double)BUCKET_MS[b] / 1000.0, (unsigned long long)cum);
+        }
+        buf_printf(out, "switchboard_event_processing_seconds_bucket{provider=\"%s\",event_type=\"%s\",le=\"+Inf\"} %llu\n",
+                   s->provider, s->type, (unsigned long long)get(&s->count));
+        buf_printf(out, "switchboard_event_processing_seconds_sum{provider=\"%s\",event_type=\"%s\"} %.3f\n", s->provider,
+                   s->type, (double)get(&s->sum_ms) / 1000.0);
+        buf_printf(out, "switchboard_event_processing_seconds_count{provider=\"%s\",event_type=\"%s\"} %llu\n",
+                   s->provider, s->type, (unsigned long long)get(&s->count));
+    }
+}
