@@ -56,9 +56,10 @@ $(BUILD)/switchboard: $(APP_OBJ) $(BUILD)/libswitchboard.a
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(APP_OBJ) $(BUILD)/libswitchboard.a $(LDLIBS)
 
+# cp + mv: a running stack keeps its binary open ("text file busy" for cp onto it)
 bin/switchboard: $(BUILD)/switchboard
 	@mkdir -p bin
-	$(Q)cmp -s $< $@ || cp $< $@
+	$(Q)cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
 
 $(BUILD)/tests/unit_%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libswitchboard.a
 	@mkdir -p $(dir $@)

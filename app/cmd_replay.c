@@ -161,7 +161,8 @@ int cmd_replay(sb_app *app, int argc, char **argv)
                         "spanning at most 14 days\n");
         return 2;
     }
-    long long t0 = parse_time(since), t1 = until ? parse_time(until) : (long long)time(NULL);
+    /* without --until: everything received so far (received_at has whole seconds, the bound is exclusive) */
+    long long t0 = parse_time(since), t1 = until ? parse_time(until) : (long long)time(NULL) + 1;
     if (t0 < 0 || t1 < 0) {
         fprintf(stderr, "switchboard: replay: cannot read %s as a time (YYYY-MM-DD, YYYY-MM-DD HH:MM:SS UTC, or 7d)\n",
                 t0 < 0 ? since : until);

@@ -22,8 +22,9 @@ static void calcom_ping(pipeline *p, arena *a, const stored_event *ev, event_res
  *   payload.transient_failures N  fail transiently on the first N attempts
  *   payload.requires_flag NAME    fail permanently unless switchboard_test_probe_flags has NAME
  *   payload.sleep_ms M            take M ms (to kill a worker mid-event)
- * A successful run inserts one row into switchboard_test_probe, inside the
- * pipeline's transaction: the rows count committed runs. */
+ *   payload.company_id C          the tenant reported for the event
+ * A successful run adds 1 to switchboard_test_probe.runs of the event, inside
+ * the pipeline's transaction: runs counts committed runs. */
 static void test_probe(pipeline *p, arena *a, const stored_event *ev, event_result *res)
 {
     if (!p->cfg->pipeline_test_probe) {
@@ -54,11 +55,14 @@ static void test_probe(pipeline *p, arena *a, const stored_event *ev, event_resu
     }
     db_param ins[] = {db_int((long long)ev->id), db_str(ev->event_id), db_int(ev->attempts), db_str(p->owner)};
     if (db_exec(p->db,
-                "INSERT INTO switchboard_test_probe (webhook_event_id, event_id, attempt, owner) VALUES (?, ?, ?, ?)",
+                "INSERT INTO switchboard_test_probe (webhook_event_id, event_id, attempt, owner) VALUES (?, ?, ?, ?)"
+                " ON DUPLICATE KEY UPDATE runs = runs + 1, attempt = VALUES(attempt), owner = VALUES(owner)",
                 ins, 4, NULL, NULL) != 0) {
         event_set(res, EVENT_RETRY, "probe: %s", db_error(p->db));
         return;
     }
+    int64_t company = 0;
+    if (json_get_int(ev->json, "payload.company_id", &company)) res->company_id = company;
     event_set(res, EVENT_PROCESSED, "probe: ok on attempt %d", ev->attempts);
 }
 

@@ -23,7 +23,13 @@ ME=$(id -un)
 BIN=$ROOT/bin/switchboard
 say() { [ "${SB_QUIET:-0}" = 1 ] || echo "$@"; }
 die() { echo "stack.sh: $*" >&2; exit 1; }
-alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# a pid file names a live process: not gone, and not a zombie nobody reaped
+alive() {
+  [ -s "$1" ] || return 1
+  local pid state; pid=$(cat "$1")
+  state=$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "$state" != Z ]
+}
 sql() { mariadb --no-defaults --socket="$SOCK" -u "$ME" "$@"; }
 
 wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
@@ -54,8 +60,8 @@ stop_pid() { # stop_pid PIDFILE NAME [SECONDS]
   if alive "$f"; then
     local pid; pid=$(cat "$f")
     kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq $((t * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && { echo "stack.sh: $name did not stop in ${t}s, killing" >&2; kill -KILL "$pid" 2>/dev/null || true; }
+    for _ in $(seq $((t * 10))); do alive "$f" || break; sleep 0.1; done
+    alive "$f" && { echo "stack.sh: $name did not stop in ${t}s, killing" >&2; kill -KILL "$pid" 2>/dev/null || true; }
     say "stopped $name"
   fi
   rm -f "$f"

@@ -27,7 +27,7 @@ int queue_stats_read(sb_db *db, arena *a, long long company_id, const char *spoo
 {
     static const char *const PER_PROVIDER =
         "SELECT provider, status, COUNT(*), SUM(created_at >= CURDATE()),"
-        " SUM(created_at >= NOW() - INTERVAL 1 HOUR), " ISO("MAX(COALESCE(received_at, created_at)))")
+        " SUM(created_at >= NOW() - INTERVAL 1 HOUR), " ISO("MAX(COALESCE(received_at, created_at))")
         " FROM webhook_events WHERE provider IN ('retell','calcom') AND (? = 0 OR company_id = ?)"
         " GROUP BY provider, status";
     static const char *const QUEUE =
@@ -48,7 +48,7 @@ int queue_stats_read(sb_db *db, arena *a, long long company_id, const char *spoo
     s->spool_pending = spool_dir ? spool_count(spool_dir) : 0;
     db_param c[] = {db_int(company_id), db_int(company_id)};
     db_rows rows;
-    if (db_query(db, a, PER_PROVIDER, c, 2, &rows) != 0) return -1;
+    if (db_query(db, a, PER_PROVIDER, c, 2, &rows) != 0) goto down;
     for (size_t r = 0; r < rows.nrows; r++) {
         provider_stats *p = &s->providers[strcmp(db_cell(&rows, r, 0), "retell") == 0 ? 0 : 1];
         const char *st = db_cell(&rows, r, 1);
@@ -69,12 +69,12 @@ int queue_stats_read(sb_db *db, arena *a, long long company_id, const char *spoo
         long long denom = p->total - p->by_status[QS_IGNORED];
         p->success_rate = denom > 0 ? (double)(p->by_status[QS_PROCESSED] * 10000 / denom) / 100.0 : 0.0;
     }
-    if (db_query(db, a, QUEUE, c, 2, &rows) != 0) return -1;
+    if (db_query(db, a, QUEUE, c, 2, &rows) != 0) goto down;
     s->failed_due = num(&rows, 0, 0);
     s->backlog = s->by_status[QS_PENDING] + s->failed_due;
     if (db_cell(&rows, 0, 1)) s->oldest_pending_s = (double)num(&rows, 0, 1) / 1e6;
     s->dead_last_hour = num(&rows, 0, 2);
-    if (db_query(db, a, LAG, c, 2, &rows) != 0) return -1;
+    if (db_query(db, a, LAG, c, 2, &rows) != 0) goto down;
     if (rows.nrows) {
         long long *v = arena_alloc(a, sizeof *v * rows.nrows);
         for (size_t i = 0; i < rows.nrows; i++) v[i] = num(&rows, i, 0);
@@ -99,4 +99,7 @@ int queue_stats_read(sb_db *db, arena *a, long long company_id, const char *spoo
     s->reasons = arena_strdup(a, buf_cstr(&why));
     buf_free(&why);
     return 0;
+down:
+    s->reasons = arena_printf(a, "database unreachable: %s", db_error(db));
+    return -1;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/time.h>
 #include <unistd.h>
 
@@ -152,4 +153,67 @@ int e2e_wait(int (*cond)(void), int seconds)
         usleep(100000);
     }
     return cond();
+}
+
+int e2e_wait_status(uint64_t event_id, const char *statuses, int seconds)
+{
+    for (int i = 0; i <= seconds * 20; i++) {
+        db_param p = db_int((long long)event_id);
+        const char *st = e2e_scalar("SELECT status FROM webhook_events WHERE id = ?", &p, 1);
+        if (st) {
+            size_t n = strlen(st);
+            for (const char *w = statuses; *w;) {
+                const char *bar = strchr(w, '|');
+                size_t wl = bar ? (size_t)(bar - w) : strlen(w);
+                if (wl == n && strncmp(w, st, n) == 0) return 1;
+                if (!bar) break;
+                w = bar + 1;
+            }
+        }
+        usleep(50000);
+    }
+    return 0;
+}
+
+int e2e_cli(const char *args, const char **out)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "'%s/bin/switchboard' -c '%s/switchboard.conf' %s 2>&1", root_dir, var_dir, args);
+    FILE *p = popen(cmd, "r");
+    if (!p) fail_msg("cannot run %s", cmd);
+    buf b = BUF_INIT;
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, p)) > 0) buf_append(&b, chunk, n);
+    int st = pclose(p);
+    *out = arena_strndup(pool, buf_cstr(&b), b.len);
+    buf_free(&b);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+void e2e_probe_tables(void)
+{
+    static const char *const DDL[] = {
+        "CREATE TABLE IF NOT EXISTS switchboard_test_probe (webhook_event_id BIGINT UNSIGNED PRIMARY KEY,"
+        " event_id VARCHAR(191) NOT NULL, attempt INT NOT NULL, owner VARCHAR(100) NOT NULL,"
+        " runs INT NOT NULL DEFAULT 1, created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))",
+        "CREATE TABLE IF NOT EXISTS switchboard_test_probe_flags (name VARCHAR(100) PRIMARY KEY)",
+    };
+    for (size_t i = 0; i < 2; i++)
+        if (db_exec(db, DDL[i], NULL, 0, NULL, NULL) != 0) fail_msg("probe tables: %s", db_error(db));
+}
+
+uint64_t e2e_probe(const char *members, const char **uid)
+{
+    static int counter;
+    const char *u = arena_printf(pool, "probe-%d-%d-%lld", (int)getpid(), ++counter, (long long)e2e_now_ms());
+    const char *body = arena_printf(pool,
+                                    "{\"triggerEvent\":\"SWITCHBOARD_TEST_PROBE\",\"createdAt\":\"2026-03-09T14:12:37Z\","
+                                    "\"payload\":{\"uid\":\"%s\"%s%s}}",
+                                    u, members && *members ? "," : "", members ? members : "");
+    e2e_response r = e2e_post_signed("calcom", "/api/calcom/webhook", body, strlen(body));
+    if (uid) *uid = u;
+    int64_t id = 0;
+    if (r.status != 200 || !r.json || !json_get_int(r.json, "id", &id)) return 0;
+    return (uint64_t)id;
 }

@@ -61,5 +61,18 @@ long long e2e_count(const char *sql, const db_param *p, size_t n);
 int e2e_stack(const char *cmd, const char *env_assignments);
 /* Poll cond (re-evaluated by the caller via a function) up to seconds; 1 if it became true. */
 int e2e_wait(int (*cond)(void), int seconds);
+/* Poll until the event's status is one of the '|'-separated words, up to seconds. */
+int e2e_wait_status(uint64_t event_id, const char *statuses, int seconds);
+
+/* Run bin/switchboard -c <test config> ARGS (shell words); stdout+stderr into
+ * *out (arena). Returns the exit code. */
+int e2e_cli(const char *args, const char **out);
+
+/* Create the probe tables (idempotent). */
+void e2e_probe_tables(void);
+/* POST a signed SWITCHBOARD_TEST_PROBE event (Cal.com route) with a fresh uid
+ * and the given payload members ("\"transient_failures\":2", may be ""). Returns
+ * the webhook_events id (0 if not 200 accepted); the uid into *uid if not NULL. */
+uint64_t e2e_probe(const char *members, const char **uid);
 
 #endif
