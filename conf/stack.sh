@@ -41,14 +41,15 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
 start_db() {
   mkdir -p "$VAR/db" "$RUN" "$LOG"
   if [ ! -d "$VAR/db/mysql" ]; then
-    mariadb-install-db --no-defaults --datadir="$VAR/db" --user="$ME" --auth-root-authentication-method=socket \
+    # --skip-name-resolve: fresh containers and chroots often cannot resolve their own hostname
+    mariadb-install-db --no-defaults --datadir="$VAR/db" --user="$ME" --auth-root-authentication-method=socket --skip-name-resolve \
       --skip-test-db >"$LOG/mariadb-install.log" 2>&1 || die "mariadb-install-db failed (see $LOG/mariadb-install.log)"
   fi
   alive "$RUN/mysqld.pid" && return 0
   rm -f "$SOCK"
   # --user only matters as root, where mariadbd refuses to start without it
   nohup mariadbd --no-defaults --datadir="$VAR/db" --socket="$SOCK" --pid-file="$RUN/mysqld.pid" \
-    --skip-networking --user="$ME" --log-error="$LOG/mariadb.err" \
+    --skip-networking --skip-name-resolve --user="$ME" --log-error="$LOG/mariadb.err" \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --innodb-buffer-pool-size=128M --innodb-log-file-size=64M --max-connections=200 \
     >/dev/null 2>&1 &
