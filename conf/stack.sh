@@ -41,8 +41,9 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
 start_db() {
   mkdir -p "$VAR/db" "$RUN" "$LOG"
   if [ ! -d "$VAR/db/mysql" ]; then
-    # --skip-name-resolve: fresh containers and chroots often cannot resolve their own hostname
-    mariadb-install-db --no-defaults --datadir="$VAR/db" --user="$ME" --auth-root-authentication-method=socket --skip-name-resolve \
+    # --skip-name-resolve --force: fresh containers and chroots often cannot resolve their own
+    # hostname (no /etc/hosts); accounts are for the unix socket only anyway
+    mariadb-install-db --no-defaults --datadir="$VAR/db" --user="$ME" --auth-root-authentication-method=socket --skip-name-resolve --force \
       --skip-test-db >"$LOG/mariadb-install.log" 2>&1 || die "mariadb-install-db failed (see $LOG/mariadb-install.log)"
   fi
   alive "$RUN/mysqld.pid" && return 0
