@@ -37,7 +37,7 @@ DEB_PKGS := gcc make pkg-config libc6-dev libfcgi-dev libmariadb-dev libjson-c-d
             libssl-dev libcmocka-dev mariadb-server mariadb-client nginx spawn-fcgi multiwatch curl \
             ca-certificates
 
-.PHONY: all deps run stop test clean bin/switchboard lib/libswitchboard.a
+.PHONY: all deps run stop test clean bench-pipeline bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h app/*.h tests/e2e/*.h)
@@ -82,6 +82,15 @@ stop:
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(E2E_BIN)
 	$(Q)tests/run.sh $(BUILD)/tests
+
+$(BUILD)/tests/bench_%: tests/bench/bench_%.c $(BUILD)/libswitchboard.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(BUILD)/libswitchboard.a $(LDLIBS)
+
+# benchmarks print figures (BENCH_EVENTS=2000 BENCH_CONNS=8); they assert nothing
+bench-pipeline: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench_pipeline
+	$(Q)tests/bench/run.sh $(BUILD)/tests pipeline
 
 clean:
 	rm -rf build bin lib/libswitchboard.a

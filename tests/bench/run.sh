@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# run.sh BINDIR WHAT: benchmarks on a private stack (like the tests: temp dir, free port).
+#   pipeline   ack latency, end-to-end lag, events/s; then again with a worker killed half-way
+# Figures are printed, never asserted: this machine is shared and noisy.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BINDIR=$1; WHAT=${2:-pipeline}
+N=${BENCH_EVENTS:-2000}; C=${BENCH_CONNS:-8}
+cd "$ROOT"
+TMP=$(mktemp -d /tmp/switchboard-bench.XXXXXX)
+PORT=$(for p in $(shuf -i 20000-40000 -n 200); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; break; }; done)
+trap 'SB_QUIET=1 conf/stack.sh stop "$TMP" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+SB_QUIET=1 conf/stack.sh start "$TMP" "$PORT" >/dev/null
+echo "# $(nproc) cores, $(lscpu 2>/dev/null | sed -n "s/^Model name: *//p" | head -1), pool of $(nproc) serve children + 1 worker, durable inserts (innodb_flush_log_at_trx_commit=1)"
+case $WHAT in
+pipeline)
+  "$BINDIR/bench_pipeline" "http://127.0.0.1:$PORT/api/calcom/webhook" "$TMP/switchboard.conf" "$N" "$C"
+  "$BINDIR/bench_pipeline" "http://127.0.0.1:$PORT/api/calcom/webhook" "$TMP/switchboard.conf" "$N" "$C" \
+    "$TMP/run/worker.pid" "SB_QUIET=1 '$ROOT/conf/stack.sh' start-worker '$TMP'"
+  ;;
+*) echo "unknown benchmark $WHAT" >&2; exit 2 ;;
+esac
