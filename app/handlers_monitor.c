@@ -105,21 +105,14 @@ void monitor_show(sb_app *app, const sb_request *req, sb_response *resp)
                   "\"degraded_dead_last_hour\":1,\"degraded_spool_pending\":1},",
                QUEUE_DEGRADED_OLDEST_S, QUEUE_DEGRADED_BACKLOG);
     buf_puts(b, "\"recent_webhooks\":[");
+    static const char *const COLS[] = {NULL, "provider", "event_type", "event_id", "status", "received_at",
+                                       "processed_at", "error_message"};
     for (size_t r = 0; r < recent.nrows; r++) {
-        buf_printf(b, "%s{\"id\":%s,\"provider\":", r ? "," : "", db_cell(&recent, r, 0));
-        put_str_or_null(b, db_cell(&recent, r, 1));
-        buf_puts(b, ",\"event_type\":");
-        put_str_or_null(b, db_cell(&recent, r, 2));
-        buf_puts(b, ",\"event_id\":");
-        put_str_or_null(b, db_cell(&recent, r, 3));
-        buf_puts(b, ",\"status\":");
-        put_str_or_null(b, db_cell(&recent, r, 4));
-        buf_puts(b, ",\"received_at\":");
-        put_str_or_null(b, db_cell(&recent, r, 5));
-        buf_puts(b, ",\"processed_at\":");
-        put_str_or_null(b, db_cell(&recent, r, 6));
-        buf_puts(b, ",\"error_message\":");
-        put_str_or_null(b, db_cell(&recent, r, 7));
+        buf_printf(b, "%s{\"id\":%s", r ? "," : "", db_cell(&recent, r, 0));
+        for (size_t c = 1; c < sizeof COLS / sizeof *COLS; c++) {
+            buf_printf(b, ",\"%s\":", COLS[c]);
+            put_str_or_null(b, db_cell(&recent, r, c));
+        }
         buf_printf(b, ",\"retry_count\":%s}", db_cell(&recent, r, 8) ? db_cell(&recent, r, 8) : "0");
     }
     buf_puts(b, "]}");
