@@ -204,6 +204,25 @@ static void killed_worker_mid_event_is_recovered_after_the_lease(void **state)
     assert_int_equal(probe_runs(id), 1); /* the killed run left nothing behind */
 }
 
+static void prune_deletes_only_old_finished_events(void **state)
+{
+    (void)state;
+    uint64_t done_old = e2e_probe("", NULL), dead_old = e2e_probe("\"requires_flag\":\"never-set\"", NULL);
+    uint64_t done_new = e2e_probe("", NULL);
+    assert_true(e2e_wait_status(done_old, "processed", 10));
+    assert_true(e2e_wait_status(dead_old, "dead", 10));
+    assert_true(e2e_wait_status(done_new, "processed", 10));
+    db_param p[] = {db_int((long long)done_old), db_int((long long)dead_old)};
+    assert_int_equal(db_exec(e2e_db(), "UPDATE webhook_events SET created_at = NOW() - INTERVAL 100 DAY WHERE id IN (?, ?)",
+                             p, 2, NULL, NULL), 0);
+    const char *out;
+    assert_int_equal(e2e_cli("prune --older-than 12h", &out), 2); /* less than a day is refused */
+    assert_int_equal(e2e_cli("prune --older-than 90d --batch 1", &out), 0);
+    assert_true(col(done_old, "id") == -1);                   /* gone */
+    assert_int_equal(col(dead_old, "id"), (long long)dead_old); /* dead is never pruned */
+    assert_int_equal(col(done_new, "id"), (long long)done_new); /* too young */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +231,7 @@ int main(void)
         cmocka_unit_test(bulk_replay_is_bounded),
         cmocka_unit_test(exactly_once_with_two_workers_and_fast_path),
         cmocka_unit_test(killed_worker_mid_event_is_recovered_after_the_lease),
+        cmocka_unit_test(prune_deletes_only_old_finished_events),
     };
     return cmocka_run_group_tests_name("e2e_pipeline", tests, setup, e2e_teardown);
 }
