@@ -34,7 +34,7 @@ E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(BUILD)/tests/e2e_%)
 
 # Debian packages: build, stack, tests
 DEB_PKGS := gcc make pkg-config libc6-dev libfcgi-dev libmariadb-dev libjson-c-dev libcurl4-openssl-dev \
-            libssl-dev libcmocka-dev mariadb-server mariadb-client nginx spawn-fcgi multiwatch curl \
+            libssl-dev libcmocka-dev mariadb-server mariadb-client nginx spawn-fcgi multiwatch curl tzdata \
             ca-certificates
 
 .PHONY: all deps run stop test clean bench-pipeline bin/switchboard lib/libswitchboard.a

@@ -33,6 +33,15 @@ extern const size_t NEVENT_HANDLERS;
 /* Set up app->pipe for this process. */
 void app_pipeline_init(sb_app *app);
 
+/* calcom_events.c: pipeline handlers of Cal.com triggers */
+void calcom_booking_created(pipeline *p, arena *a, const stored_event *ev, event_result *res);
+void calcom_booking_requested(pipeline *p, arena *a, const stored_event *ev, event_result *res);
+void calcom_booking_rescheduled(pipeline *p, arena *a, const stored_event *ev, event_result *res);
+void calcom_booking_cancelled(pipeline *p, arena *a, const stored_event *ev, event_result *res);
+void calcom_booking_rejected(pipeline *p, arena *a, const stored_event *ev, event_result *res);
+void calcom_booking_no_show(pipeline *p, arena *a, const stored_event *ev, event_result *res);
+void calcom_meeting_ended(pipeline *p, arena *a, const stored_event *ev, event_result *res);
+
 /* handlers_webhook.c */
 void wh_calcom_receive(sb_app *app, const sb_request *req, sb_response *resp);
 void wh_calcom_ping(sb_app *app, const sb_request *req, sb_response *resp);

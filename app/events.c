@@ -67,6 +67,22 @@ static void test_probe(pipeline *p, arena *a, const stored_event *ev, event_resu
 }
 
 const event_handler EVENT_HANDLERS[] = {
+    /* Cal.com, webhook version 2021-10-20 (underscores), plus the legacy dotted spellings */
+    {"calcom", "BOOKING_CREATED", calcom_booking_created},
+    {"calcom", "BOOKING.CREATED", calcom_booking_created},
+    {"calcom", "BOOKING_REQUESTED", calcom_booking_requested},
+    {"calcom", "BOOKING.REQUESTED", calcom_booking_requested},
+    {"calcom", "BOOKING_RESCHEDULED", calcom_booking_rescheduled},
+    {"calcom", "BOOKING.RESCHEDULED", calcom_booking_rescheduled},
+    {"calcom", "BOOKING.UPDATED", calcom_booking_rescheduled},
+    {"calcom", "BOOKING_CANCELLED", calcom_booking_cancelled},
+    {"calcom", "BOOKING.CANCELLED", calcom_booking_cancelled},
+    {"calcom", "BOOKING_REJECTED", calcom_booking_rejected},
+    {"calcom", "BOOKING.REJECTED", calcom_booking_rejected},
+    {"calcom", "BOOKING_NO_SHOW_UPDATED", calcom_booking_no_show},
+    {"calcom", "MEETING_ENDED", calcom_meeting_ended},
+    {"calcom", "MEETING.ENDED", calcom_meeting_ended},
+    {"calcom", "BOOKING.COMPLETED", calcom_meeting_ended},
     {"calcom", "PING", calcom_ping},
     {"calcom", "SWITCHBOARD_TEST_PROBE", test_probe},
     {"retell", "SWITCHBOARD_TEST_PROBE", test_probe},

@@ -1,6 +1,8 @@
 /* config.c: the key table, parser and validation (see config.h). */
 #include "config.h"
 
+#include "phone.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -45,6 +47,7 @@ static const struct cfg_key KEYS[] = {
     {"pipeline.retry_scale_permille", I(pipeline_retry_scale_permille), "1000", false, false, 1, 1000000, "retry schedule factor in 1/1000 (tests shrink it)"},
     {"pipeline.fast_path", I(pipeline_fast_path), "1", false, false, 0, 1, "process an event in the serve child right after acknowledging it"},
     {"pipeline.test_probe", I(pipeline_test_probe), "0", false, false, 0, 1, "enable the SWITCHBOARD_TEST_PROBE handler (tests only)"},
+    {"phone.default_country", S(phone_default_country), "DE", false, false, 0, 0, "ISO country for national phone numbers (DE, AT, CH, ...)"},
     {"metrics.file", S(metrics_file), "/var/lib/switchboard/metrics", false, false, 0, 0, "shared counters of all processes (memory-mapped file)"},
     {"monitor.token", S(monitor_token), "", false, true, 0, 0, "bearer token for /api/webhooks/monitor and /metrics (operators; sees every company)"},
 };
@@ -178,6 +181,11 @@ static int finish(sb_config *c, char *err, size_t errlen)
             snprintf(err, errlen, "missing required key \"%s\" (%s)", k->name, k->help);
             return -1;
         }
+    }
+    if (!phone_country_code(c->phone_default_country)) {
+        snprintf(err, errlen, "phone.default_country: unknown country \"%s\" (use DE, AT, CH, FR, NL, BE, ...)",
+                 c->phone_default_country);
+        return -1;
     }
     if ((!c->db_socket || !*c->db_socket) && (!c->db_host || !*c->db_host)) {
         snprintf(err, errlen, "missing required key \"db.socket\" or \"db.host\" (where the database is)");

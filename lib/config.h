@@ -44,6 +44,8 @@ typedef struct sb_config {
     int64_t pipeline_fast_path;
     int64_t pipeline_test_probe;
 
+    char *phone_default_country;
+
     char *metrics_file;
     char *monitor_token;
 } sb_config;

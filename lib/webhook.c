@@ -18,6 +18,19 @@ static int token_ok(const char *s)
     return n > 0 && n <= MAX_ID_LEN;
 }
 
+/* Event types a provider sends more than once per booking/call with different content. */
+static int event_repeats(const char *provider, const char *type)
+{
+    static const char *const REPEATING[][2] = {
+        {"calcom", "BOOKING_NO_SHOW_UPDATED"},
+        {"calcom", "BOOKING.UPDATED"},
+        {"retell", "transcript_updated"},
+    };
+    for (size_t i = 0; i < sizeof REPEATING / sizeof *REPEATING; i++)
+        if (!strcmp(REPEATING[i][0], provider) && !strcmp(REPEATING[i][1], type)) return 1;
+    return 0;
+}
+
 int webhook_describe(const char *provider, json_object *root, const char *body, size_t len, arena *a,
                      webhook_event *ev, char *err, size_t errlen)
 {
@@ -61,6 +74,13 @@ int webhook_describe(const char *provider, json_object *root, const char *body, 
     ev->event_type = arena_strdup(a, type);
     ev->event_id = id;
     char *key = arena_printf(a, "%s:%s:%s", provider, type, id);
+    if (event_repeats(provider, type)) {
+        /* legitimately sent again for the same booking with other content (no-show marked, then
+         * unmarked): the body tells two such events apart, while a retry resends identical bytes */
+        char hex[65];
+        sig_sha256_hex(body, len, hex);
+        key = arena_printf(a, "%s:%.16s", key, hex);
+    }
     if (strlen(key) > 255) { /* the column is varchar(255): keep it unique, not truncated */
         char hex[65];
         sig_sha256_hex(key, strlen(key), hex);

@@ -9,7 +9,9 @@
  *                    Retell call.call_id; else "sha256:<hex of body>"
  *   idempotency_key  "<provider>:<event_type>:<event_id>", so call_started and
  *                    call_ended of one call are two events and a redelivery
- *                    of either is one.
+ *                    of either is one. Types a provider sends repeatedly for
+ *                    one booking with new content (BOOKING_NO_SHOW_UPDATED)
+ *                    add ":<16 hex of the body's SHA-256>".
  * All strings are owned by the arena passed to the functions below. */
 #ifndef SB_WEBHOOK_H
 #define SB_WEBHOOK_H

@@ -49,8 +49,10 @@ static void *sender(void *arg)
         char body[512], sig[65], hdr[128], err[256];
         int len = snprintf(body, sizeof body,
                            "{\"triggerEvent\":\"BOOKING_CREATED\",\"createdAt\":\"2026-03-09T14:12:37.512Z\","
-                           "\"payload\":{\"uid\":\"bench-%lld-%d\",\"eventTypeId\":1843201,\"title\":\"Benchmark\"}}",
-                           run_tag, i);
+                           "\"payload\":{\"uid\":\"bench-%lld-%d\",\"eventTypeId\":1843201,\"title\":\"Benchmark\","
+                           "\"startTime\":\"2026-03-12T09:00:00Z\",\"endTime\":\"2026-03-12T10:00:00Z\","
+                           "\"attendees\":[{\"name\":\"Bench %d\",\"email\":\"bench-%lld-%d@example.com\"}]}}",
+                           run_tag, i, i, run_tag, i);
         sig_calcom_sign(secret, body, (size_t)len, sig);
         snprintf(hdr, sizeof hdr, "X-Cal-Signature-256: %s", sig);
         const char *h[] = {"Content-Type: application/json", hdr, NULL};

@@ -226,3 +226,31 @@ uint64_t e2e_probe(const char *members, const char **uid)
     if (r.status != 200 || !r.json || !json_get_int(r.json, "id", &id)) return 0;
     return (uint64_t)id;
 }
+
+const char *e2e_replace(const char *s, const char *from, const char *to)
+{
+    buf b = BUF_INIT;
+    const char *p = s, *hit;
+    size_t fl = strlen(from);
+    while ((hit = strstr(p, from))) {
+        buf_append(&b, p, (size_t)(hit - p));
+        buf_puts(&b, to);
+        p = hit + fl;
+    }
+    buf_puts(&b, p);
+    char *out = arena_strndup(pool, buf_cstr(&b), b.len);
+    buf_free(&b);
+    return out;
+}
+
+const char *e2e_fixture_new_id(const char *rel, const char *from, const char **new_id, size_t *len)
+{
+    static int counter;
+    size_t flen;
+    const char *f = e2e_fixture(rel, &flen);
+    const char *id = arena_printf(pool, "%s_e2e%d_%d", from, (int)getpid(), ++counter);
+    const char *out = e2e_replace(f, from, id);
+    *len = strlen(out);
+    if (new_id) *new_id = id;
+    return out;
+}

@@ -53,6 +53,11 @@ int64_t e2e_now_ms(void);
 /* Bytes of tests/fixtures/<rel>. */
 const char *e2e_fixture(const char *rel, size_t *len);
 
+/* s with every occurrence of from replaced by to (arena). */
+const char *e2e_replace(const char *s, const char *from, const char *to);
+/* Fixture rel with `from` replaced by a fresh id; the id into *new_id if not NULL. */
+const char *e2e_fixture_new_id(const char *rel, const char *from, const char **new_id, size_t *len);
+
 /* First cell of a query (NULL for no row / SQL NULL). */
 const char *e2e_scalar(const char *sql, const db_param *p, size_t n);
 long long e2e_count(const char *sql, const db_param *p, size_t n);

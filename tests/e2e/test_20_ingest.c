@@ -9,27 +9,9 @@
 #define CAL_UID "mT4kQ8vXb2nR7sLp9wE3Yd"
 #define CALL_ID "call_9f2c41d7b8e34a6f8d12c07be5a91f3e"
 
-/* The fixture with every occurrence of `from` replaced by a fresh id, so each
- * test owns its events whatever ran before. */
 static const char *fixture_with_new_id(const char *rel, const char *from, const char **new_id, size_t *len)
 {
-    static int counter;
-    size_t flen;
-    const char *f = e2e_fixture(rel, &flen);
-    const char *id = arena_printf(e2e_arena(), "%s_e2e%d_%d", from, (int)getpid(), ++counter);
-    buf b = BUF_INIT;
-    const char *p = f, *hit;
-    while ((hit = strstr(p, from))) {
-        buf_append(&b, p, (size_t)(hit - p));
-        buf_puts(&b, id);
-        p = hit + strlen(from);
-    }
-    buf_puts(&b, p);
-    char *out = arena_strndup(e2e_arena(), buf_cstr(&b), b.len);
-    *len = b.len;
-    buf_free(&b);
-    if (new_id) *new_id = id;
-    return out;
+    return e2e_fixture_new_id(rel, from, new_id, len);
 }
 
 static long long rows_with_key(const char *key)
@@ -110,20 +92,8 @@ static void retell_started_and_ended_are_two_events(void **state)
     const char *started = fixture_with_new_id("retell/webhook_call_started.json", CALL_ID, &call, &l1);
     /* same call id in both bodies */
     size_t fl;
-    const char *ended_fx = e2e_fixture("retell/webhook_call_ended.json", &fl);
-    buf b = BUF_INIT;
-    for (const char *p = ended_fx, *hit;; p = hit + strlen(CALL_ID)) {
-        hit = strstr(p, CALL_ID);
-        if (!hit) {
-            buf_puts(&b, p);
-            break;
-        }
-        buf_append(&b, p, (size_t)(hit - p));
-        buf_puts(&b, call);
-    }
-    const char *ended = arena_strndup(e2e_arena(), buf_cstr(&b), b.len);
-    l2 = b.len;
-    buf_free(&b);
+    const char *ended = e2e_replace(e2e_fixture("retell/webhook_call_ended.json", &fl), CALL_ID, call);
+    l2 = strlen(ended);
 
     e2e_response r1 = e2e_post_signed("retell", "/api/webhooks/retell", started, l1);
     e2e_response r2 = e2e_post_signed("retell", "/api/webhooks/retell", ended, l2);

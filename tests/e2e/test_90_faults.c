@@ -22,7 +22,9 @@ static const char *calcom_event(int i, const char *trigger, size_t *len)
 {
     char *b = arena_printf(e2e_arena(),
                            "{\"triggerEvent\":\"%s\",\"createdAt\":\"2026-03-09T14:12:37.512Z\",\"payload\":"
-                           "{\"uid\":\"spool-%d-%d\",\"eventTypeId\":1843201,\"title\":\"Färben – Test %d\"}}\n",
+                           "{\"uid\":\"spool-%d-%d\",\"eventTypeId\":1843201,\"title\":\"Färben – Test %d\","
+                           "\"startTime\":\"2026-03-12T09:00:00Z\",\"endTime\":\"2026-03-12T10:00:00Z\","
+                           "\"attendees\":[{\"name\":\"Spool Test\",\"email\":\"spool@example.com\"}]}}\n",
                            trigger, (int)getpid(), i, i);
     *len = strlen(b);
     return b;
@@ -72,7 +74,7 @@ static void db_down_spools_then_drains_exactly_once(void **state)
                                   1, &rows),
                          0);
         assert_int_equal(rows.nrows, 1);
-        /* queued for processing like any other event (no Cal.com handler yet: ignored) */
+        /* queued and processed like any other event */
         assert_true(strcmp(db_cell(&rows, 0, 1), "failed") != 0 && strcmp(db_cell(&rows, 0, 1), "dead") != 0);
         uint64_t id = strtoull(db_cell(&rows, 0, 0), NULL, 10);
         assert_true(id > last_id);

@@ -164,6 +164,29 @@ static void test_calcom_same_booking_distinct_events(void **state)
     described_free(&m);
 }
 
+/* Marked, then unmarked: two events of one type and booking, told apart by
+ * their bodies; a retry of either is the same key. */
+static void test_repeating_types_key_on_the_body(void **state)
+{
+    (void)state;
+    static const char mark[] = "{\"triggerEvent\":\"BOOKING_NO_SHOW_UPDATED\",\"payload\":{\"bookingUid\":\"u1\","
+                               "\"uid\":\"u1\",\"attendees\":[{\"noShow\":true}]}}";
+    static const char unmark[] = "{\"triggerEvent\":\"BOOKING_NO_SHOW_UPDATED\",\"payload\":{\"bookingUid\":\"u1\","
+                                 "\"uid\":\"u1\",\"attendees\":[{\"noShow\":false}]}}";
+    described a, b, c;
+    describe_bytes("calcom", mark, sizeof mark - 1, &a);
+    describe_bytes("calcom", unmark, sizeof unmark - 1, &b);
+    describe_bytes("calcom", mark, sizeof mark - 1, &c);
+    assert_int_equal(a.rc, 0);
+    assert_string_equal(a.ev.event_id, "u1");
+    assert_true(strncmp(a.ev.idempotency_key, "calcom:BOOKING_NO_SHOW_UPDATED:u1:", 34) == 0);
+    assert_string_not_equal(a.ev.idempotency_key, b.ev.idempotency_key);
+    assert_string_equal(a.ev.idempotency_key, c.ev.idempotency_key);
+    described_free(&a);
+    described_free(&b);
+    described_free(&c);
+}
+
 static void expect_rejected(const char *provider, const char *body, const char *mention)
 {
     described d;
@@ -351,6 +374,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_calcom_fixtures),
         cmocka_unit_test(test_calcom_same_booking_distinct_events),
+        cmocka_unit_test(test_repeating_types_key_on_the_body),
         cmocka_unit_test(test_calcom_rejects),
         cmocka_unit_test(test_retell_call_events),
         cmocka_unit_test(test_retell_inbound_hashes_bytes),

@@ -1,0 +1,144 @@
+/* record.c: audited writes (see record.h). */
+#include "record.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "json.h"
+#include "timeutil.h"
+
+static db_param bind(const field *f)
+{
+    switch (f->kind) {
+    case F_TEXT: return db_str(f->text);
+    case F_INT:
+    case F_TIME: return db_int(f->num);
+    case F_NULL: break;
+    }
+    return db_null();
+}
+
+/* JSON of a new value, into b. */
+static void json_value(buf *b, const field *f)
+{
+    char iso[32];
+    switch (f->kind) {
+    case F_TEXT: json_buf_str(b, f->text); return;
+    case F_INT: buf_printf(b, "%lld", f->num); return;
+    case F_TIME: time_format_iso(f->num, iso, sizeof iso); json_buf_str(b, iso); return;
+    case F_NULL: buf_puts(b, "null"); return;
+    }
+}
+
+/* JSON of an old value as read back (times were read as UNIX_TIMESTAMP). */
+static void json_old(buf *b, const field *f, const char *old)
+{
+    char iso[32];
+    if (!old) buf_puts(b, "null");
+    else if (f->kind == F_TIME) {
+        time_format_iso(atoll(old), iso, sizeof iso);
+        json_buf_str(b, iso);
+    } else if (f->kind == F_INT) buf_puts(b, old);
+    else json_buf_str(b, old);
+}
+
+static int write_audit(sb_db *db, const char *table, uint64_t id, long long company_id, const char *action,
+                       const char *changes, const audit_cause *why)
+{
+    db_param p[] = {db_str(table), db_int((long long)id), company_id > 0 ? db_int(company_id) : db_null(),
+                    db_str(action), db_str(changes),
+                    why && why->webhook_event_id ? db_int((long long)why->webhook_event_id) : db_null(),
+                    db_str(why && why->cause ? why->cause : "switchboard")};
+    return db_exec(db,
+                   "INSERT INTO switchboard_audit (table_name, row_id, company_id, action, changes, webhook_event_id,"
+                   " cause) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   p, 7, NULL, NULL);
+}
+
+int record_insert(sb_db *db, arena *a, const char *table, const field *f, size_t n, long long company_id,
+                  const audit_cause *why, uint64_t *id)
+{
+    buf sql = BUF_INIT, changes = BUF_INIT;
+    buf_printf(&sql, "INSERT INTO %s (", table);
+    for (size_t i = 0; i < n; i++) buf_printf(&sql, "%s%s", i ? ", " : "", f[i].column);
+    buf_puts(&sql, ", created_at, updated_at) VALUES (");
+    db_param *p = arena_alloc(a, sizeof *p * (n + 1));
+    size_t np = 0;
+    buf_putc(&changes, '{');
+    for (size_t i = 0; i < n; i++) {
+        buf_puts(&sql, i ? ", " : "");
+        if (f[i].kind == F_NULL) buf_puts(&sql, "NULL");
+        else if (f[i].kind == F_TIME) buf_puts(&sql, "FROM_UNIXTIME(?)");
+        else buf_puts(&sql, "?");
+        if (f[i].kind != F_NULL) p[np++] = bind(&f[i]);
+        buf_printf(&changes, "%s\"%s\":{\"new\":", i ? "," : "", f[i].column);
+        json_value(&changes, &f[i]);
+        buf_putc(&changes, '}');
+    }
+    buf_puts(&sql, ", NOW(), NOW())");
+    buf_putc(&changes, '}');
+    int rc = db_exec(db, buf_cstr(&sql), p, np, id, NULL);
+    if (rc == 0) rc = write_audit(db, table, *id, company_id, "insert", buf_cstr(&changes), why);
+    buf_free(&sql);
+    buf_free(&changes);
+    return rc;
+}
+
+int record_update(sb_db *db, arena *a, const char *table, uint64_t id, const field *f, size_t n,
+                  long long company_id, const audit_cause *why, int *changed)
+{
+    if (changed) *changed = 0;
+    buf sel = BUF_INIT;
+    buf_puts(&sel, "SELECT ");
+    for (size_t i = 0; i < n; i++)
+        buf_printf(&sel, f[i].kind == F_TIME ? "%sUNIX_TIMESTAMP(%s)" : "%s%s", i ? ", " : "", f[i].column);
+    buf_printf(&sel, " FROM %s WHERE id = ? FOR UPDATE", table);
+    db_param idp = db_int((long long)id);
+    db_rows cur;
+    int rc = db_query(db, a, buf_cstr(&sel), &idp, 1, &cur);
+    buf_free(&sel);
+    if (rc != 0) return -1;
+    if (cur.nrows == 0) return 0;
+    buf upd = BUF_INIT, changes = BUF_INIT;
+    db_param *p = arena_alloc(a, sizeof *p * (n + 1));
+    size_t np = 0;
+    int nchanged = 0;
+    buf_printf(&upd, "UPDATE %s SET ", table);
+    buf_putc(&changes, '{');
+    for (size_t i = 0; i < n; i++) {
+        const char *old = db_cell(&cur, 0, i);
+        if (f[i].only_if_empty && old && *old) continue;
+        int same;
+        switch (f[i].kind) {
+        case F_TEXT: same = (!old && !f[i].text) || (old && f[i].text && strcmp(old, f[i].text) == 0); break;
+        case F_INT:
+        case F_TIME: same = old && atoll(old) == f[i].num; break;
+        default: same = old == NULL; break;
+        }
+        if (same) continue;
+        if (f[i].kind == F_TEXT && !f[i].text && !old) continue;
+        buf_printf(&upd, "%s%s = %s", nchanged ? ", " : "", f[i].column,
+                   f[i].kind == F_NULL ? "NULL" : f[i].kind == F_TIME ? "FROM_UNIXTIME(?)" : "?");
+        if (f[i].kind != F_NULL) p[np++] = bind(&f[i]);
+        buf_printf(&changes, "%s\"%s\":{\"old\":", nchanged ? "," : "", f[i].column);
+        json_old(&changes, &f[i], old);
+        buf_puts(&changes, ",\"new\":");
+        json_value(&changes, &f[i]);
+        buf_putc(&changes, '}');
+        nchanged++;
+    }
+    buf_putc(&changes, '}');
+    rc = 0;
+    if (nchanged) {
+        buf_puts(&upd, ", updated_at = NOW() WHERE id = ?");
+        p[np++] = idp;
+        rc = db_exec(db, buf_cstr(&upd), p, np, NULL, NULL);
+        if (rc == 0) rc = write_audit(db, table, id, company_id, "update", buf_cstr(&changes), why);
+    }
+    buf_free(&upd);
+    buf_free(&changes);
+    if (changed) *changed = nchanged;
+    return rc;
+}

@@ -1,0 +1,82 @@
+/* timeutil.c: ISO 8601 and time zones (see timeutil.h). */
+#include "timeutil.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i])) return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+int time_parse_iso(const char *s, int64_t *epoch)
+{
+    if (!s || strlen(s) < 19) return -1;
+    int Y, M, D, h, m, sec;
+    if (digits(s, 4, &Y) || s[4] != '-' || digits(s + 5, 2, &M) || s[7] != '-' || digits(s + 8, 2, &D) ||
+        (s[10] != 'T' && s[10] != ' ') || digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &m) ||
+        s[16] != ':' || digits(s + 17, 2, &sec))
+        return -1;
+    if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60) return -1;
+    const char *p = s + 19;
+    if (*p == '.') {
+        p++;
+        while (isdigit((unsigned char)*p)) p++;
+    }
+    int off = 0;
+    if (*p == 'Z' || *p == 'z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om;
+        if (digits(p + 1, 2, &oh)) return -1;
+        const char *q = p + 3;
+        if (*q == ':') q++;
+        if (digits(q, 2, &om)) return -1;
+        off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
+        p = q + 2;
+    } else {
+        return -1; /* no zone: ambiguous, refuse rather than guess */
+    }
+    if (*p) return -1;
+    struct tm tm = {0};
+    tm.tm_year = Y - 1900;
+    tm.tm_mon = M - 1;
+    tm.tm_mday = D;
+    tm.tm_hour = h;
+    tm.tm_min = m;
+    tm.tm_sec = sec;
+    *epoch = (int64_t)timegm(&tm) - off;
+    return 0;
+}
+
+void time_format_iso(int64_t epoch, char *out, size_t n)
+{
+    time_t t = (time_t)epoch;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int time_local(int64_t epoch, const char *tz, struct tm *out)
+{
+    /* TZ switching is process-wide; the FastCGI children are single-threaded */
+    const char *old = getenv("TZ");
+    char saved[128] = "";
+    if (old) snprintf(saved, sizeof saved, "%s", old);
+    if (setenv("TZ", tz, 1) != 0) return -1;
+    tzset();
+    time_t t = (time_t)epoch;
+    struct tm *r = localtime_r(&t, out);
+    if (old) setenv("TZ", saved, 1);
+    else unsetenv("TZ");
+    tzset();
+    return r ? 0 : -1;
+}
