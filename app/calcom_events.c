@@ -9,8 +9,9 @@
  * (lib/tenant.h); unknown -> dead with the id named, replayable once mapped.
  *
  * One appointment per booking chain: looked up inside the tenant by uid,
- * numeric booking id, external_id (the first uid of the chain), then the
- * previous uids kept in metadata. A reschedule moves the row to the new uid.
+ * uid-less numeric booking id, external_id (the first uid of the chain), then
+ * every uid seen for the chain (switchboard_booking_uids). A reschedule moves
+ * the row to the new uid.
  *
  * Out-of-order delivery converges by event time: the row remembers the
  * Cal.com time of the last event that set its state (metadata
@@ -78,9 +79,10 @@ static json_object *parse_meta(const char *text)
     return m;
 }
 
+/* sql has two placeholders: the key, then the company (APPT_SCOPE comes last). */
 static int find_row(sb_db *db, arena *a, long long company, const char *sql, db_param key, appt_row *row)
 {
-    db_param p[] = {db_int(company), key};
+    db_param p[] = {key, db_int(company)};
     db_rows r;
     if (db_query(db, a, sql, p, 2, &r) != 0) return -1;
     if (!r.nrows) return 0;
@@ -105,26 +107,34 @@ static int find_appointment(sb_db *db, arena *a, long long company, const char *
     memset(row, 0, sizeof *row);
     int rc;
     if (uid && (rc = find_row(db, a, company,
-                              APPT_COLS " WHERE 1 = 1" APPT_SCOPE " AND calcom_v2_booking_id = ? FOR UPDATE",
+                              APPT_COLS " WHERE calcom_v2_booking_id = ?" APPT_SCOPE " FOR UPDATE",
                               db_str(uid), row)) != 0)
         return rc;
     /* the numeric id identifies rows that have no uid (legacy V1 rows, BEHAVIOR.md §3.9); a row
      * that has a uid is only ever matched by a uid */
     if (booking_id > 0 && (rc = find_row(db, a, company,
-                                         APPT_COLS " WHERE calcom_v2_booking_id IS NULL" APPT_SCOPE
-                                                   " AND calcom_booking_id = ? FOR UPDATE",
+                                         APPT_COLS " WHERE calcom_booking_id = ? AND calcom_v2_booking_id IS NULL"
+                                                   APPT_SCOPE " FOR UPDATE",
                                          db_int(booking_id), row)) != 0)
         return rc;
-    if (uid && (rc = find_row(db, a, company, APPT_COLS " WHERE 1 = 1" APPT_SCOPE " AND external_id = ? FOR UPDATE",
+    if (uid && (rc = find_row(db, a, company, APPT_COLS " WHERE external_id = ?" APPT_SCOPE " FOR UPDATE",
                               db_str(uid), row)) != 0)
         return rc;
     if (uid)
         return find_row(db, a, company,
-                        APPT_COLS " WHERE 1 = 1" APPT_SCOPE
-                                  " AND JSON_CONTAINS(JSON_EXTRACT(metadata, '$.switchboard.previous_uids'), JSON_QUOTE(?))"
-                                  " LIMIT 1 FOR UPDATE",
+                        APPT_COLS " WHERE id = (SELECT appointment_id FROM switchboard_booking_uids WHERE uid = ?)"
+                                  APPT_SCOPE " FOR UPDATE",
                         db_str(uid), row);
     return 0;
+}
+
+/* Remember that uid belongs to appointment id (idempotent). */
+static int remember_uid(sb_db *db, uint64_t appointment_id, long long company, const char *uid)
+{
+    if (!uid) return 0;
+    db_param p[] = {db_str(uid), db_int((long long)appointment_id), db_int(company)};
+    return db_exec(db, "INSERT IGNORE INTO switchboard_booking_uids (uid, appointment_id, company_id) VALUES (?, ?, ?)",
+                   p, 3, NULL, NULL);
 }
 
 static const char *staff_for_organizer(sb_db *db, arena *a, long long company, json_object *b)
@@ -355,7 +365,8 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
                 f[n++] = FIELD_TIME("previous_starts_at", prev_start);
         }
         uint64_t id;
-        if (record_insert(db, a, "appointments", f, n, t.company_id, &why, &id) != 0)
+        if (record_insert(db, a, "appointments", f, n, t.company_id, &why, &id) != 0 ||
+            remember_uid(db, id, t.company_id, uid) != 0 || remember_uid(db, id, t.company_id, prev_uid) != 0)
             FINISH(EVENT_RETRY, "appointment insert: %s", db_error(db));
         FINISH(EVENT_PROCESSED, "App\\Models\\Appointment:%llu created (%s)%s", (unsigned long long)id,
                          status, created_customer ? ", new customer" : "");
@@ -392,7 +403,9 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
     json_object_put(row.meta);
     f[n++] = FIELD_TEXT("metadata", meta_text);
     int changed = 0;
-    if (record_update(db, a, "appointments", row.id, f, n, t.company_id, &why, &changed) != 0)
+    if (record_update(db, a, "appointments", row.id, f, n, t.company_id, &why, &changed) != 0 ||
+        remember_uid(db, row.id, t.company_id, uid) != 0 ||
+        (kind == CAL_RESCHEDULED && remember_uid(db, row.id, t.company_id, prev_uid) != 0))
         FINISH(EVENT_RETRY, "appointment update: %s", db_error(db));
     if (!changed)
         FINISH(EVENT_PROCESSED, "App\\Models\\Appointment:%llu unchanged (already up to date)",
