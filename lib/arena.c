@@ -1,6 +1,8 @@
 /* arena.c: per-request memory pool (see arena.h for ownership rules). */
 #include "arena.h"
 
+#include "buf.h"
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -109,16 +111,12 @@ char *arena_strdup(arena *a, const char *s)
 
 char *arena_printf(arena *a, const char *fmt, ...)
 {
-    char small[256];
-    va_list ap, again;
+    buf b = BUF_INIT;
+    va_list ap;
     va_start(ap, fmt);
-    va_copy(again, ap);
-    int n = vsnprintf(small, sizeof small, fmt, ap);
+    buf_vprintf(&b, fmt, ap);
     va_end(ap);
-    if (n < 0) n = 0;
-    char *p = arena_alloc(a, (size_t)n + 1);
-    if ((size_t)n < sizeof small) memcpy(p, small, (size_t)n + 1);
-    else vsnprintf(p, (size_t)n + 1, fmt, again);
-    va_end(again);
+    char *p = arena_strndup(a, buf_cstr(&b), b.len);
+    buf_free(&b);
     return p;
 }

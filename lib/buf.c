@@ -44,14 +44,12 @@ void buf_puts(buf *b, const char *s) { buf_append(b, s, strlen(s)); }
 
 void buf_putc(buf *b, char c) { buf_append(b, &c, 1); }
 
-void buf_printf(buf *b, const char *fmt, ...)
+void buf_vprintf(buf *b, const char *fmt, va_list ap)
 {
     char small[256];
-    va_list ap, again;
-    va_start(ap, fmt);
+    va_list again;
     va_copy(again, ap);
     int n = vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
     if (n > 0 && (size_t)n < sizeof small) {
         buf_append(b, small, (size_t)n);
     } else if (n > 0) {
@@ -60,6 +58,14 @@ void buf_printf(buf *b, const char *fmt, ...)
         b->len += (size_t)n;
     }
     va_end(again);
+}
+
+void buf_printf(buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    buf_vprintf(b, fmt, ap);
+    va_end(ap);
 }
 
 const char *buf_cstr(const buf *b) { return b->data ? b->data : ""; }

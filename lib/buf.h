@@ -8,6 +8,7 @@
 #ifndef SB_BUF_H
 #define SB_BUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 typedef struct buf {
@@ -24,6 +25,7 @@ void buf_append(buf *b, const void *p, size_t n);
 void buf_puts(buf *b, const char *s);
 void buf_putc(buf *b, char c);
 void buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_vprintf(buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* data as a C string, never NULL ("" for an empty buffer). Borrowed. */
 const char *buf_cstr(const buf *b);
 
