@@ -10,7 +10,7 @@ PKGS    := libmariadb json-c libcurl libcrypto
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral \
            -fstack-protector-strong $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lm
 # -Wno-format-truncation: GCC 12 reports "null format string" on paths UBSan adds, not real ones
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -O1 -Wno-format-truncation
@@ -31,6 +31,7 @@ E2E_SRC  := $(wildcard tests/e2e/test_*.c)
 E2E_LIB  := $(filter-out $(E2E_SRC),$(wildcard tests/e2e/*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit_%)
 E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(BUILD)/tests/e2e_%)
+FAKE_BIN := $(BUILD)/tests/fake_providers
 
 # Debian packages: build, stack, tests
 DEB_PKGS := gcc make pkg-config libc6-dev libfcgi-dev libmariadb-dev libjson-c-dev libcurl4-openssl-dev \
@@ -80,8 +81,12 @@ stop:
 	$(Q)conf/stack.sh stop "$(CURDIR)/var"
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(E2E_BIN)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(E2E_BIN) $(FAKE_BIN)
 	$(Q)tests/run.sh $(BUILD)/tests
+
+$(BUILD)/tests/fake_providers: tests/fake/fake_providers.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 $(BUILD)/tests/bench_%: tests/bench/bench_%.c $(BUILD)/libswitchboard.a
 	@mkdir -p $(dir $@)

@@ -42,6 +42,12 @@ void calcom_booking_rejected(pipeline *p, arena *a, const stored_event *ev, even
 void calcom_booking_no_show(pipeline *p, arena *a, const stored_event *ev, event_result *res);
 void calcom_meeting_ended(pipeline *p, arena *a, const stored_event *ev, event_result *res);
 
+/* retell_events.c: pipeline handlers of Retell call webhooks, and the call_inbound answer */
+void retell_call_event(pipeline *p, arena *a, const stored_event *ev, event_result *res);
+void retell_call_inbound(pipeline *p, arena *a, const stored_event *ev, event_result *res);
+/* Fill resp with Retell's call_inbound response for this delivery (always 200). */
+void retell_inbound_answer(sb_app *app, const sb_request *req, json_object *root, sb_response *resp);
+
 /* handlers_webhook.c */
 void wh_calcom_receive(sb_app *app, const sb_request *req, sb_response *resp);
 void wh_calcom_ping(sb_app *app, const sb_request *req, sb_response *resp);
@@ -59,5 +65,7 @@ int worker_run(sb_app *app);
 /* cmd_replay.c: `switchboard replay ...` and `switchboard prune ...`. Exit codes. */
 int cmd_replay(sb_app *app, int argc, char **argv);
 int cmd_prune(sb_app *app, int argc, char **argv);
+/* cmd_sync_calls.c: `switchboard sync-calls ...`. Exit code. */
+int cmd_sync_calls(sb_app *app, int argc, char **argv);
 
 #endif

@@ -84,6 +84,11 @@ const event_handler EVENT_HANDLERS[] = {
     {"calcom", "MEETING.ENDED", calcom_meeting_ended},
     {"calcom", "BOOKING.COMPLETED", calcom_meeting_ended},
     {"calcom", "PING", calcom_ping},
+    /* Retell call webhooks (transcript_updated, transfer_* have no line: ignored) */
+    {"retell", "call_started", retell_call_event},
+    {"retell", "call_ended", retell_call_event},
+    {"retell", "call_analyzed", retell_call_event},
+    {"retell", "call_inbound", retell_call_inbound},
     {"calcom", "SWITCHBOARD_TEST_PROBE", test_probe},
     {"retell", "SWITCHBOARD_TEST_PROBE", test_probe},
 };

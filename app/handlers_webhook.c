@@ -43,6 +43,8 @@ static void spool_or_fail(sb_app *app, const webhook_event *ev, sb_response *res
     http_json_error(resp, 503, "database unavailable and the local spool cannot be written; retry later");
 }
 
+static void store_and_ack(sb_app *app, const sb_request *req, sb_response *resp, webhook_event *ev_in);
+
 static void ingest(sb_app *app, const sb_request *req, sb_response *resp, const char *provider)
 {
     int is_calcom = strcmp(provider, "calcom") == 0;
@@ -78,13 +80,24 @@ static void ingest(sb_app *app, const sb_request *req, sb_response *resp, const 
         return;
     }
     webhook_event ev = {0};
-    int described = webhook_describe(provider, root, req->body, req->body_len, req->pool, &ev, err, sizeof err);
-    json_object_put(root);
-    if (described != 0) {
+    if (webhook_describe(provider, root, req->body, req->body_len, req->pool, &ev, err, sizeof err) != 0) {
+        json_object_put(root);
         http_json_error(resp, 400, err);
         metrics_ingest(provider, INGEST_REJECTED_INPUT);
         return;
     }
+    store_and_ack(app, req, resp, &ev);
+    /* Retell waits for the answer to call_inbound while the caller hears ringing: once the event
+     * is safe (stored or spooled), the body is the routing answer instead of our ack */
+    if (!is_calcom && !strcmp(ev.event_type, "call_inbound") && (resp->status == 200 || resp->status == 202))
+        retell_inbound_answer(app, req, root, resp);
+    json_object_put(root);
+}
+
+/* Store ev durably (DB, else spool) and set the ack. */
+static void store_and_ack(sb_app *app, const sb_request *req, sb_response *resp, webhook_event *ev_in)
+{
+    webhook_event ev = *ev_in;
     ev.correlation_id = req->request_id;
     ev.headers_json = webhook_headers_json(req, req->pool);
     ev.received_us = req->received_us;
@@ -101,12 +114,12 @@ static void ingest(sb_app *app, const sb_request *req, sb_response *resp, const 
     switch (webhook_store(app->db, req->pool, &ev, &id)) {
     case WEBHOOK_STORED:
         ack(resp, 200, "accepted", id);
-        metrics_ingest(provider, INGEST_ACCEPTED);
+        metrics_ingest(ev.provider, INGEST_ACCEPTED);
         resp->process_after = id; /* processed by this child once the provider has its answer */
         return;
     case WEBHOOK_DUPLICATE:
         ack(resp, 200, "duplicate", id);
-        metrics_ingest(provider, INGEST_DUPLICATE);
+        metrics_ingest(ev.provider, INGEST_DUPLICATE);
         return;
     case WEBHOOK_STORE_FAILED:
         log_msg("error", "webhook_events insert failed (%u: %s); spooling %s %s", db_errno(app->db),

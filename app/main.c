@@ -5,6 +5,7 @@
  *   switchboard [-c FILE] migrate [status]  apply / list sql/migrations
  *   switchboard [-c FILE] replay ID... | replay --since T --until T [filters] [--dry-run]
  *   switchboard [-c FILE] prune --older-than 90d
+ *   switchboard [-c FILE] sync-calls [--since 1d] [--until T] [--limit N] [--dry-run]
  *   switchboard [-c FILE] config            print the effective config, secrets masked
  *   switchboard [-c FILE] sign calcom|retell FILE   print the signature header value
  *   switchboard version
@@ -31,7 +32,9 @@ static int usage(FILE *out)
     fprintf(out, "usage: switchboard [-c FILE] serve | worker | migrate [status] | config |\n"
                  "                   replay ID... | replay --since T --until T [--provider P] [--status S]\n"
                  "                          [--event-type E] [--limit N] [--dry-run] [--by NAME] |\n"
-                 "                   prune --older-than 90d [--batch N] | sign calcom|retell FILE | version\n");
+                 "                   prune --older-than 90d [--batch N] |\n"
+                 "                   sync-calls [--since 1d] [--until T] [--limit N] [--page-size N] [--dry-run] |\n"
+                 "                   sign calcom|retell FILE | version\n");
     return out == stderr ? 2 : 0;
 }
 
@@ -115,6 +118,8 @@ int main(int argc, char **argv)
         rc = rc < 0 ? 1 : 0;
     } else if (!strcmp(cmd, "replay")) {
         rc = cmd_replay(&app, argc - i, argv + i);
+    } else if (!strcmp(cmd, "sync-calls")) {
+        rc = cmd_sync_calls(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "prune")) {
         rc = cmd_prune(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "config")) {

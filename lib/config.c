@@ -38,6 +38,7 @@ static const struct cfg_key KEYS[] = {
     {"calcom.webhook_secret", S(calcom_webhook_secret), "", false, true, 0, 0, "Cal.com webhook secret; empty = Cal.com routes answer 503"},
     {"retell.api_key", S(retell_api_key), "", false, true, 0, 0, "Retell API key with the webhook badge; empty = Retell routes answer 503"},
     {"retell.signature_tolerance_ms", I(retell_signature_tolerance_ms), "300000", false, false, 1000, 3600000, "accepted clock skew of X-Retell-Signature"},
+    {"retell.api_base", S(retell_api_base), "https://api.retellai.com", false, false, 0, 0, "Retell API base URL (sync-calls)"},
     {"http.max_body", I(http_max_body), "1048576", false, false, 1024, 64 << 20, "largest accepted request body, bytes"},
     {"spool.dir", S(spool_dir), NULL, true, false, 0, 0, "local spool for events acknowledged while the DB is down"},
     {"log.file", S(log_file), NULL, true, false, 0, 0, "request log (one line per request)"},

@@ -30,6 +30,7 @@ typedef struct sb_config {
     char *calcom_webhook_secret;
     char *retell_api_key;
     int64_t retell_signature_tolerance_ms;
+    char *retell_api_base;
 
     int64_t http_max_body;
 

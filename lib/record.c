@@ -47,6 +47,9 @@ static void json_old(buf *b, const field *f, const char *old)
 static int write_audit(sb_db *db, const char *table, uint64_t id, long long company_id, const char *action,
                        const char *changes, const audit_cause *why)
 {
+    /* calls change with every webhook of a call (their history is webhook_events); the audit
+     * trail is for the business rows people edit and argue about */
+    if (strcmp(table, "appointments") != 0 && strcmp(table, "customers") != 0) return 0;
     db_param p[] = {db_str(table), db_int((long long)id), company_id > 0 ? db_int(company_id) : db_null(),
                     db_str(action), db_str(changes),
                     why && why->webhook_event_id ? db_int((long long)why->webhook_event_id) : db_null(),
@@ -63,7 +66,9 @@ int record_insert(sb_db *db, arena *a, const char *table, const field *f, size_t
     buf sql = BUF_INIT, changes = BUF_INIT;
     buf_printf(&sql, "INSERT INTO %s (", table);
     for (size_t i = 0; i < n; i++) buf_printf(&sql, "%s%s", i ? ", " : "", f[i].column);
-    buf_puts(&sql, ", created_at, updated_at) VALUES (");
+    int own_created = 0; /* a caller may date the row (a call imported later is dated when it happened) */
+    for (size_t i = 0; i < n; i++) own_created |= strcmp(f[i].column, "created_at") == 0;
+    buf_puts(&sql, own_created ? ", updated_at) VALUES (" : ", created_at, updated_at) VALUES (");
     db_param *p = arena_alloc(a, sizeof *p * (n + 1));
     size_t np = 0;
     buf_putc(&changes, '{');
@@ -77,7 +82,7 @@ int record_insert(sb_db *db, arena *a, const char *table, const field *f, size_t
         json_value(&changes, &f[i]);
         buf_putc(&changes, '}');
     }
-    buf_puts(&sql, ", NOW(), NOW())");
+    buf_puts(&sql, own_created ? ", NOW())" : ", NOW(), NOW())");
     buf_putc(&changes, '}');
     int rc = db_exec(db, buf_cstr(&sql), p, np, id, NULL);
     if (rc == 0) rc = write_audit(db, table, *id, company_id, "insert", buf_cstr(&changes), why);

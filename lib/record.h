@@ -1,8 +1,8 @@
 /* record.h: audited inserts and updates of the shared business tables.
  *
- * Every row switchboard writes in appointments or customers goes through
- * record_insert()/record_update(), which also write one switchboard_audit row
- * per change: table, row id, action, the changed columns with old and new
+ * Every row switchboard writes in appointments, customers and calls goes
+ * through record_insert()/record_update(). For audited tables (appointments,
+ * customers) they also write one switchboard_audit row per change: table, row id, action, the changed columns with old and new
  * values, and the cause (the webhook event id, or a CLI command). An update
  * writes only the columns whose value really changes, so a redelivered
  * webhook changes nothing and leaves no audit row.
@@ -42,7 +42,7 @@ typedef struct audit_cause {
     const char *cause;          /* "calcom BOOKING_CREATED", "cli: replay", ... */
 } audit_cause;
 
-/* INSERT (created_at/updated_at = NOW() added). 0 or -1 (db_error). */
+/* INSERT (updated_at = NOW() added, and created_at = NOW() unless f has it). 0 or -1 (db_error). */
 int record_insert(sb_db *db, arena *a, const char *table, const field *f, size_t n, long long company_id,
                   const audit_cause *why, uint64_t *id);
 /* UPDATE the changed columns of row id (updated_at = NOW() when anything

@@ -58,7 +58,7 @@ if ! SB_QUIET=1 SB_POOL=2 conf/stack.sh start "$TMP" "$PORT" >"$TMP/stack-start.
   cat "$TMP/stack-start.log"
 fi
 if [ $stack_ok = 1 ]; then
-  export SB_TEST_URL="http://127.0.0.1:$PORT" SB_TEST_VAR="$TMP" SB_TEST_ROOT="$ROOT"
+  export SB_TEST_URL="http://127.0.0.1:$PORT" SB_TEST_VAR="$TMP" SB_TEST_ROOT="$ROOT" SB_TEST_BIN="$(cd "$BINDIR" && pwd)"
   for t in "$BINDIR"/e2e_*; do
     [ -x "$t" ] || continue
     echo "# $(basename "$t")"
