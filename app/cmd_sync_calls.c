@@ -1,7 +1,7 @@
 /* cmd_sync_calls.c: `switchboard sync-calls`, the reconciliation behind the
  * real-time Retell webhooks (the legacy `retell:sync-calls`).
  *
- *   switchboard sync-calls [--since 1d|DATE] [--until DATE] [--limit N] [--page-size N] [--dry-run]
+ *   switchboard sync-calls [--since 1d|DATE] [--until DATE] [--limit N] [--page-size N] [--retries N] [--dry-run]
  *
  * Pages through POST {retell.api_base}/v3/list-calls (start time range,
  * ascending, pagination_key) and upserts every call through
@@ -24,7 +24,7 @@
 #include "../lib/log.h"
 #include "../lib/timeutil.h"
 
-#define PAGE_ATTEMPTS 6
+#define PAGE_ATTEMPTS_DEFAULT 6
 
 static long long parse_when(const char *s, long long now)
 {
@@ -43,14 +43,14 @@ static long long parse_when(const char *s, long long now)
 }
 
 /* One page, with retries. Returns 0 and the parsed body, or -1 with err. */
-static int fetch_page(sb_app *app, const char *body, json_object **out, char *err, size_t errlen)
+static int fetch_page(sb_app *app, const char *body, int attempts, json_object **out, char *err, size_t errlen)
 {
     char url[1024], auth[600];
     snprintf(url, sizeof url, "%s/v3/list-calls", app->cfg.retell_api_base);
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", app->cfg.retell_api_key);
     const char *h[] = {auth, "Content-Type: application/json", NULL};
     int delay = 1;
-    for (int attempt = 1; attempt <= PAGE_ATTEMPTS; attempt++) {
+    for (int attempt = 1; attempt <= attempts; attempt++) {
         http_client_response r;
         char terr[300];
         int rc = http_client_request("POST", url, h, body, strlen(body), 30000, &r, terr, sizeof terr);
@@ -71,8 +71,8 @@ static int fetch_page(sb_app *app, const char *body, json_object **out, char *er
             if (http_client_header(&r, "Retry-After", ra, sizeof ra) == 0 && atoi(ra) > 0) wait = atoi(ra) > 60 ? 60 : atoi(ra);
         }
         if (rc == 0) http_client_response_free(&r);
-        if (!retry || attempt == PAGE_ATTEMPTS) return -1;
-        fprintf(stderr, "sync-calls: %s; retrying in %d s (attempt %d of %d)\n", err, wait, attempt + 1, PAGE_ATTEMPTS);
+        if (!retry || attempt == attempts) return -1;
+        fprintf(stderr, "sync-calls: %s; retrying in %d s (attempt %d of %d)\n", err, wait, attempt + 1, attempts);
         sleep((unsigned)wait);
         delay *= 2;
     }
@@ -82,6 +82,7 @@ static int fetch_page(sb_app *app, const char *body, json_object **out, char *er
 int cmd_sync_calls(sb_app *app, int argc, char **argv)
 {
     long long now = (long long)time(NULL), since = now - 86400, until = now, limit = 0, page_size = 50;
+    long long attempts = PAGE_ATTEMPTS_DEFAULT;
     int dry = 0;
     for (int i = 0; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -91,12 +92,14 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv)
         else if (!strcmp(argv[i], "--until")) until = parse_when(v, now);
         else if (!strcmp(argv[i], "--limit")) limit = atoll(v);
         else if (!strcmp(argv[i], "--page-size")) page_size = atoll(v);
+        else if (!strcmp(argv[i], "--retries")) attempts = atoll(v);
         else { fprintf(stderr, "switchboard: sync-calls: unknown option %s\n", argv[i]); return 2; }
         i++;
     }
-    if (since < 0 || until < 0 || until <= since || page_size < 1 || page_size > 1000 || limit < 0) {
+    if (since < 0 || until < 0 || until <= since || page_size < 1 || page_size > 1000 || limit < 0 || attempts < 1 ||
+        attempts > 20) {
         fprintf(stderr, "switchboard: sync-calls: need --since before --until (1d, 6h, YYYY-MM-DD or ISO 8601), "
-                        "--page-size 1..1000, --limit >= 0\n");
+                        "--page-size 1..1000, --retries 1..20, --limit >= 0\n");
         return 2;
     }
     if (!*app->cfg.retell_api_key) {
@@ -121,7 +124,7 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv)
         buf_putc(&body, '}');
         json_object *resp = NULL;
         char err[512];
-        int fr = fetch_page(app, buf_cstr(&body), &resp, err, sizeof err);
+        int fr = fetch_page(app, buf_cstr(&body), (int)attempts, &resp, err, sizeof err);
         buf_free(&body);
         if (fr != 0) {
             fprintf(stderr, "%ssync-calls: page %d failed: %s\nsync-calls: stopped; %lld calls were synced before it "

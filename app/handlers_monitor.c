@@ -104,7 +104,29 @@ void monitor_show(sb_app *app, const sb_request *req, sb_response *resp)
     buf_printf(b, "\"thresholds\":{\"degraded_oldest_pending_seconds\":%d,\"degraded_backlog\":%d,"
                   "\"degraded_dead_last_hour\":1,\"degraded_spool_pending\":1},",
                QUEUE_DEGRADED_OLDEST_S, QUEUE_DEGRADED_BACKLOG);
-    buf_puts(b, "\"recent_webhooks\":[");
+    /* numbers that reach us but no tenant: operators must map them (tenants never see others' traffic) */
+    buf_puts(b, "\"unroutable_numbers\":[");
+    if (!who.company_id) {
+        static const char *const UNROUTABLE =
+            "SELECT num, COUNT(*), DATE_FORMAT(CONVERT_TZ(MAX(seen), @@session.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%sZ')"
+            " FROM (SELECT to_number AS num, updated_at AS seen FROM calls WHERE company_id IS NULL"
+            "         AND COALESCE(direction, 'inbound') <> 'outbound' AND updated_at >= NOW() - INTERVAL 1 DAY"
+            "         AND to_number IS NOT NULL"
+            "       UNION ALL SELECT JSON_VALUE(payload, '$.call_inbound.to_number'), created_at FROM webhook_events"
+            "         WHERE provider = 'retell' AND event_type = 'call_inbound' AND status = 'ignored'"
+            "         AND created_at >= NOW() - INTERVAL 1 DAY) u"
+            " WHERE num IS NOT NULL GROUP BY num ORDER BY MAX(seen) DESC LIMIT 50";
+        db_rows un;
+        if (db_query(app->db, req->pool, UNROUTABLE, NULL, 0, &un) == 0)
+            for (size_t r = 0; r < un.nrows; r++) {
+                buf_puts(b, r ? ",{\"number\":" : "{\"number\":");
+                json_buf_str(b, db_cell(&un, r, 0));
+                buf_printf(b, ",\"events_last_24h\":%s,\"last_seen\":", db_cell(&un, r, 1));
+                put_str_or_null(b, db_cell(&un, r, 2));
+                buf_putc(b, '}');
+            }
+    }
+    buf_puts(b, "],\"recent_webhooks\":[");
     static const char *const COLS[] = {NULL, "provider", "event_type", "event_id", "status", "received_at",
                                        "processed_at", "error_message"};
     for (size_t r = 0; r < recent.nrows; r++) {
