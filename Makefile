@@ -74,7 +74,7 @@ deps:
 	$(Q)conf/deps.sh $(DEB_PKGS)
 
 run: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(FAKE_BIN)
 	$(Q)conf/stack.sh start "$(CURDIR)/var" $(PORT)
 
 stop:

@@ -91,8 +91,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "switchboard: configuration error: %s\n", err);
         return 1;
     }
-    /* only the long-running commands log to the file; CLI output stays on the terminal */
-    if (!strcmp(cmd, "serve") || !strcmp(cmd, "worker")) {
+    /* the processes and the commands that change data log to the file; config/sign/migrate stay on the terminal */
+    if (!strcmp(cmd, "serve") || !strcmp(cmd, "worker") || !strcmp(cmd, "sync-calls") || !strcmp(cmd, "replay") ||
+        !strcmp(cmd, "prune")) {
         if (log_open(app.cfg.log_file) != 0)
             fprintf(stderr, "switchboard: cannot open log.file %s, logging to stderr\n", app.cfg.log_file);
         metrics_open(app.cfg.metrics_file);

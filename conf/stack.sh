@@ -88,6 +88,8 @@ db.user = switchboard
 db.password = $dbpass
 calcom.webhook_secret = $calsec
 retell.api_key = $retkey
+# the embedded stack's stand-in for the Retell API (tests/fake/fake_providers.c)
+retell.api_base = http://127.0.0.1:$((PORT + 1))
 spool.dir = $VAR/spool
 log.file = $LOG/switchboard.log
 migrations.dir = $ROOT/sql/migrations
@@ -133,6 +135,16 @@ start_worker() {
   echo $! >"$RUN/worker.pid"
 }
 
+# The fake provider API (demo only): `switchboard sync-calls` works against it.
+start_fake() {
+  local fake=$ROOT/build/rel/tests/fake_providers
+  [ -x "$fake" ] || return 0
+  alive "$RUN/fake.pid" && return 0
+  nohup "$fake" --port $((PORT + 1)) --retell-calls "$ROOT/tests/fixtures/retell/api_list_calls_v3.response.json" \
+    --retell-key "$(conf_get retell.api_key)" --log "$LOG/fake-providers.log" >/dev/null 2>&1 &
+  echo $! >"$RUN/fake.pid"
+}
+
 start_nginx() {
   alive "$RUN/nginx.pid" && return 0
   mkdir -p "$VAR/nginx/tmp"
@@ -155,6 +167,7 @@ start)
   bootstrap_db
   start_pool
   start_worker
+  start_fake
   start_nginx
   port=$(cat "$RUN/port")
   say ""
@@ -163,11 +176,13 @@ start)
   say "  Cal.com webhook: http://127.0.0.1:$port/api/calcom/webhook"
   say "  Retell webhook:  http://127.0.0.1:$port/api/webhooks/retell"
   say "  monitor:         http://127.0.0.1:$port/api/webhooks/monitor  (Authorization: Bearer <monitor.token>)"
+  say "  fake Retell API:  http://127.0.0.1:$((port + 1))  (try: bin/switchboard -c $CONF sync-calls --since 2026-03-10 --until 2026-03-11)"
   say "  config + dev secrets: $CONF"
   say "  logs: $LOG/   database: mariadb --socket=$SOCK -u $ME askproai"
   say "  stop with: make stop"
   ;;
 stop)
+  stop_pid "$RUN/fake.pid" "fake provider API"
   stop_pid "$RUN/nginx.pid" nginx
   stop_pid "$RUN/worker.pid" worker
   stop_pid "$RUN/spawn-fcgi.pid" "FastCGI pool"
@@ -180,7 +195,7 @@ stop-worker) stop_pid "$RUN/worker.pid" worker ;;
 start-worker) start_worker ;;
 stop-db) stop_db ;;
 status)
-  for p in mysqld spawn-fcgi worker nginx; do
+  for p in mysqld spawn-fcgi worker nginx fake; do
     if alive "$RUN/$p.pid"; then echo "$p: running (pid $(cat "$RUN/$p.pid"))"; else echo "$p: stopped"; fi
   done ;;
 *) die "unknown command $cmd" ;;

@@ -184,7 +184,15 @@ int main(int argc, char **argv)
     int port = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--port")) port = atoi(argv[i + 1]);
-        else if (!strcmp(argv[i], "--retell-calls")) calls = json_object_from_file(argv[i + 1]);
+        else if (!strcmp(argv[i], "--retell-calls")) {
+            calls = json_object_from_file(argv[i + 1]);
+            json_object *items; /* a saved list-calls response ({"items": [...]}) works too */
+            if (calls && json_object_is_type(calls, json_type_object) && json_object_object_get_ex(calls, "items", &items)) {
+                json_object_get(items);
+                json_object_put(calls);
+                calls = items;
+            }
+        }
         else if (!strcmp(argv[i], "--retell-key")) retell_key = argv[i + 1];
         else if (!strcmp(argv[i], "--fail-429")) fail_429 = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--fail-500-after")) fail_500_after = atoi(argv[i + 1]);
