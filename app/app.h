@@ -48,6 +48,19 @@ void retell_call_inbound(pipeline *p, arena *a, const stored_event *ev, event_re
 /* Fill resp with Retell's call_inbound response for this delivery (always 200). */
 void retell_inbound_answer(sb_app *app, const sb_request *req, json_object *root, sb_response *resp);
 
+/* retell_functions.c: the phone agent's custom functions (one dispatcher, legacy direct routes) */
+void retell_function(sb_app *app, const sb_request *req, sb_response *resp, const char *fixed_name);
+void fn_dispatch(sb_app *app, const sb_request *req, sb_response *resp);
+void fn_check_customer_route(sb_app *app, const sb_request *req, sb_response *resp);
+void fn_check_availability_route(sb_app *app, const sb_request *req, sb_response *resp);
+void fn_collect_route(sb_app *app, const sb_request *req, sb_response *resp);
+void fn_book_route(sb_app *app, const sb_request *req, sb_response *resp);
+void fn_cancel_route(sb_app *app, const sb_request *req, sb_response *resp);
+void fn_reschedule_route(sb_app *app, const sb_request *req, sb_response *resp);
+/* phone_booking.c */
+uint64_t phone_booking_write(sb_app *app, arena *a, const char *idem_key);
+void phone_booking_repair(pipeline *p, arena *a, const stored_event *ev, event_result *res);
+
 /* handlers_webhook.c */
 void wh_calcom_receive(sb_app *app, const sb_request *req, sb_response *resp);
 void wh_calcom_ping(sb_app *app, const sb_request *req, sb_response *resp);

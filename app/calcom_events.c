@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/appointments.h"
 #include "../lib/customers.h"
 #include "../lib/phone.h"
 #include "../lib/record.h"
@@ -126,15 +127,6 @@ static int find_appointment(sb_db *db, arena *a, long long company, const char *
                                   APPT_SCOPE " FOR UPDATE",
                         db_str(uid), row);
     return 0;
-}
-
-/* Remember that uid belongs to appointment id (idempotent). */
-static int remember_uid(sb_db *db, uint64_t appointment_id, long long company, const char *uid)
-{
-    if (!uid) return 0;
-    db_param p[] = {db_str(uid), db_int((long long)appointment_id), db_int(company)};
-    return db_exec(db, "INSERT IGNORE INTO switchboard_booking_uids (uid, appointment_id, company_id) VALUES (?, ?, ?)",
-                   p, 3, NULL, NULL);
 }
 
 static const char *staff_for_organizer(sb_db *db, arena *a, long long company, json_object *b)
@@ -366,7 +358,7 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
         }
         uint64_t id;
         if (record_insert(db, a, "appointments", f, n, t.company_id, &why, &id) != 0 ||
-            remember_uid(db, id, t.company_id, uid) != 0 || remember_uid(db, id, t.company_id, prev_uid) != 0)
+            appointment_remember_uid(db, id, t.company_id, uid) != 0 || appointment_remember_uid(db, id, t.company_id, prev_uid) != 0)
             FINISH(EVENT_RETRY, "appointment insert: %s", db_error(db));
         FINISH(EVENT_PROCESSED, "App\\Models\\Appointment:%llu created (%s)%s", (unsigned long long)id,
                          status, created_customer ? ", new customer" : "");
@@ -404,8 +396,8 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
     f[n++] = FIELD_TEXT("metadata", meta_text);
     int changed = 0;
     if (record_update(db, a, "appointments", row.id, f, n, t.company_id, &why, &changed) != 0 ||
-        remember_uid(db, row.id, t.company_id, uid) != 0 ||
-        (kind == CAL_RESCHEDULED && remember_uid(db, row.id, t.company_id, prev_uid) != 0))
+        appointment_remember_uid(db, row.id, t.company_id, uid) != 0 ||
+        (kind == CAL_RESCHEDULED && appointment_remember_uid(db, row.id, t.company_id, prev_uid) != 0))
         FINISH(EVENT_RETRY, "appointment update: %s", db_error(db));
     if (!changed)
         FINISH(EVENT_PROCESSED, "App\\Models\\Appointment:%llu unchanged (already up to date)",

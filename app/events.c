@@ -89,6 +89,8 @@ const event_handler EVENT_HANDLERS[] = {
     {"retell", "call_ended", retell_call_event},
     {"retell", "call_analyzed", retell_call_event},
     {"retell", "call_inbound", retell_call_inbound},
+    /* switchboard's own: the local half of a phone booking whose first write failed */
+    {"switchboard", "phone_booking_repair", phone_booking_repair},
     {"calcom", "SWITCHBOARD_TEST_PROBE", test_probe},
     {"retell", "SWITCHBOARD_TEST_PROBE", test_probe},
 };

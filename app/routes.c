@@ -11,6 +11,18 @@ const sb_route ROUTES[] = {
     {"POST", "/api/webhook", wh_retell_receive, "retell"},
     {"POST", "/api/webhooks/retell", wh_retell_receive, "retell"},
     {"POST", "/api/retell/webhook", wh_retell_receive, "retell"},
+    /* Retell custom functions (the agent's tools): one dispatcher, plus the legacy direct routes */
+    {"POST", "/api/webhooks/retell/function", fn_dispatch, "retell"},
+    {"POST", "/api/webhooks/retell/function-call", fn_dispatch, "retell"},
+    {"POST", "/api/retell/function-call", fn_dispatch, "retell"},
+    {"POST", "/api/retell/check-customer", fn_check_customer_route, "retell"},
+    {"POST", "/api/retell/check-availability", fn_check_availability_route, "retell"},
+    {"POST", "/api/retell/collect-appointment", fn_collect_route, "retell"},
+    {"POST", "/api/retell/book-appointment", fn_book_route, "retell"},
+    {"POST", "/api/retell/cancel-appointment", fn_cancel_route, "retell"},
+    {"POST", "/api/retell/reschedule-appointment", fn_reschedule_route, "retell"},
+    {"POST", "/api/webhooks/retell/collect-appointment", fn_collect_route, "retell"},
+    {"POST", "/api/webhooks/retell/check-availability", fn_check_availability_route, "retell"},
     /* operations */
     {"GET", "/api/health", health_show, NULL},
     {"GET", "/api/webhooks/monitor", monitor_show, NULL},

@@ -88,8 +88,10 @@ db.user = switchboard
 db.password = $dbpass
 calcom.webhook_secret = $calsec
 retell.api_key = $retkey
-# the embedded stack's stand-in for the Retell API (tests/fake/fake_providers.c)
+# the embedded stack's stand-ins for the Retell and Cal.com APIs (tests/fake/fake_providers.c)
 retell.api_base = http://127.0.0.1:$((PORT + 1))
+calcom.api_base = http://127.0.0.1:$((PORT + 1))
+calcom.api_key = cal_dev_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 spool.dir = $VAR/spool
 log.file = $LOG/switchboard.log
 migrations.dir = $ROOT/sql/migrations
@@ -135,13 +137,15 @@ start_worker() {
   echo $! >"$RUN/worker.pid"
 }
 
-# The fake provider API (demo only): `switchboard sync-calls` works against it.
+# The fake provider APIs on PORT+1 (Retell list-calls, Cal.com v2): sync-calls and
+# phone booking work against them in the demo and the tests.
 start_fake() {
-  local fake=$ROOT/build/rel/tests/fake_providers
+  local fake=${SB_FAKE:-$ROOT/build/rel/tests/fake_providers}
   [ -x "$fake" ] || return 0
   alive "$RUN/fake.pid" && return 0
   nohup "$fake" --port $((PORT + 1)) --retell-calls "$ROOT/tests/fixtures/retell/api_list_calls_v3.response.json" \
-    --retell-key "$(conf_get retell.api_key)" --log "$LOG/fake-providers.log" >/dev/null 2>&1 &
+    --retell-key "$(conf_get retell.api_key)" --calcom-key "$(conf_get calcom.api_key)" \
+    --log "$LOG/fake-providers.log" >/dev/null 2>&1 &
   echo $! >"$RUN/fake.pid"
 }
 

@@ -28,6 +28,10 @@ typedef struct sb_config {
     int64_t db_rw_timeout;
 
     char *calcom_webhook_secret;
+    char *calcom_api_base;
+    char *calcom_api_key;
+    int64_t calcom_timeout_ms;
+    char *laravel_app_key;
     char *retell_api_key;
     int64_t retell_signature_tolerance_ms;
     char *retell_api_base;

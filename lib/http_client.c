@@ -30,7 +30,10 @@ int http_client_request(const char *method, const char *url, const char *const *
         initialised = 1;
     }
     memset(out, 0, sizeof *out);
-    CURL *c = curl_easy_init();
+    /* one handle per thread, kept: libcurl keeps the connection alive between requests */
+    static __thread CURL *c;
+    if (c) curl_easy_reset(c);
+    else c = curl_easy_init();
     if (!c) {
         snprintf(err, errlen, "curl_easy_init failed");
         return -1;
@@ -58,7 +61,6 @@ int http_client_request(const char *method, const char *url, const char *const *
     if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
     else snprintf(err, errlen, "%s %s: %s", method, url, curl_easy_strerror(rc));
     curl_slist_free_all(hl);
-    curl_easy_cleanup(c);
     if (!out->body.data) buf_puts(&out->body, "");
     return rc == CURLE_OK ? 0 : -1;
 }

@@ -1,7 +1,8 @@
 /* http_client.h: the one outgoing HTTP client (libcurl), for the providers'
  * APIs (Cal.com, Retell), the simulator and the end-to-end tests.
  *
- * One blocking request per call with a hard total timeout; no redirects are
+ * One blocking request per call with a hard total timeout, over a libcurl
+ * handle kept per thread so connections stay alive between calls; no redirects are
  * followed (a provider answering with a redirect is an error to see, not to
  * chase). The response body and headers land in caller-owned bufs that
  * http_client_response_free() releases. */

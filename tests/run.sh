@@ -53,6 +53,7 @@ export SB_EXTRA_CONF="pipeline.test_probe = 1
 pipeline.retry_scale_permille = 10
 pipeline.lease_seconds = 3"
 stack_ok=1
+export SB_FAKE="$(cd "$BINDIR" && pwd)/fake_providers"
 if ! SB_QUIET=1 SB_POOL=2 conf/stack.sh start "$TMP" "$PORT" >"$TMP/stack-start.log" 2>&1; then
   stack_ok=0; failed=$((failed + 1)); failed_names+=("stack start")
   cat "$TMP/stack-start.log"

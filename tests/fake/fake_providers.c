@@ -10,7 +10,15 @@
  *
  * Retell: POST /v3/list-calls (filter_criteria.start_timestamp range, limit,
  * pagination_key = the last call_id of the previous page, sort_order),
- * GET /v2/get-call/{id}. One request per connection, no keep-alive. */
+ * GET /v2/get-call/{id}.
+ * Cal.com API v2 (--calcom-key KEY): GET /v2/slots (the salon's day:
+ * 09:00, 09:30, 11:30, 12:00, 15:30, 16:00, 17:30 Europe/Berlin, minus booked
+ * starts), POST /v2/bookings (400 "already has booking" when taken, 201 with a
+ * new uid), POST /v2/bookings/{uid}/cancel, POST /v2/bookings/{uid}/reschedule.
+ * Test controls: POST /_control {"latency_ms": N, "fail_500": true|false},
+ * GET /_bookings (what the fake holds).
+ * Answers one request per connection (Connection: close). */
+#define _GNU_SOURCE 1
 #include <arpa/inet.h>
 #include <errno.h>
 #include <json-c/json.h>
@@ -20,11 +28,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 static json_object *calls;
-static const char *retell_key, *log_path;
+static const char *retell_key, *calcom_key, *log_path;
+static json_object *bookings; /* Cal.com bookings the fake holds */
+static int calcom_latency_ms, calcom_fail_500, next_booking_id = 4800001;
 static int fail_429, fail_500_after, list_requests;
 
 static void respond(int fd, int status, const char *extra_headers, const char *body)
@@ -134,6 +145,252 @@ static void get_call(int fd, const char *id)
     respond(fd, 404, NULL, "{\"error_message\":\"call not found\"}");
 }
 
+/* ---- Cal.com ---- */
+
+static const int SLOT_MINUTES[] = {9 * 60, 9 * 60 + 30, 11 * 60 + 30, 12 * 60, 15 * 60 + 30, 16 * 60, 17 * 60 + 30};
+
+static long long berlin_to_utc(int y, int m, int d, int minutes)
+{
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    struct tm t = {0};
+    t.tm_year = y - 1900;
+    t.tm_mon = m - 1;
+    t.tm_mday = d;
+    t.tm_hour = minutes / 60;
+    t.tm_min = minutes % 60;
+    t.tm_isdst = -1;
+    return (long long)mktime(&t);
+}
+
+static void iso(long long t, char *out, size_t n)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, n, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+}
+
+static long long parse_iso(const char *s)
+{
+    struct tm tm = {0};
+    if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) return -1;
+    long long t = (long long)timegm(&tm);
+    const char *z = s + 19;
+    while (*z == '.' || (*z >= '0' && *z <= '9')) z++;
+    if (*z == '+' || *z == '-') t -= (atoi(z + 1) * 3600 + atoi(z + 4) * 60) * (*z == '-' ? -1 : 1);
+    return t;
+}
+
+static int taken(long long start)
+{
+    for (size_t i = 0; i < json_object_array_length(bookings); i++) {
+        json_object *b = json_object_array_get_idx(bookings, i), *v;
+        if (json_object_object_get_ex(b, "status", &v) && !strcmp(json_object_get_string(v), "accepted") &&
+            json_object_object_get_ex(b, "start", &v) && parse_iso(json_object_get_string(v)) == start)
+            return 1;
+    }
+    return 0;
+}
+
+static const char *query_param(const char *path, const char *name, char *out, size_t n)
+{
+    const char *q = strchr(path, '?');
+    size_t nl = strlen(name);
+    for (const char *p = q; p && *p; p = strchr(p + 1, '&')) {
+        if (!strncmp(p + 1, name, nl) && p[1 + nl] == '=') {
+            snprintf(out, n, "%.*s", (int)strcspn(p + 2 + nl, "&"), p + 2 + nl);
+            return out;
+        }
+    }
+    return NULL;
+}
+
+static void cal_slots(int fd, const char *path)
+{
+    char from[16], to[16];
+    if (!query_param(path, "start", from, sizeof from) || !query_param(path, "end", to, sizeof to) ||
+        !strstr(path, "eventTypeId=")) {
+        respond(fd, 400, NULL, "{\"status\":\"error\",\"error\":{\"code\":\"BadRequestException\",\"message\":\"eventTypeId, start and end are required\"}}");
+        return;
+    }
+    struct tm a = {0}, b = {0};
+    strptime(from, "%Y-%m-%d", &a);
+    strptime(to, "%Y-%m-%d", &b);
+    json_object *data = json_object_new_object();
+    for (time_t day = timegm(&a); day <= timegm(&b); day += 86400) {
+        struct tm d;
+        gmtime_r(&day, &d);
+        char key[16];
+        strftime(key, sizeof key, "%Y-%m-%d", &d);
+        json_object *list = json_object_new_array();
+        for (size_t i = 0; i < sizeof SLOT_MINUTES / sizeof *SLOT_MINUTES; i++) {
+            long long t = berlin_to_utc(d.tm_year + 1900, d.tm_mon + 1, d.tm_mday, SLOT_MINUTES[i]);
+            if (taken(t)) continue;
+            char s[40];
+            iso(t, s, sizeof s);
+            json_object *slot = json_object_new_object();
+            json_object_object_add(slot, "start", json_object_new_string(s));
+            json_object_array_add(list, slot);
+        }
+        if (json_object_array_length(list)) json_object_object_add(data, key, list);
+        else json_object_put(list);
+    }
+    json_object *out = json_object_new_object();
+    json_object_object_add(out, "status", json_object_new_string("success"));
+    json_object_object_add(out, "data", data);
+    respond(fd, 200, NULL, json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN));
+    json_object_put(out);
+}
+
+static int event_minutes(long long event_type)
+{
+    return event_type == 1843201 ? 60 : event_type == 1843205 ? 120 : 30;
+}
+
+static json_object *new_booking(long long event_type, long long start, json_object *attendee, json_object *metadata,
+                                const char *from_uid)
+{
+    static const char ALNUM[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    char uid[23], s[40], e[40];
+    for (int i = 0; i < 22; i++) uid[i] = ALNUM[(unsigned)rand() % (sizeof ALNUM - 1)];
+    uid[22] = '\0';
+    iso(start, s, sizeof s);
+    iso(start + event_minutes(event_type) * 60, e, sizeof e);
+    json_object *b = json_object_new_object();
+    json_object_object_add(b, "id", json_object_new_int(next_booking_id++));
+    json_object_object_add(b, "uid", json_object_new_string(uid));
+    json_object_object_add(b, "status", json_object_new_string("accepted"));
+    json_object_object_add(b, "start", json_object_new_string(s));
+    json_object_object_add(b, "end", json_object_new_string(e));
+    json_object_object_add(b, "duration", json_object_new_int(event_minutes(event_type)));
+    json_object_object_add(b, "eventTypeId", json_object_new_int64(event_type));
+    json_object *atts = json_object_new_array();
+    if (attendee) json_object_array_add(atts, json_object_get(attendee));
+    json_object_object_add(b, "attendees", atts);
+    json_object_object_add(b, "metadata", metadata ? json_object_get(metadata) : json_object_new_object());
+    if (from_uid) json_object_object_add(b, "rescheduledFromUid", json_object_new_string(from_uid));
+    json_object_array_add(bookings, b);
+    return b;
+}
+
+static void respond_booking(int fd, int status, json_object *b)
+{
+    json_object *out = json_object_new_object();
+    json_object_object_add(out, "status", json_object_new_string("success"));
+    json_object_object_add(out, "data", json_object_get(b));
+    respond(fd, status, NULL, json_object_to_json_string_ext(out, JSON_C_TO_STRING_PLAIN));
+    json_object_put(out);
+}
+
+static const char SLOT_TAKEN[] = "{\"status\":\"error\",\"timestamp\":\"2026-03-10T08:43:30.902Z\",\"path\":\"/v2/bookings\","
+                                 "\"error\":{\"code\":\"BadRequestException\",\"message\":\"User either already has booking at this time or is not available\"}}";
+
+static void cal_book(int fd, const char *body)
+{
+    json_object *req = json_tokener_parse(body), *v, *att = NULL, *meta = NULL;
+    long long et = 0, start = -1;
+    if (req && json_object_object_get_ex(req, "eventTypeId", &v)) et = json_object_get_int64(v);
+    if (req && json_object_object_get_ex(req, "start", &v)) start = parse_iso(json_object_get_string(v));
+    if (req) json_object_object_get_ex(req, "attendee", &att);
+    if (req) json_object_object_get_ex(req, "metadata", &meta);
+    if (!et || start < 0 || !att) {
+        respond(fd, 400, NULL, "{\"status\":\"error\",\"error\":{\"code\":\"BadRequestException\",\"message\":\"start, eventTypeId and attendee are required\"}}");
+    } else if (taken(start)) {
+        respond(fd, 400, NULL, SLOT_TAKEN);
+    } else {
+        respond_booking(fd, 201, new_booking(et, start, att, meta, NULL));
+    }
+    json_object_put(req);
+}
+
+static json_object *find_booking(const char *uid)
+{
+    for (size_t i = 0; i < json_object_array_length(bookings); i++) {
+        json_object *b = json_object_array_get_idx(bookings, i), *v;
+        if (json_object_object_get_ex(b, "uid", &v) && !strcmp(json_object_get_string(v), uid)) return b;
+    }
+    return NULL;
+}
+
+static void cal_booking_action(int fd, const char *path, const char *body)
+{
+    char uid[64] = "", action[32] = "";
+    sscanf(path, "/v2/bookings/%63[^/]/%31s", uid, action);
+    json_object *b = find_booking(uid);
+    if (!b) {
+        respond(fd, 404, NULL, "{\"status\":\"error\",\"error\":{\"code\":\"NotFoundException\",\"message\":\"booking not found\"}}");
+        return;
+    }
+    json_object *req = json_tokener_parse(body), *v;
+    if (!strcmp(action, "cancel")) {
+        json_object_object_add(b, "status", json_object_new_string("cancelled"));
+        if (req && json_object_object_get_ex(req, "cancellationReason", &v))
+            json_object_object_add(b, "cancellationReason", json_object_get(v));
+        respond_booking(fd, 200, b);
+    } else if (!strcmp(action, "reschedule")) {
+        long long start = req && json_object_object_get_ex(req, "start", &v) ? parse_iso(json_object_get_string(v)) : -1;
+        json_object *et, *att, *meta, *atts;
+        json_object_object_get_ex(b, "eventTypeId", &et);
+        json_object_object_get_ex(b, "attendees", &atts);
+        json_object_object_get_ex(b, "metadata", &meta);
+        att = json_object_array_length(atts) ? json_object_array_get_idx(atts, 0) : NULL;
+        if (start < 0) respond(fd, 400, NULL, "{\"status\":\"error\",\"error\":{\"code\":\"BadRequestException\",\"message\":\"start is required\"}}");
+        else if (taken(start)) respond(fd, 400, NULL, SLOT_TAKEN);
+        else {
+            json_object_object_add(b, "status", json_object_new_string("cancelled"));
+            respond_booking(fd, 201, new_booking(json_object_get_int64(et), start, att, meta, uid));
+        }
+    } else {
+        respond(fd, 404, NULL, "{\"status\":\"error\",\"error\":{\"message\":\"no such action\"}}");
+    }
+    json_object_put(req);
+}
+
+static void control(int fd, const char *body)
+{
+    json_object *req = json_tokener_parse(body), *v;
+    if (req && json_object_object_get_ex(req, "latency_ms", &v)) calcom_latency_ms = json_object_get_int(v);
+    if (req && json_object_object_get_ex(req, "fail_500", &v)) calcom_fail_500 = json_object_get_boolean(v);
+    json_object_put(req);
+    respond(fd, 200, NULL, "{\"ok\":true}");
+}
+
+static int calcom_route(int fd, const char *method, const char *path, const char *head, const char *body)
+{
+    if (!strcmp(path, "/_control") && !strcmp(method, "POST")) {
+        control(fd, body);
+        return 1;
+    }
+    if (!strcmp(path, "/_bookings")) {
+        respond(fd, 200, NULL, json_object_to_json_string_ext(bookings, JSON_C_TO_STRING_PLAIN));
+        return 1;
+    }
+    if (strncmp(path, "/v2/slots", 9) && strncmp(path, "/v2/bookings", 12)) return 0;
+    if (calcom_key) {
+        char want[512];
+        snprintf(want, sizeof want, "\r\nAuthorization: Bearer %s\r\n", calcom_key);
+        if (!strcasestr(head, want)) {
+            respond(fd, 401, NULL, "{\"status\":\"error\",\"error\":{\"code\":\"UnauthorizedException\",\"message\":\"invalid api key\"}}");
+            return 1;
+        }
+    }
+    if (!strcasestr(head, "\r\ncal-api-version: ")) {
+        respond(fd, 400, NULL, "{\"status\":\"error\",\"error\":{\"message\":\"cal-api-version header missing (the real API would answer an older version)\"}}");
+        return 1;
+    }
+    if (calcom_latency_ms > 0) usleep((useconds_t)calcom_latency_ms * 1000);
+    if (calcom_fail_500) {
+        respond(fd, 500, NULL, "{\"status\":\"error\",\"error\":{\"code\":\"InternalServerErrorException\",\"message\":\"injected failure\"}}");
+        return 1;
+    }
+    if (!strcmp(method, "GET") && !strncmp(path, "/v2/slots", 9)) cal_slots(fd, path);
+    else if (!strcmp(method, "POST") && !strcmp(path, "/v2/bookings")) cal_book(fd, body);
+    else if (!strcmp(method, "POST") && !strncmp(path, "/v2/bookings/", 13)) cal_booking_action(fd, path, body);
+    else respond(fd, 404, NULL, "{\"status\":\"error\",\"error\":{\"message\":\"no such endpoint in the fake\"}}");
+    return 1;
+}
+
 static void serve(int fd)
 {
     char buf[1 << 20];
@@ -166,6 +423,7 @@ static void serve(int fd)
             fclose(f);
         }
     }
+    if (calcom_route(fd, method, path, buf, body)) return;
     if (retell_key) {
         char want[512];
         snprintf(want, sizeof want, "\r\nAuthorization: Bearer %s\r\n", retell_key);
@@ -194,11 +452,14 @@ int main(int argc, char **argv)
             }
         }
         else if (!strcmp(argv[i], "--retell-key")) retell_key = argv[i + 1];
+        else if (!strcmp(argv[i], "--calcom-key")) calcom_key = argv[i + 1];
         else if (!strcmp(argv[i], "--fail-429")) fail_429 = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--fail-500-after")) fail_500_after = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--log")) log_path = argv[i + 1];
     }
     signal(SIGPIPE, SIG_IGN);
+    bookings = json_object_new_array();
+    srand((unsigned)getpid());
     int s = socket(AF_INET, SOCK_STREAM, 0), one = 1;
     setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
