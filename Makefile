@@ -38,7 +38,7 @@ DEB_PKGS := gcc make pkg-config libc6-dev libfcgi-dev libmariadb-dev libjson-c-d
             libssl-dev libcmocka-dev mariadb-server mariadb-client nginx spawn-fcgi multiwatch curl tzdata \
             ca-certificates
 
-.PHONY: all deps run stop test clean bench-pipeline bin/switchboard lib/libswitchboard.a
+.PHONY: all deps run stop test clean bench bench-pipeline bench-functions bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h app/*.h tests/e2e/*.h)
@@ -94,8 +94,14 @@ $(BUILD)/tests/bench_%: tests/bench/bench_%.c $(BUILD)/libswitchboard.a
 
 # benchmarks print figures (BENCH_EVENTS=2000 BENCH_CONNS=8); they assert nothing
 bench-pipeline: deps
-	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench_pipeline
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench_pipeline $(FAKE_BIN)
 	$(Q)tests/bench/run.sh $(BUILD)/tests pipeline
+
+bench-functions: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench_functions $(FAKE_BIN)
+	$(Q)tests/bench/run.sh $(BUILD)/tests functions
+
+bench: bench-pipeline bench-functions
 
 clean:
 	rm -rf build bin lib/libswitchboard.a

@@ -240,6 +240,8 @@ int cmd_prune(sb_app *app, int argc, char **argv)
         usleep(50000); /* let Laravel's and our writers in between batches */
     }
     printf("%llu processed/ignored event(s) older than %s deleted\n", total, older_text);
+    /* the phone agent's slot cache lives for minutes */
+    db_exec(app->db, "DELETE FROM switchboard_slot_cache WHERE fetched_at < NOW() - INTERVAL 1 HOUR", NULL, 0, NULL, NULL);
     log_msg("info", "prune: %llu events deleted", total);
     return 0;
 }

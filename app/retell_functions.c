@@ -172,19 +172,38 @@ static const char *calcom_key(fn_ctx *c)
     return c->app->cfg.calcom_api_key;
 }
 
-/* Free slots of the service on the local day of t (fetched once per call, day and service). */
+/* Free slots of the service on a local day: fetched from Cal.com once per call,
+ * service and day (switchboard_slot_cache, 60 s), then reused by the call's
+ * next function calls whichever child answers them. A booking refused by
+ * Cal.com drops the entry (the day changed). */
+
+static const char *slot_cache_key(fn_ctx *c, const service *s, const de_date *day)
+{
+    return arena_printf(c->a, "%.120s|%lld|%04d-%02d-%02d", c->retell_call_id, s->event_type, day->year, day->month, day->day);
+}
+
+static void slot_cache_drop(fn_ctx *c, const service *s, const de_date *day)
+{
+    db_param k = db_str(slot_cache_key(c, s, day));
+    db_exec(c->app->db, "DELETE FROM switchboard_slot_cache WHERE cache_key = ?", &k, 1, NULL, NULL);
+}
+
 static calcom_result day_slots(fn_ctx *c, const service *s, const de_date *day, int64_t **slots, size_t *n, char *err,
                                size_t errlen)
 {
-    static char cache_key[256];
-    static int64_t *cache;
-    static size_t cache_n;
-    static time_t cache_at;
-    char key[256];
-    snprintf(key, sizeof key, "%s|%lld|%04d-%02d-%02d", c->retell_call_id, s->event_type, day->year, day->month, day->day);
-    if (!strcmp(key, cache_key) && time(NULL) - cache_at < 60) {
-        *slots = cache;
-        *n = cache_n;
+    const char *key = slot_cache_key(c, s, day);
+    db_param k = db_str(key);
+    db_rows r;
+    if (db_query(c->app->db, c->a,
+                 "SELECT slots FROM switchboard_slot_cache WHERE cache_key = ? AND fetched_at > NOW(3) - INTERVAL "
+                 "60 SECOND",
+                 &k, 1, &r) == 0 && r.nrows) {
+        json_object *arr = json_tokener_parse(db_cell(&r, 0, 0));
+        size_t m = arr && json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+        *slots = arena_alloc(c->a, sizeof **slots * (m + 1));
+        *n = m;
+        for (size_t i = 0; i < m; i++) (*slots)[i] = json_object_get_int64(json_object_array_get_idx(arr, i));
+        json_object_put(arr);
         return CALCOM_OK;
     }
     /* the local day in UTC dates: it can start the day before (UTC+1/+2) */
@@ -196,17 +215,24 @@ static calcom_result day_slots(fn_ctx *c, const service *s, const de_date *day, 
     d0[10] = d1[10] = '\0';
     int64_t *all;
     size_t na;
-    calcom_result r = calcom_slots(&c->cal, c->a, s->event_type, d0, d1, &all, &na, err, errlen);
-    if (r != CALCOM_OK) return r;
-    free(cache);
-    cache = calloc(na + 1, sizeof *cache);
-    cache_n = 0;
+    calcom_result res = calcom_slots(&c->cal, c->a, s->event_type, d0, d1, &all, &na, err, errlen);
+    if (res != CALCOM_OK) return res;
+    *slots = arena_alloc(c->a, sizeof **slots * (na + 1));
+    *n = 0;
+    buf b = BUF_INIT;
+    buf_putc(&b, '[');
     for (size_t i = 0; i < na; i++)
-        if (all[i] >= t0 && all[i] <= t1) cache[cache_n++] = all[i]; /* compared in the tenant's zone */
-    snprintf(cache_key, sizeof cache_key, "%s", key);
-    cache_at = time(NULL);
-    *slots = cache;
-    *n = cache_n;
+        if (all[i] >= t0 && all[i] <= t1) { /* compared in the tenant's zone */
+            buf_printf(&b, "%s%lld", *n ? "," : "", (long long)all[i]);
+            (*slots)[(*n)++] = all[i];
+        }
+    buf_putc(&b, ']');
+    db_param p[] = {k, db_str(buf_cstr(&b))};
+    db_exec(c->app->db,
+            "INSERT INTO switchboard_slot_cache (cache_key, slots) VALUES (?, ?)"
+            " ON DUPLICATE KEY UPDATE slots = VALUES(slots), fetched_at = CURRENT_TIMESTAMP(3)",
+            p, 2, NULL, NULL);
+    buf_free(&b);
     return CALCOM_OK;
 }
 
@@ -463,13 +489,14 @@ static int book(fn_ctx *c, const service *s, int64_t at, const char *name, const
         db_param f[] = {db_str(err), k};
         db_exec(db, "UPDATE switchboard_phone_bookings SET status = 'failed', error = ? WHERE idem_key = ?", f, 2, NULL, NULL);
         if (cr == CALCOM_UNAVAILABLE) return say_calcom_down(c, err);
-        /* refused: most likely taken a moment ago; offer what is free */
+        /* refused: most likely taken a moment ago; offer what is free now */
         int64_t *v;
         size_t n;
         de_date day;
         struct tm tm;
         time_local(at, c->tz, &tm);
         day = (de_date){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+        slot_cache_drop(c, s, &day);
         int64_t alt[2] = {0, 0};
         size_t na = 0;
         if (day_slots(c, s, &day, &v, &n, err, sizeof err) == CALCOM_OK) {

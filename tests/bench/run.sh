@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # run.sh BINDIR WHAT: benchmarks on a private stack (like the tests: temp dir, free port).
 #   pipeline   ack latency, end-to-end lag, events/s; then again with a worker killed half-way
+#   functions  switchboard's own time per phone-agent function call, Cal.com at 0 and 300 ms
 # Figures are printed, never asserted: this machine is shared and noisy.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -10,6 +11,7 @@ cd "$ROOT"
 TMP=$(mktemp -d /tmp/switchboard-bench.XXXXXX)
 PORT=$(for p in $(shuf -i 20000-40000 -n 200); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; break; }; done)
 trap 'SB_QUIET=1 conf/stack.sh stop "$TMP" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
+export SB_FAKE="$(cd "$BINDIR" && pwd)/fake_providers"
 SB_QUIET=1 conf/stack.sh start "$TMP" "$PORT" >/dev/null
 echo "# $(nproc) cores, $(lscpu 2>/dev/null | sed -n "s/^Model name: *//p" | head -1), pool of $(nproc) serve children + 1 worker, durable inserts (innodb_flush_log_at_trx_commit=1)"
 case $WHAT in
@@ -17,6 +19,11 @@ pipeline)
   "$BINDIR/bench_pipeline" "http://127.0.0.1:$PORT/api/calcom/webhook" "$TMP/switchboard.conf" "$N" "$C"
   "$BINDIR/bench_pipeline" "http://127.0.0.1:$PORT/api/calcom/webhook" "$TMP/switchboard.conf" "$N" "$C" \
     "$TMP/run/worker.pid" "SB_QUIET=1 '$ROOT/conf/stack.sh' start-worker '$TMP'"
+  ;;
+functions)
+  # the fake Cal.com of the stack runs on PORT+1
+  "$BINDIR/bench_functions" "http://127.0.0.1:$PORT" "$TMP/switchboard.conf" "http://127.0.0.1:$((PORT + 1))" "${BENCH_CALLS:-200}" 0
+  "$BINDIR/bench_functions" "http://127.0.0.1:$PORT" "$TMP/switchboard.conf" "http://127.0.0.1:$((PORT + 1))" "${BENCH_CALLS_SLOW:-40}" 300
   ;;
 *) echo "unknown benchmark $WHAT" >&2; exit 2 ;;
 esac
