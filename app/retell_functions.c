@@ -740,7 +740,7 @@ void retell_function(sb_app *app, const sb_request *req, sb_response *resp, cons
     }
     char *fname = arena_strdup(c.a, name);
     strip_version(fname);
-    resp->log_event_id = cid;
+    resp->log_event_id = cid ? arena_strdup(c.a, cid) : NULL; /* cid lives in root, freed before the log line */
     if (!cid) {
         json_object_put(root);
         SAY_RETURN(&c, 0, "error", "Entschuldigung, ich kann Ihren Anruf gerade nicht zuordnen. Bitte rufen Sie uns direkt an.",

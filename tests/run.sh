@@ -44,6 +44,10 @@ for t in "$BINDIR"/unit_*; do
 done
 
 TMP=$(mktemp -d /tmp/switchboard-test.XXXXXX)
+# under SANITIZE=1 every process of the stack writes its reports here (spawn-fcgi's
+# children have no stderr to print them to); any report fails the run below
+mkdir -p "$TMP/log"
+export ASAN_OPTIONS="log_path=$TMP/log/sanitizer:${ASAN_OPTIONS:-}" UBSAN_OPTIONS="log_path=$TMP/log/sanitizer:print_stacktrace=1:${UBSAN_OPTIONS:-}"
 PORT=$(free_port)
 echo "# booting the test stack in $TMP on 127.0.0.1:$PORT"
 export SB_CALCOM_SECRET=$(sed -n 's/.*"secret": *"\([^"]*\)".*/\1/p' tests/fixtures/calcom/signatures.json)
@@ -67,6 +71,11 @@ if [ $stack_ok = 1 ]; then
   done
 fi
 SB_QUIET=1 conf/stack.sh stop "$TMP" >/dev/null 2>&1
+for f in "$TMP"/log/sanitizer.*; do
+  [ -f "$f" ] || continue
+  echo "# sanitizer report $f:"; sed 's/^/#   /' "$f" | head -n 30
+  failed=$((failed + 1)); failed_names+=("sanitizer report $(basename "$f")")
+done
 
 if [ "$failed" = 0 ]; then
   rm -rf "$TMP"
