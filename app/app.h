@@ -80,5 +80,9 @@ int cmd_replay(sb_app *app, int argc, char **argv);
 int cmd_prune(sb_app *app, int argc, char **argv);
 /* cmd_sync_calls.c: `switchboard sync-calls ...`. Exit code. */
 int cmd_sync_calls(sb_app *app, int argc, char **argv);
+/* cmd_conversions.c: `switchboard detect-conversions ...`. Exit code. */
+int cmd_detect_conversions(sb_app *app, int argc, char **argv);
+/* Link calls and appointments of one tenant around now (pipeline hook). 0 or -1. */
+int app_link_conversions(pipeline *p, arena *a, long long company_id);
 
 #endif

@@ -6,7 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/linker.h"
 #include "../lib/log.h"
+
+#include <time.h>
 
 /* Cal.com's "Ping test" button: stored, nothing to do. */
 static void calcom_ping(pipeline *p, arena *a, const stored_event *ev, event_result *res)
@@ -99,4 +102,14 @@ const size_t NEVENT_HANDLERS = sizeof EVENT_HANDLERS / sizeof EVENT_HANDLERS[0];
 void app_pipeline_init(sb_app *app)
 {
     pipeline_init(&app->pipe, app->db, &app->cfg, EVENT_HANDLERS, NEVENT_HANDLERS, app);
+}
+
+int app_link_conversions(pipeline *p, arena *a, long long company_id)
+{
+    if (company_id <= 0) return 0;
+    /* calls of the last day and the link window: what an appointment or call change can affect */
+    int64_t now = (int64_t)time(NULL);
+    linker_scope s = {company_id, now - 86400 - p->cfg->linker_window_minutes * 60, now + 1};
+    linker_result r;
+    return linker_run(p->db, a, p->cfg, &s, 0, 0, NULL, &r);
 }

@@ -6,6 +6,7 @@
  *   switchboard [-c FILE] replay ID... | replay --since T --until T [filters] [--dry-run]
  *   switchboard [-c FILE] prune --older-than 90d
  *   switchboard [-c FILE] sync-calls [--since 1d] [--until T] [--limit N] [--dry-run]
+ *   switchboard [-c FILE] detect-conversions [--hours N|--since T --until T] [--company ID] [--auto-link] [--dry-run] | --undo RUN
  *   switchboard [-c FILE] config            print the effective config, secrets masked
  *   switchboard [-c FILE] sign calcom|retell FILE   print the signature header value
  *   switchboard version
@@ -34,6 +35,8 @@ static int usage(FILE *out)
                  "                          [--event-type E] [--limit N] [--dry-run] [--by NAME] |\n"
                  "                   prune --older-than 90d [--batch N] |\n"
                  "                   sync-calls [--since 1d] [--until T] [--limit N] [--page-size N] [--dry-run] |\n"
+                 "                   detect-conversions [--hours N | --since T [--until T]] [--company ID]\n"
+                 "                          [--auto-link] [--dry-run] | --undo RUN |\n"
                  "                   sign calcom|retell FILE | version\n");
     return out == stderr ? 2 : 0;
 }
@@ -92,7 +95,7 @@ int main(int argc, char **argv)
         return 1;
     }
     /* the processes and the commands that change data log to the file; config/sign/migrate stay on the terminal */
-    if (!strcmp(cmd, "serve") || !strcmp(cmd, "worker") || !strcmp(cmd, "sync-calls") || !strcmp(cmd, "replay") ||
+    if (!strcmp(cmd, "serve") || !strcmp(cmd, "worker") || !strcmp(cmd, "sync-calls") || !strcmp(cmd, "replay") || !strcmp(cmd, "detect-conversions") ||
         !strcmp(cmd, "prune")) {
         if (log_open(app.cfg.log_file) != 0)
             fprintf(stderr, "switchboard: cannot open log.file %s, logging to stderr\n", app.cfg.log_file);
@@ -121,6 +124,8 @@ int main(int argc, char **argv)
         rc = cmd_replay(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "sync-calls")) {
         rc = cmd_sync_calls(&app, argc - i, argv + i);
+    } else if (!strcmp(cmd, "detect-conversions")) {
+        rc = cmd_detect_conversions(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "prune")) {
         rc = cmd_prune(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "config")) {

@@ -76,7 +76,8 @@ static uint64_t write_booking(sb_app *app, arena *a, const char *idem_key, uint6
                   FIELD_INT("converted_to_appointment", 1), (field){"conversion_timestamp", F_TIME, NULL, (long long)time(NULL), true},
                   FIELD_INT("appointment_id", (long long)appt), FIELD_TEXT("appointment_link_status", "linked"),
                   (field){"appointment_linked_at", F_TIME, NULL, (long long)time(NULL), true},
-                  FIELD_TEXT("session_outcome", "appointment_booked"), (field){"customer_id", F_INT, NULL, (long long)customer, true}};
+                  FIELD_TEXT("session_outcome", "appointment_booked"), (field){"customer_id", F_INT, NULL, (long long)customer, true},
+                  FIELD_TEXT("linking_metadata", "{\"method\":\"booked_during_call\",\"confidence\":100,\"distance_minutes\":0}")};
     if (record_update(db, a, "calls", (uint64_t)call, cf, sizeof cf / sizeof *cf, company, &why, NULL) != 0) goto fail;
     db_param done[] = {db_int((long long)appt), k};
     if (db_exec(db, "UPDATE switchboard_phone_bookings SET appointment_id = ? WHERE idem_key = ?", done, 2, NULL, NULL) != 0) goto fail;

@@ -115,7 +115,8 @@ bootstrap_db() {
   # (re)grant on every start: the config may have been regenerated with a new password
   sql -e "CREATE USER IF NOT EXISTS 'switchboard'@'localhost' IDENTIFIED BY '$pass';
           ALTER USER 'switchboard'@'localhost' IDENTIFIED BY '$pass';
-          GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES, LOCK TABLES
+          GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES, LOCK TABLES,
+            CREATE TEMPORARY TABLES
             ON askproai.* TO 'switchboard'@'localhost'"
   "$BIN" -c "$CONF" migrate >"$LOG/migrate.log" 2>&1 || { cat "$LOG/migrate.log" >&2; die "migrate failed"; }
 }

@@ -53,6 +53,8 @@ static const struct cfg_key KEYS[] = {
     {"pipeline.fast_path", I(pipeline_fast_path), "1", false, false, 0, 1, "process an event in the serve child right after acknowledging it"},
     {"pipeline.test_probe", I(pipeline_test_probe), "0", false, false, 0, 1, "enable the SWITCHBOARD_TEST_PROBE handler (tests only)"},
     {"phone.default_country", S(phone_default_country), "DE", false, false, 0, 0, "ISO country for national phone numbers (DE, AT, CH, ...)"},
+    {"linker.window_minutes", I(linker_window_minutes), "120", false, false, 1, 10080, "an appointment created this long after a call ended can be that call's conversion"},
+    {"linker.keywords", S(linker_keywords), "termin,appointment,buchen,vereinbaren", false, false, 0, 0, "words in a transcript/analysis that show booking intent (comma-separated)"},
     {"metrics.file", S(metrics_file), "/var/lib/switchboard/metrics", false, false, 0, 0, "shared counters of all processes (memory-mapped file)"},
     {"monitor.token", S(monitor_token), "", false, true, 0, 0, "bearer token for /api/webhooks/monitor and /metrics (operators; sees every company)"},
 };

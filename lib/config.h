@@ -51,6 +51,9 @@ typedef struct sb_config {
 
     char *phone_default_country;
 
+    int64_t linker_window_minutes;
+    char *linker_keywords;
+
     char *metrics_file;
     char *monitor_token;
 } sb_config;

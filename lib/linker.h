@@ -1,0 +1,46 @@
+/* linker.h: which call led to which appointment, one implementation for the
+ * pipeline (after each appointment or call change) and `detect-conversions`.
+ *
+ * Rules, inside one tenant only:
+ *  (a) booked during the call: appointments.call_id = the call -> confidence 100;
+ *  (b) the appointment's customer phone is the caller's number (any spelling),
+ *      the appointment was created within linker.window_minutes after the call
+ *      ended, and the call shows booking intent (linker.keywords in transcript,
+ *      summary or analysis) -> 95 minus up to 25 by time distance;
+ *  (c) as (b) with the call's customer_id instead of the phone -> 90 minus up to 25.
+ * An appointment already linked to another call is never taken; nearest in
+ * time wins (a call takes its nearest candidate, an appointment its nearest
+ * call); cancelled or soft-deleted appointments unlink their call's
+ * conversion (the call then points to another live appointment booked during
+ * it, if any). Reruns change nothing. Set-based SQL (temporary tables), not a
+ * query per call. */
+#ifndef SB_LINKER_H
+#define SB_LINKER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "arena.h"
+#include "config.h"
+#include "db.h"
+
+typedef struct linker_scope {
+    long long company_id;  /* 0: every company */
+    int64_t since, until;  /* calls started in [since, until), Unix seconds */
+} linker_scope;
+
+typedef struct linker_result {
+    long long candidates;  /* pairs considered under rules b/c */
+    long long linked;      /* calls newly linked (a, b or c) */
+    long long unlinked;    /* calls whose conversion was withdrawn */
+} linker_result;
+
+/* Compute and (unless dry) apply. run_id > 0 records every change in
+ * switchboard_link_changes for --undo; list (may be NULL) gets one line per
+ * link/unlink. Runs in the caller's transaction. 0 or -1 (db_error). */
+int linker_run(sb_db *db, arena *a, const sb_config *cfg, const linker_scope *scope, uint64_t run_id, int dry,
+               FILE *list, linker_result *out);
+/* Revert exactly what run run_id changed. 0, or -1 with err. */
+int linker_undo(sb_db *db, arena *a, uint64_t run_id, long long *reverted, char *err, size_t errlen);
+
+#endif
