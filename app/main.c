@@ -37,6 +37,7 @@ static int usage(FILE *out)
                  "                   sync-calls [--since 1d] [--until T] [--limit N] [--page-size N] [--dry-run] |\n"
                  "                   detect-conversions [--hours N | --since T [--until T]] [--company ID]\n"
                  "                          [--auto-link] [--dry-run] | --undo RUN |\n"
+                 "                   report [--company ID] [--days 30] [--format table|json|csv] |\n"
                  "                   sign calcom|retell FILE | version\n");
     return out == stderr ? 2 : 0;
 }
@@ -126,6 +127,8 @@ int main(int argc, char **argv)
         rc = cmd_sync_calls(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "detect-conversions")) {
         rc = cmd_detect_conversions(&app, argc - i, argv + i);
+    } else if (!strcmp(cmd, "report")) {
+        rc = cmd_report(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "prune")) {
         rc = cmd_prune(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "config")) {

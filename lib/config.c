@@ -55,6 +55,7 @@ static const struct cfg_key KEYS[] = {
     {"phone.default_country", S(phone_default_country), "DE", false, false, 0, 0, "ISO country for national phone numbers (DE, AT, CH, ...)"},
     {"linker.window_minutes", I(linker_window_minutes), "120", false, false, 1, 10080, "an appointment created this long after a call ended can be that call's conversion"},
     {"linker.keywords", S(linker_keywords), "termin,appointment,buchen,vereinbaren", false, false, 0, 0, "words in a transcript/analysis that show booking intent (comma-separated)"},
+    {"metrics.web_monthly_cost_eur", I(metrics_web_monthly_cost_eur), "0", false, false, 0, 100000000, "what the web channel (Cal.com) costs per month, for ROI"},
     {"metrics.file", S(metrics_file), "/var/lib/switchboard/metrics", false, false, 0, 0, "shared counters of all processes (memory-mapped file)"},
     {"monitor.token", S(monitor_token), "", false, true, 0, 0, "bearer token for /api/webhooks/monitor and /metrics (operators; sees every company)"},
 };

@@ -53,6 +53,7 @@ typedef struct sb_config {
 
     int64_t linker_window_minutes;
     char *linker_keywords;
+    int64_t metrics_web_monthly_cost_eur;
 
     char *metrics_file;
     char *monitor_token;

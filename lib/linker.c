@@ -37,10 +37,15 @@ static const char *const WITHDRAWN =
     " WHERE" SCOPE " AND c.converted_appointment_id IS NOT NULL AND (a.id IS NULL OR a.deleted_at IS NOT NULL"
     " OR a.status = 'cancelled' OR a.company_id <> c.company_id)";
 
+/* the appointment's customer has the caller's number, in any stored spelling (2 placeholders: the country code twice) */
+#define PHONE_OK                                                                                                   \
+    "cu.phone IN (c.from_number, SUBSTRING(c.from_number, 2), CONCAT('00', SUBSTRING(c.from_number, 2)),"          \
+    " IF(c.from_number LIKE CONCAT('+', ?, '%'), CONCAT('0', SUBSTRING(c.from_number, CHAR_LENGTH(?) + 2)), NULL))"
+
 /* rules (b) and (c): unlinked appointments of the tenant created shortly after the call ended */
 static const char *const CANDIDATES =
     "INSERT IGNORE INTO sb_lk_cand (call_id, appointment_id, method, distance_s)"
-    " SELECT c.id, a.id, IF(a.customer_id = c.customer_id, 'customer_match', 'phone_match'),"
+    " SELECT c.id, a.id, IF(" PHONE_OK ", 'phone_match', 'customer_match'),"
     " TIMESTAMPDIFF(SECOND, " CALL_END ", a.created_at)"
     " FROM calls c JOIN appointments a ON a.company_id = c.company_id AND a.call_id IS NULL AND" LIVE("a")
     " AND a.created_at >= " CALL_END " AND a.created_at <= " CALL_END " + INTERVAL ? MINUTE"
@@ -49,9 +54,7 @@ static const char *const CANDIDATES =
     " WHERE" SCOPE " AND cur.id IS NULL"
     " AND NOT EXISTS (SELECT 1 FROM appointments own WHERE own.call_id = c.id AND" LIVE("own") ")"
     " AND LOWER(CONCAT_WS(' ', c.transcript, c.summary, c.analysis, c.custom_analysis_data)) REGEXP ?"
-    " AND (a.customer_id = c.customer_id OR cu.phone IN (c.from_number, SUBSTRING(c.from_number, 2),"
-    "      CONCAT('00', SUBSTRING(c.from_number, 2)),"
-    "      IF(c.from_number LIKE CONCAT('+', ?, '%'), CONCAT('0', SUBSTRING(c.from_number, CHAR_LENGTH(?) + 2)), NULL)))";
+    " AND (a.customer_id = c.customer_id OR " PHONE_OK ")";
 
 /* nearest wins, in both directions */
 static const char *const PICK =
@@ -136,9 +139,10 @@ int linker_run(sb_db *db, arena *a, const sb_config *cfg, const linker_scope *s,
     db_param sc[] = {db_int(s->since), db_int(s->until), db_int(s->company_id), db_int(s->company_id)};
     if (db_exec(db, RULE_A, sc, 4, NULL, NULL) != 0 || db_exec(db, WITHDRAWN, sc, 4, NULL, NULL) != 0) return -1;
     const char *cc = phone_country_code(cfg->phone_default_country);
-    db_param cp[] = {db_int(cfg->linker_window_minutes), sc[0], sc[1], sc[2], sc[3],
+    /* order of the placeholders: method (cc, cc), window, scope, keywords, condition (cc, cc) */
+    db_param cp[] = {db_str(cc), db_str(cc), db_int(cfg->linker_window_minutes), sc[0], sc[1], sc[2], sc[3],
                      db_str(keywords_regex(a, cfg->linker_keywords)), db_str(cc), db_str(cc)};
-    if (db_exec(db, CANDIDATES, cp, 8, NULL, NULL) != 0) return -1;
+    if (db_exec(db, CANDIDATES, cp, 10, NULL, NULL) != 0) return -1;
     db_param w = db_int(cfg->linker_window_minutes);
     if (db_exec(db, PICK, &w, 1, NULL, NULL) != 0) return -1;
     out->candidates = count(db, a, "sb_lk_cand");

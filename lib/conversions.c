@@ -1,0 +1,226 @@
+/* conversions.c: the conversion metrics (definitions in conversions.h and README.md). */
+#include "conversions.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "timeutil.h"
+
+#define WIN(col) " " col " >= FROM_UNIXTIME(?) AND " col " < FROM_UNIXTIME(?)"
+#define TENANT(col) " AND (? = 0 OR " col " = ?)"
+#define ANSWERED "(COALESCE(c.duration_sec, c.duration_ms DIV 1000, 0) > 0"                             \
+                 " AND NOT COALESCE(JSON_VALUE(c.analysis, '$.in_voicemail') = 'true', 0)"                \
+                 " AND COALESCE(c.session_outcome, '') <> 'spam')"
+#define METHOD "IF(c.appointment_made = 1 AND c.converted_appointment_id IS NOT NULL," \
+               " JSON_VALUE(c.linking_metadata, '$.method'), NULL)"
+#define PHONE_SOURCES "('phone', 'retell_phone', 'retell_webhook', 'retell_ai', 'phone_call', 'retell_transcript')"
+#define KIND "CASE WHEN a.call_id IS NOT NULL AND (a.source IN " PHONE_SOURCES                            \
+             " OR JSON_VALUE(lc.linking_metadata, '$.method') = 'booked_during_call') THEN 'phone_booked'"   \
+             " WHEN a.call_id IS NOT NULL THEN 'phone_influenced' WHEN a.source = 'cal.com' THEN 'web'"      \
+             " ELSE 'other' END"
+
+static const char *const Q_CALLS =
+    "SELECT COUNT(*), COALESCE(SUM(ans), 0), COALESCE(SUM(ans AND m IN ('booked_during_call', 'phone_match')), 0),"
+    " COALESCE(SUM(ans AND m IN ('phone_match', 'customer_match')), 0), COALESCE(SUM(ans AND realc), 0)"
+    " FROM (SELECT " ANSWERED " ans, " METHOD " m,"
+    "  (cu.id IS NOT NULL AND COALESCE(cu.customer_type, '') <> 'unknown' AND cu.name NOT LIKE 'Unbekannt%'"
+    "   AND COALESCE(cu.phone, '') NOT LIKE 'anonymous|_%' ESCAPE '|') realc"
+    "  FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id AND cu.deleted_at IS NULL"
+    "  WHERE" WIN("c.created_at") TENANT("c.company_id") " AND c.deleted_at IS NULL) x";
+static const char *const Q_WEB =
+    "SELECT COUNT(*), COALESCE(SUM(status = 'processed' AND notes LIKE ? ESCAPE '|'), 0) FROM webhook_events"
+    " WHERE provider = 'calcom' AND event_type IN ('BOOKING_CREATED', 'BOOKING_REQUESTED', 'BOOKING_RESCHEDULED',"
+    " 'BOOKING.CREATED', 'BOOKING.REQUESTED', 'BOOKING.RESCHEDULED') AND" WIN("COALESCE(received_at, created_at)")
+    TENANT("company_id");
+static const char *const Q_VISITORS =
+    "SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM appointments a WHERE a.customer_id = v.customer_id"
+    " AND a.deleted_at IS NULL AND a.status <> 'cancelled' AND" WIN("a.created_at") ")), 0)"
+    " FROM (SELECT c.customer_id FROM calls c WHERE" WIN("c.created_at") TENANT("c.company_id")
+    "       AND c.customer_id IS NOT NULL AND c.deleted_at IS NULL"
+    "       UNION SELECT a.customer_id FROM appointments a WHERE a.source = 'cal.com' AND" WIN("a.created_at")
+    TENANT("a.company_id") " AND a.deleted_at IS NULL) v";
+static const char *const Q_ATTR =
+    "SELECT DATE(k.created_at), SUM(k.kind = 'phone_booked'), SUM(k.kind = 'phone_influenced'), SUM(k.kind = 'web'),"
+    " SUM(k.kind = 'other'), SUM(IF(k.live AND k.kind IN ('phone_booked', 'phone_influenced'), k.price, 0)),"
+    " SUM(IF(k.live AND k.kind = 'web', k.price, 0))"
+    " FROM (SELECT a.created_at, " KIND " kind, a.deleted_at IS NULL AND a.status <> 'cancelled' live,"
+    "  COALESCE(s.price, 0) price FROM appointments a LEFT JOIN calls lc ON lc.id = a.call_id"
+    "  LEFT JOIN services s ON s.id = a.service_id"
+    "  WHERE" WIN("a.created_at") TENANT("a.company_id") " AND a.deleted_at IS NULL) k"
+    " GROUP BY DATE(k.created_at) ORDER BY 1";
+static const char *const Q_TIMES =
+    "SELECT GREATEST(0, TIMESTAMPDIFF(SECOND, COALESCE(c.end_timestamp, c.created_at), a.created_at)) FROM calls c"
+    " JOIN appointments a ON a.id = c.converted_appointment_id"
+    " WHERE" WIN("c.created_at") TENANT("c.company_id") " AND c.deleted_at IS NULL AND c.appointment_made = 1"
+    " AND JSON_VALUE(c.linking_metadata, '$.method') IN ('booked_during_call', 'phone_match') ORDER BY 1";
+static const char *const Q_COST =
+    "SELECT COALESCE(SUM(c.cost_cents), 0) / 100 FROM calls c WHERE" WIN("c.created_at") TENANT("c.company_id")
+    " AND c.deleted_at IS NULL";
+static const char *const Q_AGENTS =
+    "SELECT COALESCE(c.retell_agent_id, '(none)'), MAX(ra.name), COUNT(*), SUM(" ANSWERED "),"
+    " SUM(" ANSWERED " AND " METHOD " IN ('booked_during_call', 'phone_match')),"
+    " COALESCE(AVG(IF(" ANSWERED ", COALESCE(c.duration_sec, 0), NULL)), 0), COALESCE(SUM(c.cost_cents), 0) / 100"
+    " FROM calls c LEFT JOIN retell_agents ra ON ra.agent_id = c.retell_agent_id"
+    " WHERE" WIN("c.created_at") TENANT("c.company_id") " AND c.deleted_at IS NULL"
+    " GROUP BY c.retell_agent_id ORDER BY 3 DESC";
+
+static long long ll(const db_rows *r, size_t row, size_t col)
+{
+    const char *v = db_cell(r, row, col);
+    return v ? atoll(v) : 0;
+}
+
+static double dbl(const db_rows *r, size_t row, size_t col)
+{
+    const char *v = db_cell(r, row, col);
+    return v ? atof(v) : 0.0;
+}
+
+static double pct(long long n, long long d) { return d > 0 ? (double)(n * 10000 / d) / 100.0 : 0.0; }
+
+int conversions_compute(sb_db *db, arena *a, const sb_config *cfg, long long company, int64_t since, int64_t until,
+                        conversion_report *r)
+{
+    memset(r, 0, sizeof *r);
+    r->since = since;
+    r->until = until;
+    r->company_id = company;
+    db_param w[] = {db_int(since), db_int(until), db_int(company), db_int(company)};
+    db_rows q;
+    if (db_query(db, a, Q_CALLS, w, 4, &q) != 0) return -1;
+    r->calls = ll(&q, 0, 0);
+    r->answered = ll(&q, 0, 1);
+    r->phone_booked_calls = ll(&q, 0, 2);
+    r->phone_influenced_calls = ll(&q, 0, 3);
+    r->matched_calls = ll(&q, 0, 4);
+    r->phone_booking_rate = pct(r->phone_booked_calls, r->answered);
+    r->customer_match_rate = pct(r->matched_calls, r->answered);
+    db_param wp[] = {db_str("App\\Models\\Appointment:%"), w[0], w[1], w[2], w[3]};
+    if (db_query(db, a, Q_WEB, wp, 5, &q) != 0) return -1;
+    r->web_events = ll(&q, 0, 0);
+    r->web_events_ok = ll(&q, 0, 1);
+    r->web_booking_success = pct(r->web_events_ok, r->web_events);
+    db_param vp[] = {w[0], w[1], w[0], w[1], w[2], w[3], w[0], w[1], w[2], w[3]};
+    if (db_query(db, a, Q_VISITORS, vp, 10, &q) != 0) return -1;
+    r->visitors = ll(&q, 0, 0);
+    r->converted_visitors = ll(&q, 0, 1);
+    r->overall_conversion = pct(r->converted_visitors, r->visitors);
+    if (db_query(db, a, Q_ATTR, w, 4, &q) != 0) return -1;
+    r->days = arena_zalloc(a, sizeof *r->days * (q.nrows + 1));
+    r->ndays = q.nrows;
+    for (size_t i = 0; i < q.nrows; i++) {
+        r->days[i] = (day_row){db_cell(&q, i, 0), ll(&q, i, 1), ll(&q, i, 2), ll(&q, i, 3), ll(&q, i, 4)};
+        r->appt_phone_booked += r->days[i].phone_booked;
+        r->appt_phone_influenced += r->days[i].phone_influenced;
+        r->appt_web += r->days[i].web;
+        r->appt_other += r->days[i].other;
+        r->phone_value_eur += dbl(&q, i, 5);
+        r->web_value_eur += dbl(&q, i, 6);
+    }
+    if (db_query(db, a, Q_TIMES, w, 4, &q) != 0) return -1;
+    r->minutes_to_booking_median = r->minutes_to_booking_p90 = -1;
+    if (q.nrows) { /* ordered by the query; nearest-rank */
+        r->minutes_to_booking_median = ll(&q, (q.nrows * 50 + 99) / 100 - 1, 0) / 60.0;
+        r->minutes_to_booking_p90 = ll(&q, (q.nrows * 90 + 99) / 100 - 1, 0) / 60.0;
+    }
+    if (db_query(db, a, Q_COST, w, 4, &q) != 0) return -1;
+    r->phone_cost_eur = dbl(&q, 0, 0);
+    r->web_cost_eur = (double)cfg->metrics_web_monthly_cost_eur * (double)(until - since) / (30.0 * 86400.0);
+    r->phone_roi = r->phone_cost_eur > 0 ? r->phone_value_eur / r->phone_cost_eur : -1;
+    r->web_roi = r->web_cost_eur > 0 ? r->web_value_eur / r->web_cost_eur : -1;
+    if (db_query(db, a, Q_AGENTS, w, 4, &q) != 0) return -1;
+    r->agents = arena_zalloc(a, sizeof *r->agents * (q.nrows + 1));
+    r->nagents = q.nrows;
+    for (size_t i = 0; i < q.nrows; i++)
+        r->agents[i] = (agent_row){db_cell(&q, i, 0), db_cell(&q, i, 1) ? db_cell(&q, i, 1) : "", ll(&q, i, 2), ll(&q, i, 3),
+                                   ll(&q, i, 4), dbl(&q, i, 5), dbl(&q, i, 6)};
+    return 0;
+}
+
+void conversions_render(const conversion_report *r, const char *format, buf *o)
+{
+    char t0[32], t1[32];
+    time_format_iso(r->since, t0, sizeof t0);
+    time_format_iso(r->until, t1, sizeof t1);
+    if (!strcmp(format, "json")) {
+        buf_printf(o, "{\"window\":{\"since\":\"%s\",\"until\":\"%s\"},\"company_id\":%lld,", t0, t1, r->company_id);
+        buf_printf(o, "\"calls\":%lld,\"answered_calls\":%lld,\"phone_booked_calls\":%lld,\"phone_influenced_calls\":%lld,"
+                      "\"phone_booking_rate\":%.2f,", r->calls, r->answered, r->phone_booked_calls, r->phone_influenced_calls,
+                   r->phone_booking_rate);
+        buf_printf(o, "\"web_booking_events\":%lld,\"web_booking_events_ok\":%lld,\"web_booking_success\":%.2f,",
+                   r->web_events, r->web_events_ok, r->web_booking_success);
+        buf_printf(o, "\"visitors\":%lld,\"converted_visitors\":%lld,\"overall_conversion\":%.2f,", r->visitors,
+                   r->converted_visitors, r->overall_conversion);
+        buf_printf(o, "\"matched_calls\":%lld,\"customer_match_rate\":%.2f,", r->matched_calls, r->customer_match_rate);
+        buf_printf(o, "\"attribution\":{\"phone_booked\":%lld,\"phone_influenced\":%lld,\"web\":%lld,\"other\":%lld,\"by_day\":[",
+                   r->appt_phone_booked, r->appt_phone_influenced, r->appt_web, r->appt_other);
+        for (size_t i = 0; i < r->ndays; i++)
+            buf_printf(o, "%s{\"day\":\"%s\",\"phone_booked\":%lld,\"phone_influenced\":%lld,\"web\":%lld,\"other\":%lld}",
+                       i ? "," : "", r->days[i].day, r->days[i].phone_booked, r->days[i].phone_influenced, r->days[i].web,
+                       r->days[i].other);
+        buf_puts(o, "]},\"minutes_to_booking\":{");
+        if (r->minutes_to_booking_median >= 0)
+            buf_printf(o, "\"median\":%.1f,\"p90\":%.1f", r->minutes_to_booking_median, r->minutes_to_booking_p90);
+        else buf_puts(o, "\"median\":null,\"p90\":null");
+        buf_printf(o, "},\"roi\":{\"phone\":{\"value_eur\":%.2f,\"cost_eur\":%.2f,\"roi\":", r->phone_value_eur, r->phone_cost_eur);
+        if (r->phone_roi >= 0) buf_printf(o, "%.2f", r->phone_roi);
+        else buf_puts(o, "null");
+        buf_printf(o, "},\"web\":{\"value_eur\":%.2f,\"cost_eur\":%.2f,\"roi\":", r->web_value_eur, r->web_cost_eur);
+        if (r->web_roi >= 0) buf_printf(o, "%.2f", r->web_roi);
+        else buf_puts(o, "null");
+        buf_puts(o, "}},\"agents\":[");
+        for (size_t i = 0; i < r->nagents; i++) {
+            const agent_row *g = &r->agents[i];
+            buf_printf(o, "%s{\"agent_id\":", i ? "," : "");
+            json_buf_str(o, g->agent_id);
+            buf_puts(o, ",\"name\":");
+            json_buf_str(o, g->name);
+            buf_printf(o, ",\"calls\":%lld,\"answered\":%lld,\"answer_rate\":%.2f,\"mean_duration_s\":%.1f,\"booked\":%lld,"
+                          "\"booking_rate\":%.2f,\"cost_eur\":%.2f,\"cost_per_booking_eur\":",
+                       g->calls, g->answered, pct(g->answered, g->calls), g->mean_duration_s, g->booked, pct(g->booked, g->answered),
+                       g->cost_eur);
+            if (g->booked) buf_printf(o, "%.2f}", g->cost_eur / (double)g->booked);
+            else buf_puts(o, "null}");
+        }
+        buf_puts(o, "]}\n");
+        return;
+    }
+    if (!strcmp(format, "csv")) {
+        buf_puts(o, "metric,value,numerator,denominator\n");
+        buf_printf(o, "phone_booking_rate,%.2f,%lld,%lld\n", r->phone_booking_rate, r->phone_booked_calls, r->answered);
+        buf_printf(o, "web_booking_success,%.2f,%lld,%lld\n", r->web_booking_success, r->web_events_ok, r->web_events);
+        buf_printf(o, "overall_conversion,%.2f,%lld,%lld\n", r->overall_conversion, r->converted_visitors, r->visitors);
+        buf_printf(o, "customer_match_rate,%.2f,%lld,%lld\n", r->customer_match_rate, r->matched_calls, r->answered);
+        buf_printf(o, "appointments_phone_booked,%lld,,\nappointments_phone_influenced,%lld,,\nappointments_web,%lld,,\n"
+                      "appointments_other,%lld,,\n", r->appt_phone_booked, r->appt_phone_influenced, r->appt_web, r->appt_other);
+        buf_printf(o, "minutes_to_booking_median,%.1f,,\nminutes_to_booking_p90,%.1f,,\n", r->minutes_to_booking_median,
+                   r->minutes_to_booking_p90);
+        buf_printf(o, "phone_roi,%.2f,%.2f,%.2f\nweb_roi,%.2f,%.2f,%.2f\n", r->phone_roi, r->phone_value_eur, r->phone_cost_eur,
+                   r->web_roi, r->web_value_eur, r->web_cost_eur);
+        return;
+    }
+    buf_printf(o, "Conversion report %s .. %s%s\n\n", t0, t1, r->company_id ? "" : " (all companies)");
+    buf_printf(o, "  %-24s %7.2f %%   %lld of %lld answered calls (of %lld calls)\n", "phone booking rate", r->phone_booking_rate,
+               r->phone_booked_calls, r->answered, r->calls);
+    buf_printf(o, "  %-24s %7.2f %%   %lld of %lld Cal.com booking events\n", "web booking success", r->web_booking_success,
+               r->web_events_ok, r->web_events);
+    buf_printf(o, "  %-24s %7.2f %%   %lld of %lld customers who called or booked on the web\n", "overall conversion",
+               r->overall_conversion, r->converted_visitors, r->visitors);
+    buf_printf(o, "  %-24s %7.2f %%   %lld of %lld answered calls\n", "customer match rate", r->customer_match_rate,
+               r->matched_calls, r->answered);
+    buf_printf(o, "  %-24s phone-booked %lld, phone-influenced %lld, web %lld, other %lld\n", "appointments",
+               r->appt_phone_booked, r->appt_phone_influenced, r->appt_web, r->appt_other);
+    if (r->minutes_to_booking_median >= 0)
+        buf_printf(o, "  %-24s median %.1f min, p90 %.1f min\n", "call to booking", r->minutes_to_booking_median,
+                   r->minutes_to_booking_p90);
+    buf_printf(o, "  %-24s phone %.2f / %.2f, web %.2f / %.2f (value / cost)\n", "ROI", r->phone_value_eur, r->phone_cost_eur,
+               r->web_value_eur, r->web_cost_eur);
+    if (r->nagents) buf_printf(o, "\n  %-34s %6s %8s %8s %8s %10s\n", "agent", "calls", "answered", "booked", "rate %", "cost/book");
+    for (size_t i = 0; i < r->nagents; i++) {
+        const agent_row *g = &r->agents[i];
+        buf_printf(o, "  %-34.34s %6lld %8lld %8lld %8.2f %10.2f\n", *g->name ? g->name : g->agent_id, g->calls, g->answered,
+                   g->booked, pct(g->booked, g->answered), g->booked ? g->cost_eur / (double)g->booked : 0.0);
+    }
+}

@@ -1,0 +1,77 @@
+/* conversions.h: the conversion metrics, one definition for the dashboard,
+ * `switchboard report` and the monitor. Every number is computed from rows
+ * for one window [since, until) and one tenant (company 0: all), with the
+ * formula written next to it in README.md ("Metrics").
+ *
+ *  answered calls      calls started in the window with duration > 0, not
+ *                      voicemail (analysis.in_voicemail) and not spam
+ *                      (session_outcome = 'spam')
+ *  phone booking rate  answered calls linked to an appointment by rule a
+ *                      (booked during the call) or b (caller's phone) /
+ *                      answered calls
+ *  web booking success Cal.com BOOKING_CREATED/REQUESTED/RESCHEDULED events
+ *                      received in the window that ended processed with an
+ *                      appointment / all such events
+ *  overall conversion  distinct customers with a call or a web booking in
+ *                      the window who have a live appointment created in the
+ *                      window / those customers
+ *  customer match rate answered calls with a real customer (not a legacy
+ *                      placeholder: customer_type 'unknown', "Unbekannt…",
+ *                      anonymous_… phones) / answered calls
+ *  attribution         appointments created in the window: phone_booked
+ *                      (rule a), phone_influenced (rules b/c), web (source
+ *                      cal.com, no call), other
+ *  time to booking     call end -> appointment created, for rule a/b links:
+ *                      median, p90 (minutes)
+ *  ROI per channel     service price of live appointments / channel cost
+ *                      (phone: calls' cost; web: metrics.web_monthly_cost_eur
+ *                      prorated to the window) */
+#ifndef SB_CONVERSIONS_H
+#define SB_CONVERSIONS_H
+
+#include <stdint.h>
+
+#include "arena.h"
+#include "buf.h"
+#include "config.h"
+#include "db.h"
+
+typedef struct agent_row {
+    const char *agent_id, *name;
+    long long calls, answered, booked;
+    double mean_duration_s, cost_eur;
+} agent_row;
+
+typedef struct day_row {
+    const char *day;
+    long long phone_booked, phone_influenced, web, other;
+} day_row;
+
+typedef struct conversion_report {
+    int64_t since, until;
+    long long company_id;
+    long long calls, answered, phone_booked_calls, phone_influenced_calls;
+    double phone_booking_rate;           /* percent */
+    long long web_events, web_events_ok;
+    double web_booking_success;          /* percent */
+    long long visitors, converted_visitors;
+    double overall_conversion;           /* percent */
+    long long matched_calls;
+    double customer_match_rate;          /* percent */
+    long long appt_phone_booked, appt_phone_influenced, appt_web, appt_other;
+    double minutes_to_booking_median, minutes_to_booking_p90; /* -1: none */
+    double phone_value_eur, phone_cost_eur, web_value_eur, web_cost_eur;
+    double phone_roi, web_roi;           /* -1: no cost */
+    agent_row *agents;
+    size_t nagents;
+    day_row *days;
+    size_t ndays;
+} conversion_report;
+
+/* Fill r (strings in a). 0 or -1 (db_error). */
+int conversions_compute(sb_db *db, arena *a, const sb_config *cfg, long long company, int64_t since, int64_t until,
+                        conversion_report *r);
+/* Render as "table", "json" or "csv" into out. */
+void conversions_render(const conversion_report *r, const char *format, buf *out);
+
+#endif

@@ -1,0 +1,235 @@
+/* test_80_conversions.c: the linker rules and every metric, on generated data
+ * with known answers (1,000 calls of which exactly 237 convert). */
+#include "e2e.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EQ(actual, expected) assert_string_equal((actual) ? (actual) : "(null)", (expected))
+
+static void sql(const char *q)
+{
+    if (db_exec(e2e_db(), q, NULL, 0, NULL, NULL) != 0) fail_msg("%s\n-> %s", q, db_error(e2e_db()));
+}
+
+/* ---- the generated tenant (company 20) ----
+ * calls i = 1..1000 by caller +49151<i>, started (now - 6 h + i s), 60 s long,
+ *   except i % 20 == 0: unanswered (0 s). Answered calls mention "Termin".
+ * customers: i <= 900 known (linked to their call), 901..950 legacy placeholders, rest none.
+ * A: odd i <= 400: appointment booked during the call (call_id set, source phone)       -> 200
+ * B: i = 417 + 16k (<= 1000): web booking by the caller 30 min after the call        -> 37
+ * C: i = 419 + 16k: web booking by the caller 3 h after the call (outside the window) -> not linked
+ * D: 10 web bookings by people who never called
+ * webhooks: 40 Cal.com BOOKING_CREATED events, 30 processed with an appointment, 10 dead. */
+static long long n_c(void)
+{
+    long long n = 0;
+    for (int i = 419; i <= 1000; i += 16) n++;
+    return n;
+}
+
+static int generate(void **state)
+{
+    if (e2e_setup(state) != 0) return -1;
+    sql("INSERT IGNORE INTO companies (id, name, slug, timezone, is_active, created_at, updated_at)"
+        " VALUES (20, 'Generated Salon', 'generated-salon', 'Europe/Berlin', 1, NOW(), NOW()),"
+        "        (21, 'Other Salon', 'other-salon', 'Europe/Berlin', 1, NOW(), NOW()),"
+        "        (22, 'Rules Salon', 'rules-salon', 'Europe/Berlin', 1, NOW(), NOW())");
+    sql("INSERT IGNORE INTO services (id, company_id, name, duration_minutes, price, is_active, calcom_event_type_id, created_at, updated_at)"
+        " VALUES (2001, 20, 'Schnitt', 30, 50.00, 1, '7700001', NOW(), NOW())");
+    sql("INSERT IGNORE INTO retell_agents (agent_id, name, company_id, created_at, updated_at)"
+        " VALUES ('agent_gen', 'Generierte Agentin', 20, NOW(), NOW())");
+    sql("SET @base = NOW() - INTERVAL 6 HOUR");
+    sql("INSERT INTO customers (id, company_id, name, phone, source, status, customer_type, created_at, updated_at)"
+        " SELECT 100000 + seq, 20, IF(seq <= 900, CONCAT('Kunde ', seq), CONCAT('Unbekannt #', seq)),"
+        " CONCAT('+49151', LPAD(seq, 7, '0')), 'test', 'active', IF(seq <= 900, 'private', 'unknown'), NOW(), NOW()"
+        " FROM seq_1_to_950");
+    sql("INSERT INTO calls (retell_call_id, company_id, from_number, to_number, direction, status, call_status,"
+        " retell_agent_id, start_timestamp, end_timestamp, duration_sec, duration_ms, transcript, customer_id, cost_cents,"
+        " created_at, updated_at)"
+        " SELECT CONCAT('call_gen_', seq), 20, CONCAT('+49151', LPAD(seq, 7, '0')), '+4930200000000', 'inbound', 'completed', 'ended',"
+        " 'agent_gen', @base + INTERVAL seq SECOND, @base + INTERVAL seq SECOND + INTERVAL IF(seq % 20 = 0, 0, 60) SECOND,"
+        " IF(seq % 20 = 0, 0, 60), IF(seq % 20 = 0, 0, 60000),"
+        " IF(seq % 20 = 0, NULL, 'Agent: Guten Tag! User: Ich hätte gern einen Termin.'), IF(seq <= 950, 100000 + seq, NULL),"
+        " 10, @base + INTERVAL seq SECOND, NOW() FROM seq_1_to_1000");
+    /* A: booked during the call */
+    sql("INSERT INTO appointments (company_id, customer_id, service_id, starts_at, ends_at, status, source, call_id, created_at, updated_at)"
+        " SELECT 20, 100000 + seq, 2001, NOW() + INTERVAL 2 DAY, NOW() + INTERVAL 2 DAY + INTERVAL 30 MINUTE, 'confirmed', 'phone',"
+        " c.id, @base + INTERVAL seq SECOND + INTERVAL 30 SECOND, NOW() FROM seq_1_to_400 s JOIN calls c ON c.retell_call_id ="
+        " CONCAT('call_gen_', s.seq) WHERE s.seq % 2 = 1");
+    /* customers 951.. have no customer row: give B/C bookers above 950 one (same phone), so the phone rule applies */
+    sql("INSERT INTO customers (id, company_id, name, phone, source, status, created_at, updated_at)"
+        " SELECT 100000 + seq, 20, CONCAT('Webkunde ', seq), CONCAT('+49151', LPAD(seq, 7, '0')), 'cal.com', 'active', NOW(), NOW()"
+        " FROM seq_951_to_1000 WHERE seq % 16 IN (1, 3)");
+    /* B and C: web bookings by callers, 30 min and 3 h after the call ended */
+    sql("INSERT INTO appointments (company_id, customer_id, service_id, starts_at, ends_at, status, source, created_at, updated_at)"
+        " SELECT 20, 100000 + seq, 2001, NOW() + INTERVAL 3 DAY, NOW() + INTERVAL 3 DAY + INTERVAL 30 MINUTE, 'confirmed', 'cal.com',"
+        " @base + INTERVAL seq SECOND + INTERVAL 60 SECOND + INTERVAL IF(seq % 16 = 1, 30, 180) MINUTE, NOW()"
+        " FROM seq_417_to_1000 WHERE seq % 16 IN (1, 3)");
+    /* D: web bookings of people who never called */
+    sql("INSERT INTO customers (id, company_id, name, phone, source, status, created_at, updated_at)"
+        " SELECT 200000 + seq, 20, CONCAT('Neukunde ', seq), CONCAT('+49160', LPAD(seq, 7, '0')), 'cal.com', 'active', NOW(), NOW()"
+        " FROM seq_1_to_10");
+    sql("INSERT INTO appointments (company_id, customer_id, service_id, starts_at, ends_at, status, source, created_at, updated_at)"
+        " SELECT 20, 200000 + seq, 2001, NOW() + INTERVAL 4 DAY, NOW() + INTERVAL 4 DAY, 'confirmed', 'cal.com',"
+        " @base + INTERVAL seq MINUTE, NOW() FROM seq_1_to_10");
+    /* web booking events as the pipeline leaves them */
+    sql("INSERT INTO webhook_events (provider, company_id, event_type, event_id, idempotency_key, payload, status, notes,"
+        " received_at, created_at, updated_at)"
+        " SELECT 'calcom', 20, 'BOOKING_CREATED', CONCAT('gen-', seq), CONCAT('calcom:BOOKING_CREATED:gen-', seq), '{}',"
+        " IF(seq <= 30, 'processed', 'dead'), IF(seq <= 30, CONCAT('App\\\\Models\\\\Appointment:', seq, ' created'), NULL),"
+        " NOW() - INTERVAL 1 HOUR, NOW(), NOW() FROM seq_1_to_40");
+    return 0;
+}
+
+static void linker_links_exactly_the_known_conversions(void **state)
+{
+    (void)state;
+    const char *out;
+    int rc = e2e_cli("detect-conversions --hours 24 --company 20", &out); /* report only */
+    if (rc) fail_msg("%s", out);
+    assert_non_null(strstr(out, "calls that would be linked   237"));
+    assert_int_equal(e2e_count("SELECT COUNT(*) FROM calls WHERE company_id = 20 AND appointment_made = 1", NULL, 0), 0);
+    rc = e2e_cli("detect-conversions --hours 24 --company 20 --auto-link", &out);
+    if (rc) fail_msg("%s", out);
+    assert_non_null(strstr(out, "calls linked                 237"));
+    assert_int_equal(e2e_count("SELECT COUNT(*) FROM calls WHERE company_id = 20 AND appointment_made = 1"
+                               " AND JSON_VALUE(linking_metadata, '$.method') = 'booked_during_call'", NULL, 0), 200);
+    assert_int_equal(e2e_count("SELECT COUNT(*) FROM calls WHERE company_id = 20 AND appointment_made = 1"
+                               " AND JSON_VALUE(linking_metadata, '$.method') = 'phone_match'", NULL, 0), 37);
+    /* rule b: the web booking got the call; confidence by distance (30 of 120 min -> 95 - 6) */
+    EQ(e2e_scalar("SELECT CONCAT(JSON_VALUE(c.linking_metadata, '$.confidence'), '/', JSON_VALUE(c.linking_metadata,"
+                  " '$.distance_minutes'), '/', a.source) FROM calls c JOIN appointments a ON a.id = c.converted_appointment_id"
+                  " WHERE c.retell_call_id = 'call_gen_417'", NULL, 0), "89/30/cal.com");
+    EQ(e2e_scalar("SELECT a.call_id = c.id FROM calls c JOIN appointments a ON a.id = c.converted_appointment_id"
+                  " WHERE c.retell_call_id = 'call_gen_417'", NULL, 0), "1");
+    /* C (3 h later) stays unlinked */
+    EQ(e2e_scalar("SELECT appointment_made FROM calls WHERE retell_call_id = 'call_gen_419'", NULL, 0), "0");
+    /* a rerun changes nothing */
+    rc = e2e_cli("detect-conversions --hours 24 --company 20 --auto-link", &out);
+    assert_non_null(strstr(out, "calls linked                 0"));
+}
+
+static double jnum(json_object *o, const char *path)
+{
+    json_object *v = json_get(o, path);
+    if (!v) fail_msg("report lacks %s", path);
+    return json_object_get_double(v);
+}
+
+static void every_metric_has_its_known_value(void **state)
+{
+    (void)state;
+    const char *out;
+    int rc = e2e_cli("report --company 20 --days 1 --format json", &out);
+    if (rc) fail_msg("%s", out);
+    char err[128];
+    json_object *r = json_parse_strict(out, strlen(out), err, sizeof err);
+    if (!r) fail_msg("report is not JSON (%s): %s", err, out);
+    long long c = n_c();
+    assert_int_equal((long long)jnum(r, "calls"), 1000);
+    assert_int_equal((long long)jnum(r, "answered_calls"), 950);
+    assert_int_equal((long long)jnum(r, "phone_booked_calls"), 237);
+    assert_true(jnum(r, "phone_booking_rate") == 24.94);           /* 237 / 950 */
+    assert_int_equal((long long)jnum(r, "phone_influenced_calls"), 37);
+    assert_int_equal((long long)jnum(r, "web_booking_events"), 40);
+    assert_true(jnum(r, "web_booking_success") == 75.0);           /* 30 / 40 */
+    assert_int_equal((long long)jnum(r, "matched_calls"), 855);    /* known customers of answered calls */
+    assert_true(jnum(r, "customer_match_rate") == 90.0);           /* 855 / 950, placeholders excluded */
+    /* visitors: 950 callers with a customer + web bookers without a call (B/C callers above 950: one each, D: 10) */
+    long long web_only = 10;
+    for (int i = 951; i <= 1000; i++)
+        if (i >= 417 && (i % 16 == 1 || i % 16 == 3)) web_only++;
+    long long visitors = 950 + web_only;
+    long long converted = 200 + 37 + c + 10; /* A, B, C and D customers each have an appointment */
+    assert_int_equal((long long)jnum(r, "visitors"), visitors);
+    assert_int_equal((long long)jnum(r, "converted_visitors"), converted);
+    assert_int_equal((long long)jnum(r, "attribution.phone_booked"), 200);
+    assert_int_equal((long long)jnum(r, "attribution.phone_influenced"), 37);
+    assert_int_equal((long long)jnum(r, "attribution.web"), c + 10);
+    assert_int_equal((long long)jnum(r, "attribution.other"), 0);
+    assert_true(jnum(r, "minutes_to_booking.median") == 0.0);      /* 200 booked during the call */
+    assert_true(jnum(r, "minutes_to_booking.p90") == 30.0);        /* the 37 web bookings after 30 min */
+    assert_true(jnum(r, "roi.phone.value_eur") == 237 * 50.0);
+    assert_true(jnum(r, "roi.phone.cost_eur") == 100.0);           /* 1000 calls x 10 cents */
+    assert_true(jnum(r, "roi.phone.roi") == 118.5);
+    assert_true(jnum(r, "roi.web.value_eur") == (double)(c + 10) * 50.0);
+    assert_null(json_get(r, "roi.web.roi")); /* no web cost configured: no ROI, not infinity */
+    assert_int_equal((long long)jnum(r, "agents.0.calls"), 1000);
+    assert_int_equal((long long)jnum(r, "agents.0.booked"), 237);
+    assert_true(jnum(r, "agents.0.cost_per_booking_eur") == 0.42); /* 100 / 237 */
+    json_object_put(r);
+    rc = e2e_cli("report --company 20 --days 1", &out);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "24.94 %"));
+    rc = e2e_cli("report --company 20 --days 1 --format csv", &out);
+    assert_non_null(strstr(out, "phone_booking_rate,24.94,237,950"));
+}
+
+/* company 22: the edge rules, one by one */
+static void rules_tenant_stealing_cancelling_and_undo(void **state)
+{
+    (void)state;
+    sql("SET @t = NOW() - INTERVAL 2 HOUR");
+    sql("INSERT INTO customers (id, company_id, name, phone, source, status, created_at, updated_at) VALUES"
+        " (300001, 22, 'Rita Regel', '017111111111', 'cal.com', 'active', NOW(), NOW()),"
+        " (300002, 21, 'Rita Fremd', '+4917111111111', 'cal.com', 'active', NOW(), NOW()),"
+        " (300003, 22, 'Otto Ohne', '+4917133333333', 'cal.com', 'active', NOW(), NOW())");
+    /* X: intent, phone of Rita; Z: another tenant's customer with the same phone, nearer in time */
+    sql("INSERT INTO calls (retell_call_id, company_id, from_number, status, start_timestamp, end_timestamp, duration_sec,"
+        " transcript, created_at, updated_at) VALUES"
+        " ('call_rule_x', 22, '+4917111111111', 'completed', @t, @t + INTERVAL 2 MINUTE, 120, 'Ich möchte buchen.', @t, NOW()),"
+        " ('call_rule_v', 22, '+4917111111111', 'completed', @t - INTERVAL 1 HOUR, @t - INTERVAL 58 MINUTE, 120, 'Termin', @t - INTERVAL 1 HOUR, NOW()),"
+        " ('call_rule_n', 22, '+4917133333333', 'completed', @t, @t + INTERVAL 1 MINUTE, 60, 'Nur eine Frage zu den Preisen.', @t, NOW())");
+    sql("INSERT INTO appointments (id, company_id, customer_id, status, source, created_at, updated_at) VALUES"
+        " (900001, 21, 300002, 'confirmed', 'cal.com', @t + INTERVAL 5 MINUTE, NOW()),"
+        " (900002, 22, 300001, 'confirmed', 'cal.com', @t + INTERVAL 40 MINUTE, NOW()),"
+        " (900003, 22, 300001, 'confirmed', 'cal.com', @t + INTERVAL 20 MINUTE, NOW()),"
+        " (900004, 22, 300003, 'confirmed', 'cal.com', @t + INTERVAL 10 MINUTE, NOW())");
+    /* 900003 was already linked to call V by hand: not to be stolen */
+    sql("UPDATE appointments SET call_id = (SELECT id FROM calls WHERE retell_call_id = 'call_rule_v') WHERE id = 900003");
+    const char *out;
+    int rc = e2e_cli("detect-conversions --hours 24 --company 22 --auto-link", &out);
+    if (rc) fail_msg("%s", out);
+    const char *run = strstr(out, "--undo ");
+    assert_non_null(run);
+    long long run_id = atoll(run + 7);
+    /* X got its own tenant's nearest free appointment: not 900001 (other tenant), not 900003 (taken) */
+    EQ(e2e_scalar("SELECT converted_appointment_id FROM calls WHERE retell_call_id = 'call_rule_x'", NULL, 0), "900002");
+    EQ(e2e_scalar("SELECT call_id IS NULL FROM appointments WHERE id = 900001", NULL, 0), "1");
+    EQ(e2e_scalar("SELECT call_id = (SELECT id FROM calls WHERE retell_call_id = 'call_rule_v') FROM appointments WHERE id = 900003",
+                  NULL, 0), "1");
+    /* V is the call 900003 belongs to (rule a), so it is marked converted too */
+    EQ(e2e_scalar("SELECT converted_appointment_id FROM calls WHERE retell_call_id = 'call_rule_v'", NULL, 0), "900003");
+    /* N showed no booking intent */
+    EQ(e2e_scalar("SELECT appointment_made FROM calls WHERE retell_call_id = 'call_rule_n'", NULL, 0), "0");
+    /* the audit trail has the appointment side */
+    assert_true(e2e_count("SELECT COUNT(*) FROM switchboard_audit WHERE table_name = 'appointments' AND row_id = 900002"
+                          " AND cause LIKE 'detect-conversions run %'", NULL, 0) == 1);
+    /* a cancelled appointment withdraws the conversion of its call */
+    sql("UPDATE appointments SET status = 'cancelled' WHERE id = 900002");
+    rc = e2e_cli("detect-conversions --hours 24 --company 22 --auto-link", &out);
+    EQ(e2e_scalar("SELECT CONCAT(appointment_made, '/', COALESCE(converted_appointment_id, 'null'), '/', appointment_link_status)"
+                  " FROM calls WHERE retell_call_id = 'call_rule_x'", NULL, 0), "0/null/unlinked");
+    /* undo the first run: back to before it, exactly */
+    sql("UPDATE appointments SET status = 'confirmed' WHERE id = 900002");
+    rc = e2e_cli(arena_printf(e2e_arena(), "detect-conversions --undo %lld", run_id), &out);
+    if (rc) fail_msg("%s", out);
+    EQ(e2e_scalar("SELECT call_id IS NULL FROM appointments WHERE id = 900002", NULL, 0), "1");
+    EQ(e2e_scalar("SELECT CONCAT(appointment_made, '/', COALESCE(converted_appointment_id, 'null'))"
+                  " FROM calls WHERE retell_call_id = 'call_rule_v'", NULL, 0), "0/null");
+    rc = e2e_cli(arena_printf(e2e_arena(), "detect-conversions --undo %lld", run_id), &out);
+    assert_int_equal(rc, 1); /* twice is refused */
+    assert_non_null(strstr(out, "undone already"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(linker_links_exactly_the_known_conversions),
+        cmocka_unit_test(every_metric_has_its_known_value),
+        cmocka_unit_test(rules_tenant_stealing_cancelling_and_undo),
+    };
+    return cmocka_run_group_tests_name("e2e_conversions", tests, generate, e2e_teardown);
+}
