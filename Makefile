@@ -38,7 +38,7 @@ DEB_PKGS := gcc make pkg-config libc6-dev libfcgi-dev libmariadb-dev libjson-c-d
             libssl-dev libcmocka-dev mariadb-server mariadb-client nginx spawn-fcgi multiwatch curl tzdata \
             ca-certificates
 
-.PHONY: all deps run stop test clean bench bench-pipeline bench-functions bin/switchboard lib/libswitchboard.a
+.PHONY: all deps run stop test clean bench bench-pipeline bench-functions bench-linker bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h app/*.h tests/e2e/*.h)
@@ -101,7 +101,11 @@ bench-functions: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench_functions $(FAKE_BIN)
 	$(Q)tests/bench/run.sh $(BUILD)/tests functions
 
-bench: bench-pipeline bench-functions
+bench-linker: deps
+	$(Q)$(MAKE) --no-print-directory all $(FAKE_BIN)
+	$(Q)tests/bench/run.sh $(BUILD)/tests linker
+
+bench: bench-pipeline bench-functions bench-linker
 
 clean:
 	rm -rf build bin lib/libswitchboard.a

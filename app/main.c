@@ -105,6 +105,9 @@ int main(int argc, char **argv)
     app.db = db_new(&app.cfg);
     app_pipeline_init(&app);
     int rc;
+    /* batch commands may run long statements; requests keep the short db.rw_timeout */
+    if (!strcmp(cmd, "detect-conversions") || !strcmp(cmd, "report") || !strcmp(cmd, "prune") || !strcmp(cmd, "migrate"))
+        db_set_rw_timeout(app.db, 3600);
     if (!strcmp(cmd, "serve")) {
         if (spool_init(app.cfg.spool_dir) != 0) {
             fprintf(stderr, "switchboard: cannot create spool.dir %s\n", app.cfg.spool_dir);

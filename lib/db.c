@@ -18,6 +18,7 @@ struct cached_stmt {
 
 struct sb_db {
     const sb_config *cfg;
+    unsigned rw_timeout_override; /* 0: db.rw_timeout */
     MYSQL *conn;
     bool in_tx;
     unsigned err;
@@ -63,6 +64,12 @@ static void cache_clear(sb_db *db)
     db->ncache = 0;
 }
 
+void db_set_rw_timeout(sb_db *db, unsigned seconds)
+{
+    db->rw_timeout_override = seconds;
+    db_disconnect(db); /* the option applies to the next connection */
+}
+
 void db_disconnect(sb_db *db)
 {
     cache_clear(db);
@@ -104,7 +111,8 @@ int db_connect(sb_db *db)
     const sb_config *c = db->cfg;
     MYSQL *m = mysql_init(NULL);
     if (!m) abort();
-    unsigned int ct = (unsigned)c->db_connect_timeout, rw = (unsigned)c->db_rw_timeout;
+    unsigned int ct = (unsigned)c->db_connect_timeout,
+                 rw = db->rw_timeout_override ? db->rw_timeout_override : (unsigned)c->db_rw_timeout;
     mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &ct);
     mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rw);
     mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &rw);

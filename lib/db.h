@@ -50,6 +50,8 @@ void db_free(sb_db *db);
 /* Connect if not connected. 0 or -1 (see db_error). */
 int db_connect(sb_db *db);
 void db_disconnect(sb_db *db);
+/* Batch commands (backfills) run statements longer than db.rw_timeout allows a request. */
+void db_set_rw_timeout(sb_db *db, unsigned seconds);
 
 /* Run a statement that returns no rows. insert_id/affected may be NULL. 0 or -1. */
 int db_exec(sb_db *db, const char *sql, const db_param *params, size_t nparams,

@@ -6,7 +6,20 @@
 #include <string.h>
 
 #include "buf.h"
+#include "http.h"
 #include "phone.h"
+
+/* SB_LINKER_TRACE=1: time of every statement on stderr (for the benchmark) */
+static int exec_timed(sb_db *db, const char *name, const char *sql, const db_param *p, size_t n)
+{
+    static int trace = -1;
+    if (trace < 0) trace = getenv("SB_LINKER_TRACE") != NULL;
+    int64_t t0 = http_now_us();
+    uint64_t rows = 0;
+    int rc = db_exec(db, sql, p, n, NULL, &rows);
+    if (trace) fprintf(stderr, "linker: %-16s %8.3f s %8llu rows\n", name, (http_now_us() - t0) / 1e6, (unsigned long long)rows);
+    return rc;
+}
 
 /* calls in scope, as a WHERE fragment with 4 placeholders: since, until, company, company */
 #define SCOPE " c.created_at >= FROM_UNIXTIME(?) AND c.created_at < FROM_UNIXTIME(?) AND (? = 0 OR c.company_id = ?)" \
@@ -14,22 +27,36 @@
 #define CALL_END "COALESCE(c.end_timestamp, c.start_timestamp + INTERVAL COALESCE(c.duration_sec, 0) SECOND, c.created_at)"
 #define LIVE(t) " " t ".deleted_at IS NULL AND " t ".status <> 'cancelled' "
 
+/* a phone number as E.164, from the spellings the tables hold (2 placeholders: the country code twice) */
+#define E164(col)                                                                                                   \
+    "(CASE WHEN " col " LIKE '+%' THEN " col " WHEN " col " LIKE '00%' THEN CONCAT('+', SUBSTRING(" col ", 3))"     \
+    " WHEN " col " LIKE '0%' THEN CONCAT('+', ?, SUBSTRING(" col ", 2))"                                           \
+    " WHEN " col " LIKE CONCAT(?, '%') AND CHAR_LENGTH(" col ") >= 11 THEN CONCAT('+', " col ") ELSE " col " END)"
+
 static const char *const TEMP[] = {
-    "DROP TEMPORARY TABLE IF EXISTS sb_lk_a, sb_lk_un, sb_lk_cand, sb_lk_pick",
+    "DROP TEMPORARY TABLE IF EXISTS sb_lk_a, sb_lk_un, sb_lk_calls, sb_lk_appts, sb_lk_cand, sb_lk_pick",
     "CREATE TEMPORARY TABLE sb_lk_a (call_id BIGINT UNSIGNED PRIMARY KEY, appointment_id BIGINT UNSIGNED NOT NULL)",
     "CREATE TEMPORARY TABLE sb_lk_un (call_id BIGINT UNSIGNED PRIMARY KEY)",
+    "CREATE TEMPORARY TABLE sb_lk_calls (id BIGINT UNSIGNED PRIMARY KEY, company_id BIGINT UNSIGNED NOT NULL,"
+    " customer_id BIGINT UNSIGNED NULL, phone VARCHAR(32) NULL, call_end DATETIME NOT NULL,"
+    " KEY by_phone (company_id, phone), KEY by_customer (company_id, customer_id))",
+    "CREATE TEMPORARY TABLE sb_lk_appts (id BIGINT UNSIGNED PRIMARY KEY, company_id BIGINT UNSIGNED NOT NULL,"
+    " customer_id BIGINT UNSIGNED NOT NULL, phone VARCHAR(32) NULL, created_at DATETIME NOT NULL,"
+    " KEY by_phone (company_id, phone, created_at), KEY by_customer (company_id, customer_id, created_at))",
     "CREATE TEMPORARY TABLE sb_lk_cand (call_id BIGINT UNSIGNED NOT NULL, appointment_id BIGINT UNSIGNED NOT NULL,"
     " method VARCHAR(32) NOT NULL, distance_s BIGINT NOT NULL, PRIMARY KEY (call_id, appointment_id))",
     "CREATE TEMPORARY TABLE sb_lk_pick (call_id BIGINT UNSIGNED PRIMARY KEY, appointment_id BIGINT UNSIGNED NOT NULL,"
     " method VARCHAR(32) NOT NULL, confidence INT NOT NULL, distance_s BIGINT NOT NULL)",
 };
 
-/* rule (a): a live appointment booked during the call, where the call does not say so yet */
+/* rule (a): the latest live appointment booked during the call, where the call does not say so yet;
+ * driven from appointments.call_id (few) rather than a subquery per call (many) */
 static const char *const RULE_A =
-    "INSERT INTO sb_lk_a (call_id, appointment_id) SELECT x.id, x.appt FROM (SELECT c.id, c.converted_appointment_id cur,"
-    " c.appointment_made made, (SELECT a.id FROM appointments a WHERE a.call_id = c.id AND a.company_id = c.company_id"
-    " AND" LIVE("a") "ORDER BY a.created_at DESC, a.id DESC LIMIT 1) appt FROM calls c WHERE" SCOPE ") x"
-    " WHERE x.appt IS NOT NULL AND (x.cur IS NULL OR x.cur <> x.appt OR x.made = 0)";
+    "INSERT INTO sb_lk_a (call_id, appointment_id) SELECT x.call_id, x.appt FROM (SELECT a.call_id,"
+    " CAST(SUBSTRING_INDEX(GROUP_CONCAT(a.id ORDER BY a.created_at DESC, a.id DESC), ',', 1) AS UNSIGNED) appt"
+    " FROM appointments a JOIN calls c ON c.id = a.call_id AND a.company_id = c.company_id"
+    " WHERE a.call_id IS NOT NULL AND" LIVE("a") "AND" SCOPE " GROUP BY a.call_id) x JOIN calls c2 ON c2.id = x.call_id"
+    " WHERE c2.converted_appointment_id IS NULL OR c2.converted_appointment_id <> x.appt OR c2.appointment_made = 0";
 
 /* withdrawn: the converted appointment is cancelled, deleted or gone */
 static const char *const WITHDRAWN =
@@ -37,24 +64,34 @@ static const char *const WITHDRAWN =
     " WHERE" SCOPE " AND c.converted_appointment_id IS NOT NULL AND (a.id IS NULL OR a.deleted_at IS NOT NULL"
     " OR a.status = 'cancelled' OR a.company_id <> c.company_id)";
 
-/* the appointment's customer has the caller's number, in any stored spelling (2 placeholders: the country code twice) */
-#define PHONE_OK                                                                                                   \
-    "cu.phone IN (c.from_number, SUBSTRING(c.from_number, 2), CONCAT('00', SUBSTRING(c.from_number, 2)),"          \
-    " IF(c.from_number LIKE CONCAT('+', ?, '%'), CONCAT('0', SUBSTRING(c.from_number, CHAR_LENGTH(?) + 2)), NULL))"
-
-/* rules (b) and (c): unlinked appointments of the tenant created shortly after the call ended */
-static const char *const CANDIDATES =
-    "INSERT IGNORE INTO sb_lk_cand (call_id, appointment_id, method, distance_s)"
-    " SELECT c.id, a.id, IF(" PHONE_OK ", 'phone_match', 'customer_match'),"
-    " TIMESTAMPDIFF(SECOND, " CALL_END ", a.created_at)"
-    " FROM calls c JOIN appointments a ON a.company_id = c.company_id AND a.call_id IS NULL AND" LIVE("a")
-    " AND a.created_at >= " CALL_END " AND a.created_at <= " CALL_END " + INTERVAL ? MINUTE"
-    " JOIN customers cu ON cu.id = a.customer_id"
-    " LEFT JOIN appointments cur ON cur.id = c.converted_appointment_id AND" LIVE("cur")
+/* rules (b) and (c), step 1: the calls that can still convert (tenant known, booking intent, no live
+ * appointment of their own), with their end time and the caller as E.164 */
+static const char *const ELIGIBLE_CALLS =
+    "INSERT INTO sb_lk_calls (id, company_id, customer_id, phone, call_end)"
+    " SELECT c.id, c.company_id, c.customer_id, " E164("c.from_number") ", " CALL_END
+    " FROM calls c LEFT JOIN appointments cur ON cur.id = c.converted_appointment_id AND" LIVE("cur")
     " WHERE" SCOPE " AND cur.id IS NULL"
     " AND NOT EXISTS (SELECT 1 FROM appointments own WHERE own.call_id = c.id AND" LIVE("own") ")"
-    " AND LOWER(CONCAT_WS(' ', c.transcript, c.summary, c.analysis, c.custom_analysis_data)) REGEXP ?"
-    " AND (a.customer_id = c.customer_id OR " PHONE_OK ")";
+    " AND LOWER(CONCAT_WS(' ', c.transcript, c.summary, c.analysis, c.custom_analysis_data)) REGEXP ?";
+/* step 2: live unlinked appointments that can be someone's conversion, with their customer's phone as E.164 */
+static const char *const OPEN_APPOINTMENTS =
+    "INSERT INTO sb_lk_appts (id, company_id, customer_id, phone, created_at)"
+    " SELECT a.id, a.company_id, a.customer_id, " E164("cu.phone") ", a.created_at FROM appointments a"
+    " JOIN customers cu ON cu.id = a.customer_id WHERE a.call_id IS NULL AND" LIVE("a")
+    " AND a.created_at >= FROM_UNIXTIME(?) AND a.created_at < FROM_UNIXTIME(?) + INTERVAL ? MINUTE"
+    " AND (? = 0 OR a.company_id = ?)";
+/* step 3: pairs in the window, by phone (rule b) first, then by customer id (rule c) */
+static const char *const CAND_PHONE =
+    "INSERT IGNORE INTO sb_lk_cand (call_id, appointment_id, method, distance_s)"
+    " SELECT STRAIGHT_JOIN k.id, p.id, 'phone_match', TIMESTAMPDIFF(SECOND, k.call_end, p.created_at) FROM sb_lk_appts p"
+    /* temporary tables have no statistics: drive from the (fewer) appointments and probe the calls by index */
+    " JOIN sb_lk_calls k FORCE INDEX (by_phone) ON k.company_id = p.company_id AND k.phone = p.phone"
+    " WHERE p.phone IS NOT NULL AND p.created_at BETWEEN k.call_end AND k.call_end + INTERVAL ? MINUTE";
+static const char *const CAND_CUSTOMER =
+    "INSERT IGNORE INTO sb_lk_cand (call_id, appointment_id, method, distance_s)"
+    " SELECT STRAIGHT_JOIN k.id, p.id, 'customer_match', TIMESTAMPDIFF(SECOND, k.call_end, p.created_at) FROM sb_lk_appts p"
+    " JOIN sb_lk_calls k FORCE INDEX (by_customer) ON k.company_id = p.company_id AND k.customer_id = p.customer_id"
+    " WHERE p.created_at BETWEEN k.call_end AND k.call_end + INTERVAL ? MINUTE";
 
 /* nearest wins, in both directions */
 static const char *const PICK =
@@ -137,14 +174,15 @@ int linker_run(sb_db *db, arena *a, const sb_config *cfg, const linker_scope *s,
     for (size_t i = 0; i < sizeof TEMP / sizeof *TEMP; i++)
         if (db_exec(db, TEMP[i], NULL, 0, NULL, NULL) != 0) return -1;
     db_param sc[] = {db_int(s->since), db_int(s->until), db_int(s->company_id), db_int(s->company_id)};
-    if (db_exec(db, RULE_A, sc, 4, NULL, NULL) != 0 || db_exec(db, WITHDRAWN, sc, 4, NULL, NULL) != 0) return -1;
+    if (exec_timed(db, "RULE_A", RULE_A, sc, 4) != 0 || exec_timed(db, "WITHDRAWN", WITHDRAWN, sc, 4) != 0) return -1;
     const char *cc = phone_country_code(cfg->phone_default_country);
-    /* order of the placeholders: method (cc, cc), window, scope, keywords, condition (cc, cc) */
-    db_param cp[] = {db_str(cc), db_str(cc), db_int(cfg->linker_window_minutes), sc[0], sc[1], sc[2], sc[3],
-                     db_str(keywords_regex(a, cfg->linker_keywords)), db_str(cc), db_str(cc)};
-    if (db_exec(db, CANDIDATES, cp, 10, NULL, NULL) != 0) return -1;
     db_param w = db_int(cfg->linker_window_minutes);
-    if (db_exec(db, PICK, &w, 1, NULL, NULL) != 0) return -1;
+    db_param ep[] = {db_str(cc), db_str(cc), sc[0], sc[1], sc[2], sc[3], db_str(keywords_regex(a, cfg->linker_keywords))};
+    db_param ap[] = {db_str(cc), db_str(cc), sc[0], sc[1], w, sc[2], sc[3]};
+    if (exec_timed(db, "ELIGIBLE_CALLS", ELIGIBLE_CALLS, ep, 7) != 0 || exec_timed(db, "OPEN_APPOINTMENTS", OPEN_APPOINTMENTS, ap, 7) != 0 ||
+        exec_timed(db, "CAND_PHONE", CAND_PHONE, &w, 1) != 0 || exec_timed(db, "CAND_CUSTOMER", CAND_CUSTOMER, &w, 1) != 0)
+        return -1;
+    if (exec_timed(db, "PICK", PICK, &w, 1) != 0) return -1;
     out->candidates = count(db, a, "sb_lk_cand");
     out->linked = count(db, a, "sb_lk_a") + count(db, a, "sb_lk_pick");
     out->unlinked = count(db, a, "sb_lk_un");
@@ -169,13 +207,13 @@ int linker_run(sb_db *db, arena *a, const sb_config *cfg, const linker_scope *s,
     }
     if (dry) return 0;
     db_param run = db_int((long long)run_id);
-    if (run_id && (db_exec(db, RECORD_UN, &run, 1, NULL, NULL) != 0 || db_exec(db, RECORD_A, &run, 1, NULL, NULL) != 0 ||
-                   db_exec(db, RECORD_PICK, &run, 1, NULL, NULL) != 0))
+    if (run_id && (exec_timed(db, "RECORD_UN", RECORD_UN, &run, 1) != 0 || exec_timed(db, "RECORD_A", RECORD_A, &run, 1) != 0 ||
+                   exec_timed(db, "RECORD_PICK", RECORD_PICK, &run, 1) != 0))
         return -1;
     db_param run2[] = {run, run};
-    if (db_exec(db, APPLY_UN, &run, 1, NULL, NULL) != 0 || db_exec(db, APPLY_A, &run, 1, NULL, NULL) != 0 ||
-        db_exec(db, APPLY_PICK, &run, 1, NULL, NULL) != 0 || db_exec(db, AUDIT_PICK, run2, 2, NULL, NULL) != 0 ||
-        db_exec(db, APPLY_APPT, NULL, 0, NULL, NULL) != 0)
+    if (exec_timed(db, "APPLY_UN", APPLY_UN, &run, 1) != 0 || exec_timed(db, "APPLY_A", APPLY_A, &run, 1) != 0 ||
+        exec_timed(db, "APPLY_PICK", APPLY_PICK, &run, 1) != 0 || exec_timed(db, "AUDIT_PICK", AUDIT_PICK, run2, 2) != 0 ||
+        exec_timed(db, "APPLY_APPT", APPLY_APPT, NULL, 0) != 0)
         return -1;
     return 0;
 }
