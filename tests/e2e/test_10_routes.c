@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static void health_is_healthy_with_db_check(void **state)
 {
@@ -81,18 +82,23 @@ static void request_log_has_one_line_without_secrets(void **state)
     assert_non_null(r.request_id);
     char path[4096];
     snprintf(path, sizeof path, "%s/log/switchboard.log", e2e_var());
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
+    FILE *f;
     char line[2048];
     int found = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (!strstr(line, r.request_id)) continue;
-        found++;
-        assert_non_null(strstr(line, "POST /api/webhook 200"));
-        assert_non_null(strstr(line, "provider=retell"));
-        assert_non_null(strstr(line, "event=call_9f2c41d7b8e34a6f8d12c07be5a91f3e"));
+    /* the line is written once the response is out: poll briefly for it */
+    for (int tries = 0; tries < 50 && !found; tries++) {
+        if (tries) usleep(20000);
+        f = fopen(path, "r");
+        assert_non_null(f);
+        while (fgets(line, sizeof line, f)) {
+            if (!strstr(line, r.request_id)) continue;
+            found++;
+            assert_non_null(strstr(line, "POST /api/webhook 200"));
+            assert_non_null(strstr(line, "provider=retell"));
+            assert_non_null(strstr(line, "event=call_9f2c41d7b8e34a6f8d12c07be5a91f3e"));
+        }
+        fclose(f);
     }
-    fclose(f);
     assert_int_equal(found, 1);
     /* nothing secret or personal anywhere in the log */
     f = fopen(path, "r");
