@@ -579,9 +579,15 @@ static int fn_book(fn_ctx *c, int collect_style)
 }
 
 /* The caller's next appointment in the tenant (optionally on the named day) that Cal.com knows. */
-static int find_caller_appointment(fn_ctx *c, const wish *w, uint64_t *id, const char **uid, int64_t *start, long long *service_id)
+typedef struct caller_appt {
+    uint64_t id;
+    const char *uid;
+    int64_t start;
+} caller_appt;
+
+static int find_caller_appointment(fn_ctx *c, const wish *w, caller_appt *out)
 {
-    const char *sql = "SELECT a.id, a.calcom_v2_booking_id, UNIX_TIMESTAMP(a.starts_at), a.service_id FROM appointments a"
+    const char *sql = "SELECT a.id, a.calcom_v2_booking_id, UNIX_TIMESTAMP(a.starts_at) FROM appointments a"
                       " JOIN calls ca ON ca.id = ? JOIN customers cu ON cu.id = a.customer_id"
                       " WHERE a.company_id = ca.company_id AND a.deleted_at IS NULL"
                       " AND a.status NOT IN ('cancelled','completed','no_show') AND a.calcom_v2_booking_id IS NOT NULL"
@@ -594,11 +600,19 @@ static int find_caller_appointment(fn_ctx *c, const wish *w, uint64_t *id, const
     db_rows r;
     if (db_query(c->app->db, c->a, sql, p, 4, &r) != 0) return -1;
     if (!r.nrows) return 0;
-    *id = strtoull(db_cell(&r, 0, 0), NULL, 10);
-    *uid = db_cell(&r, 0, 1);
-    *start = atoll(db_cell(&r, 0, 2));
-    *service_id = db_cell(&r, 0, 3) ? atoll(db_cell(&r, 0, 3)) : 0;
+    out->id = strtoull(db_cell(&r, 0, 0), NULL, 10);
+    out->uid = db_cell(&r, 0, 1);
+    out->start = atoll(db_cell(&r, 0, 2));
     return 1;
+}
+
+/* The caller's appointment, or 0 after telling the caller why there is none. */
+static int caller_appointment_or_say(fn_ctx *c, const wish *w, caller_appt *out)
+{
+    int found = find_caller_appointment(c, w, out);
+    if (found < 0) say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
+    else if (!found) say(c, 0, "not_found", "Ich konnte unter Ihrer Nummer keinen bevorstehenden Termin finden.", NULL);
+    return found > 0;
 }
 
 static int fn_cancel(fn_ctx *c)
@@ -606,13 +620,11 @@ static int fn_cancel(fn_ctx *c)
     wish w;
     int rc = read_wish(c, &w);
     if (rc != 0) return say_bad_wish(c, rc);
-    uint64_t id;
-    const char *uid;
-    int64_t start;
-    long long sid;
-    int found = find_caller_appointment(c, &w, &id, &uid, &start, &sid);
-    if (found < 0) return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
-    if (!found) return say(c, 0, "not_found", "Ich konnte unter Ihrer Nummer keinen bevorstehenden Termin finden.", NULL);
+    caller_appt ap;
+    if (!caller_appointment_or_say(c, &w, &ap)) return 0;
+    uint64_t id = ap.id;
+    const char *uid = ap.uid;
+    int64_t start = ap.start;
     const char *reason = ARG(c, "reason", "grund", "cancellation_reason");
     char err[256];
     calcom_result cr = calcom_cancel(&c->cal, c->a, uid, reason ? reason : "Telefonisch abgesagt", err, sizeof err);
@@ -642,13 +654,11 @@ static int fn_reschedule(fn_ctx *c)
     wish from = {0};
     const char *old = ARG(c, "old_date");
     if (old && de_parse_date(old, (int64_t)time(NULL), c->tz, &from.day) == 0) from.have_date = 1;
-    uint64_t id;
-    const char *uid;
-    int64_t start;
-    long long sid;
-    int found = find_caller_appointment(c, &from, &id, &uid, &start, &sid);
-    if (found < 0) return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
-    if (!found) return say(c, 0, "not_found", "Ich konnte unter Ihrer Nummer keinen bevorstehenden Termin finden.", NULL);
+    caller_appt ap;
+    if (!caller_appointment_or_say(c, &from, &ap)) return 0;
+    uint64_t id = ap.id;
+    const char *uid = ap.uid;
+    int64_t start = ap.start;
     char err[256];
     calcom_booking nb;
     calcom_result cr = calcom_reschedule(&c->cal, c->a, uid, to.at, ARG(c, "reason", "grund"), &nb, err, sizeof err);
