@@ -10,7 +10,7 @@ PKGS    := libmariadb json-c libcurl libcrypto
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral \
            -fstack-protector-strong $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lm
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lcrypt -lm
 # -Wno-format-truncation: GCC 12 reports "null format string" on paths UBSan adds, not real ones
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -O1 -Wno-format-truncation
@@ -34,7 +34,7 @@ E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(BUILD)/tests/e2e_%)
 FAKE_BIN := $(BUILD)/tests/fake_providers
 
 # Debian packages: build, stack, tests
-DEB_PKGS := gcc make pkg-config libc6-dev libfcgi-dev libmariadb-dev libjson-c-dev libcurl4-openssl-dev \
+DEB_PKGS := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libmariadb-dev libjson-c-dev libcurl4-openssl-dev \
             libssl-dev libcmocka-dev mariadb-server mariadb-client nginx spawn-fcgi multiwatch curl tzdata \
             ca-certificates
 

@@ -61,6 +61,14 @@ void fn_reschedule_route(sb_app *app, const sb_request *req, sb_response *resp);
 uint64_t phone_booking_write(sb_app *app, arena *a, const char *idem_key);
 void phone_booking_repair(pipeline *p, arena *a, const stored_event *ev, event_result *res);
 
+/* dashboard.c: the HTML dashboard */
+void dash_login_form(sb_app *app, const sb_request *req, sb_response *resp);
+void dash_login(sb_app *app, const sb_request *req, sb_response *resp);
+void dash_logout(sb_app *app, const sb_request *req, sb_response *resp);
+void dash_overview(sb_app *app, const sb_request *req, sb_response *resp);
+void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp);
+void dash_replay(sb_app *app, const sb_request *req, sb_response *resp);
+
 /* handlers_webhook.c */
 void wh_calcom_receive(sb_app *app, const sb_request *req, sb_response *resp);
 void wh_calcom_ping(sb_app *app, const sb_request *req, sb_response *resp);

@@ -23,6 +23,13 @@ const sb_route ROUTES[] = {
     {"POST", "/api/retell/reschedule-appointment", fn_reschedule_route, "retell"},
     {"POST", "/api/webhooks/retell/collect-appointment", fn_collect_route, "retell"},
     {"POST", "/api/webhooks/retell/check-availability", fn_check_availability_route, "retell"},
+    /* the dashboard */
+    {"GET", "/", dash_overview, NULL},
+    {"GET", "/login", dash_login_form, NULL},
+    {"POST", "/login", dash_login, NULL},
+    {"POST", "/logout", dash_logout, NULL},
+    {"GET", "/webhooks", dash_webhooks, NULL},
+    {"POST", "/webhooks/replay", dash_replay, NULL},
     /* operations */
     {"GET", "/api/health", health_show, NULL},
     {"GET", "/api/webhooks/monitor", monitor_show, NULL},

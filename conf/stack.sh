@@ -96,6 +96,8 @@ spool.dir = $VAR/spool
 log.file = $LOG/switchboard.log
 migrations.dir = $ROOT/sql/migrations
 metrics.file = $RUN/metrics
+# the embedded stack is served over plain http on 127.0.0.1
+dashboard.cookie_secure = 0
 monitor.token = $montok
 ${SB_EXTRA_CONF:-}
 CONF
@@ -177,6 +179,8 @@ start)
   port=$(cat "$RUN/port")
   say ""
   say "switchboard is running"
+  say "  dashboard:       http://127.0.0.1:$port/  (owner@salon-haarmonie.example.com / haarmonie-demo,"
+  say "                                          operator@switchboard.example.com / switchboard-demo)"
   say "  health:          http://127.0.0.1:$port/api/health"
   say "  Cal.com webhook: http://127.0.0.1:$port/api/calcom/webhook"
   say "  Retell webhook:  http://127.0.0.1:$port/api/webhooks/retell"

@@ -56,6 +56,9 @@ static const struct cfg_key KEYS[] = {
     {"linker.window_minutes", I(linker_window_minutes), "120", false, false, 1, 10080, "an appointment created this long after a call ended can be that call's conversion"},
     {"linker.keywords", S(linker_keywords), "termin,appointment,buchen,vereinbaren", false, false, 0, 0, "words in a transcript/analysis that show booking intent (comma-separated)"},
     {"metrics.web_monthly_cost_eur", I(metrics_web_monthly_cost_eur), "0", false, false, 0, 100000000, "what the web channel (Cal.com) costs per month, for ROI"},
+    {"dashboard.cookie_secure", I(dashboard_cookie_secure), "1", false, false, 0, 1, "send the session cookie with Secure (0 only for local http)"},
+    {"dashboard.idle_minutes", I(dashboard_idle_minutes), "60", false, false, 5, 1440, "a dashboard session ends after this long without a request"},
+    {"dashboard.max_hours", I(dashboard_max_hours), "12", false, false, 1, 168, "a dashboard session ends this long after login"},
     {"metrics.file", S(metrics_file), "/var/lib/switchboard/metrics", false, false, 0, 0, "shared counters of all processes (memory-mapped file)"},
     {"monitor.token", S(monitor_token), "", false, true, 0, 0, "bearer token for /api/webhooks/monitor and /metrics (operators; sees every company)"},
 };

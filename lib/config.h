@@ -55,6 +55,10 @@ typedef struct sb_config {
     char *linker_keywords;
     int64_t metrics_web_monthly_cost_eur;
 
+    int64_t dashboard_cookie_secure;
+    int64_t dashboard_idle_minutes;
+    int64_t dashboard_max_hours;
+
     char *metrics_file;
     char *monitor_token;
 } sb_config;

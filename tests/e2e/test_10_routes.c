@@ -21,7 +21,7 @@ static void unknown_path_is_json_404(void **state)
     e2e_response r = e2e_request("GET", "/api/does-not-exist", NULL, NULL, 0);
     assert_int_equal(r.status, 404);
     assert_string_equal(r.body, "{\"message\":\"Not Found\"}");
-    r = e2e_request("POST", "/", NULL, "{}", 2);
+    r = e2e_request("POST", "/nothing-here", NULL, "{}", 2);
     assert_int_equal(r.status, 404);
 }
 

@@ -1,0 +1,331 @@
+/* dashboard.c: the server-rendered dashboard (login, overview, webhooks).
+ *
+ * Every page is built in the response buffer with literal markup (buf_puts)
+ * and data only through the escapers of lib/html.h. Every page sends CSP,
+ * frame denial and a referrer policy. A user with a company sees only that
+ * company, everywhere; a user without one is an operator. Every POST carries
+ * the session's CSRF token. */
+#include "app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../lib/conversions.h"
+#include "../lib/form.h"
+#include "../lib/html.h"
+#include "../lib/queue_stats.h"
+#include "../lib/session.h"
+
+#define COOKIE "sb_session"
+
+static void secure_headers(sb_response *resp)
+{
+    http_add_header(resp, "Content-Security-Policy",
+                    "default-src 'self'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+                    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'");
+    http_add_header(resp, "X-Frame-Options", "DENY");
+    http_add_header(resp, "Referrer-Policy", "same-origin");
+}
+
+static void page_start(sb_response *resp, const char *title, const session *s)
+{
+    resp->content_type = "text/html";
+    secure_headers(resp);
+    buf *b = &resp->body;
+    buf_reset(b);
+    buf_puts(b, "<!doctype html><html lang=\"de\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+                "content=\"width=device-width,initial-scale=1\"><link rel=\"stylesheet\" href=\"/static/switchboard.css\"><title>");
+    html_text(b, title);
+    buf_puts(b, " · switchboard</title></head><body><header><span class=\"brand\">switchboard</span>");
+    if (s) {
+        buf_puts(b, "<nav><a href=\"/\">Übersicht</a><a href=\"/webhooks\">Webhooks</a></nav><form method=\"post\" "
+                    "action=\"/logout\" class=\"logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
+        html_attr(b, s->csrf);
+        buf_puts(b, "\"><span>");
+        html_text(b, s->user_name);
+        buf_puts(b, s->company_id ? "" : " (Betrieb)");
+        buf_puts(b, "</span> <button>Abmelden</button></form>");
+    }
+    buf_puts(b, "</header><main><h1>");
+    html_text(b, title);
+    buf_puts(b, "</h1>");
+}
+
+static void page_end(sb_response *resp) { buf_puts(&resp->body, "</main></body></html>"); }
+
+static void redirect(sb_response *resp, const char *to)
+{
+    resp->status = 303;
+    resp->content_type = "text/html";
+    http_add_header(resp, "Location", to);
+    buf_reset(&resp->body);
+}
+
+/* The session of this request, or 0 after answering with a redirect to the login. */
+static int need_session(sb_app *app, const sb_request *req, sb_response *resp, session *s)
+{
+    const char *tok = cookie_value(http_header(req, "cookie"), COOKIE, req->pool);
+    int rc = session_get(app->db, req->pool, &app->cfg, tok, s);
+    if (rc > 0) return 1;
+    if (rc < 0) http_json_error(resp, 503, "database unavailable");
+    else redirect(resp, "/login");
+    return 0;
+}
+
+static int csrf_ok(const sb_request *req, const session *s)
+{
+    const char *t = form_value(req->body, "csrf", req->pool);
+    return t && s->csrf && strlen(t) == 64 && !memcmp(t, s->csrf, 64);
+}
+
+/* ---- login ---- */
+
+static void login_page(sb_response *resp, int status, const char *message)
+{
+    resp->status = status;
+    page_start(resp, "Anmelden", NULL);
+    buf *b = &resp->body;
+    if (message) {
+        buf_puts(b, "<p class=\"error\" role=\"alert\">");
+        html_text(b, message);
+        buf_puts(b, "</p>");
+    }
+    buf_puts(b, "<form method=\"post\" action=\"/login\" class=\"login\"><label>E-Mail <input type=\"email\" name=\"email\" "
+                "autocomplete=\"username\" required></label><label>Passwort <input type=\"password\" name=\"password\" "
+                "autocomplete=\"current-password\" required></label><button>Anmelden</button></form>");
+    page_end(resp);
+}
+
+void dash_login_form(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    (void)app;
+    (void)req;
+    login_page(resp, 200, NULL);
+}
+
+void dash_login(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    char token[65];
+    const char *email = form_value(req->body, "email", req->pool), *pw = form_value(req->body, "password", req->pool);
+    switch (session_login(app->db, req->pool, email, pw, req->remote_addr, token)) {
+    case LOGIN_OK:
+        redirect(resp, "/");
+        http_add_header(resp, "Set-Cookie",
+                        arena_printf(req->pool, COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%lld%s", token,
+                                     (long long)app->cfg.dashboard_max_hours * 3600,
+                                     app->cfg.dashboard_cookie_secure ? "; Secure" : ""));
+        return;
+    case LOGIN_LOCKED:
+        login_page(resp, 429, "Zu viele Fehlversuche. Bitte versuchen Sie es in 15 Minuten erneut.");
+        return;
+    case LOGIN_WRONG:
+        login_page(resp, 401, "E-Mail-Adresse oder Passwort ist falsch.");
+        return;
+    case LOGIN_ERROR:
+        login_page(resp, 503, "Die Anmeldung ist gerade nicht möglich. Bitte später erneut versuchen.");
+        return;
+    }
+}
+
+void dash_logout(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    session s;
+    if (!need_session(app, req, resp, &s)) return;
+    if (!csrf_ok(req, &s)) {
+        http_json_error(resp, 403, "CSRF token missing or wrong");
+        return;
+    }
+    session_end(app->db, cookie_value(http_header(req, "cookie"), COOKIE, req->pool));
+    redirect(resp, "/login");
+    http_add_header(resp, "Set-Cookie", COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+}
+
+/* ---- overview ---- */
+
+static void num_cell(buf *b, const char *label, const char *value, const char *note)
+{
+    buf_puts(b, "<div class=\"kpi\"><div class=\"label\">");
+    html_text(b, label);
+    buf_puts(b, "</div><div class=\"value\">");
+    html_text(b, value);
+    buf_puts(b, "</div><div class=\"note\">");
+    html_text(b, note);
+    buf_puts(b, "</div></div>");
+}
+
+void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    session s;
+    if (!need_session(app, req, resp, &s)) return;
+    arena *a = req->pool;
+    int64_t now = (int64_t)time(NULL) + 1, days = 30;
+    conversion_report r, prev;
+    if (conversions_compute(app->db, a, &app->cfg, s.company_id, now - days * 86400, now, &r) != 0 ||
+        conversions_compute(app->db, a, &app->cfg, s.company_id, now - 2 * days * 86400, now - days * 86400, &prev) != 0) {
+        http_json_error(resp, 503, "database unavailable");
+        return;
+    }
+    resp->status = 200;
+    page_start(resp, "Übersicht (letzte 30 Tage)", &s);
+    buf *b = &resp->body;
+    buf_puts(b, "<section class=\"funnel\" aria-label=\"Trichter\">");
+    num_cell(b, "Anrufe", arena_printf(a, "%lld", r.calls), "alle Anrufe");
+    num_cell(b, "angenommen", arena_printf(a, "%lld", r.answered), "Dauer > 0, keine Mailbox, kein Spam");
+    num_cell(b, "telefonisch gebucht", arena_printf(a, "%lld", r.phone_booked_calls), "Regel a oder b");
+    num_cell(b, "danach online gebucht", arena_printf(a, "%lld", r.phone_influenced_calls), "Regeln b/c");
+    buf_puts(b, "</section><section class=\"kpis\">");
+    num_cell(b, "Telefon-Buchungsquote", arena_printf(a, "%.2f %%", r.phone_booking_rate),
+             arena_printf(a, "Vorperiode %.2f %% (%+.2f)", prev.phone_booking_rate, r.phone_booking_rate - prev.phone_booking_rate));
+    num_cell(b, "Web-Buchungserfolg", arena_printf(a, "%.2f %%", r.web_booking_success),
+             arena_printf(a, "%lld von %lld Cal.com-Ereignissen", r.web_events_ok, r.web_events));
+    num_cell(b, "Gesamtkonversion", arena_printf(a, "%.2f %%", r.overall_conversion),
+             arena_printf(a, "Vorperiode %.2f %%", prev.overall_conversion));
+    num_cell(b, "Kunden erkannt", arena_printf(a, "%.2f %%", r.customer_match_rate), "ohne Platzhalter-Kunden");
+    buf_puts(b, "</section><h2>Termine pro Tag nach Kanal</h2>");
+    /* inline SVG: one stacked bar per day; every bar has a <title> with its numbers, and the table below repeats them */
+    long long max = 1;
+    for (size_t i = 0; i < r.ndays; i++) {
+        long long t = r.days[i].phone_booked + r.days[i].phone_influenced + r.days[i].web + r.days[i].other;
+        if (t > max) max = t;
+    }
+    size_t n = r.ndays ? r.ndays : 1;
+    buf_printf(b, "<svg class=\"chart\" viewBox=\"0 0 %zu 120\" role=\"img\" aria-label=\"Termine pro Tag\">", n * 12);
+    for (size_t i = 0; i < r.ndays; i++) {
+        const day_row *d = &r.days[i];
+        long long parts[4] = {d->phone_booked, d->phone_influenced, d->web, d->other};
+        static const char *const CLS[4] = {"phone", "influenced", "web", "other"};
+        double y = 120;
+        buf_puts(b, "<g><title>");
+        html_text(b, arena_printf(a, "%s: telefonisch %lld, nach Anruf %lld, online %lld, sonstige %lld", d->day, parts[0], parts[1],
+                                  parts[2], parts[3]));
+        buf_puts(b, "</title>");
+        for (int k = 0; k < 4; k++) {
+            double h = 110.0 * (double)parts[k] / (double)max;
+            if (h <= 0) continue;
+            y -= h;
+            buf_printf(b, "<rect class=\"%s\" x=\"%zu\" y=\"%.1f\" width=\"10\" height=\"%.1f\"></rect>", CLS[k], i * 12, y, h);
+        }
+        buf_puts(b, "</g>");
+    }
+    buf_puts(b, "</svg><p class=\"legend\"><span class=\"phone\">■ telefonisch</span> <span class=\"influenced\">▨ nach Anruf "
+                "online</span> <span class=\"web\">▤ online</span> <span class=\"other\">□ sonstige</span></p>");
+    buf_puts(b, "<table><thead><tr><th>Tag</th><th>telefonisch</th><th>nach Anruf</th><th>online</th><th>sonstige</th></tr></thead><tbody>");
+    for (size_t i = 0; i < r.ndays; i++) {
+        buf_puts(b, "<tr><td>");
+        html_text(b, r.days[i].day);
+        buf_printf(b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td></tr>", r.days[i].phone_booked,
+                   r.days[i].phone_influenced, r.days[i].web, r.days[i].other);
+    }
+    buf_puts(b, "</tbody></table>");
+    page_end(resp);
+}
+
+/* ---- webhooks ---- */
+
+void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    session s;
+    if (!need_session(app, req, resp, &s)) return;
+    arena *a = req->pool;
+    const char *status = form_value(req->query, "status", a), *provider = form_value(req->query, "provider", a);
+    if (status && !*status) status = NULL;
+    if (provider && !*provider) provider = NULL;
+    queue_stats q;
+    int up = queue_stats_read(app->db, a, s.company_id, app->cfg.spool_dir, &q) == 0;
+    static const char *const LIST =
+        "SELECT id, provider, event_type, event_id, status, DATE_FORMAT(COALESCE(received_at, created_at), '%Y-%m-%d %H:%i:%s'),"
+        " COALESCE(error_message, notes), retry_count FROM webhook_events WHERE (? = 0 OR company_id = ?)"
+        " AND (? IS NULL OR status = ?) AND (? IS NULL OR provider = ?) ORDER BY id DESC LIMIT 100";
+    db_param p[] = {db_int(s.company_id), db_int(s.company_id), db_str(status), db_str(status), db_str(provider), db_str(provider)};
+    db_rows rows;
+    if (!up || db_query(app->db, a, LIST, p, 6, &rows) != 0) {
+        http_json_error(resp, 503, "database unavailable");
+        return;
+    }
+    resp->status = 200;
+    page_start(resp, "Webhooks", &s);
+    buf *b = &resp->body;
+    buf_puts(b, "<section class=\"kpis\">");
+    num_cell(b, "Status", q.status, q.reasons);
+    num_cell(b, "Rückstand", arena_printf(a, "%lld", q.backlog), "wartend + fällige Wiederholungen");
+    num_cell(b, "dead", arena_printf(a, "%lld", q.by_status[QS_DEAD]), "brauchen einen Menschen");
+    num_cell(b, "Verzögerung p99", arena_printf(a, "%lld ms", q.lag_p99_ms), "letzte Stunde, Eingang bis verarbeitet");
+    buf_puts(b, "</section><form method=\"get\" action=\"/webhooks\" class=\"filters\"><label>Status <select name=\"status\">");
+    static const char *const ST[] = {"", "pending", "processing", "processed", "ignored", "failed", "dead"};
+    for (size_t i = 0; i < sizeof ST / sizeof *ST; i++) {
+        buf_puts(b, "<option value=\"");
+        html_attr(b, ST[i]);
+        buf_puts(b, status && !strcmp(status, ST[i]) ? "\" selected>" : "\">");
+        html_text(b, *ST[i] ? ST[i] : "alle");
+        buf_puts(b, "</option>");
+    }
+    buf_puts(b, "</select></label><label>Anbieter <select name=\"provider\"><option value=\"\">alle</option>");
+    static const char *const PV[] = {"calcom", "retell", "switchboard"};
+    for (size_t i = 0; i < 3; i++) {
+        buf_puts(b, "<option value=\"");
+        html_attr(b, PV[i]);
+        buf_puts(b, provider && !strcmp(provider, PV[i]) ? "\" selected>" : "\">");
+        html_text(b, PV[i]);
+        buf_puts(b, "</option>");
+    }
+    buf_puts(b, "</select></label><button>Filtern</button></form><table class=\"events\"><thead><tr><th>#</th><th>Anbieter</th>"
+                "<th>Typ</th><th>ID</th><th>Status</th><th>Eingang (UTC)</th><th>Hinweis</th><th></th></tr></thead><tbody>");
+    for (size_t i = 0; i < rows.nrows; i++) {
+        const char *st = db_cell(&rows, i, 4);
+        buf_puts(b, "<tr><td>");
+        html_text(b, db_cell(&rows, i, 0));
+        for (int c = 1; c <= 3; c++) {
+            buf_puts(b, "</td><td>");
+            html_text(b, db_cell(&rows, i, (size_t)c));
+        }
+        buf_puts(b, "</td><td class=\"st-");
+        html_attr(b, st);
+        buf_puts(b, "\">");
+        html_text(b, st);
+        buf_puts(b, "</td><td>");
+        html_text(b, db_cell(&rows, i, 5));
+        buf_puts(b, "</td><td>");
+        html_text(b, db_cell(&rows, i, 6));
+        buf_puts(b, "</td><td>");
+        if (st && (!strcmp(st, "failed") || !strcmp(st, "dead"))) {
+            buf_puts(b, "<form method=\"post\" action=\"/webhooks/replay\"><input type=\"hidden\" name=\"csrf\" value=\"");
+            html_attr(b, s.csrf);
+            buf_puts(b, "\"><input type=\"hidden\" name=\"id\" value=\"");
+            html_attr(b, db_cell(&rows, i, 0));
+            buf_puts(b, "\"><button>Erneut verarbeiten</button></form>");
+        }
+        buf_puts(b, "</td></tr>");
+    }
+    buf_puts(b, "</tbody></table>");
+    page_end(resp);
+}
+
+void dash_replay(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    session s;
+    if (!need_session(app, req, resp, &s)) return;
+    if (!csrf_ok(req, &s)) {
+        http_json_error(resp, 403, "CSRF token missing or wrong");
+        return;
+    }
+    const char *id = form_value(req->body, "id", req->pool);
+    uint64_t ev = id ? strtoull(id, NULL, 10) : 0;
+    /* the tenant wall: a company user replays only their own company's events */
+    db_param p[] = {db_int((long long)ev), db_int(s.company_id), db_int(s.company_id)};
+    db_rows r;
+    if (!ev || db_query(app->db, req->pool, "SELECT id FROM webhook_events WHERE id = ? AND (? = 0 OR company_id = ?)", p, 3, &r) != 0 ||
+        !r.nrows) {
+        http_json_error(resp, 404, "no such event");
+        return;
+    }
+    char by[96];
+    snprintf(by, sizeof by, "dashboard user %lld", s.user_id);
+    if (pipeline_replay_mark(&app->pipe, &ev, 1, by, NULL) < 0) {
+        http_json_error(resp, 503, "database unavailable");
+        return;
+    }
+    resp->process_after = ev; /* processed by this child right after the redirect is sent */
+    redirect(resp, "/webhooks");
+}

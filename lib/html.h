@@ -1,0 +1,16 @@
+/* html.h: the one escaper per HTML output context. Every byte of data that
+ * reaches a page goes through one of these; literal markup is appended with
+ * buf_puts and never mixed with data in a format string.
+ *   html_text  element content: & < > " ' escaped
+ *   html_attr  a quoted attribute value: the same, plus ` = and control characters
+ *   html_url   a query-string component: everything but unreserved characters percent-encoded */
+#ifndef SB_HTML_H
+#define SB_HTML_H
+
+#include "buf.h"
+
+void html_text(buf *b, const char *s);
+void html_attr(buf *b, const char *s);
+void html_url(buf *b, const char *s);
+
+#endif

@@ -1,0 +1,145 @@
+/* test_85_dashboard.c: dashboard login, pages, CSRF, the tenant wall, escaping, throttling. */
+#include "e2e.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define OWNER "owner@salon-haarmonie.example.com"
+#define OPERATOR "operator@switchboard.example.com"
+
+static char owner_cookie[128], operator_cookie[128];
+
+/* POST the login form; returns the session cookie ("sb_session=...") or "" */
+static const char *login(const char *email, const char *password, long *status)
+{
+    http_client_response r;
+    char url[512], err[256], set[512] = "";
+    snprintf(url, sizeof url, "%s/login", getenv("SB_TEST_URL"));
+    const char *body = arena_printf(e2e_arena(), "email=%s&password=%s", email, password);
+    const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+    if (http_client_request("POST", url, h, body, strlen(body), 10000, &r, err, sizeof err) != 0) fail_msg("%s", err);
+    *status = r.status;
+    http_client_header(&r, "Set-Cookie", set, sizeof set);
+    http_client_response_free(&r);
+    char *semi = strchr(set, ';');
+    if (semi && !strncmp(set, "sb_session=", 11)) {
+        /* the flags the cookie must carry */
+        if (!strstr(semi, "HttpOnly") || !strstr(semi, "SameSite=Lax")) fail_msg("cookie flags: %s", set);
+        *semi = '\0';
+        return arena_strdup(e2e_arena(), set);
+    }
+    return "";
+}
+
+static e2e_response page(const char *method, const char *path, const char *cookie, const char *form)
+{
+    const char *h[] = {arena_printf(e2e_arena(), "Cookie: %s", cookie), "Content-Type: application/x-www-form-urlencoded", NULL};
+    return e2e_request(method, path, h, form, form ? strlen(form) : 0);
+}
+
+static const char *csrf_of(const char *html)
+{
+    const char *p = strstr(html, "name=\"csrf\" value=\"");
+    if (!p) fail_msg("no CSRF field in the page");
+    return arena_strndup(e2e_arena(), p + 19, 64);
+}
+
+static void login_logout_and_pages(void **state)
+{
+    (void)state;
+    e2e_response r = e2e_request("GET", "/", NULL, NULL, 0);
+    assert_int_equal(r.status, 303); /* to the login */
+    r = e2e_request("GET", "/login", NULL, NULL, 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "<form method=\"post\" action=\"/login\""));
+    long st;
+    assert_string_equal(login(OWNER, "wrong-password", &st), "");
+    assert_int_equal(st, 401);
+    const char *c = login(OWNER, "haarmonie-demo", &st);
+    assert_int_equal(st, 303);
+    assert_true(strlen(c) > 20);
+    snprintf(owner_cookie, sizeof owner_cookie, "%s", c);
+    r = page("GET", "/", owner_cookie, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "Telefon-Buchungsquote"));
+    assert_non_null(strstr(r.body, "<svg class=\"chart\""));
+    r = page("GET", "/webhooks", owner_cookie, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "Rückstand"));
+    /* logout needs the CSRF token; afterwards the cookie is worthless */
+    assert_int_equal(page("POST", "/logout", owner_cookie, "csrf=nope").status, 403);
+    const char *csrf = csrf_of(r.body);
+    assert_int_equal(page("POST", "/logout", owner_cookie, arena_printf(e2e_arena(), "csrf=%s", csrf)).status, 303);
+    assert_int_equal(page("GET", "/", owner_cookie, NULL).status, 303);
+    c = login(OWNER, "haarmonie-demo", &st);
+    snprintf(owner_cookie, sizeof owner_cookie, "%s", c);
+    c = login(OPERATOR, "switchboard-demo", &st);
+    assert_int_equal(st, 303);
+    snprintf(operator_cookie, sizeof operator_cookie, "%s", c);
+}
+
+static void security_headers_on_every_page(void **state)
+{
+    (void)state;
+    http_client_response r;
+    char url[512], err[256], v[512];
+    snprintf(url, sizeof url, "%s/login", getenv("SB_TEST_URL"));
+    assert_int_equal(http_client_request("GET", url, NULL, NULL, 0, 10000, &r, err, sizeof err), 0);
+    assert_int_equal(http_client_header(&r, "Content-Security-Policy", v, sizeof v), 0);
+    assert_non_null(strstr(v, "frame-ancestors 'none'"));
+    assert_int_equal(http_client_header(&r, "X-Frame-Options", v, sizeof v), 0);
+    assert_int_equal(http_client_header(&r, "Referrer-Policy", v, sizeof v), 0);
+    assert_int_equal(http_client_header(&r, "X-Content-Type-Options", v, sizeof v), 0);
+    http_client_response_free(&r);
+}
+
+static void tenant_wall_escaping_and_replay(void **state)
+{
+    (void)state;
+    /* a dead event of another company, with markup in its error */
+    assert_int_equal(db_exec(e2e_db(),
+                             "INSERT INTO webhook_events (provider, company_id, event_type, event_id, idempotency_key, payload,"
+                             " status, error_message, next_attempt_at, created_at, updated_at) VALUES ('calcom', 1, 'BOOKING_CREATED',"
+                             " 'wall-1', CONCAT('calcom:BOOKING_CREATED:wall-', UUID()), '{}', 'dead',"
+                             " '<script>alert(\"x\")</script> & ✓', NOW(3), NOW(), NOW())", NULL, 0, NULL, NULL), 0);
+    const char *id = e2e_scalar("SELECT MAX(id) FROM webhook_events WHERE event_id = 'wall-1'", NULL, 0);
+    e2e_response op = page("GET", "/webhooks?status=dead", operator_cookie, NULL);
+    assert_int_equal(op.status, 200);
+    assert_non_null(strstr(op.body, "wall-1"));
+    assert_null(strstr(op.body, "<script>alert"));
+    assert_non_null(strstr(op.body, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; ✓"));
+    e2e_response own = page("GET", "/webhooks?status=dead", owner_cookie, NULL);
+    assert_null(strstr(own.body, "wall-1")); /* company 2's owner never sees company 1's events */
+    /* nor replays them by id */
+    const char *csrf = csrf_of(own.body);
+    e2e_response rp = page("POST", "/webhooks/replay", owner_cookie, arena_printf(e2e_arena(), "csrf=%s&id=%s", csrf, id));
+    assert_int_equal(rp.status, 404);
+    /* the operator can; without a token nobody can */
+    assert_int_equal(page("POST", "/webhooks/replay", operator_cookie, arena_printf(e2e_arena(), "id=%s", id)).status, 403);
+    rp = page("POST", "/webhooks/replay", operator_cookie, arena_printf(e2e_arena(), "csrf=%s&id=%s", csrf_of(op.body), id));
+    assert_int_equal(rp.status, 303);
+    db_param p = db_int(atoll(id));
+    assert_int_equal(e2e_count("SELECT COUNT(*) FROM switchboard_replays WHERE webhook_event_id = ?", &p, 1), 1);
+}
+
+static void logins_are_throttled(void **state)
+{
+    (void)state;
+    long st = 0;
+    for (int i = 0; i < 5; i++) login("nobody@example.com", "guess", &st);
+    login("nobody@example.com", "guess", &st);
+    assert_int_equal(st, 429);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(login_logout_and_pages),
+        cmocka_unit_test(security_headers_on_every_page),
+        cmocka_unit_test(tenant_wall_escaping_and_replay),
+        cmocka_unit_test(logins_are_throttled),
+    };
+    return cmocka_run_group_tests_name("e2e_dashboard", tests, e2e_setup, e2e_teardown);
+}
