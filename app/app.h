@@ -68,6 +68,16 @@ void dash_logout(sb_app *app, const sb_request *req, sb_response *resp);
 void dash_overview(sb_app *app, const sb_request *req, sb_response *resp);
 void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp);
 void dash_replay(sb_app *app, const sb_request *req, sb_response *resp);
+/* dashboard_lists.c */
+void dash_calls(sb_app *app, const sb_request *req, sb_response *resp);
+void dash_calls_csv(sb_app *app, const sb_request *req, sb_response *resp);
+void dash_call(sb_app *app, const sb_request *req, sb_response *resp);
+void dash_appointments(sb_app *app, const sb_request *req, sb_response *resp);
+void dash_appointments_csv(sb_app *app, const sb_request *req, sb_response *resp);
+void dash_appointment(sb_app *app, const sb_request *req, sb_response *resp);
+void dash_channels(sb_app *app, const sb_request *req, sb_response *resp);
+void dash_agents(sb_app *app, const sb_request *req, sb_response *resp);
+void dash_report_csv(sb_app *app, const sb_request *req, sb_response *resp);
 
 /* handlers_webhook.c */
 void wh_calcom_receive(sb_app *app, const sb_request *req, sb_response *resp);

@@ -17,6 +17,7 @@
 #include "../lib/html.h"
 #include "../lib/queue_stats.h"
 #include "../lib/session.h"
+#include "dashboard.h"
 
 #define COOKIE "sb_session"
 
@@ -29,7 +30,7 @@ static void secure_headers(sb_response *resp)
     http_add_header(resp, "Referrer-Policy", "same-origin");
 }
 
-static void page_start(sb_response *resp, const char *title, const session *s)
+void dash_page_start(sb_response *resp, const char *title, const session *s)
 {
     resp->content_type = "text/html";
     secure_headers(resp);
@@ -40,7 +41,9 @@ static void page_start(sb_response *resp, const char *title, const session *s)
     html_text(b, title);
     buf_puts(b, " · switchboard</title></head><body><header><span class=\"brand\">switchboard</span>");
     if (s) {
-        buf_puts(b, "<nav><a href=\"/\">Übersicht</a><a href=\"/webhooks\">Webhooks</a></nav><form method=\"post\" "
+        buf_puts(b, "<nav><a href=\"/\">Übersicht</a><a href=\"/channels\">Kanäle</a><a href=\"/agents\">Agenten</a>"
+                    "<a href=\"/calls\">Anrufe</a><a href=\"/appointments\">Termine</a><a href=\"/webhooks\">Webhooks</a></nav>"
+                    "<form method=\"post\" "
                     "action=\"/logout\" class=\"logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
         html_attr(b, s->csrf);
         buf_puts(b, "\"><span>");
@@ -53,7 +56,7 @@ static void page_start(sb_response *resp, const char *title, const session *s)
     buf_puts(b, "</h1>");
 }
 
-static void page_end(sb_response *resp) { buf_puts(&resp->body, "</main></body></html>"); }
+void dash_page_end(sb_response *resp) { buf_puts(&resp->body, "</main></body></html>"); }
 
 static void redirect(sb_response *resp, const char *to)
 {
@@ -64,7 +67,7 @@ static void redirect(sb_response *resp, const char *to)
 }
 
 /* The session of this request, or 0 after answering with a redirect to the login. */
-static int need_session(sb_app *app, const sb_request *req, sb_response *resp, session *s)
+int dash_need_session(sb_app *app, const sb_request *req, sb_response *resp, session *s)
 {
     const char *tok = cookie_value(http_header(req, "cookie"), COOKIE, req->pool);
     int rc = session_get(app->db, req->pool, &app->cfg, tok, s);
@@ -85,7 +88,7 @@ static int csrf_ok(const sb_request *req, const session *s)
 static void login_page(sb_response *resp, int status, const char *message)
 {
     resp->status = status;
-    page_start(resp, "Anmelden", NULL);
+    dash_page_start(resp, "Anmelden", NULL);
     buf *b = &resp->body;
     if (message) {
         buf_puts(b, "<p class=\"error\" role=\"alert\">");
@@ -95,7 +98,7 @@ static void login_page(sb_response *resp, int status, const char *message)
     buf_puts(b, "<form method=\"post\" action=\"/login\" class=\"login\"><label>E-Mail <input type=\"email\" name=\"email\" "
                 "autocomplete=\"username\" required></label><label>Passwort <input type=\"password\" name=\"password\" "
                 "autocomplete=\"current-password\" required></label><button>Anmelden</button></form>");
-    page_end(resp);
+    dash_page_end(resp);
 }
 
 void dash_login_form(sb_app *app, const sb_request *req, sb_response *resp)
@@ -132,7 +135,7 @@ void dash_login(sb_app *app, const sb_request *req, sb_response *resp)
 void dash_logout(sb_app *app, const sb_request *req, sb_response *resp)
 {
     session s;
-    if (!need_session(app, req, resp, &s)) return;
+    if (!dash_need_session(app, req, resp, &s)) return;
     if (!csrf_ok(req, &s)) {
         http_json_error(resp, 403, "CSRF token missing or wrong");
         return;
@@ -144,7 +147,7 @@ void dash_logout(sb_app *app, const sb_request *req, sb_response *resp)
 
 /* ---- overview ---- */
 
-static void num_cell(buf *b, const char *label, const char *value, const char *note)
+void dash_num_cell(buf *b, const char *label, const char *value, const char *note)
 {
     buf_puts(b, "<div class=\"kpi\"><div class=\"label\">");
     html_text(b, label);
@@ -158,7 +161,7 @@ static void num_cell(buf *b, const char *label, const char *value, const char *n
 void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
 {
     session s;
-    if (!need_session(app, req, resp, &s)) return;
+    if (!dash_need_session(app, req, resp, &s)) return;
     arena *a = req->pool;
     int64_t now = (int64_t)time(NULL) + 1, days = 30;
     conversion_report r, prev;
@@ -168,21 +171,21 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
         return;
     }
     resp->status = 200;
-    page_start(resp, "Übersicht (letzte 30 Tage)", &s);
+    dash_page_start(resp, "Übersicht (letzte 30 Tage)", &s);
     buf *b = &resp->body;
     buf_puts(b, "<section class=\"funnel\" aria-label=\"Trichter\">");
-    num_cell(b, "Anrufe", arena_printf(a, "%lld", r.calls), "alle Anrufe");
-    num_cell(b, "angenommen", arena_printf(a, "%lld", r.answered), "Dauer > 0, keine Mailbox, kein Spam");
-    num_cell(b, "telefonisch gebucht", arena_printf(a, "%lld", r.phone_booked_calls), "Regel a oder b");
-    num_cell(b, "danach online gebucht", arena_printf(a, "%lld", r.phone_influenced_calls), "Regeln b/c");
+    dash_num_cell(b, "Anrufe", arena_printf(a, "%lld", r.calls), "alle Anrufe");
+    dash_num_cell(b, "angenommen", arena_printf(a, "%lld", r.answered), "Dauer > 0, keine Mailbox, kein Spam");
+    dash_num_cell(b, "telefonisch gebucht", arena_printf(a, "%lld", r.phone_booked_calls), "Regel a oder b");
+    dash_num_cell(b, "danach online gebucht", arena_printf(a, "%lld", r.phone_influenced_calls), "Regeln b/c");
     buf_puts(b, "</section><section class=\"kpis\">");
-    num_cell(b, "Telefon-Buchungsquote", arena_printf(a, "%.2f %%", r.phone_booking_rate),
+    dash_num_cell(b, "Telefon-Buchungsquote", arena_printf(a, "%.2f %%", r.phone_booking_rate),
              arena_printf(a, "Vorperiode %.2f %% (%+.2f)", prev.phone_booking_rate, r.phone_booking_rate - prev.phone_booking_rate));
-    num_cell(b, "Web-Buchungserfolg", arena_printf(a, "%.2f %%", r.web_booking_success),
+    dash_num_cell(b, "Web-Buchungserfolg", arena_printf(a, "%.2f %%", r.web_booking_success),
              arena_printf(a, "%lld von %lld Cal.com-Ereignissen", r.web_events_ok, r.web_events));
-    num_cell(b, "Gesamtkonversion", arena_printf(a, "%.2f %%", r.overall_conversion),
+    dash_num_cell(b, "Gesamtkonversion", arena_printf(a, "%.2f %%", r.overall_conversion),
              arena_printf(a, "Vorperiode %.2f %%", prev.overall_conversion));
-    num_cell(b, "Kunden erkannt", arena_printf(a, "%.2f %%", r.customer_match_rate), "ohne Platzhalter-Kunden");
+    dash_num_cell(b, "Kunden erkannt", arena_printf(a, "%.2f %%", r.customer_match_rate), "ohne Platzhalter-Kunden");
     buf_puts(b, "</section><h2>Termine pro Tag nach Kanal</h2>");
     /* inline SVG: one stacked bar per day; every bar has a <title> with its numbers, and the table below repeats them */
     long long max = 1;
@@ -219,7 +222,7 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
                    r.days[i].phone_influenced, r.days[i].web, r.days[i].other);
     }
     buf_puts(b, "</tbody></table>");
-    page_end(resp);
+    dash_page_end(resp);
 }
 
 /* ---- webhooks ---- */
@@ -227,7 +230,7 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
 void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
 {
     session s;
-    if (!need_session(app, req, resp, &s)) return;
+    if (!dash_need_session(app, req, resp, &s)) return;
     arena *a = req->pool;
     const char *status = form_value(req->query, "status", a), *provider = form_value(req->query, "provider", a);
     if (status && !*status) status = NULL;
@@ -245,13 +248,13 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
         return;
     }
     resp->status = 200;
-    page_start(resp, "Webhooks", &s);
+    dash_page_start(resp, "Webhooks", &s);
     buf *b = &resp->body;
     buf_puts(b, "<section class=\"kpis\">");
-    num_cell(b, "Status", q.status, q.reasons);
-    num_cell(b, "Rückstand", arena_printf(a, "%lld", q.backlog), "wartend + fällige Wiederholungen");
-    num_cell(b, "dead", arena_printf(a, "%lld", q.by_status[QS_DEAD]), "brauchen einen Menschen");
-    num_cell(b, "Verzögerung p99", arena_printf(a, "%lld ms", q.lag_p99_ms), "letzte Stunde, Eingang bis verarbeitet");
+    dash_num_cell(b, "Status", q.status, q.reasons);
+    dash_num_cell(b, "Rückstand", arena_printf(a, "%lld", q.backlog), "wartend + fällige Wiederholungen");
+    dash_num_cell(b, "dead", arena_printf(a, "%lld", q.by_status[QS_DEAD]), "brauchen einen Menschen");
+    dash_num_cell(b, "Verzögerung p99", arena_printf(a, "%lld ms", q.lag_p99_ms), "letzte Stunde, Eingang bis verarbeitet");
     buf_puts(b, "</section><form method=\"get\" action=\"/webhooks\" class=\"filters\"><label>Status <select name=\"status\">");
     static const char *const ST[] = {"", "pending", "processing", "processed", "ignored", "failed", "dead"};
     for (size_t i = 0; i < sizeof ST / sizeof *ST; i++) {
@@ -299,13 +302,13 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
         buf_puts(b, "</td></tr>");
     }
     buf_puts(b, "</tbody></table>");
-    page_end(resp);
+    dash_page_end(resp);
 }
 
 void dash_replay(sb_app *app, const sb_request *req, sb_response *resp)
 {
     session s;
-    if (!need_session(app, req, resp, &s)) return;
+    if (!dash_need_session(app, req, resp, &s)) return;
     if (!csrf_ok(req, &s)) {
         http_json_error(resp, 403, "CSRF token missing or wrong");
         return;

@@ -1,6 +1,8 @@
 /* routes.c: the one static route table. Legacy path aliases are extra rows. */
 #include "app.h"
 
+#include "../lib/metrics.h"
+
 const sb_route ROUTES[] = {
     /* Cal.com (LEGACY BEHAVIOR.md §1: both paths, GET answers a ping) */
     {"POST", "/api/calcom/webhook", wh_calcom_receive, "calcom"},
@@ -30,12 +32,23 @@ const sb_route ROUTES[] = {
     {"POST", "/logout", dash_logout, NULL},
     {"GET", "/webhooks", dash_webhooks, NULL},
     {"POST", "/webhooks/replay", dash_replay, NULL},
+    {"GET", "/channels", dash_channels, NULL},
+    {"GET", "/agents", dash_agents, NULL},
+    {"GET", "/calls", dash_calls, NULL},
+    {"GET", "/calls.csv", dash_calls_csv, NULL},
+    {"GET", "/call", dash_call, NULL},
+    {"GET", "/appointments", dash_appointments, NULL},
+    {"GET", "/appointments.csv", dash_appointments_csv, NULL},
+    {"GET", "/appointment", dash_appointment, NULL},
+    {"GET", "/report.csv", dash_report_csv, NULL},
     /* operations */
     {"GET", "/api/health", health_show, NULL},
     {"GET", "/api/webhooks/monitor", monitor_show, NULL},
     {"GET", "/metrics", metrics_show, NULL},
 };
 const size_t NROUTES = sizeof ROUTES / sizeof ROUTES[0];
+/* every route has its own metrics slot (lib/metrics.h) */
+_Static_assert(sizeof ROUTES / sizeof ROUTES[0] < METRICS_ROUTES, "raise METRICS_ROUTES");
 
 size_t app_dispatch(sb_app *app, const sb_request *req, sb_response *resp)
 {

@@ -11,7 +11,7 @@
 
 #include "log.h"
 
-#define METRICS_MAGIC 0x53424d32u /* "SBM2": bump when the layout changes */
+#define METRICS_MAGIC 0x53424d33u /* "SBM3": bump when the layout changes */
 
 static const int STATUS_CODES[] = {200, 202, 400, 401, 403, 404, 405, 413, 422, 429, 500, 503};
 #define NSTATUS (sizeof STATUS_CODES / sizeof STATUS_CODES[0] + 1) /* + "other" */

@@ -15,7 +15,7 @@
 
 #include "buf.h"
 
-#define METRICS_ROUTES 48       /* route table index; the last slot is "no route" */
+#define METRICS_ROUTES 96       /* route table index; the last slot is "no route" */
 #define METRICS_EVENT_SLOTS 64  /* distinct (provider, event type) pairs */
 #define METRICS_BUCKETS 12
 

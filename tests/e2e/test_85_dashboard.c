@@ -124,6 +124,37 @@ static void tenant_wall_escaping_and_replay(void **state)
     assert_int_equal(e2e_count("SELECT COUNT(*) FROM switchboard_replays WHERE webhook_event_id = ?", &p, 1), 1);
 }
 
+static void every_page_lists_and_walls(void **state)
+{
+    (void)state;
+    static const char *const PAGES[] = {"/", "/channels", "/agents", "/calls", "/appointments", "/webhooks", "/calls?q=%2B49&days=90",
+                                        "/appointments?days=7"};
+    for (size_t i = 0; i < sizeof PAGES / sizeof *PAGES; i++) {
+        e2e_response r = page("GET", PAGES[i], owner_cookie, NULL);
+        if (r.status != 200 || !strstr(r.body, "</html>")) fail_msg("%s answered %ld", PAGES[i], r.status);
+    }
+    /* a call of the owner's company opens; one of another company is a 404, like a missing one */
+    const char *own = e2e_scalar("SELECT MAX(id) FROM calls WHERE company_id = 2", NULL, 0);
+    const char *other = e2e_scalar("SELECT MAX(id) FROM calls WHERE company_id <> 2", NULL, 0);
+    if (own) assert_int_equal(page("GET", arena_printf(e2e_arena(), "/call?id=%s", own), owner_cookie, NULL).status, 200);
+    if (other) {
+        assert_int_equal(page("GET", arena_printf(e2e_arena(), "/call?id=%s", other), owner_cookie, NULL).status, 404);
+        assert_int_equal(page("GET", arena_printf(e2e_arena(), "/call?id=%s", other), operator_cookie, NULL).status, 200);
+    }
+    const char *appt = e2e_scalar("SELECT MAX(id) FROM appointments WHERE company_id = 2", NULL, 0);
+    if (appt) {
+        e2e_response r = page("GET", arena_printf(e2e_arena(), "/appointment?id=%s", appt), owner_cookie, NULL);
+        assert_int_equal(r.status, 200);
+        assert_non_null(strstr(r.body, "Änderungsverlauf"));
+    }
+    /* CSV: quoted, spreadsheet formulas defused, the tenant's rows only */
+    e2e_response csv = page("GET", "/appointments.csv?days=90", owner_cookie, NULL);
+    assert_int_equal(csv.status, 200);
+    assert_true(strncmp(csv.body, "\"id\",\"created\",", 15) == 0);
+    e2e_response rep = page("GET", "/report.csv", owner_cookie, NULL);
+    assert_non_null(strstr(rep.body, "phone_booking_rate,"));
+}
+
 static void logins_are_throttled(void **state)
 {
     (void)state;
@@ -139,6 +170,7 @@ int main(void)
         cmocka_unit_test(login_logout_and_pages),
         cmocka_unit_test(security_headers_on_every_page),
         cmocka_unit_test(tenant_wall_escaping_and_replay),
+        cmocka_unit_test(every_page_lists_and_walls),
         cmocka_unit_test(logins_are_throttled),
     };
     return cmocka_run_group_tests_name("e2e_dashboard", tests, e2e_setup, e2e_teardown);

@@ -1,0 +1,15 @@
+/* dashboard.h: what the dashboard pages share (dashboard.c, dashboard_lists.c). */
+#ifndef SB_DASHBOARD_H
+#define SB_DASHBOARD_H
+
+#include "app.h"
+
+#include "../lib/session.h"
+
+void dash_page_start(sb_response *resp, const char *title, const session *s);
+void dash_page_end(sb_response *resp);
+/* The session of this request, or 0 after answering (redirect to /login or 503). */
+int dash_need_session(sb_app *app, const sb_request *req, sb_response *resp, session *s);
+void dash_num_cell(buf *b, const char *label, const char *value, const char *note);
+
+#endif

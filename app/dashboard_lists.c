@@ -1,0 +1,417 @@
+/* dashboard_lists.c: calls and appointments (searchable, keyset-paginated, CSV),
+ * their detail pages (links, webhook events, audit trail), channels and agents.
+ * Every query carries the tenant filter of the session: (? = 0 OR company_id = ?). */
+#include "dashboard.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../lib/conversions.h"
+#include "../lib/form.h"
+#include "../lib/html.h"
+
+#define PAGE_ROWS 50
+
+static long long q_int(const sb_request *req, const char *name, long long def, long long lo, long long hi)
+{
+    const char *v = form_value(req->query, name, req->pool);
+    if (!v || !*v) return def;
+    long long n = atoll(v);
+    return n < lo ? lo : n > hi ? hi : n;
+}
+
+static const char *q_str(const sb_request *req, const char *name, size_t max)
+{
+    const char *v = form_value(req->query, name, req->pool);
+    return v && *v && strlen(v) <= max ? v : NULL;
+}
+
+static void cell(buf *b, const char *v)
+{
+    buf_puts(b, "<td>");
+    html_text(b, v ? v : "–");
+    buf_puts(b, "</td>");
+}
+
+static void csv_field(buf *b, const char *v)
+{
+    /* quoted, quotes doubled; a leading = + - @ would be a formula in a spreadsheet */
+    buf_putc(b, '"');
+    if (v && (*v == '=' || *v == '+' || *v == '-' || *v == '@')) buf_putc(b, '\'');
+    for (const char *p = v ? v : ""; *p; p++) {
+        if (*p == '"') buf_putc(b, '"');
+        buf_putc(b, *p);
+    }
+    buf_putc(b, '"');
+}
+
+static void csv_rows(sb_response *resp, const char *filename, const char *const *head, size_t ncol, const db_rows *r)
+{
+    resp->status = 200;
+    resp->content_type = "text/csv";
+    http_add_header(resp, "Content-Disposition", filename);
+    buf *b = &resp->body;
+    buf_reset(b);
+    for (size_t c = 0; c < ncol; c++) {
+        if (c) buf_putc(b, ',');
+        csv_field(b, head[c]);
+    }
+    buf_puts(b, "\r\n");
+    for (size_t i = 0; i < r->nrows; i++) {
+        for (size_t c = 0; c < ncol; c++) {
+            if (c) buf_putc(b, ',');
+            csv_field(b, db_cell(r, i, c));
+        }
+        buf_puts(b, "\r\n");
+    }
+}
+
+/* ---- calls ---- */
+
+static const char *const CALL_COLS[] = {"id", "started", "caller", "status", "duration_s", "customer", "appointment", "retell_call_id"};
+static const char *const CALLS =
+    "SELECT c.id, DATE_FORMAT(c.created_at, '%Y-%m-%d %H:%i'), c.from_number, c.status, c.duration_sec, cu.name,"
+    " c.converted_appointment_id, c.retell_call_id FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id"
+    " WHERE (? = 0 OR c.company_id = ?) AND c.deleted_at IS NULL AND c.created_at >= NOW() - INTERVAL ? DAY"
+    " AND (? = 0 OR c.id < ?) AND (? IS NULL OR c.status = ?)"
+    " AND (? IS NULL OR c.retell_call_id = ? OR c.from_number LIKE CONCAT('%', ?, '%') OR cu.name LIKE CONCAT('%', ?, '%'))"
+    " ORDER BY c.id DESC LIMIT ?";
+
+static void calls_page(sb_app *app, const sb_request *req, sb_response *resp, int csv)
+{
+    session s;
+    if (!dash_need_session(app, req, resp, &s)) return;
+    long long days = q_int(req, "days", 30, 1, 3660), before = q_int(req, "before", 0, 0, 1LL << 62);
+    const char *status = q_str(req, "status", 20), *q = q_str(req, "q", 100);
+    db_param p[] = {db_int(s.company_id), db_int(s.company_id), db_int(days), db_int(before), db_int(before), db_str(status),
+                    db_str(status), db_str(q), db_str(q), db_str(q), db_str(q), db_int(csv ? 100000 : PAGE_ROWS)};
+    db_rows r;
+    if (db_query(app->db, req->pool, CALLS, p, 12, &r) != 0) {
+        http_json_error(resp, 503, "database unavailable");
+        return;
+    }
+    if (csv) return csv_rows(resp, "attachment; filename=\"calls.csv\"", CALL_COLS, 8, &r);
+    resp->status = 200;
+    dash_page_start(resp, "Anrufe", &s);
+    buf *b = &resp->body;
+    buf_puts(b, "<form method=\"get\" action=\"/calls\" class=\"filters\"><label>Suche <input name=\"q\" value=\"");
+    html_attr(b, q ? q : "");
+    buf_puts(b, "\"></label><label>Zeitraum <select name=\"days\">");
+    static const int DAYS[] = {1, 7, 30, 90};
+    for (int i = 0; i < 4; i++)
+        buf_printf(b, "<option value=\"%d\"%s>%s</option>", DAYS[i], DAYS[i] == days ? " selected" : "",
+                   DAYS[i] == 1 ? "heute" : DAYS[i] == 7 ? "7 Tage" : DAYS[i] == 30 ? "30 Tage" : "90 Tage");
+    buf_puts(b, "</select></label><button>Filtern</button> <a href=\"/calls.csv?");
+    buf_printf(b, "days=%lld&amp;q=", days);
+    html_url(b, q ? q : "");
+    buf_puts(b, "\">CSV</a></form><table><thead><tr><th>#</th><th>Beginn (UTC)</th><th>Anrufer</th><th>Status</th>"
+                "<th>Dauer s</th><th>Kunde</th><th>Termin</th></tr></thead><tbody>");
+    for (size_t i = 0; i < r.nrows; i++) {
+        buf_puts(b, "<tr><td><a href=\"/call?id=");
+        html_url(b, db_cell(&r, i, 0));
+        buf_puts(b, "\">");
+        html_text(b, db_cell(&r, i, 0));
+        buf_puts(b, "</a></td>");
+        for (int c = 1; c <= 6; c++) cell(b, db_cell(&r, i, (size_t)c));
+        buf_puts(b, "</tr>");
+    }
+    buf_puts(b, "</tbody></table>");
+    if (r.nrows == PAGE_ROWS) { /* keyset: the next page starts below the last id shown */
+        buf_printf(b, "<p><a href=\"/calls?days=%lld&amp;before=", days);
+        html_url(b, db_cell(&r, r.nrows - 1, 0));
+        buf_puts(b, "&amp;q=");
+        html_url(b, q ? q : "");
+        buf_puts(b, "\">Ältere →</a></p>");
+    }
+    dash_page_end(resp);
+}
+
+void dash_calls(sb_app *app, const sb_request *req, sb_response *resp) { calls_page(app, req, resp, 0); }
+void dash_calls_csv(sb_app *app, const sb_request *req, sb_response *resp) { calls_page(app, req, resp, 1); }
+
+/* webhook events of an entity and (for appointments) the audit trail, as tables */
+static void events_table(sb_app *app, const sb_request *req, buf *b, const char *event_id_sql, db_param key)
+{
+    db_rows r;
+    if (db_query(app->db, req->pool, event_id_sql, &key, 1, &r) != 0) return;
+    buf_puts(b, "<h2>Webhook-Ereignisse</h2><table><thead><tr><th>#</th><th>Typ</th><th>Status</th><th>Eingang</th><th>Hinweis</th>"
+                "</tr></thead><tbody>");
+    for (size_t i = 0; i < r.nrows; i++) {
+        buf_puts(b, "<tr>");
+        for (int c = 0; c < 5; c++) cell(b, db_cell(&r, i, (size_t)c));
+        buf_puts(b, "</tr>");
+    }
+    buf_puts(b, "</tbody></table>");
+}
+
+void dash_call(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    session s;
+    if (!dash_need_session(app, req, resp, &s)) return;
+    long long id = q_int(req, "id", 0, 0, 1LL << 62);
+    db_param p[] = {db_int(id), db_int(s.company_id), db_int(s.company_id)};
+    db_rows r;
+    if (db_query(app->db, req->pool,
+                 "SELECT c.id, c.retell_call_id, c.from_number, c.to_number, c.status, c.duration_sec, cu.name, c.customer_link_method,"
+                 " c.converted_appointment_id, JSON_VALUE(c.linking_metadata, '$.method'), c.summary, c.company_id"
+                 " FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id"
+                 " WHERE c.id = ? AND (? = 0 OR c.company_id = ?) AND c.deleted_at IS NULL", p, 3, &r) != 0) {
+        http_json_error(resp, 503, "database unavailable");
+        return;
+    }
+    if (!r.nrows) { /* the tenant wall answers exactly like a missing row */
+        http_json_error(resp, 404, "Not Found");
+        return;
+    }
+    resp->status = 200;
+    dash_page_start(resp, "Anruf", &s);
+    buf *b = &resp->body;
+    static const char *const L[] = {"#", "Retell-ID", "von", "an", "Status", "Dauer s", "Kunde", "Kunde erkannt über", "Termin",
+                                    "Termin verknüpft über", "Zusammenfassung"};
+    buf_puts(b, "<table class=\"detail\"><tbody>");
+    for (size_t c = 0; c < 11; c++) {
+        buf_puts(b, "<tr><th>");
+        html_text(b, L[c]);
+        buf_puts(b, "</th>");
+        if (c == 8 && db_cell(&r, 0, 8)) {
+            buf_puts(b, "<td><a href=\"/appointment?id=");
+            html_url(b, db_cell(&r, 0, 8));
+            buf_puts(b, "\">");
+            html_text(b, db_cell(&r, 0, 8));
+            buf_puts(b, "</a></td>");
+        } else {
+            cell(b, db_cell(&r, 0, c));
+        }
+        buf_puts(b, "</tr>");
+    }
+    buf_puts(b, "</tbody></table>");
+    events_table(app, req, b,
+                 "SELECT id, event_type, status, DATE_FORMAT(COALESCE(received_at, created_at), '%Y-%m-%d %H:%i:%s'),"
+                 " COALESCE(error_message, notes) FROM webhook_events WHERE provider = 'retell' AND event_id = ? ORDER BY id",
+                 db_str(db_cell(&r, 0, 1)));
+    dash_page_end(resp);
+}
+
+/* ---- appointments ---- */
+
+static const char *const APPT_COLS[] = {"id", "created", "starts", "status", "source", "customer", "service", "call"};
+static const char *const APPTS =
+    "SELECT a.id, DATE_FORMAT(a.created_at, '%Y-%m-%d %H:%i'), DATE_FORMAT(a.starts_at, '%Y-%m-%d %H:%i'), a.status, a.source,"
+    " cu.name, s.name, a.call_id FROM appointments a LEFT JOIN customers cu ON cu.id = a.customer_id"
+    " LEFT JOIN services s ON s.id = a.service_id"
+    " WHERE (? = 0 OR a.company_id = ?) AND a.deleted_at IS NULL AND a.created_at >= NOW() - INTERVAL ? DAY"
+    " AND (? = 0 OR a.id < ?) AND (? IS NULL OR a.status = ?)"
+    " AND (? IS NULL OR a.calcom_v2_booking_id = ? OR cu.name LIKE CONCAT('%', ?, '%') OR cu.phone LIKE CONCAT('%', ?, '%'))"
+    " ORDER BY a.id DESC LIMIT ?";
+
+static void appointments_page(sb_app *app, const sb_request *req, sb_response *resp, int csv)
+{
+    session s;
+    if (!dash_need_session(app, req, resp, &s)) return;
+    long long days = q_int(req, "days", 30, 1, 3660), before = q_int(req, "before", 0, 0, 1LL << 62);
+    const char *status = q_str(req, "status", 20), *q = q_str(req, "q", 100);
+    db_param p[] = {db_int(s.company_id), db_int(s.company_id), db_int(days), db_int(before), db_int(before), db_str(status),
+                    db_str(status), db_str(q), db_str(q), db_str(q), db_str(q), db_int(csv ? 100000 : PAGE_ROWS)};
+    db_rows r;
+    if (db_query(app->db, req->pool, APPTS, p, 12, &r) != 0) {
+        http_json_error(resp, 503, "database unavailable");
+        return;
+    }
+    if (csv) return csv_rows(resp, "attachment; filename=\"appointments.csv\"", APPT_COLS, 8, &r);
+    resp->status = 200;
+    dash_page_start(resp, "Termine", &s);
+    buf *b = &resp->body;
+    buf_puts(b, "<form method=\"get\" action=\"/appointments\" class=\"filters\"><label>Suche <input name=\"q\" value=\"");
+    html_attr(b, q ? q : "");
+    buf_printf(b, "\"></label><input type=\"hidden\" name=\"days\" value=\"%lld\"><button>Filtern</button> "
+                  "<a href=\"/appointments.csv?days=%lld&amp;q=", days, days);
+    html_url(b, q ? q : "");
+    buf_puts(b, "\">CSV</a></form><table><thead><tr><th>#</th><th>angelegt</th><th>Beginn</th><th>Status</th><th>Quelle</th>"
+                "<th>Kunde</th><th>Leistung</th><th>Anruf</th></tr></thead><tbody>");
+    for (size_t i = 0; i < r.nrows; i++) {
+        buf_puts(b, "<tr><td><a href=\"/appointment?id=");
+        html_url(b, db_cell(&r, i, 0));
+        buf_puts(b, "\">");
+        html_text(b, db_cell(&r, i, 0));
+        buf_puts(b, "</a></td>");
+        for (int c = 1; c <= 7; c++) cell(b, db_cell(&r, i, (size_t)c));
+        buf_puts(b, "</tr>");
+    }
+    buf_puts(b, "</tbody></table>");
+    if (r.nrows == PAGE_ROWS) {
+        buf_printf(b, "<p><a href=\"/appointments?days=%lld&amp;before=", days);
+        html_url(b, db_cell(&r, r.nrows - 1, 0));
+        buf_puts(b, "\">Ältere →</a></p>");
+    }
+    dash_page_end(resp);
+}
+
+void dash_appointments(sb_app *app, const sb_request *req, sb_response *resp) { appointments_page(app, req, resp, 0); }
+void dash_appointments_csv(sb_app *app, const sb_request *req, sb_response *resp) { appointments_page(app, req, resp, 1); }
+
+void dash_appointment(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    session s;
+    if (!dash_need_session(app, req, resp, &s)) return;
+    long long id = q_int(req, "id", 0, 0, 1LL << 62);
+    db_param p[] = {db_int(id), db_int(s.company_id), db_int(s.company_id)};
+    db_rows r;
+    if (db_query(app->db, req->pool,
+                 "SELECT a.id, a.calcom_v2_booking_id, DATE_FORMAT(a.starts_at, '%Y-%m-%d %H:%i'), a.status, a.source, cu.name,"
+                 " s.name, a.call_id, a.cancellation_reason FROM appointments a LEFT JOIN customers cu ON cu.id = a.customer_id"
+                 " LEFT JOIN services s ON s.id = a.service_id WHERE a.id = ? AND (? = 0 OR a.company_id = ?) AND a.deleted_at IS NULL",
+                 p, 3, &r) != 0) {
+        http_json_error(resp, 503, "database unavailable");
+        return;
+    }
+    if (!r.nrows) {
+        http_json_error(resp, 404, "Not Found");
+        return;
+    }
+    resp->status = 200;
+    dash_page_start(resp, "Termin", &s);
+    buf *b = &resp->body;
+    static const char *const L[] = {"#", "Cal.com-UID", "Beginn (UTC)", "Status", "Quelle", "Kunde", "Leistung", "Anruf", "Absagegrund"};
+    buf_puts(b, "<table class=\"detail\"><tbody>");
+    for (size_t c = 0; c < 9; c++) {
+        buf_puts(b, "<tr><th>");
+        html_text(b, L[c]);
+        buf_puts(b, "</th>");
+        if (c == 7 && db_cell(&r, 0, 7)) {
+            buf_puts(b, "<td><a href=\"/call?id=");
+            html_url(b, db_cell(&r, 0, 7));
+            buf_puts(b, "\">");
+            html_text(b, db_cell(&r, 0, 7));
+            buf_puts(b, "</a></td>");
+        } else {
+            cell(b, db_cell(&r, 0, c));
+        }
+        buf_puts(b, "</tr>");
+    }
+    buf_puts(b, "</tbody></table>");
+    events_table(app, req, b,
+                 "SELECT e.id, e.event_type, e.status, DATE_FORMAT(COALESCE(e.received_at, e.created_at), '%Y-%m-%d %H:%i:%s'),"
+                 " COALESCE(e.error_message, e.notes) FROM switchboard_booking_uids u JOIN webhook_events e ON e.provider = 'calcom'"
+                 " AND e.event_id = u.uid WHERE u.appointment_id = ? ORDER BY e.id",
+                 db_int(id));
+    db_rows au;
+    db_param k = db_int(id);
+    if (db_query(app->db, req->pool,
+                 "SELECT DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s'), action, cause, changes FROM switchboard_audit"
+                 " WHERE table_name = 'appointments' AND row_id = ? ORDER BY id", &k, 1, &au) == 0) {
+        buf_puts(b, "<h2>Änderungsverlauf</h2><table><thead><tr><th>Zeit</th><th>Aktion</th><th>Auslöser</th><th>Änderungen</th>"
+                    "</tr></thead><tbody>");
+        for (size_t i = 0; i < au.nrows; i++) {
+            buf_puts(b, "<tr>");
+            for (int c = 0; c < 4; c++) cell(b, db_cell(&au, i, (size_t)c));
+            buf_puts(b, "</tr>");
+        }
+        buf_puts(b, "</tbody></table>");
+    }
+    dash_page_end(resp);
+}
+
+/* ---- channels and agents ---- */
+
+static int report_for(sb_app *app, const sb_request *req, sb_response *resp, const session *s, conversion_report *r)
+{
+    long long days = q_int(req, "days", 30, 1, 3660);
+    int64_t now = (int64_t)time(NULL) + 1;
+    if (conversions_compute(app->db, req->pool, &app->cfg, s->company_id, now - days * 86400, now, r) != 0) {
+        http_json_error(resp, 503, "database unavailable");
+        return 0;
+    }
+    return 1;
+}
+
+void dash_channels(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    session s;
+    conversion_report r;
+    if (!dash_need_session(app, req, resp, &s) || !report_for(app, req, resp, &s, &r)) return;
+    arena *a = req->pool;
+    resp->status = 200;
+    dash_page_start(resp, "Kanäle", &s);
+    buf *b = &resp->body;
+    buf_puts(b, "<section class=\"kpis\">");
+    dash_num_cell(b, "telefonisch gebucht", arena_printf(a, "%lld", r.appt_phone_booked), "während des Anrufs");
+    dash_num_cell(b, "nach Anruf online", arena_printf(a, "%lld", r.appt_phone_influenced), "Anruf hat beeinflusst");
+    dash_num_cell(b, "online", arena_printf(a, "%lld", r.appt_web), "Cal.com ohne Anruf");
+    dash_num_cell(b, "Anruf bis Buchung", r.minutes_to_booking_median >= 0 ? arena_printf(a, "%.0f min", r.minutes_to_booking_median) : "–",
+                  r.minutes_to_booking_p90 >= 0 ? arena_printf(a, "p90 %.0f min", r.minutes_to_booking_p90) : "");
+    buf_puts(b, "</section><h2>Ertrag je Kanal</h2><table><thead><tr><th>Kanal</th><th>Wert (EUR)</th><th>Kosten</th><th>ROI</th>"
+                "</tr></thead><tbody>");
+    buf_printf(b, "<tr><td>Telefon</td><td>%.2f</td><td>%.2f</td><td>%s</td></tr>", r.phone_value_eur, r.phone_cost_eur,
+               r.phone_roi >= 0 ? arena_printf(a, "%.2f", r.phone_roi) : "–");
+    buf_printf(b, "<tr><td>Web</td><td>%.2f</td><td>%.2f</td><td>%s</td></tr>", r.web_value_eur, r.web_cost_eur,
+               r.web_roi >= 0 ? arena_printf(a, "%.2f", r.web_roi) : "–");
+    buf_puts(b, "</tbody></table><p><a href=\"/report.csv\">Bericht als CSV</a></p>");
+    dash_page_end(resp);
+}
+
+void dash_agents(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    session s;
+    conversion_report r;
+    if (!dash_need_session(app, req, resp, &s) || !report_for(app, req, resp, &s, &r)) return;
+    const char *sort = q_str(req, "sort", 20);
+    /* sortable without JavaScript: the column links reorder on the server */
+    for (size_t i = 1; sort && i < r.nagents; i++)
+        for (size_t k = i; k > 0; k--) {
+            agent_row *x = &r.agents[k - 1], *y = &r.agents[k];
+            double vx = !strcmp(sort, "rate") ? (x->answered ? (double)x->booked / x->answered : 0) : (double)x->booked;
+            double vy = !strcmp(sort, "rate") ? (y->answered ? (double)y->booked / y->answered : 0) : (double)y->booked;
+            if (vx >= vy) break;
+            agent_row t = *x;
+            *x = *y;
+            *y = t;
+        }
+    resp->status = 200;
+    dash_page_start(resp, "Agenten", &s);
+    buf *b = &resp->body;
+    buf_puts(b, "<table><thead><tr><th>Agent</th><th><a href=\"/agents\">Anrufe</a></th><th>angenommen</th>"
+                "<th><a href=\"/agents?sort=booked\">gebucht</a></th><th><a href=\"/agents?sort=rate\">Quote %</a></th>"
+                "<th>Ø Dauer s</th><th>Kosten je Buchung</th><th>Verlauf</th></tr></thead><tbody>");
+    for (size_t i = 0; i < r.nagents; i++) {
+        const agent_row *g = &r.agents[i];
+        buf_puts(b, "<tr>");
+        cell(b, *g->name ? g->name : g->agent_id);
+        buf_printf(b, "<td>%lld</td><td>%lld</td><td>%lld</td><td>%.2f</td><td>%.0f</td><td>%s</td>", g->calls, g->answered, g->booked,
+                   g->answered ? 100.0 * (double)g->booked / (double)g->answered : 0.0, g->mean_duration_s,
+                   g->booked ? arena_printf(req->pool, "%.2f", g->cost_eur / (double)g->booked) : "–");
+        /* sparkline: calls per day over the last 14 days */
+        db_param p[] = {db_str(g->agent_id), db_int(s.company_id), db_int(s.company_id)};
+        db_rows d;
+        long long per[14] = {0}, max = 1;
+        if (db_query(app->db, req->pool,
+                     "SELECT DATEDIFF(NOW(), created_at), COUNT(*) FROM calls WHERE retell_agent_id = ? AND (? = 0 OR company_id = ?)"
+                     " AND created_at >= NOW() - INTERVAL 14 DAY GROUP BY 1", p, 3, &d) == 0)
+            for (size_t k = 0; k < d.nrows; k++) {
+                long long ago = atoll(db_cell(&d, k, 0));
+                if (ago >= 0 && ago < 14) per[13 - ago] = atoll(db_cell(&d, k, 1));
+            }
+        for (int k = 0; k < 14; k++)
+            if (per[k] > max) max = per[k];
+        buf_puts(b, "<td><svg class=\"spark\" viewBox=\"0 0 70 20\" width=\"70\" height=\"20\" role=\"img\"><title>");
+        html_text(b, arena_printf(req->pool, "Anrufe pro Tag, letzte 14 Tage (heute %lld)", per[13]));
+        buf_puts(b, "</title><polyline fill=\"none\" stroke=\"currentColor\" points=\"");
+        for (int k = 0; k < 14; k++) buf_printf(b, "%d,%.1f ", k * 5, 19.0 - 18.0 * (double)per[k] / (double)max);
+        buf_puts(b, "\"></polyline></svg></td></tr>");
+    }
+    buf_puts(b, "</tbody></table>");
+    dash_page_end(resp);
+}
+
+void dash_report_csv(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    session s;
+    conversion_report r;
+    if (!dash_need_session(app, req, resp, &s) || !report_for(app, req, resp, &s, &r)) return;
+    resp->status = 200;
+    resp->content_type = "text/csv";
+    http_add_header(resp, "Content-Disposition", "attachment; filename=\"report.csv\"");
+    buf_reset(&resp->body);
+    conversions_render(&r, "csv", &resp->body);
+}
