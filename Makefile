@@ -36,7 +36,7 @@ FAKE_BIN := $(BUILD)/tests/fake_providers
 # Debian packages: build, stack, tests
 DEB_PKGS := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libmariadb-dev libjson-c-dev libcurl4-openssl-dev \
             libssl-dev libcmocka-dev mariadb-server mariadb-client nginx spawn-fcgi multiwatch curl tzdata \
-            ca-certificates
+            ca-certificates chromium chromium-driver
 
 .PHONY: all deps run stop test clean bench bench-pipeline bench-functions bench-linker bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a

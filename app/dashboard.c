@@ -37,7 +37,8 @@ void dash_page_start(sb_response *resp, const char *title, const session *s)
     buf *b = &resp->body;
     buf_reset(b);
     buf_puts(b, "<!doctype html><html lang=\"de\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
-                "content=\"width=device-width,initial-scale=1\"><link rel=\"stylesheet\" href=\"/static/switchboard.css\"><title>");
+                "content=\"width=device-width,initial-scale=1\"><link rel=\"stylesheet\" href=\"/static/switchboard.css\">"
+                "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\"><title>");
     html_text(b, title);
     buf_puts(b, " · switchboard</title></head><body><header><span class=\"brand\">switchboard</span>");
     if (s) {
@@ -293,7 +294,7 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
         html_text(b, db_cell(&rows, i, 6));
         buf_puts(b, "</td><td>");
         if (st && (!strcmp(st, "failed") || !strcmp(st, "dead"))) {
-            buf_puts(b, "<form method=\"post\" action=\"/webhooks/replay\"><input type=\"hidden\" name=\"csrf\" value=\"");
+            buf_puts(b, "<form method=\"post\" action=\"/webhooks/replay\" class=\"replay\"><input type=\"hidden\" name=\"csrf\" value=\"");
             html_attr(b, s.csrf);
             buf_puts(b, "\"><input type=\"hidden\" name=\"id\" value=\"");
             html_attr(b, db_cell(&rows, i, 0));
