@@ -61,8 +61,12 @@ int http_client_request(const char *method, const char *url, const char *const *
     if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
     else snprintf(err, errlen, "%s %s: %s", method, url, curl_easy_strerror(rc));
     curl_slist_free_all(hl);
+    if (rc != CURLE_OK) { /* nothing for the caller to free on failure */
+        http_client_response_free(out);
+        return -1;
+    }
     if (!out->body.data) buf_puts(&out->body, "");
-    return rc == CURLE_OK ? 0 : -1;
+    return 0;
 }
 
 void http_client_response_free(http_client_response *r)

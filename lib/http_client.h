@@ -20,8 +20,9 @@ typedef struct http_client_response {
 } http_client_response;
 
 /* headers: NULL-terminated array of "Name: value" lines (may be NULL).
- * Returns 0 when an HTTP response arrived (any status), -1 with err set on
- * transport failure (refused, timeout, DNS). */
+ * Returns 0 when an HTTP response arrived (any status; free it with
+ * http_client_response_free), -1 with err set on transport failure (refused,
+ * timeout, DNS), in which case nothing needs freeing. */
 int http_client_request(const char *method, const char *url, const char *const *headers, const void *body,
                         size_t body_len, long timeout_ms, http_client_response *out, char *err, size_t errlen);
 void http_client_response_free(http_client_response *r);
