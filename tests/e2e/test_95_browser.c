@@ -15,7 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static pid_t driver_pid;
+static pid_t driver_pid, browser_pid;
 static char driver[128], sid[128];
 
 static json_object *wd(const char *method, const char *path, const char *body)
@@ -135,41 +135,70 @@ static void no_console_errors(const char *where)
     json_object_put(j);
 }
 
-static int start_driver(void **state)
+/* A port nothing listens on yet, from a range the stack does not use. */
+static int free_port(int from)
 {
-    if (e2e_setup(state) != 0) return -1;
-    int port = 0;
-    for (int p = 29515; p < 29600 && !port; p++) {
+    for (int p = from; p < from + 100; p++) {
         char cmd[64];
         snprintf(cmd, sizeof cmd, "(exec 3<>/dev/tcp/127.0.0.1/%d) 2>/dev/null", p);
-        if (system(arena_printf(e2e_arena(), "bash -c '%s'", cmd)) != 0) port = p;
+        if (system(arena_printf(e2e_arena(), "bash -c '%s'", cmd)) != 0) return p;
     }
-    snprintf(driver, sizeof driver, "http://127.0.0.1:%d", port);
-    driver_pid = fork();
-    if (driver_pid == 0) {
-        int devnull = open("/dev/null", O_WRONLY);
-        dup2(devnull, 1);
-        dup2(devnull, 2);
-        char arg[32];
-        snprintf(arg, sizeof arg, "--port=%d", port);
-        execl("/usr/bin/chromedriver", "chromedriver", arg, (char *)NULL);
-        _exit(127);
-    }
+    return 0;
+}
+
+/* Polls url until it answers (anything) or ~10 s have passed. */
+static void wait_listening(const char *url)
+{
     for (int i = 0; i < 100; i++) {
         http_client_response r;
         char err[128];
-        if (http_client_request("GET", arena_printf(e2e_arena(), "%s/status", driver), NULL, NULL, 0, 2000, &r, err, sizeof err) == 0) {
+        if (http_client_request("GET", url, NULL, NULL, 0, 2000, &r, err, sizeof err) == 0) {
             http_client_response_free(&r);
-            break;
+            return;
         }
         usleep(100000);
     }
+}
+
+static pid_t spawn_quiet(char *const argv[], int own_group)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        if (own_group) setpgid(0, 0);
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* We start Chromium ourselves and hand chromedriver its DevTools address as
+ * 127.0.0.1:port: left to itself chromedriver connects to "localhost", which
+ * does not resolve on a root without /etc/hosts (a bare chroot, some
+ * containers), and the session then fails with "unable to connect to
+ * renderer". */
+static int start_driver(void **state)
+{
+    if (e2e_setup(state) != 0) return -1;
+    int port = free_port(29515), devtools = free_port(29615);
+    snprintf(driver, sizeof driver, "http://127.0.0.1:%d", port);
+    char *chromium_argv[] = {"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                             "--disable-quic", "--no-first-run", "--disable-background-networking",
+                             "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                             arena_printf(e2e_arena(), "--user-data-dir=%s/chromium", e2e_var()),
+                             "--remote-debugging-address=127.0.0.1",
+                             arena_printf(e2e_arena(), "--remote-debugging-port=%d", devtools), "about:blank", NULL};
+    browser_pid = spawn_quiet(chromium_argv, 1);
+    char *driver_argv[] = {"/usr/bin/chromedriver", arena_printf(e2e_arena(), "--port=%d", port), NULL};
+    driver_pid = spawn_quiet(driver_argv, 0);
+    wait_listening(arena_printf(e2e_arena(), "http://127.0.0.1:%d/json/version", devtools));
+    wait_listening(arena_printf(e2e_arena(), "%s/status", driver));
     const char *caps = arena_printf(e2e_arena(),
         "{\"capabilities\":{\"alwaysMatch\":{\"browserName\":\"chrome\",\"goog:loggingPrefs\":{\"browser\":\"ALL\"},"
-        "\"goog:chromeOptions\":{\"binary\":\"/usr/bin/chromium\",\"args\":[\"--headless\",\"--no-sandbox\",\"--disable-gpu\","
-        "\"--disable-dev-shm-usage\",\"--disable-quic\",\"--no-first-run\",\"--disable-background-networking\","
-        "\"--disable-component-update\",\"--disable-sync\",\"--window-size=1280,900\",\"--user-data-dir=%s/chromium\"]}}}}",
-        e2e_var());
+        "\"goog:chromeOptions\":{\"debuggerAddress\":\"127.0.0.1:%d\"}}}}",
+        devtools);
     json_object *j = wd("POST", "/session", caps);
     const char *id = json_get_str(j, "value.sessionId");
     if (!id) {
@@ -191,6 +220,10 @@ static int stop_driver(void **state)
     if (driver_pid > 0) {
         kill(driver_pid, SIGTERM);
         waitpid(driver_pid, NULL, 0);
+    }
+    if (browser_pid > 0) { /* attached, not launched: closing the session leaves Chromium running */
+        kill(-browser_pid, SIGTERM);
+        waitpid(browser_pid, NULL, 0);
     }
     return e2e_teardown(state);
 }
