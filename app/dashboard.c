@@ -15,6 +15,7 @@
 #include "../lib/conversions.h"
 #include "../lib/form.h"
 #include "../lib/html.h"
+#include "../lib/json.h"
 #include "../lib/queue_stats.h"
 #include "../lib/session.h"
 #include "dashboard.h"
@@ -228,6 +229,61 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
 
 /* ---- webhooks ---- */
 
+/* The event log as the webhooks page and its live feed both show it: the
+ * newest 100 events after `after_id`, inside the tenant wall and the filters,
+ * and the queue's health. Columns: id, provider, event_type, event_id, status,
+ * received (UTC), note, retry_count. */
+static int webhook_log_read(sb_app *app, arena *a, const session *s, const char *status, const char *provider,
+                            long long after_id, queue_stats *q, db_rows *rows)
+{
+    static const char *const LIST =
+        "SELECT id, provider, event_type, event_id, status, DATE_FORMAT(COALESCE(received_at, created_at), '%Y-%m-%d %H:%i:%s'),"
+        " COALESCE(error_message, notes), retry_count FROM webhook_events WHERE (? = 0 OR company_id = ?)"
+        " AND (? IS NULL OR status = ?) AND (? IS NULL OR provider = ?) AND id > ? ORDER BY id DESC LIMIT 100";
+    if (queue_stats_read(app->db, a, s->company_id, app->cfg.spool_dir, q) != 0) return -1;
+    db_param p[] = {db_int(s->company_id), db_int(s->company_id), db_str(status), db_str(status),
+                    db_str(provider), db_str(provider), db_int(after_id)};
+    return db_query(app->db, a, LIST, p, 7, rows);
+}
+
+/* GET /webhooks/live.json?after=ID&status=&provider=: what www/live.js polls
+ * every few seconds while the webhooks page is open, so new events and the
+ * health figures appear without a reload. A poll is one indexed range read on
+ * the primary key plus the queue counts the page itself shows. */
+void dash_webhooks_live(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    session s;
+    if (!dash_need_session(app, req, resp, &s)) return;
+    arena *a = req->pool;
+    const char *status = form_value(req->query, "status", a), *provider = form_value(req->query, "provider", a);
+    const char *after = form_value(req->query, "after", a);
+    if (status && !*status) status = NULL;
+    if (provider && !*provider) provider = NULL;
+    queue_stats q;
+    db_rows rows;
+    if (webhook_log_read(app, a, &s, status, provider, after ? atoll(after) : 0, &q, &rows) != 0) {
+        http_json_error(resp, 503, "database unavailable");
+        return;
+    }
+    resp->status = 200;
+    resp->content_type = "application/json";
+    http_add_header(resp, "Cache-Control", "no-store");
+    buf *b = &resp->body;
+    buf_reset(b);
+    buf_puts(b, "{\"kpis\":[");
+    json_buf_str(b, q.status);
+    buf_printf(b, ",\"%lld\",\"%lld\",\"%lld ms\"],\"events\":[", q.backlog, q.by_status[QS_DEAD], q.lag_p99_ms);
+    for (size_t i = 0; i < rows.nrows; i++) {
+        buf_puts(b, i ? ",[" : "[");
+        for (size_t c = 0; c < 7; c++) {
+            if (c) buf_putc(b, ',');
+            json_buf_str(b, db_cell(&rows, i, c));
+        }
+        buf_putc(b, ']');
+    }
+    buf_puts(b, "]}");
+}
+
 void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
 {
     session s;
@@ -237,14 +293,8 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
     if (status && !*status) status = NULL;
     if (provider && !*provider) provider = NULL;
     queue_stats q;
-    int up = queue_stats_read(app->db, a, s.company_id, app->cfg.spool_dir, &q) == 0;
-    static const char *const LIST =
-        "SELECT id, provider, event_type, event_id, status, DATE_FORMAT(COALESCE(received_at, created_at), '%Y-%m-%d %H:%i:%s'),"
-        " COALESCE(error_message, notes), retry_count FROM webhook_events WHERE (? = 0 OR company_id = ?)"
-        " AND (? IS NULL OR status = ?) AND (? IS NULL OR provider = ?) ORDER BY id DESC LIMIT 100";
-    db_param p[] = {db_int(s.company_id), db_int(s.company_id), db_str(status), db_str(status), db_str(provider), db_str(provider)};
     db_rows rows;
-    if (!up || db_query(app->db, a, LIST, p, 6, &rows) != 0) {
+    if (webhook_log_read(app, a, &s, status, provider, 0, &q, &rows) != 0) {
         http_json_error(resp, 503, "database unavailable");
         return;
     }
@@ -274,7 +324,13 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
         html_text(b, PV[i]);
         buf_puts(b, "</option>");
     }
-    buf_puts(b, "</select></label><button>Filtern</button></form><table class=\"events\"><thead><tr><th>#</th><th>Anbieter</th>"
+    buf_puts(b, "</select></label><button>Filtern</button></form><table class=\"events\" data-live=\"/webhooks/live.json?status=");
+    html_url(b, status ? status : "");
+    buf_puts(b, "&amp;provider=");
+    html_url(b, provider ? provider : "");
+    buf_puts(b, "\" data-last=\"");
+    html_attr(b, rows.nrows ? db_cell(&rows, 0, 0) : "0");
+    buf_puts(b, "\"><thead><tr><th>#</th><th>Anbieter</th>"
                 "<th>Typ</th><th>ID</th><th>Status</th><th>Eingang (UTC)</th><th>Hinweis</th><th></th></tr></thead><tbody>");
     for (size_t i = 0; i < rows.nrows; i++) {
         const char *st = db_cell(&rows, i, 4);
@@ -302,7 +358,7 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
         }
         buf_puts(b, "</td></tr>");
     }
-    buf_puts(b, "</tbody></table>");
+    buf_puts(b, "</tbody></table><script src=\"/static/live.js\" defer></script>");
     dash_page_end(resp);
 }
 

@@ -124,6 +124,49 @@ static void tenant_wall_escaping_and_replay(void **state)
     assert_int_equal(e2e_count("SELECT COUNT(*) FROM switchboard_replays WHERE webhook_event_id = ?", &p, 1), 1);
 }
 
+static void the_live_feed_brings_new_events_inside_the_wall(void **state)
+{
+    (void)state;
+    e2e_response pg = page("GET", "/webhooks", owner_cookie, NULL);
+    assert_int_equal(pg.status, 200);
+    const char *live = strstr(pg.body, "data-live=\"/webhooks/live.json?status=&amp;provider=\" data-last=\"");
+    assert_non_null(live);
+    long long last = atoll(strstr(live, "data-last=\"") + 11);
+    /* the page's newest row is company 2's; other companies' events may be newer */
+    assert_true(last > 0 && last <= atoll(e2e_scalar("SELECT MAX(id) FROM webhook_events", NULL, 0)));
+    last = atoll(e2e_scalar("SELECT MAX(id) FROM webhook_events", NULL, 0));
+    assert_non_null(strstr(pg.body, "<script src=\"/static/live.js\" defer></script>"));
+    static const char *const INS =
+        "INSERT INTO webhook_events (provider, company_id, event_type, event_id, idempotency_key, payload, status, error_message,"
+        " next_attempt_at, created_at, updated_at) VALUES ('calcom', ?, 'BOOKING_CREATED', ?, CONCAT('calcom:live:', UUID()), '{}',"
+        " 'dead', 'quote \" and <b>', NOW(3), NOW(), NOW())";
+    db_param own[] = {db_int(2), db_str("live-own")}, other[] = {db_int(1), db_str("live-other")};
+    assert_int_equal(db_exec(e2e_db(), INS, own, 2, NULL, NULL), 0);
+    assert_int_equal(db_exec(e2e_db(), INS, other, 2, NULL, NULL), 0);
+    const char *url = arena_printf(e2e_arena(), "/webhooks/live.json?status=&provider=&after=%lld", last);
+    e2e_response r = page("GET", url, owner_cookie, NULL);
+    assert_int_equal(r.status, 200);
+    json_object *j = json_parse_strict(r.body, strlen(r.body), NULL, 0);
+    assert_non_null(j);
+    json_object *ev = json_get(j, "events");
+    assert_int_equal(json_object_array_length(ev), 1); /* company 1's event stays behind the wall */
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(json_object_array_get_idx(ev, 0), 3)), "live-own");
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(json_object_array_get_idx(ev, 0), 6)), "quote \" and <b>");
+    assert_int_equal(json_object_array_length(json_get(j, "kpis")), 4);
+    json_object_put(j);
+    /* the operator sees both; a filter narrows the feed like the page */
+    r = page("GET", url, operator_cookie, NULL);
+    j = json_parse_strict(r.body, strlen(r.body), NULL, 0);
+    assert_int_equal(json_object_array_length(json_get(j, "events")), 2);
+    json_object_put(j);
+    r = page("GET", arena_printf(e2e_arena(), "/webhooks/live.json?status=processed&provider=&after=%lld", last), operator_cookie, NULL);
+    j = json_parse_strict(r.body, strlen(r.body), NULL, 0);
+    assert_int_equal(json_object_array_length(json_get(j, "events")), 0);
+    json_object_put(j);
+    /* no session, no feed */
+    assert_int_equal(page("GET", url, "", NULL).status, 303);
+}
+
 static void every_page_lists_and_walls(void **state)
 {
     (void)state;
@@ -172,6 +215,7 @@ int main(void)
         cmocka_unit_test(login_logout_and_pages),
         cmocka_unit_test(security_headers_on_every_page),
         cmocka_unit_test(tenant_wall_escaping_and_replay),
+        cmocka_unit_test(the_live_feed_brings_new_events_inside_the_wall),
         cmocka_unit_test(every_page_lists_and_walls),
         cmocka_unit_test(logins_are_throttled),
     };

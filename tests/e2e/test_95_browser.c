@@ -263,6 +263,21 @@ static void a_user_clicks_through_the_dashboard(void **state)
         if (!replayed) usleep(100000);
     }
     assert_true(replayed);
+    /* live: an event that arrives while the page is open shows up without a reload
+     * (www/live.js polls every 3 s; the wait is generous because machines are shared) */
+    go("/webhooks");
+    assert_null(strstr(source(), "browser-live"));
+    assert_int_equal(db_exec(e2e_db(), "INSERT INTO webhook_events (provider, company_id, event_type, event_id, idempotency_key,"
+                                       " payload, status, next_attempt_at, created_at, updated_at) VALUES ('retell', 2,"
+                                       " 'call_ended', 'browser-live', CONCAT('retell:browser:', UUID()), '{}', 'processed',"
+                                       " NOW(3), NOW(), NOW())", NULL, 0, NULL, NULL), 0);
+    int shown = 0;
+    for (int i = 0; i < 150 && !shown; i++) {
+        shown = strstr(source(), "browser-live") != NULL;
+        if (!shown) usleep(100000);
+    }
+    assert_true(shown);
+    no_console_errors("/webhooks (live)");
     /* the tenant wall, by URL, as the salon owner */
     click("form.logout button");
     wait_for("action=\"/login\"");

@@ -1,0 +1,65 @@
+/* live.js: keeps the webhooks page current while it is open.
+ * Every 3 s it asks /webhooks/live.json for the events newer than the newest
+ * row shown (same filters, same tenant wall as the page) and the queue's
+ * health, then prepends the rows and updates the figures. Everything is
+ * written with textContent, never as markup. Without JavaScript the page is
+ * the same, only static. */
+(function () {
+  "use strict";
+  var table = document.querySelector("table[data-live]");
+  if (!table || !window.fetch) return;
+  var body = table.tBodies[0];
+  var csrf = document.querySelector("input[name=csrf]");
+  var kpis = document.querySelectorAll(".kpis .kpi .value");
+
+  function cell(row, text, cls) {
+    var td = row.insertCell(-1);
+    td.textContent = text;
+    if (cls) td.className = cls;
+    return td;
+  }
+
+  function replayForm(id) {
+    var f = document.createElement("form");
+    f.method = "post";
+    f.action = "/webhooks/replay";
+    f.className = "replay";
+    [["csrf", csrf ? csrf.value : ""], ["id", id]].forEach(function (kv) {
+      var i = document.createElement("input");
+      i.type = "hidden";
+      i.name = kv[0];
+      i.value = kv[1];
+      f.appendChild(i);
+    });
+    var b = document.createElement("button");
+    b.textContent = "Erneut verarbeiten";
+    f.appendChild(b);
+    return f;
+  }
+
+  function poll() {
+    var url = table.getAttribute("data-live") + "&after=" + encodeURIComponent(table.getAttribute("data-last"));
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (j) {
+        if (!j) return;
+        for (var k = 0; k < kpis.length && k < j.kpis.length; k++) kpis[k].textContent = j.kpis[k];
+        /* rows come newest first: insert from the oldest so the newest ends on top */
+        for (var i = j.events.length - 1; i >= 0; i--) {
+          var e = j.events[i], row = body.insertRow(0);
+          row.className = "fresh";
+          for (var c = 0; c < 4; c++) cell(row, e[c]);
+          cell(row, e[4], "st-" + e[4]);
+          cell(row, e[5]);
+          cell(row, e[6]);
+          var last = row.insertCell(-1);
+          if (e[4] === "failed" || e[4] === "dead") last.appendChild(replayForm(e[0]));
+        }
+        if (j.events.length) table.setAttribute("data-last", j.events[0][0]);
+        while (body.rows.length > 100) body.deleteRow(-1);
+      })
+      .catch(function () { /* the next poll tries again */ })
+      .then(function () { setTimeout(poll, 3000); });
+  }
+  setTimeout(poll, 3000);
+})();
