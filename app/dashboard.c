@@ -21,6 +21,7 @@
 #include "dashboard.h"
 
 #define COOKIE "sb_session"
+#define SCOPE_COOKIE "sb_company" /* an operator's chosen company: a view preference, not a right */
 
 static void secure_headers(sb_response *resp)
 {
@@ -31,7 +32,29 @@ static void secure_headers(sb_response *resp)
     http_add_header(resp, "Referrer-Policy", "same-origin");
 }
 
-void dash_page_start(sb_response *resp, const char *title, const session *s)
+/* The operator's company picker: a POST (with the CSRF token) to /scope,
+ * which remembers the choice in a cookie and comes back to this page. */
+static void scope_picker(sb_app *app, const sb_request *req, sb_response *resp, const session *s)
+{
+    db_rows r;
+    if (db_query(app->db, req->pool, "SELECT id, name FROM companies WHERE deleted_at IS NULL ORDER BY name, id LIMIT 500", NULL, 0,
+                 &r) != 0)
+        return;
+    buf *b = &resp->body;
+    buf_puts(b, "<form method=\"post\" action=\"/scope\" class=\"scope\"><input type=\"hidden\" name=\"csrf\" value=\"");
+    html_attr(b, s->csrf);
+    buf_puts(b, "\"><label>Firma <select name=\"company\"><option value=\"0\">alle</option>");
+    for (size_t i = 0; i < r.nrows; i++) {
+        buf_puts(b, "<option value=\"");
+        html_attr(b, db_cell(&r, i, 0));
+        buf_puts(b, atoll(db_cell(&r, i, 0)) == s->company_id ? "\" selected>" : "\">");
+        html_text(b, db_cell(&r, i, 1));
+        buf_puts(b, "</option>");
+    }
+    buf_puts(b, "</select></label><button>Anzeigen</button></form>");
+}
+
+void dash_page_start(sb_app *app, const sb_request *req, sb_response *resp, const char *title, const session *s)
 {
     resp->content_type = "text/html";
     secure_headers(resp);
@@ -50,8 +73,9 @@ void dash_page_start(sb_response *resp, const char *title, const session *s)
         html_attr(b, s->csrf);
         buf_puts(b, "\"><span>");
         html_text(b, s->user_name);
-        buf_puts(b, s->company_id ? "" : " (Betrieb)");
+        buf_puts(b, s->operator_ ? " (Betrieb)" : "");
         buf_puts(b, "</span> <button>Abmelden</button></form>");
+        if (s->operator_ && app) scope_picker(app, req, resp, s);
     }
     buf_puts(b, "</header><main><h1>");
     html_text(b, title);
@@ -73,7 +97,12 @@ int dash_need_session(sb_app *app, const sb_request *req, sb_response *resp, ses
 {
     const char *tok = cookie_value(http_header(req, "cookie"), COOKIE, req->pool);
     int rc = session_get(app->db, req->pool, &app->cfg, tok, s);
-    if (rc > 0) return 1;
+    if (rc > 0) {
+        /* an operator may narrow every page to one company; a company user never widens theirs */
+        const char *scope = s->operator_ ? cookie_value(http_header(req, "cookie"), SCOPE_COOKIE, req->pool) : NULL;
+        if (scope) s->company_id = strtoll(scope, NULL, 10) > 0 ? strtoll(scope, NULL, 10) : 0;
+        return 1;
+    }
     if (rc < 0) http_json_error(resp, 503, "database unavailable");
     else redirect(resp, "/login");
     return 0;
@@ -90,7 +119,7 @@ static int csrf_ok(const sb_request *req, const session *s)
 static void login_page(sb_response *resp, int status, const char *message)
 {
     resp->status = status;
-    dash_page_start(resp, "Anmelden", NULL);
+    dash_page_start(NULL, NULL, resp, "Anmelden", NULL);
     buf *b = &resp->body;
     if (message) {
         buf_puts(b, "<p class=\"error\" role=\"alert\">");
@@ -147,6 +176,53 @@ void dash_logout(sb_app *app, const sb_request *req, sb_response *resp)
     http_add_header(resp, "Set-Cookie", COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
 }
 
+/* POST /scope (company=N, 0 for all): an operator's view of one company, kept
+ * in a cookie so every page, list, export and replay follows it. Goes back to
+ * the page the form was on (a local path only). */
+void dash_scope(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    session s;
+    if (!dash_need_session(app, req, resp, &s)) return;
+    if (!csrf_ok(req, &s)) {
+        http_json_error(resp, 403, "CSRF token missing or wrong");
+        return;
+    }
+    if (!s.operator_) {
+        http_json_error(resp, 403, "only operators choose a company");
+        return;
+    }
+    const char *c = form_value(req->body, "company", req->pool);
+    long long company = c ? strtoll(c, NULL, 10) : -1;
+    if (!c || company < 0) {
+        http_json_error(resp, 400, "company must be a company id, or 0 for all");
+        return;
+    }
+    const char *ref = http_header(req, "referer"), *back = "/";
+    if (ref) { /* same origin only: keep the path of our own page */
+        const char *path = strstr(ref, "://") ? strchr(strstr(ref, "://") + 3, '/') : NULL;
+        if (path && path[1] != '/' && !strpbrk(path, "\r\n")) back = path;
+    }
+    redirect(resp, back);
+    http_add_header(resp, "Set-Cookie", arena_printf(req->pool, SCOPE_COOKIE "=%lld; Path=/; HttpOnly; SameSite=Lax%s", company,
+                                                     app->cfg.dashboard_cookie_secure ? "; Secure" : ""));
+}
+
+/* The period presets every report page offers: links, so they work without JavaScript. */
+void dash_period_links(buf *b, const char *path, long long days)
+{
+    static const int DAYS[] = {1, 7, 30, 90};
+    static const char *const LABEL[] = {"heute", "7 Tage", "30 Tage", "90 Tage"};
+    buf_puts(b, "<nav class=\"period\" aria-label=\"Zeitraum\">");
+    for (int i = 0; i < 4; i++) {
+        buf_puts(b, "<a href=\"");
+        html_attr(b, path);
+        buf_printf(b, "?days=%d\"%s>", DAYS[i], DAYS[i] == days ? " aria-current=\"page\"" : "");
+        html_text(b, LABEL[i]);
+        buf_puts(b, "</a>");
+    }
+    buf_puts(b, "</nav>");
+}
+
 /* ---- overview ---- */
 
 void dash_num_cell(buf *b, const char *label, const char *value, const char *note)
@@ -165,7 +241,7 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
     session s;
     if (!dash_need_session(app, req, resp, &s)) return;
     arena *a = req->pool;
-    int64_t now = (int64_t)time(NULL) + 1, days = 30;
+    int64_t now = (int64_t)time(NULL) + 1, days = dash_q_int(req, "days", 30, 1, 3660);
     conversion_report r, prev;
     if (conversions_compute(app->db, a, &app->cfg, s.company_id, now - days * 86400, now, &r) != 0 ||
         conversions_compute(app->db, a, &app->cfg, s.company_id, now - 2 * days * 86400, now - days * 86400, &prev) != 0) {
@@ -173,8 +249,9 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
         return;
     }
     resp->status = 200;
-    dash_page_start(resp, "Übersicht (letzte 30 Tage)", &s);
+    dash_page_start(app, req, resp, "Übersicht", &s);
     buf *b = &resp->body;
+    dash_period_links(b, "/", days);
     buf_puts(b, "<section class=\"funnel\" aria-label=\"Trichter\">");
     dash_num_cell(b, "Anrufe", arena_printf(a, "%lld", r.calls), "alle Anrufe");
     dash_num_cell(b, "angenommen", arena_printf(a, "%lld", r.answered), "Dauer > 0, keine Mailbox, kein Spam");
@@ -182,7 +259,7 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
     dash_num_cell(b, "danach online gebucht", arena_printf(a, "%lld", r.phone_influenced_calls), "Regeln b/c");
     buf_puts(b, "</section><section class=\"kpis\">");
     dash_num_cell(b, "Telefon-Buchungsquote", arena_printf(a, "%.2f %%", r.phone_booking_rate),
-             arena_printf(a, "Vorperiode %.2f %% (%+.2f)", prev.phone_booking_rate, r.phone_booking_rate - prev.phone_booking_rate));
+             arena_printf(a, "Vorperiode %.2f %% (%+.2f Punkte)", prev.phone_booking_rate, r.phone_booking_rate - prev.phone_booking_rate));
     dash_num_cell(b, "Web-Buchungserfolg", arena_printf(a, "%.2f %%", r.web_booking_success),
              arena_printf(a, "%lld von %lld Cal.com-Ereignissen", r.web_events_ok, r.web_events));
     dash_num_cell(b, "Gesamtkonversion", arena_printf(a, "%.2f %%", r.overall_conversion),
@@ -299,7 +376,7 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
         return;
     }
     resp->status = 200;
-    dash_page_start(resp, "Webhooks", &s);
+    dash_page_start(app, req, resp, "Webhooks", &s);
     buf *b = &resp->body;
     buf_puts(b, "<section class=\"kpis\">");
     dash_num_cell(b, "Status", q.status, q.reasons);

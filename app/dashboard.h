@@ -6,7 +6,11 @@
 
 #include "../lib/session.h"
 
-void dash_page_start(sb_response *resp, const char *title, const session *s);
+void dash_page_start(sb_app *app, const sb_request *req, sb_response *resp, const char *title, const session *s);
+/* A number from the query string, clamped to [lo, hi]; def when absent. */
+long long dash_q_int(const sb_request *req, const char *name, long long def, long long lo, long long hi);
+/* links to the same page for today, 7, 30 and 90 days */
+void dash_period_links(buf *b, const char *path, long long days);
 void dash_page_end(sb_response *resp);
 /* The session of this request, or 0 after answering (redirect to /login or 503). */
 int dash_need_session(sb_app *app, const sb_request *req, sb_response *resp, session *s);

@@ -14,7 +14,7 @@
 
 #define PAGE_ROWS 50
 
-static long long q_int(const sb_request *req, const char *name, long long def, long long lo, long long hi)
+long long dash_q_int(const sb_request *req, const char *name, long long def, long long lo, long long hi)
 {
     const char *v = form_value(req->query, name, req->pool);
     if (!v || !*v) return def;
@@ -83,7 +83,7 @@ static void calls_page(sb_app *app, const sb_request *req, sb_response *resp, in
 {
     session s;
     if (!dash_need_session(app, req, resp, &s)) return;
-    long long days = q_int(req, "days", 30, 1, 3660), before = q_int(req, "before", 0, 0, 1LL << 62);
+    long long days = dash_q_int(req, "days", 30, 1, 3660), before = dash_q_int(req, "before", 0, 0, 1LL << 62);
     const char *status = q_str(req, "status", 20), *q = q_str(req, "q", 100);
     db_param p[] = {db_int(s.company_id), db_int(s.company_id), db_int(days), db_int(before), db_int(before), db_str(status),
                     db_str(status), db_str(q), db_str(q), db_str(q), db_str(q), db_int(csv ? 100000 : PAGE_ROWS)};
@@ -94,7 +94,7 @@ static void calls_page(sb_app *app, const sb_request *req, sb_response *resp, in
     }
     if (csv) return csv_rows(resp, "attachment; filename=\"calls.csv\"", CALL_COLS, 8, &r);
     resp->status = 200;
-    dash_page_start(resp, "Anrufe", &s);
+    dash_page_start(app, req, resp, "Anrufe", &s);
     buf *b = &resp->body;
     buf_puts(b, "<form method=\"get\" action=\"/calls\" class=\"filters\"><label>Suche <input name=\"q\" value=\"");
     html_attr(b, q ? q : "");
@@ -150,7 +150,7 @@ void dash_call(sb_app *app, const sb_request *req, sb_response *resp)
 {
     session s;
     if (!dash_need_session(app, req, resp, &s)) return;
-    long long id = q_int(req, "id", 0, 0, 1LL << 62);
+    long long id = dash_q_int(req, "id", 0, 0, 1LL << 62);
     db_param p[] = {db_int(id), db_int(s.company_id), db_int(s.company_id)};
     db_rows r;
     if (db_query(app->db, req->pool,
@@ -166,7 +166,7 @@ void dash_call(sb_app *app, const sb_request *req, sb_response *resp)
         return;
     }
     resp->status = 200;
-    dash_page_start(resp, "Anruf", &s);
+    dash_page_start(app, req, resp, "Anruf", &s);
     buf *b = &resp->body;
     static const char *const L[] = {"#", "Retell-ID", "von", "an", "Status", "Dauer s", "Kunde", "Kunde erkannt über", "Termin",
                                     "Termin verknüpft über", "Zusammenfassung"};
@@ -210,7 +210,7 @@ static void appointments_page(sb_app *app, const sb_request *req, sb_response *r
 {
     session s;
     if (!dash_need_session(app, req, resp, &s)) return;
-    long long days = q_int(req, "days", 30, 1, 3660), before = q_int(req, "before", 0, 0, 1LL << 62);
+    long long days = dash_q_int(req, "days", 30, 1, 3660), before = dash_q_int(req, "before", 0, 0, 1LL << 62);
     const char *status = q_str(req, "status", 20), *q = q_str(req, "q", 100);
     db_param p[] = {db_int(s.company_id), db_int(s.company_id), db_int(days), db_int(before), db_int(before), db_str(status),
                     db_str(status), db_str(q), db_str(q), db_str(q), db_str(q), db_int(csv ? 100000 : PAGE_ROWS)};
@@ -221,7 +221,7 @@ static void appointments_page(sb_app *app, const sb_request *req, sb_response *r
     }
     if (csv) return csv_rows(resp, "attachment; filename=\"appointments.csv\"", APPT_COLS, 8, &r);
     resp->status = 200;
-    dash_page_start(resp, "Termine", &s);
+    dash_page_start(app, req, resp, "Termine", &s);
     buf *b = &resp->body;
     buf_puts(b, "<form method=\"get\" action=\"/appointments\" class=\"filters\"><label>Suche <input name=\"q\" value=\"");
     html_attr(b, q ? q : "");
@@ -255,7 +255,7 @@ void dash_appointment(sb_app *app, const sb_request *req, sb_response *resp)
 {
     session s;
     if (!dash_need_session(app, req, resp, &s)) return;
-    long long id = q_int(req, "id", 0, 0, 1LL << 62);
+    long long id = dash_q_int(req, "id", 0, 0, 1LL << 62);
     db_param p[] = {db_int(id), db_int(s.company_id), db_int(s.company_id)};
     db_rows r;
     if (db_query(app->db, req->pool,
@@ -271,7 +271,7 @@ void dash_appointment(sb_app *app, const sb_request *req, sb_response *resp)
         return;
     }
     resp->status = 200;
-    dash_page_start(resp, "Termin", &s);
+    dash_page_start(app, req, resp, "Termin", &s);
     buf *b = &resp->body;
     static const char *const L[] = {"#", "Cal.com-UID", "Beginn (UTC)", "Status", "Quelle", "Kunde", "Leistung", "Anruf", "Absagegrund"};
     buf_puts(b, "<table class=\"detail\"><tbody>");
@@ -317,7 +317,7 @@ void dash_appointment(sb_app *app, const sb_request *req, sb_response *resp)
 
 static int report_for(sb_app *app, const sb_request *req, sb_response *resp, const session *s, conversion_report *r)
 {
-    long long days = q_int(req, "days", 30, 1, 3660);
+    long long days = dash_q_int(req, "days", 30, 1, 3660);
     int64_t now = (int64_t)time(NULL) + 1;
     if (conversions_compute(app->db, req->pool, &app->cfg, s->company_id, now - days * 86400, now, r) != 0) {
         http_json_error(resp, 503, "database unavailable");
@@ -333,8 +333,9 @@ void dash_channels(sb_app *app, const sb_request *req, sb_response *resp)
     if (!dash_need_session(app, req, resp, &s) || !report_for(app, req, resp, &s, &r)) return;
     arena *a = req->pool;
     resp->status = 200;
-    dash_page_start(resp, "Kanäle", &s);
+    dash_page_start(app, req, resp, "Kanäle", &s);
     buf *b = &resp->body;
+    dash_period_links(b, "/channels", dash_q_int(req, "days", 30, 1, 3660));
     buf_puts(b, "<section class=\"kpis\">");
     dash_num_cell(b, "telefonisch gebucht", arena_printf(a, "%lld", r.appt_phone_booked), "während des Anrufs");
     dash_num_cell(b, "nach Anruf online", arena_printf(a, "%lld", r.appt_phone_influenced), "Anruf hat beeinflusst");
@@ -369,8 +370,9 @@ void dash_agents(sb_app *app, const sb_request *req, sb_response *resp)
             *y = t;
         }
     resp->status = 200;
-    dash_page_start(resp, "Agenten", &s);
+    dash_page_start(app, req, resp, "Agenten", &s);
     buf *b = &resp->body;
+    dash_period_links(b, "/agents", dash_q_int(req, "days", 30, 1, 3660));
     buf_puts(b, "<table><thead><tr><th>Agent</th><th><a href=\"/agents\">Anrufe</a></th><th>angenommen</th>"
                 "<th><a href=\"/agents?sort=booked\">gebucht</a></th><th><a href=\"/agents?sort=rate\">Quote %</a></th>"
                 "<th>Ø Dauer s</th><th>Kosten je Buchung</th><th>Verlauf</th></tr></thead><tbody>");

@@ -100,6 +100,7 @@ int session_get(sb_db *db, arena *a, const sb_config *cfg, const char *token, se
     if (!r.nrows) return 0;
     s->user_id = atoll(db_cell(&r, 0, 0));
     s->company_id = db_cell(&r, 0, 1) ? atoll(db_cell(&r, 0, 1)) : 0;
+    s->operator_ = s->company_id == 0;
     s->user_name = db_cell(&r, 0, 2);
     s->csrf = db_cell(&r, 0, 3);
     db_exec(db, "UPDATE switchboard_sessions SET last_seen_at = NOW(3) WHERE id = ?", p, 1, NULL, NULL);

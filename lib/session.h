@@ -18,7 +18,8 @@
 
 typedef struct session {
     long long user_id;
-    long long company_id;   /* 0: operator (every company) */
+    long long company_id;   /* 0: operator (every company); an operator's chosen company (app/dashboard.c) */
+    int operator_;          /* the user has no company: may see all, or narrow the view to one */
     const char *user_name;
     const char *csrf;       /* 64 hex */
 } session;

@@ -167,6 +167,50 @@ static void the_live_feed_brings_new_events_inside_the_wall(void **state)
     assert_int_equal(page("GET", url, "", NULL).status, 303);
 }
 
+static void operators_narrow_to_a_company_and_periods_have_presets(void **state)
+{
+    (void)state;
+    e2e_response op = page("GET", "/webhooks?status=dead", operator_cookie, NULL);
+    assert_non_null(strstr(op.body, "wall-1")); /* company 1's dead event, from the wall test */
+    assert_non_null(strstr(op.body, "action=\"/scope\""));
+    assert_non_null(strstr(op.body, ">Salon Haarmonie</option>"));
+    /* choosing a company: a POST with the CSRF token sets the view cookie and goes back */
+    http_client_response r;
+    char err[256], set[256] = "", loc[256] = "";
+    const char *h[] = {arena_printf(e2e_arena(), "Cookie: %s", operator_cookie), "Content-Type: application/x-www-form-urlencoded",
+                       arena_printf(e2e_arena(), "Referer: %s/webhooks?status=dead", getenv("SB_TEST_URL")), NULL};
+    const char *form = arena_printf(e2e_arena(), "csrf=%s&company=2", csrf_of(op.body));
+    if (http_client_request("POST", arena_printf(e2e_arena(), "%s/scope", getenv("SB_TEST_URL")), h, form, strlen(form), 10000, &r,
+                            err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(r.status, 303);
+    http_client_header(&r, "Set-Cookie", set, sizeof set);
+    http_client_header(&r, "Location", loc, sizeof loc);
+    http_client_response_free(&r);
+    assert_int_equal(strncmp(set, "sb_company=2;", 13), 0);
+    assert_string_equal(loc, "/webhooks?status=dead");
+    const char *scoped = arena_printf(e2e_arena(), "%s; sb_company=2", operator_cookie);
+    e2e_response narrowed = page("GET", "/webhooks?status=dead", scoped, NULL);
+    assert_int_equal(narrowed.status, 200);
+    assert_null(strstr(narrowed.body, "wall-1"));
+    assert_non_null(strstr(narrowed.body, "value=\"2\" selected>"));
+    /* a company user's cookie cannot widen or move their view, nor may they choose */
+    e2e_response own = page("GET", "/webhooks?status=dead", arena_printf(e2e_arena(), "%s; sb_company=1", owner_cookie), NULL);
+    assert_null(strstr(own.body, "wall-1"));
+    assert_null(strstr(own.body, "action=\"/scope\""));
+    assert_int_equal(page("POST", "/scope", owner_cookie, arena_printf(e2e_arena(), "csrf=%s&company=1", csrf_of(own.body))).status,
+                     403);
+    assert_int_equal(page("POST", "/scope", operator_cookie, "company=1").status, 403); /* no CSRF token */
+    /* period presets on the report pages */
+    static const char *const REPORTS[] = {"/", "/channels", "/agents"};
+    for (size_t i = 0; i < 3; i++) {
+        e2e_response p = page("GET", arena_printf(e2e_arena(), "%s?days=7", REPORTS[i]), owner_cookie, NULL);
+        assert_int_equal(p.status, 200);
+        if (!strstr(p.body, arena_printf(e2e_arena(), "href=\"%s?days=7\" aria-current=\"page\">7 Tage</a>", REPORTS[i])))
+            fail_msg("%s: the 7-day preset is not the current one", REPORTS[i]);
+    }
+}
+
 static void every_page_lists_and_walls(void **state)
 {
     (void)state;
@@ -216,6 +260,7 @@ int main(void)
         cmocka_unit_test(security_headers_on_every_page),
         cmocka_unit_test(tenant_wall_escaping_and_replay),
         cmocka_unit_test(the_live_feed_brings_new_events_inside_the_wall),
+        cmocka_unit_test(operators_narrow_to_a_company_and_periods_have_presets),
         cmocka_unit_test(every_page_lists_and_walls),
         cmocka_unit_test(logins_are_throttled),
     };
