@@ -21,6 +21,7 @@
 #include "dashboard.h"
 
 #define COOKIE "sb_session"
+#define BULK_REPLAY_MAX 500 /* events one bulk replay click may queue */
 #define SCOPE_COOKIE "sb_company" /* an operator's chosen company: a view preference, not a right */
 
 static void secure_headers(sb_response *resp)
@@ -401,7 +402,19 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
         html_text(b, PV[i]);
         buf_puts(b, "</option>");
     }
-    buf_puts(b, "</select></label><button>Filtern</button></form><table class=\"events\" data-live=\"/webhooks/live.json?status=");
+    buf_puts(b, "</select></label><button>Filtern</button></form>");
+    if (status && (!strcmp(status, "failed") || !strcmp(status, "dead")) && rows.nrows) {
+        buf_puts(b, "<form method=\"post\" action=\"/webhooks/replay-all\" class=\"replay-all\"><input type=\"hidden\" "
+                    "name=\"csrf\" value=\"");
+        html_attr(b, s.csrf);
+        buf_puts(b, "\"><input type=\"hidden\" name=\"status\" value=\"");
+        html_attr(b, status);
+        buf_puts(b, "\"><input type=\"hidden\" name=\"provider\" value=\"");
+        html_attr(b, provider ? provider : "");
+        buf_printf(b, "\"><button>Alle %s-Ereignisse dieses Filters erneut verarbeiten (höchstens %d)</button></form>",
+                   status, BULK_REPLAY_MAX);
+    }
+    buf_puts(b, "<table class=\"events\" data-live=\"/webhooks/live.json?status=");
     html_url(b, status ? status : "");
     buf_puts(b, "&amp;provider=");
     html_url(b, provider ? provider : "");
@@ -437,6 +450,43 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
     }
     buf_puts(b, "</tbody></table><script src=\"/static/live.js\" defer></script>");
     dash_page_end(resp);
+}
+
+/* POST /webhooks/replay-all (status=failed|dead, provider=): the bulk replay
+ * of what the filter shows, bounded so one click cannot flood the queue; the
+ * oldest first, as the providers sent them. The workers take them from here. */
+void dash_replay_all(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    session s;
+    if (!dash_need_session(app, req, resp, &s)) return;
+    if (!csrf_ok(req, &s)) {
+        http_json_error(resp, 403, "CSRF token missing or wrong");
+        return;
+    }
+    arena *a = req->pool;
+    const char *status = form_value(req->body, "status", a), *provider = form_value(req->body, "provider", a);
+    if (!status || (strcmp(status, "failed") && strcmp(status, "dead"))) {
+        http_json_error(resp, 400, "status must be failed or dead");
+        return;
+    }
+    if (provider && !*provider) provider = NULL;
+    db_param p[] = {db_int(s.company_id), db_int(s.company_id), db_str(status), db_str(provider), db_str(provider),
+                    db_int(BULK_REPLAY_MAX)};
+    db_rows r;
+    if (db_query(app->db, a, "SELECT id FROM webhook_events WHERE (? = 0 OR company_id = ?) AND status = ?"
+                             " AND (? IS NULL OR provider = ?) ORDER BY id LIMIT ?", p, 6, &r) != 0) {
+        http_json_error(resp, 503, "database unavailable");
+        return;
+    }
+    uint64_t *ids = arena_alloc(a, (r.nrows ? r.nrows : 1) * sizeof *ids);
+    for (size_t i = 0; i < r.nrows; i++) ids[i] = strtoull(db_cell(&r, i, 0), NULL, 10);
+    char by[96];
+    snprintf(by, sizeof by, "dashboard user %lld (bulk)", s.user_id);
+    if (r.nrows && pipeline_replay_mark(&app->pipe, ids, r.nrows, by, NULL) < 0) {
+        http_json_error(resp, 503, "database unavailable");
+        return;
+    }
+    redirect(resp, "/webhooks");
 }
 
 void dash_replay(sb_app *app, const sb_request *req, sb_response *resp)

@@ -34,6 +34,7 @@ const sb_route ROUTES[] = {
     {"GET", "/webhooks", dash_webhooks, NULL},
     {"GET", "/webhooks/live.json", dash_webhooks_live, NULL},
     {"POST", "/webhooks/replay", dash_replay, NULL},
+    {"POST", "/webhooks/replay-all", dash_replay_all, NULL},
     {"GET", "/channels", dash_channels, NULL},
     {"GET", "/agents", dash_agents, NULL},
     {"GET", "/calls", dash_calls, NULL},

@@ -211,6 +211,34 @@ static void operators_narrow_to_a_company_and_periods_have_presets(void **state)
     }
 }
 
+static void bulk_replay_stays_inside_the_wall(void **state)
+{
+    (void)state;
+    static const char *const INS =
+        "INSERT INTO webhook_events (provider, company_id, event_type, event_id, idempotency_key, payload, status, error_message,"
+        " next_attempt_at, created_at, updated_at) VALUES ('calcom', ?, 'BOOKING_CREATED', 'bulk', CONCAT('calcom:bulk:', UUID()),"
+        " '{}', 'dead', 'x', NOW(3), NOW(), NOW())";
+    for (int i = 0; i < 3; i++) {
+        db_param c = db_int(i < 2 ? 2 : 1);
+        assert_int_equal(db_exec(e2e_db(), INS, &c, 1, NULL, NULL), 0);
+    }
+    long long own_dead = e2e_count("SELECT COUNT(*) FROM webhook_events WHERE company_id = 2 AND status = 'dead'", NULL, 0);
+    long long other_dead = e2e_count("SELECT COUNT(*) FROM webhook_events WHERE company_id <> 2 AND status = 'dead'", NULL, 0);
+    assert_true(own_dead >= 2 && other_dead >= 1);
+    long long before = e2e_count("SELECT COUNT(*) FROM switchboard_replays", NULL, 0);
+    e2e_response pg = page("GET", "/webhooks?status=dead&provider=", owner_cookie, NULL);
+    assert_non_null(strstr(pg.body, "action=\"/webhooks/replay-all\""));
+    const char *csrf = csrf_of(pg.body);
+    assert_int_equal(page("POST", "/webhooks/replay-all", owner_cookie, arena_printf(e2e_arena(), "csrf=%s&status=processed", csrf)).status,
+                     400);
+    assert_int_equal(page("POST", "/webhooks/replay-all", owner_cookie, "status=dead").status, 403);
+    e2e_response r = page("POST", "/webhooks/replay-all", owner_cookie, arena_printf(e2e_arena(), "csrf=%s&status=dead&provider=", csrf));
+    assert_int_equal(r.status, 303);
+    /* every dead event of company 2 was queued again, none of another company's */
+    assert_int_equal(e2e_count("SELECT COUNT(*) FROM switchboard_replays", NULL, 0) - before, own_dead);
+    assert_int_equal(e2e_count("SELECT COUNT(*) FROM webhook_events WHERE company_id <> 2 AND status = 'dead'", NULL, 0), other_dead);
+}
+
 static void every_page_lists_and_walls(void **state)
 {
     (void)state;
@@ -261,6 +289,7 @@ int main(void)
         cmocka_unit_test(tenant_wall_escaping_and_replay),
         cmocka_unit_test(the_live_feed_brings_new_events_inside_the_wall),
         cmocka_unit_test(operators_narrow_to_a_company_and_periods_have_presets),
+        cmocka_unit_test(bulk_replay_stays_inside_the_wall),
         cmocka_unit_test(every_page_lists_and_walls),
         cmocka_unit_test(logins_are_throttled),
     };
