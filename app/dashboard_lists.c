@@ -47,6 +47,8 @@ static void csv_field(buf *b, const char *v)
     buf_putc(b, '"');
 }
 
+static void csv_line(buf *b, const db_rows *r, size_t i, size_t ncol);
+
 static void csv_rows(sb_response *resp, const char *filename, const char *const *head, size_t ncol, const db_rows *r)
 {
     resp->status = 200;
@@ -59,13 +61,79 @@ static void csv_rows(sb_response *resp, const char *filename, const char *const 
         csv_field(b, head[c]);
     }
     buf_puts(b, "\r\n");
-    for (size_t i = 0; i < r->nrows; i++) {
-        for (size_t c = 0; c < ncol; c++) {
-            if (c) buf_putc(b, ',');
-            csv_field(b, db_cell(r, i, c));
-        }
-        buf_puts(b, "\r\n");
+    for (size_t i = 0; i < r->nrows; i++) csv_line(b, r, i, ncol);
+}
+
+/* Exports are streamed: the handler sends the first CSV_CHUNK rows itself
+ * (so a database that is down still answers 503), and when there are more,
+ * csv_stream goes on from the last id by the same keyset the pages use, one
+ * chunk at a time in a scratch arena, so an export of a million rows needs
+ * the memory of one chunk. A database failure midway cannot change the status
+ * any more: the export ends with a line saying it is incomplete. */
+#define CSV_CHUNK 2000
+
+typedef struct csv_export {
+    sb_app *app;
+    const char *sql;     /* the list's query: params[3], [4] = before id, [11] = limit */
+    db_param params[12];
+    size_t ncol;
+    long long before;
+} csv_export;
+
+static void csv_line(buf *b, const db_rows *r, size_t i, size_t ncol)
+{
+    for (size_t c = 0; c < ncol; c++) {
+        if (c) buf_putc(b, ',');
+        csv_field(b, db_cell(r, i, c));
     }
+    buf_puts(b, "\r\n");
+}
+
+static int csv_stream(void *ctx, sb_emit_fn emit, void *sink)
+{
+    csv_export *x = ctx;
+    arena *chunk = arena_new(256 * 1024);
+    buf b = BUF_INIT;
+    int rc = 0;
+    for (;;) {
+        x->params[3] = x->params[4] = db_int(x->before);
+        x->params[11] = db_int(CSV_CHUNK);
+        db_rows r;
+        buf_reset(&b);
+        if (db_query(x->app->db, chunk, x->sql, x->params, 12, &r) != 0) {
+            buf_puts(&b, "\"export incomplete: database unavailable\"\r\n");
+            emit(sink, b.data, b.len);
+            rc = -1;
+            break;
+        }
+        for (size_t i = 0; i < r.nrows; i++) csv_line(&b, &r, i, x->ncol);
+        if (emit(sink, b.data, b.len) != 0) { /* the client left */
+            rc = -1;
+            break;
+        }
+        if (r.nrows < CSV_CHUNK) break;
+        x->before = atoll(db_cell(&r, r.nrows - 1, 0));
+        arena_reset(chunk);
+    }
+    buf_free(&b);
+    arena_free(chunk);
+    return rc;
+}
+
+/* The first chunk into the body; the rest streamed if the chunk was full. */
+static void csv_export_start(sb_app *app, const sb_request *req, sb_response *resp, const char *filename,
+                             const char *const *head, const char *sql, const db_param *params, const db_rows *first)
+{
+    csv_rows(resp, filename, head, 8, first);
+    if (first->nrows < CSV_CHUNK) return;
+    csv_export *x = arena_zalloc(req->pool, sizeof *x);
+    x->app = app;
+    x->sql = sql;
+    memcpy(x->params, params, sizeof x->params);
+    x->ncol = 8;
+    x->before = atoll(db_cell(first, first->nrows - 1, 0));
+    resp->stream = csv_stream;
+    resp->stream_ctx = x;
 }
 
 /* ---- calls ---- */
@@ -86,13 +154,16 @@ static void calls_page(sb_app *app, const sb_request *req, sb_response *resp, in
     long long days = dash_q_int(req, "days", 30, 1, 3660), before = dash_q_int(req, "before", 0, 0, 1LL << 62);
     const char *status = q_str(req, "status", 20), *q = q_str(req, "q", 100);
     db_param p[] = {db_int(s.company_id), db_int(s.company_id), db_int(days), db_int(before), db_int(before), db_str(status),
-                    db_str(status), db_str(q), db_str(q), db_str(q), db_str(q), db_int(csv ? 100000 : PAGE_ROWS)};
+                    db_str(status), db_str(q), db_str(q), db_str(q), db_str(q), db_int(csv ? CSV_CHUNK : PAGE_ROWS)};
     db_rows r;
     if (db_query(app->db, req->pool, CALLS, p, 12, &r) != 0) {
         http_json_error(resp, 503, "database unavailable");
         return;
     }
-    if (csv) return csv_rows(resp, "attachment; filename=\"calls.csv\"", CALL_COLS, 8, &r);
+    if (csv) {
+        csv_export_start(app, req, resp, "attachment; filename=\"calls.csv\"", CALL_COLS, CALLS, p, &r);
+        return;
+    }
     resp->status = 200;
     dash_page_start(app, req, resp, "Anrufe", &s);
     buf *b = &resp->body;
@@ -213,13 +284,16 @@ static void appointments_page(sb_app *app, const sb_request *req, sb_response *r
     long long days = dash_q_int(req, "days", 30, 1, 3660), before = dash_q_int(req, "before", 0, 0, 1LL << 62);
     const char *status = q_str(req, "status", 20), *q = q_str(req, "q", 100);
     db_param p[] = {db_int(s.company_id), db_int(s.company_id), db_int(days), db_int(before), db_int(before), db_str(status),
-                    db_str(status), db_str(q), db_str(q), db_str(q), db_str(q), db_int(csv ? 100000 : PAGE_ROWS)};
+                    db_str(status), db_str(q), db_str(q), db_str(q), db_str(q), db_int(csv ? CSV_CHUNK : PAGE_ROWS)};
     db_rows r;
     if (db_query(app->db, req->pool, APPTS, p, 12, &r) != 0) {
         http_json_error(resp, 503, "database unavailable");
         return;
     }
-    if (csv) return csv_rows(resp, "attachment; filename=\"appointments.csv\"", APPT_COLS, 8, &r);
+    if (csv) {
+        csv_export_start(app, req, resp, "attachment; filename=\"appointments.csv\"", APPT_COLS, APPTS, p, &r);
+        return;
+    }
     resp->status = 200;
     dash_page_start(app, req, resp, "Termine", &s);
     buf *b = &resp->body;

@@ -118,21 +118,27 @@ static int read_request(FCGX_Request *fr, sb_app *app, arena *pool, sb_request *
     return 0;
 }
 
+static int emit_fcgi(void *sink, const char *data, size_t n)
+{
+    return n && FCGX_PutStr(data, (int)n, (FCGX_Stream *)sink) < 0 ? -1 : 0;
+}
+
 static void send_response(FCGX_Request *fr, const sb_request *req, const sb_response *resp)
 {
     buf head = BUF_INIT;
-    buf_printf(&head, "Status: %d %s\r\nContent-Type: %s%s\r\nContent-Length: %zu\r\nX-Request-Id: %s\r\n"
-                      "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n",
-               resp->status, http_status_text(resp->status), resp->content_type,
+    buf_printf(&head, "Status: %d %s\r\nContent-Type: %s%s\r\n", resp->status, http_status_text(resp->status),
+               resp->content_type,
                strncmp(resp->content_type, "text/", 5) == 0 || strcmp(resp->content_type, "application/json") == 0
                    ? "; charset=utf-8"
-                   : "",
-               resp->body.len, req->request_id);
+                   : "");
+    if (!resp->stream) buf_printf(&head, "Content-Length: %zu\r\n", resp->body.len);
+    buf_printf(&head, "X-Request-Id: %s\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n", req->request_id);
     for (size_t i = 0; i < resp->nheaders; i++) buf_printf(&head, "%s: %s\r\n", resp->headers[i].name, resp->headers[i].value);
     buf_puts(&head, "\r\n");
     FCGX_PutStr(head.data, (int)head.len, fr->out);
     if (strcmp(req->method, "HEAD") != 0 && resp->body.len) FCGX_PutStr(resp->body.data, (int)resp->body.len, fr->out);
     buf_free(&head);
+    if (resp->stream && strcmp(req->method, "HEAD") != 0) resp->stream(resp->stream_ctx, emit_fcgi, fr->out);
 }
 
 int fcgi_serve(sb_app *app)

@@ -38,6 +38,9 @@ typedef struct sb_request {
 
 #define SB_MAX_EXTRA_HEADERS 8
 
+/* Writes n bytes to the client; 0, or -1 when the client is gone. */
+typedef int (*sb_emit_fn)(void *sink, const char *data, size_t n);
+
 typedef struct sb_response {
     int status;
     const char *content_type;
@@ -46,6 +49,12 @@ typedef struct sb_response {
     buf body;
     /* webhook_events row to process once the response is sent (fast path), 0: none */
     uint64_t process_after;
+    /* A response too large to buffer whole (CSV exports): after the head and
+     * body are sent, stream(stream_ctx, emit, sink) writes the rest in chunks,
+     * and the response goes out without a Content-Length. The context lives
+     * in the request's arena. */
+    int (*stream)(void *stream_ctx, sb_emit_fn emit, void *sink);
+    void *stream_ctx;
     /* for the request log line only */
     const char *log_provider;
     const char *log_event_id;
