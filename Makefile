@@ -38,7 +38,7 @@ DEB_PKGS := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libmariadb-de
             libssl-dev libcmocka-dev mariadb-server mariadb-client nginx spawn-fcgi multiwatch curl tzdata \
             ca-certificates chromium chromium-driver
 
-.PHONY: all deps run stop test clean bench bench-pipeline bench-functions bench-linker bin/switchboard lib/libswitchboard.a
+.PHONY: all deps run stop test clean bench bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h app/*.h tests/e2e/*.h)
@@ -105,7 +105,11 @@ bench-linker: deps
 	$(Q)$(MAKE) --no-print-directory all $(FAKE_BIN)
 	$(Q)tests/bench/run.sh $(BUILD)/tests linker
 
-bench: bench-pipeline bench-functions bench-linker
+bench-dashboard: deps
+	$(Q)$(MAKE) --no-print-directory all $(FAKE_BIN)
+	$(Q)tests/bench/run.sh $(BUILD)/tests dashboard
+
+bench: bench-pipeline bench-functions bench-linker bench-dashboard
 
 clean:
 	rm -rf build bin lib/libswitchboard.a

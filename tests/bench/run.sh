@@ -3,6 +3,7 @@
 #   pipeline   ack latency, end-to-end lag, events/s; then again with a worker killed half-way
 #   functions  switchboard's own time per phone-agent function call, Cal.com at 0 and 300 ms
 #   linker     detect-conversions full backfill (1,000,000 calls) and an hourly run
+#   dashboard  every dashboard page for one tenant with 1,000,000 calls, against nginx serving a static file
 # Figures are printed, never asserted: this machine is shared and noisy.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -43,6 +44,36 @@ linker)
   "$ROOT/bin/switchboard" -c "$TMP/switchboard.conf" detect-conversions --hours 2 --auto-link | tail -n 4
   t1=$(date +%s.%N)
   echo "| linker hourly run (--hours 2) | | $(echo "$t1 - $t0" | bc) s |"
+  ;;
+dashboard)
+  # one tenant (company 1001) holds all BENCH_DASH_CALLS calls (default 1,000,000) and their appointments,
+  # linked by detect-conversions as in production; then each page is requested BENCH_DASH_N times in a row
+  CALLS=${BENCH_DASH_CALLS:-1000000}; N=${BENCH_DASH_N:-20}
+  SQL="mariadb --no-defaults --socket=$TMP/run/mysqld.sock -u $(id -un) askproai"
+  { echo "SET @calls = $CALLS;"; cat tests/bench/linker_data.sql
+    echo "UPDATE calls SET company_id = 1001 WHERE company_id > 1000;"
+    echo "UPDATE appointments SET company_id = 1001 WHERE company_id > 1000;"
+    echo "UPDATE customers SET company_id = 1001 WHERE company_id > 1000;"
+    # the owner of the bench tenant, with the demo owner's password (haarmonie-demo)
+    echo "INSERT INTO users (name, email, password, company_id, created_at, updated_at) SELECT 'Bench', 'bench@example.com',"
+    echo " password, 1001, NOW(), NOW() FROM users WHERE email = 'owner@salon-haarmonie.example.com';"; } | $SQL
+  "$ROOT/bin/switchboard" -c "$TMP/switchboard.conf" detect-conversions --since 40d --auto-link >/dev/null
+  calls=$($SQL -N -e "SELECT COUNT(*) FROM calls WHERE company_id = 1001")
+  appts=$($SQL -N -e "SELECT COUNT(*) FROM appointments WHERE company_id = 1001")
+  URL="http://127.0.0.1:$PORT"
+  cookie=$(curl -s -o /dev/null -D - --data 'email=bench@example.com&password=haarmonie-demo' "$URL/login" \
+           | sed -n 's/^Set-Cookie: \(sb_session=[^;]*\).*/\1/p')
+  [ -n "$cookie" ] || { echo "bench: login failed" >&2; exit 1; }
+  echo "# tenant 1001: $calls calls, $appts appointments; $N requests per page, one at a time; server time = curl's time to last byte over loopback"
+  echo "| page | p50 ms | p95 ms | max ms |"
+  echo "|---|---|---|---|"
+  for page in /static/switchboard.css / "/?days=90" /channels /agents /calls "/calls?q=%2B4917000000123" /appointments \
+              /webhooks "/webhooks/live.json?after=0" "/calls.csv?days=1"; do
+    for i in $(seq "$N"); do curl -s -o /dev/null -H "Cookie: $cookie" -w '%{time_total}\n' "$URL$page"; done \
+      | sort -n | awk -v p="$page" '{ t[NR] = $1 * 1000 } END { i = int(NR * 0.95 + 0.5); if (i < 1) i = 1;
+          printf "| %s%s | %.1f | %.1f | %.1f |\n", p, (p ~ /static/ ? " (baseline: nginx, static file)" : ""),
+          t[int((NR + 1) / 2)], t[i], t[NR] }'
+  done
   ;;
 *) echo "unknown benchmark $WHAT" >&2; exit 2 ;;
 esac
