@@ -208,20 +208,33 @@ void dash_scope(sb_app *app, const sb_request *req, sb_response *resp)
                                                      app->cfg.dashboard_cookie_secure ? "; Secure" : ""));
 }
 
+static const int PERIOD_DAYS[] = {1, 7, 30, 90};
+static const char *const PERIOD_LABEL[] = {"heute", "7 Tage", "30 Tage", "90 Tage"};
+
 /* The period presets every report page offers: links, so they work without JavaScript. */
 void dash_period_links(buf *b, const char *path, long long days)
 {
-    static const int DAYS[] = {1, 7, 30, 90};
-    static const char *const LABEL[] = {"heute", "7 Tage", "30 Tage", "90 Tage"};
     buf_puts(b, "<nav class=\"period\" aria-label=\"Zeitraum\">");
     for (int i = 0; i < 4; i++) {
         buf_puts(b, "<a href=\"");
         html_attr(b, path);
-        buf_printf(b, "?days=%d\"%s>", DAYS[i], DAYS[i] == days ? " aria-current=\"page\"" : "");
-        html_text(b, LABEL[i]);
+        buf_printf(b, "?days=%d\"%s>", PERIOD_DAYS[i], PERIOD_DAYS[i] == days ? " aria-current=\"page\"" : "");
+        html_text(b, PERIOD_LABEL[i]);
         buf_puts(b, "</a>");
     }
     buf_puts(b, "</nav>");
+}
+
+/* The same presets as a <select name="days"> inside a list's filter form. */
+void dash_period_select(buf *b, long long days)
+{
+    buf_puts(b, "<select name=\"days\">");
+    for (int i = 0; i < 4; i++) {
+        buf_printf(b, "<option value=\"%d\"%s>", PERIOD_DAYS[i], PERIOD_DAYS[i] == days ? " selected" : "");
+        html_text(b, PERIOD_LABEL[i]);
+        buf_puts(b, "</option>");
+    }
+    buf_puts(b, "</select>");
 }
 
 /* ---- overview ---- */

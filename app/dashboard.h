@@ -11,6 +11,8 @@ void dash_page_start(sb_app *app, const sb_request *req, sb_response *resp, cons
 long long dash_q_int(const sb_request *req, const char *name, long long def, long long lo, long long hi);
 /* links to the same page for today, 7, 30 and 90 days */
 void dash_period_links(buf *b, const char *path, long long days);
+/* the same presets as a <select name="days"> */
+void dash_period_select(buf *b, long long days);
 void dash_page_end(sb_response *resp);
 /* The session of this request, or 0 after answering (redirect to /login or 503). */
 int dash_need_session(sb_app *app, const sb_request *req, sb_response *resp, session *s);

@@ -136,6 +136,40 @@ static void csv_export_start(sb_app *app, const sb_request *req, sb_response *re
     resp->stream_ctx = x;
 }
 
+/* The half the list pages share: the session, the filters (days, before,
+ * status, q) and one keyset page of `sql`, or, for csv, the start of the
+ * streamed export. `sql` takes the twelve parameters in the order below.
+ * Returns 1 when the caller renders v->rows as a page. */
+typedef struct list_view {
+    session s;
+    long long days;
+    const char *q;
+    db_rows rows;
+} list_view;
+
+static int list_read(sb_app *app, const sb_request *req, sb_response *resp, const char *sql, const char *const *cols,
+                     const char *filename, int csv, list_view *v)
+{
+    if (!dash_need_session(app, req, resp, &v->s)) return 0;
+    v->days = dash_q_int(req, "days", 30, 1, 3660);
+    long long before = dash_q_int(req, "before", 0, 0, 1LL << 62);
+    const char *status = q_str(req, "status", 20);
+    v->q = q_str(req, "q", 100);
+    db_param p[] = {db_int(v->s.company_id), db_int(v->s.company_id), db_int(v->days), db_int(before), db_int(before),
+                    db_str(status), db_str(status), db_str(v->q), db_str(v->q), db_str(v->q), db_str(v->q),
+                    db_int(csv ? CSV_CHUNK : PAGE_ROWS)};
+    if (db_query(app->db, req->pool, sql, p, 12, &v->rows) != 0) {
+        http_json_error(resp, 503, "database unavailable");
+        return 0;
+    }
+    if (csv) {
+        csv_export_start(app, req, resp, filename, cols, sql, p, &v->rows);
+        return 0;
+    }
+    resp->status = 200;
+    return 1;
+}
+
 /* ---- calls ---- */
 
 static const char *const CALL_COLS[] = {"id", "started", "caller", "status", "duration_s", "customer", "appointment", "retell_call_id"};
@@ -149,32 +183,19 @@ static const char *const CALLS =
 
 static void calls_page(sb_app *app, const sb_request *req, sb_response *resp, int csv)
 {
-    session s;
-    if (!dash_need_session(app, req, resp, &s)) return;
-    long long days = dash_q_int(req, "days", 30, 1, 3660), before = dash_q_int(req, "before", 0, 0, 1LL << 62);
-    const char *status = q_str(req, "status", 20), *q = q_str(req, "q", 100);
-    db_param p[] = {db_int(s.company_id), db_int(s.company_id), db_int(days), db_int(before), db_int(before), db_str(status),
-                    db_str(status), db_str(q), db_str(q), db_str(q), db_str(q), db_int(csv ? CSV_CHUNK : PAGE_ROWS)};
-    db_rows r;
-    if (db_query(app->db, req->pool, CALLS, p, 12, &r) != 0) {
-        http_json_error(resp, 503, "database unavailable");
-        return;
-    }
-    if (csv) {
-        csv_export_start(app, req, resp, "attachment; filename=\"calls.csv\"", CALL_COLS, CALLS, p, &r);
-        return;
-    }
-    resp->status = 200;
+    list_view v;
+    if (!list_read(app, req, resp, CALLS, CALL_COLS, "attachment; filename=\"calls.csv\"", csv, &v)) return;
+    session s = v.s;
+    long long days = v.days;
+    const char *q = v.q;
+    db_rows r = v.rows;
     dash_page_start(app, req, resp, "Anrufe", &s);
     buf *b = &resp->body;
     buf_puts(b, "<form method=\"get\" action=\"/calls\" class=\"filters\"><label>Suche <input name=\"q\" value=\"");
     html_attr(b, q ? q : "");
-    buf_puts(b, "\"></label><label>Zeitraum <select name=\"days\">");
-    static const int DAYS[] = {1, 7, 30, 90};
-    for (int i = 0; i < 4; i++)
-        buf_printf(b, "<option value=\"%d\"%s>%s</option>", DAYS[i], DAYS[i] == days ? " selected" : "",
-                   DAYS[i] == 1 ? "heute" : DAYS[i] == 7 ? "7 Tage" : DAYS[i] == 30 ? "30 Tage" : "90 Tage");
-    buf_puts(b, "</select></label><button>Filtern</button> <a href=\"/calls.csv?");
+    buf_puts(b, "\"></label><label>Zeitraum ");
+    dash_period_select(b, days);
+    buf_puts(b, "</label><button>Filtern</button> <a href=\"/calls.csv?");
     buf_printf(b, "days=%lld&amp;q=", days);
     html_url(b, q ? q : "");
     buf_puts(b, "\">CSV</a></form><table><thead><tr><th>#</th><th>Beginn (UTC)</th><th>Anrufer</th><th>Status</th>"
@@ -279,22 +300,12 @@ static const char *const APPTS =
 
 static void appointments_page(sb_app *app, const sb_request *req, sb_response *resp, int csv)
 {
-    session s;
-    if (!dash_need_session(app, req, resp, &s)) return;
-    long long days = dash_q_int(req, "days", 30, 1, 3660), before = dash_q_int(req, "before", 0, 0, 1LL << 62);
-    const char *status = q_str(req, "status", 20), *q = q_str(req, "q", 100);
-    db_param p[] = {db_int(s.company_id), db_int(s.company_id), db_int(days), db_int(before), db_int(before), db_str(status),
-                    db_str(status), db_str(q), db_str(q), db_str(q), db_str(q), db_int(csv ? CSV_CHUNK : PAGE_ROWS)};
-    db_rows r;
-    if (db_query(app->db, req->pool, APPTS, p, 12, &r) != 0) {
-        http_json_error(resp, 503, "database unavailable");
-        return;
-    }
-    if (csv) {
-        csv_export_start(app, req, resp, "attachment; filename=\"appointments.csv\"", APPT_COLS, APPTS, p, &r);
-        return;
-    }
-    resp->status = 200;
+    list_view v;
+    if (!list_read(app, req, resp, APPTS, APPT_COLS, "attachment; filename=\"appointments.csv\"", csv, &v)) return;
+    session s = v.s;
+    long long days = v.days;
+    const char *q = v.q;
+    db_rows r = v.rows;
     dash_page_start(app, req, resp, "Termine", &s);
     buf *b = &resp->body;
     buf_puts(b, "<form method=\"get\" action=\"/appointments\" class=\"filters\"><label>Suche <input name=\"q\" value=\"");
