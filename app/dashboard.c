@@ -115,6 +115,15 @@ static int csrf_ok(const sb_request *req, const session *s)
     return t && s->csrf && strlen(t) == 64 && !memcmp(t, s->csrf, 64);
 }
 
+/* A POST's session with its CSRF token checked, or 0 after answering. */
+static int need_post_session(sb_app *app, const sb_request *req, sb_response *resp, session *s)
+{
+    if (!dash_need_session(app, req, resp, s)) return 0;
+    if (csrf_ok(req, s)) return 1;
+    http_json_error(resp, 403, "CSRF token missing or wrong");
+    return 0;
+}
+
 /* ---- login ---- */
 
 static void login_page(sb_response *resp, int status, const char *message)
@@ -167,11 +176,7 @@ void dash_login(sb_app *app, const sb_request *req, sb_response *resp)
 void dash_logout(sb_app *app, const sb_request *req, sb_response *resp)
 {
     session s;
-    if (!dash_need_session(app, req, resp, &s)) return;
-    if (!csrf_ok(req, &s)) {
-        http_json_error(resp, 403, "CSRF token missing or wrong");
-        return;
-    }
+    if (!need_post_session(app, req, resp, &s)) return;
     session_end(app->db, cookie_value(http_header(req, "cookie"), COOKIE, req->pool));
     redirect(resp, "/login");
     http_add_header(resp, "Set-Cookie", COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
@@ -183,11 +188,7 @@ void dash_logout(sb_app *app, const sb_request *req, sb_response *resp)
 void dash_scope(sb_app *app, const sb_request *req, sb_response *resp)
 {
     session s;
-    if (!dash_need_session(app, req, resp, &s)) return;
-    if (!csrf_ok(req, &s)) {
-        http_json_error(resp, 403, "CSRF token missing or wrong");
-        return;
-    }
+    if (!need_post_session(app, req, resp, &s)) return;
     if (!s.operator_) {
         http_json_error(resp, 403, "only operators choose a company");
         return;
@@ -471,11 +472,7 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
 void dash_replay_all(sb_app *app, const sb_request *req, sb_response *resp)
 {
     session s;
-    if (!dash_need_session(app, req, resp, &s)) return;
-    if (!csrf_ok(req, &s)) {
-        http_json_error(resp, 403, "CSRF token missing or wrong");
-        return;
-    }
+    if (!need_post_session(app, req, resp, &s)) return;
     arena *a = req->pool;
     const char *status = form_value(req->body, "status", a), *provider = form_value(req->body, "provider", a);
     if (!status || (strcmp(status, "failed") && strcmp(status, "dead"))) {
@@ -505,11 +502,7 @@ void dash_replay_all(sb_app *app, const sb_request *req, sb_response *resp)
 void dash_replay(sb_app *app, const sb_request *req, sb_response *resp)
 {
     session s;
-    if (!dash_need_session(app, req, resp, &s)) return;
-    if (!csrf_ok(req, &s)) {
-        http_json_error(resp, 403, "CSRF token missing or wrong");
-        return;
-    }
+    if (!need_post_session(app, req, resp, &s)) return;
     const char *id = form_value(req->body, "id", req->pool);
     uint64_t ev = id ? strtoull(id, NULL, 10) : 0;
     /* the tenant wall: a company user replays only their own company's events */
