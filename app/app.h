@@ -105,6 +105,8 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv);
 int cmd_detect_conversions(sb_app *app, int argc, char **argv);
 /* cmd_report.c: `switchboard report ...`. Exit code. */
 int cmd_report(sb_app *app, int argc, char **argv);
+/* cmd_report.c: `switchboard stats [--rebuild] ...`. Exit code. */
+int cmd_stats(sb_app *app, int argc, char **argv);
 /* Link calls and appointments of one tenant around now (pipeline hook). 0 or -1. */
 int app_link_conversions(pipeline *p, arena *a, long long company_id);
 

@@ -1,5 +1,10 @@
-/* cmd_report.c: `switchboard report [--company ID] [--days 30] [--format table|json|csv]`:
- * the conversion metrics of lib/conversions.h on a terminal, for cron mails and spreadsheets. */
+/* cmd_report.c: the conversion metrics on a terminal.
+ *   report [--company ID] [--days 30] [--format table|json|csv]   computed live over the raw rows
+ *                                   (any window, exact), for cron mails and spreadsheets;
+ *   stats [--rebuild] [--company ID] [--days 400]   the dashboard's daily aggregates: shows the
+ *                                   days waiting to be recomputed, or marks every day with data
+ *                                   and recomputes them all now (after a bulk import, or once
+ *                                   after installing next to a database Laravel filled). */
 #include "app.h"
 
 #include <stdio.h>
@@ -8,6 +13,8 @@
 #include <time.h>
 
 #include "../lib/conversions.h"
+#include "../lib/daily_stats.h"
+#include "../lib/http.h"
 
 int cmd_report(sb_app *app, int argc, char **argv)
 {
@@ -37,4 +44,38 @@ int cmd_report(sb_app *app, int argc, char **argv)
     buf_free(&out);
     arena_free(a);
     return 0;
+}
+
+int cmd_stats(sb_app *app, int argc, char **argv)
+{
+    long long company = 0, days = 400;
+    int rebuild = 0;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--rebuild")) rebuild = 1;
+        else if (!strcmp(argv[i], "--company") && i + 1 < argc) company = atoll(argv[++i]);
+        else if (!strcmp(argv[i], "--days") && i + 1 < argc) days = atoll(argv[++i]);
+        else { fprintf(stderr, "switchboard: stats: unknown option %s (--rebuild, --company ID, --days N)\n", argv[i]); return 2; }
+    }
+    if (days < 1 || days > 3660 || company < 0) {
+        fprintf(stderr, "switchboard: stats: --days 1..3660, --company ID\n");
+        return 2;
+    }
+    arena *a = arena_new(1 << 20);
+    int64_t t0 = http_now_us();
+    long long marked = 0, done = 0;
+    if (rebuild && (marked = daily_stats_mark_all(app->db, a, company, days)) < 0) goto fail;
+    for (int n; rebuild && (n = daily_stats_refresh(app->db, a, company, 50)) != 0; arena_reset(a)) {
+        if (n < 0) goto fail;
+        done += n;
+    }
+    long long backlog = daily_stats_backlog(app->db, a, company);
+    if (backlog < 0) goto fail;
+    if (rebuild) printf("%lld day(s) marked, %lld recomputed in %.1f s\n", marked, done, (double)(http_now_us() - t0) / 1e6);
+    printf("%lld day(s) waiting to be recomputed\n", backlog);
+    arena_free(a);
+    return 0;
+fail:
+    fprintf(stderr, "switchboard: stats: %s\n", db_error(app->db));
+    arena_free(a);
+    return 1;
 }

@@ -2,17 +2,23 @@
  * Each round: move spooled events into webhook_events (oldest first), then
  * claim and process whatever is due (events the fast path could not take,
  * retries, expired leases, replays). Sleeps worker.poll_ms (≤ 250 ms) only
- * when a round found nothing. SIGTERM finishes the current event, then exits. */
+ * when a round found nothing. Between rounds it recomputes the daily
+ * aggregates of the days marked dirty (a few per round, so events never wait
+ * long), and every STATS_RECENT_S marks today and yesterday of every company
+ * (the writes nobody noted). SIGTERM finishes the current event, then exits. */
 #include "app.h"
 
 #include <signal.h>
 #include <string.h>
 #include <time.h>
 
+#include "../lib/daily_stats.h"
 #include "../lib/log.h"
 #include "../lib/spool.h"
 
 #define WORKER_BATCH 32
+#define STATS_DAYS_PER_ROUND 4
+#define STATS_RECENT_S 300
 
 static volatile sig_atomic_t stop;
 
@@ -34,6 +40,8 @@ int worker_run(sb_app *app)
         return 1;
     }
     log_msg("info", "worker: started as %s", app->pipe.owner);
+    arena *scratch = arena_new(64 * 1024);
+    time_t last_recent = 0;
     while (!stop) {
         int busy = 0;
         if (spool_pending(app->cfg.spool_dir)) {
@@ -44,10 +52,15 @@ int worker_run(sb_app *app)
         }
         int ran = pipeline_tick(&app->pipe, WORKER_BATCH);
         busy |= ran > 0;
+        time_t now = time(NULL);
+        if (now - last_recent >= STATS_RECENT_S && daily_stats_mark_recent(app->db) == 0) last_recent = now;
+        arena_reset(scratch);
+        busy |= daily_stats_refresh(app->db, scratch, 0, STATS_DAYS_PER_ROUND) > 0;
         if (busy) continue;
         struct timespec ts = {app->cfg.worker_poll_ms / 1000, (app->cfg.worker_poll_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
+    arena_free(scratch);
     log_msg("info", "worker: stopping");
     return 0;
 }

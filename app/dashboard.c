@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "../lib/conversions.h"
+#include "../lib/daily_stats.h"
 #include "../lib/form.h"
 #include "../lib/html.h"
 #include "../lib/json.h"
@@ -22,6 +23,7 @@
 
 #define COOKIE "sb_session"
 #define BULK_REPLAY_MAX 500 /* events one bulk replay click may queue */
+#define DIRTY_DAYS_PER_PAGE 8 /* recomputed inline by a report page at most; ~10 ms each on a busy tenant */
 #define SCOPE_COOKIE "sb_company" /* an operator's chosen company: a view preference, not a right */
 
 static void secure_headers(sb_response *resp)
@@ -213,13 +215,18 @@ static const int PERIOD_DAYS[] = {1, 7, 30, 90};
 static const char *const PERIOD_LABEL[] = {"heute", "7 Tage", "30 Tage", "90 Tage"};
 
 /* The period presets every report page offers: links, so they work without JavaScript. */
-void dash_period_links(buf *b, const char *path, long long days)
+void dash_period_links(buf *b, const char *path, long long days, const char *branch)
 {
     buf_puts(b, "<nav class=\"period\" aria-label=\"Zeitraum\">");
     for (int i = 0; i < 4; i++) {
         buf_puts(b, "<a href=\"");
         html_attr(b, path);
-        buf_printf(b, "?days=%d\"%s>", PERIOD_DAYS[i], PERIOD_DAYS[i] == days ? " aria-current=\"page\"" : "");
+        buf_printf(b, "?days=%d", PERIOD_DAYS[i]);
+        if (branch) {
+            buf_puts(b, "&amp;branch=");
+            html_url(b, branch);
+        }
+        buf_printf(b, "\"%s>", PERIOD_DAYS[i] == days ? " aria-current=\"page\"" : "");
         html_text(b, PERIOD_LABEL[i]);
         buf_puts(b, "</a>");
     }
@@ -236,6 +243,54 @@ void dash_period_select(buf *b, long long days)
         buf_puts(b, "</option>");
     }
     buf_puts(b, "</select>");
+}
+
+/* ?branch=: a branch id (UUID) of the report pages, or NULL for all */
+const char *dash_branch(const sb_request *req)
+{
+    const char *v = form_value(req->query, "branch", req->pool);
+    if (!v || !*v || strlen(v) > 36 || strspn(v, "0123456789abcdefABCDEF-") != strlen(v)) return NULL;
+    return v;
+}
+
+/* The branch picker of a report page: a GET form, so it works without
+ * JavaScript; offered once the page shows one company. */
+void dash_branch_picker(sb_app *app, const sb_request *req, buf *b, const session *s, const char *path, long long days)
+{
+    if (!s->company_id) return;
+    db_param p = db_int(s->company_id);
+    db_rows r;
+    if (db_query(app->db, req->pool, "SELECT id, name FROM branches WHERE company_id = ? AND deleted_at IS NULL ORDER BY name, id"
+                 " LIMIT 200", &p, 1, &r) != 0 || r.nrows < 2)
+        return;
+    const char *cur = dash_branch(req);
+    buf_puts(b, "<form method=\"get\" action=\"");
+    html_attr(b, path);
+    buf_printf(b, "\" class=\"filters\"><input type=\"hidden\" name=\"days\" value=\"%lld\"><label>Filiale <select name=\"branch\">"
+                  "<option value=\"\">alle</option>", days);
+    for (size_t i = 0; i < r.nrows; i++) {
+        buf_puts(b, "<option value=\"");
+        html_attr(b, db_cell(&r, i, 0));
+        buf_puts(b, cur && !strcmp(cur, db_cell(&r, i, 0)) ? "\" selected>" : "\">");
+        html_text(b, db_cell(&r, i, 1));
+        buf_puts(b, "</option>");
+    }
+    buf_puts(b, "</select></label><button>Anzeigen</button></form>");
+}
+
+/* The report a page shows: whole days from the daily aggregates (the period
+ * of ?days= ending `ago` days before today), after recomputing a few of this
+ * scope's dirty days so the page shows what was just processed (the worker
+ * recomputes the rest). 0 after answering 503. */
+int dash_report(sb_app *app, const sb_request *req, sb_response *resp, const session *s, long long ago, conversion_report *r)
+{
+    long long days = dash_q_int(req, "days", 30, 1, 3660);
+    if (ago == 0) daily_stats_refresh(app->db, req->pool, s->company_id, DIRTY_DAYS_PER_PAGE);
+    if (daily_stats_report(app->db, req->pool, &app->cfg, s->company_id, dash_branch(req), days, ago, r) != 0) {
+        http_json_error(resp, 503, "database unavailable");
+        return 0;
+    }
+    return 1;
 }
 
 /* ---- overview ---- */
@@ -256,17 +311,14 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
     session s;
     if (!dash_need_session(app, req, resp, &s)) return;
     arena *a = req->pool;
-    int64_t now = (int64_t)time(NULL) + 1, days = dash_q_int(req, "days", 30, 1, 3660);
+    long long days = dash_q_int(req, "days", 30, 1, 3660);
     conversion_report r, prev;
-    if (conversions_compute(app->db, a, &app->cfg, s.company_id, now - days * 86400, now, &r) != 0 ||
-        conversions_compute(app->db, a, &app->cfg, s.company_id, now - 2 * days * 86400, now - days * 86400, &prev) != 0) {
-        http_json_error(resp, 503, "database unavailable");
-        return;
-    }
+    if (!dash_report(app, req, resp, &s, 0, &r) || !dash_report(app, req, resp, &s, days, &prev)) return;
     resp->status = 200;
     dash_page_start(app, req, resp, "Übersicht", &s);
     buf *b = &resp->body;
-    dash_period_links(b, "/", days);
+    dash_period_links(b, "/", days, dash_branch(req));
+    dash_branch_picker(app, req, b, &s, "/", days);
     buf_puts(b, "<section class=\"funnel\" aria-label=\"Trichter\">");
     dash_num_cell(b, "Anrufe", arena_printf(a, "%lld", r.calls), "alle Anrufe");
     dash_num_cell(b, "angenommen", arena_printf(a, "%lld", r.answered), "Dauer > 0, keine Mailbox, kein Spam");

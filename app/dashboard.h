@@ -4,18 +4,25 @@
 
 #include "app.h"
 
+#include "../lib/conversions.h"
 #include "../lib/session.h"
 
 void dash_page_start(sb_app *app, const sb_request *req, sb_response *resp, const char *title, const session *s);
 /* A number from the query string, clamped to [lo, hi]; def when absent. */
 long long dash_q_int(const sb_request *req, const char *name, long long def, long long lo, long long hi);
 /* links to the same page for today, 7, 30 and 90 days */
-void dash_period_links(buf *b, const char *path, long long days);
+void dash_period_links(buf *b, const char *path, long long days, const char *branch);
 /* the same presets as a <select name="days"> */
 void dash_period_select(buf *b, long long days);
 void dash_page_end(sb_response *resp);
 /* The session of this request, or 0 after answering (redirect to /login or 503). */
 int dash_need_session(sb_app *app, const sb_request *req, sb_response *resp, session *s);
+/* ?branch= of a report page (a UUID), or NULL */
+const char *dash_branch(const sb_request *req);
+/* the branch filter form of a report page (only when one company is shown) */
+void dash_branch_picker(sb_app *app, const sb_request *req, buf *b, const session *s, const char *path, long long days);
+/* the report of the page's period from the daily aggregates; 0 after answering */
+int dash_report(sb_app *app, const sb_request *req, sb_response *resp, const session *s, long long ago, conversion_report *r);
 void dash_num_cell(buf *b, const char *label, const char *value, const char *note);
 
 #endif

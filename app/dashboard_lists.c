@@ -11,8 +11,14 @@
 #include "../lib/conversions.h"
 #include "../lib/form.h"
 #include "../lib/html.h"
+#include "../lib/phone.h"
 
 #define PAGE_ROWS 50
+
+/* The parameters every list query takes, in this order: company (2), days,
+ * before id (2), status (2), exact id (2), phone prefix (2), name prefix (2),
+ * branch (2), limit. */
+enum { LP_BEFORE = 3, LP_LIMIT = 15, LP_COUNT = 16 };
 
 long long dash_q_int(const sb_request *req, const char *name, long long def, long long lo, long long hi)
 {
@@ -74,8 +80,8 @@ static void csv_rows(sb_response *resp, const char *filename, const char *const 
 
 typedef struct csv_export {
     sb_app *app;
-    const char *sql;     /* the list's query: params[3], [4] = before id, [11] = limit */
-    db_param params[12];
+    const char *sql;     /* the list's query, with the parameters of list_read */
+    db_param params[LP_COUNT];
     size_t ncol;
     long long before;
 } csv_export;
@@ -96,11 +102,11 @@ static int csv_stream(void *ctx, sb_emit_fn emit, void *sink)
     buf b = BUF_INIT;
     int rc = 0;
     for (;;) {
-        x->params[3] = x->params[4] = db_int(x->before);
-        x->params[11] = db_int(CSV_CHUNK);
+        x->params[LP_BEFORE] = x->params[LP_BEFORE + 1] = db_int(x->before);
+        x->params[LP_LIMIT] = db_int(CSV_CHUNK);
         db_rows r;
         buf_reset(&b);
-        if (db_query(x->app->db, chunk, x->sql, x->params, 12, &r) != 0) {
+        if (db_query(x->app->db, chunk, x->sql, x->params, LP_COUNT, &r) != 0) {
             buf_puts(&b, "\"export incomplete: database unavailable\"\r\n");
             emit(sink, b.data, b.len);
             rc = -1;
@@ -136,6 +142,42 @@ static void csv_export_start(sb_app *app, const sb_request *req, sb_response *re
     resp->stream_ctx = x;
 }
 
+/* The search box, as one indexed kind of match, never a substring scan over
+ * a tenant's million rows: a phone number (6+ digits: its E.164 prefix, on the
+ * number's index), a provider id (call_..., a Cal.com uid: exact, unique
+ * index) or else the start of the customer's name (the name index). */
+typedef struct search_terms {
+    const char *exact, *phone_prefix, *name_prefix;
+} search_terms;
+
+static void search_terms_of(const char *q, const sb_config *cfg, arena *a, search_terms *t)
+{
+    memset(t, 0, sizeof *t);
+    if (!q) return;
+    size_t digits = 0, phoneish = 0, idish = 0, n = strlen(q);
+    for (const char *p = q; *p; p++) {
+        digits += *p >= '0' && *p <= '9';
+        phoneish += (*p >= '0' && *p <= '9') || strchr("+ -/()", *p) != NULL;
+        idish += (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || *p == '_' || *p == '-';
+    }
+    char e164[PHONE_MAX];
+    if (phoneish == n && digits >= 6) {
+        const char *cc = phone_country_code(cfg->phone_default_country);
+        t->phone_prefix = arena_printf(a, "%s%%", phone_normalize(q, cc, e164) == 0 ? e164 : q);
+    } else if (idish == n && (!strncmp(q, "call_", 5) || (n >= 16 && digits > 0))) {
+        t->exact = q;
+    } else {
+        buf b = BUF_INIT; /* LIKE's wildcards in a name are literal */
+        for (const char *p = q; *p; p++) {
+            if (*p == '%' || *p == '_' || *p == '|') buf_putc(&b, '|');
+            buf_putc(&b, *p);
+        }
+        buf_putc(&b, '%');
+        t->name_prefix = arena_strdup(a, buf_cstr(&b));
+        buf_free(&b);
+    }
+}
+
 /* The half the list pages share: the session, the filters (days, before,
  * status, q) and one keyset page of `sql`, or, for csv, the start of the
  * streamed export. `sql` takes the twelve parameters in the order below.
@@ -153,12 +195,15 @@ static int list_read(sb_app *app, const sb_request *req, sb_response *resp, cons
     if (!dash_need_session(app, req, resp, &v->s)) return 0;
     v->days = dash_q_int(req, "days", 30, 1, 3660);
     long long before = dash_q_int(req, "before", 0, 0, 1LL << 62);
-    const char *status = q_str(req, "status", 20);
+    const char *status = q_str(req, "status", 20), *branch = dash_branch(req);
     v->q = q_str(req, "q", 100);
-    db_param p[] = {db_int(v->s.company_id), db_int(v->s.company_id), db_int(v->days), db_int(before), db_int(before),
-                    db_str(status), db_str(status), db_str(v->q), db_str(v->q), db_str(v->q), db_str(v->q),
-                    db_int(csv ? CSV_CHUNK : PAGE_ROWS)};
-    if (db_query(app->db, req->pool, sql, p, 12, &v->rows) != 0) {
+    search_terms t;
+    search_terms_of(v->q, &app->cfg, req->pool, &t);
+    db_param p[LP_COUNT] = {db_int(v->s.company_id), db_int(v->s.company_id), db_int(v->days), db_int(before), db_int(before),
+                            db_str(status), db_str(status), db_str(t.exact), db_str(t.exact), db_str(t.phone_prefix),
+                            db_str(t.phone_prefix), db_str(t.name_prefix), db_str(t.name_prefix), db_str(branch), db_str(branch),
+                            db_int(csv ? CSV_CHUNK : PAGE_ROWS)};
+    if (db_query(app->db, req->pool, sql, p, LP_COUNT, &v->rows) != 0) {
         http_json_error(resp, 503, "database unavailable");
         return 0;
     }
@@ -177,9 +222,9 @@ static const char *const CALLS =
     "SELECT c.id, DATE_FORMAT(c.created_at, '%Y-%m-%d %H:%i'), c.from_number, c.status, c.duration_sec, cu.name,"
     " c.converted_appointment_id, c.retell_call_id FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id"
     " WHERE (? = 0 OR c.company_id = ?) AND c.deleted_at IS NULL AND c.created_at >= NOW() - INTERVAL ? DAY"
-    " AND (? = 0 OR c.id < ?) AND (? IS NULL OR c.status = ?)"
-    " AND (? IS NULL OR c.retell_call_id = ? OR c.from_number LIKE CONCAT('%', ?, '%') OR cu.name LIKE CONCAT('%', ?, '%'))"
-    " ORDER BY c.id DESC LIMIT ?";
+    " AND (? = 0 OR c.id < ?) AND (? IS NULL OR c.status = ?) AND (? IS NULL OR c.retell_call_id = ?)"
+    " AND (? IS NULL OR c.from_number LIKE ? ESCAPE '|') AND (? IS NULL OR cu.name LIKE ? ESCAPE '|')"
+    " AND (? IS NULL OR c.branch_id = ?) ORDER BY c.id DESC LIMIT ?";
 
 static void calls_page(sb_app *app, const sb_request *req, sb_response *resp, int csv)
 {
@@ -294,9 +339,9 @@ static const char *const APPTS =
     " cu.name, s.name, a.call_id FROM appointments a LEFT JOIN customers cu ON cu.id = a.customer_id"
     " LEFT JOIN services s ON s.id = a.service_id"
     " WHERE (? = 0 OR a.company_id = ?) AND a.deleted_at IS NULL AND a.created_at >= NOW() - INTERVAL ? DAY"
-    " AND (? = 0 OR a.id < ?) AND (? IS NULL OR a.status = ?)"
-    " AND (? IS NULL OR a.calcom_v2_booking_id = ? OR cu.name LIKE CONCAT('%', ?, '%') OR cu.phone LIKE CONCAT('%', ?, '%'))"
-    " ORDER BY a.id DESC LIMIT ?";
+    " AND (? = 0 OR a.id < ?) AND (? IS NULL OR a.status = ?) AND (? IS NULL OR a.calcom_v2_booking_id = ?)"
+    " AND (? IS NULL OR cu.phone LIKE ? ESCAPE '|') AND (? IS NULL OR cu.name LIKE ? ESCAPE '|')"
+    " AND (? IS NULL OR a.branch_id = ?) ORDER BY a.id DESC LIMIT ?";
 
 static void appointments_page(sb_app *app, const sb_request *req, sb_response *resp, int csv)
 {
@@ -400,27 +445,17 @@ void dash_appointment(sb_app *app, const sb_request *req, sb_response *resp)
 
 /* ---- channels and agents ---- */
 
-static int report_for(sb_app *app, const sb_request *req, sb_response *resp, const session *s, conversion_report *r)
-{
-    long long days = dash_q_int(req, "days", 30, 1, 3660);
-    int64_t now = (int64_t)time(NULL) + 1;
-    if (conversions_compute(app->db, req->pool, &app->cfg, s->company_id, now - days * 86400, now, r) != 0) {
-        http_json_error(resp, 503, "database unavailable");
-        return 0;
-    }
-    return 1;
-}
-
 void dash_channels(sb_app *app, const sb_request *req, sb_response *resp)
 {
     session s;
     conversion_report r;
-    if (!dash_need_session(app, req, resp, &s) || !report_for(app, req, resp, &s, &r)) return;
+    if (!dash_need_session(app, req, resp, &s) || !dash_report(app, req, resp, &s, 0, &r)) return;
     arena *a = req->pool;
     resp->status = 200;
     dash_page_start(app, req, resp, "Kanäle", &s);
     buf *b = &resp->body;
-    dash_period_links(b, "/channels", dash_q_int(req, "days", 30, 1, 3660));
+    dash_period_links(b, "/channels", dash_q_int(req, "days", 30, 1, 3660), dash_branch(req));
+    dash_branch_picker(app, req, b, &s, "/channels", dash_q_int(req, "days", 30, 1, 3660));
     buf_puts(b, "<section class=\"kpis\">");
     dash_num_cell(b, "telefonisch gebucht", arena_printf(a, "%lld", r.appt_phone_booked), "während des Anrufs");
     dash_num_cell(b, "nach Anruf online", arena_printf(a, "%lld", r.appt_phone_influenced), "Anruf hat beeinflusst");
@@ -441,7 +476,7 @@ void dash_agents(sb_app *app, const sb_request *req, sb_response *resp)
 {
     session s;
     conversion_report r;
-    if (!dash_need_session(app, req, resp, &s) || !report_for(app, req, resp, &s, &r)) return;
+    if (!dash_need_session(app, req, resp, &s) || !dash_report(app, req, resp, &s, 0, &r)) return;
     const char *sort = q_str(req, "sort", 20);
     /* sortable without JavaScript: the column links reorder on the server */
     for (size_t i = 1; sort && i < r.nagents; i++)
@@ -457,7 +492,8 @@ void dash_agents(sb_app *app, const sb_request *req, sb_response *resp)
     resp->status = 200;
     dash_page_start(app, req, resp, "Agenten", &s);
     buf *b = &resp->body;
-    dash_period_links(b, "/agents", dash_q_int(req, "days", 30, 1, 3660));
+    dash_period_links(b, "/agents", dash_q_int(req, "days", 30, 1, 3660), dash_branch(req));
+    dash_branch_picker(app, req, b, &s, "/agents", dash_q_int(req, "days", 30, 1, 3660));
     buf_puts(b, "<table><thead><tr><th>Agent</th><th><a href=\"/agents\">Anrufe</a></th><th>angenommen</th>"
                 "<th><a href=\"/agents?sort=booked\">gebucht</a></th><th><a href=\"/agents?sort=rate\">Quote %</a></th>"
                 "<th>Ø Dauer s</th><th>Kosten je Buchung</th><th>Verlauf</th></tr></thead><tbody>");
@@ -469,12 +505,15 @@ void dash_agents(sb_app *app, const sb_request *req, sb_response *resp)
                    g->answered ? 100.0 * (double)g->booked / (double)g->answered : 0.0, g->mean_duration_s,
                    g->booked ? arena_printf(req->pool, "%.2f", g->cost_eur / (double)g->booked) : "–");
         /* sparkline: calls per day over the last 14 days */
-        db_param p[] = {db_str(g->agent_id), db_int(s.company_id), db_int(s.company_id)};
+        const char *br = dash_branch(req) ? dash_branch(req) : "";
+        db_param p[] = {db_str(strcmp(g->agent_id, "(none)") ? g->agent_id : ""), db_int(s.company_id), db_int(s.company_id),
+                        db_str(br), db_str(br)};
         db_rows d;
         long long per[14] = {0}, max = 1;
         if (db_query(app->db, req->pool,
-                     "SELECT DATEDIFF(NOW(), created_at), COUNT(*) FROM calls WHERE retell_agent_id = ? AND (? = 0 OR company_id = ?)"
-                     " AND created_at >= NOW() - INTERVAL 14 DAY GROUP BY 1", p, 3, &d) == 0)
+                     "SELECT DATEDIFF(CURDATE(), day), SUM(calls) FROM switchboard_daily_calls WHERE agent_id = ?"
+                     " AND (? = 0 OR company_id = ?) AND (? = '' OR branch_id = ?) AND day >= CURDATE() - INTERVAL 13 DAY GROUP BY day",
+                     p, 5, &d) == 0)
             for (size_t k = 0; k < d.nrows; k++) {
                 long long ago = atoll(db_cell(&d, k, 0));
                 if (ago >= 0 && ago < 14) per[13 - ago] = atoll(db_cell(&d, k, 1));
@@ -495,7 +534,7 @@ void dash_report_csv(sb_app *app, const sb_request *req, sb_response *resp)
 {
     session s;
     conversion_report r;
-    if (!dash_need_session(app, req, resp, &s) || !report_for(app, req, resp, &s, &r)) return;
+    if (!dash_need_session(app, req, resp, &s) || !dash_report(app, req, resp, &s, 0, &r)) return;
     resp->status = 200;
     resp->content_type = "text/csv";
     http_add_header(resp, "Content-Disposition", "attachment; filename=\"report.csv\"");

@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "../lib/daily_stats.h"
 #include "../lib/log.h"
 #include "../lib/metrics.h"
 
@@ -176,6 +177,7 @@ int fcgi_serve(sb_app *app)
         /* fast path: the provider has its answer; process the event now, while
          * still marked in_request so SIGTERM lets it finish */
         if (resp.process_after && app->cfg.pipeline_fast_path) pipeline_run_id(&app->pipe, resp.process_after);
+        daily_stats_flush(app->db); /* the days this request's writes changed (function-call bookings) */
         arena_reset(pool);
         in_request = 0;
     }

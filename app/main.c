@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../lib/daily_stats.h"
 #include "../lib/log.h"
 #include "../lib/metrics.h"
 #include "../lib/migrate.h"
@@ -38,6 +39,7 @@ static int usage(FILE *out)
                  "                   detect-conversions [--hours N | --since T [--until T]] [--company ID]\n"
                  "                          [--auto-link] [--dry-run] | --undo RUN |\n"
                  "                   report [--company ID] [--days 30] [--format table|json|csv] |\n"
+                 "                   stats [--rebuild] [--company ID] [--days 400] |\n"
                  "                   sign calcom|retell FILE | version\n");
     return out == stderr ? 2 : 0;
 }
@@ -97,7 +99,7 @@ int main(int argc, char **argv)
     }
     /* the processes and the commands that change data log to the file; config/sign/migrate stay on the terminal */
     if (!strcmp(cmd, "serve") || !strcmp(cmd, "worker") || !strcmp(cmd, "sync-calls") || !strcmp(cmd, "replay") || !strcmp(cmd, "detect-conversions") ||
-        !strcmp(cmd, "prune")) {
+        !strcmp(cmd, "prune") || !strcmp(cmd, "stats")) {
         if (log_open(app.cfg.log_file) != 0)
             fprintf(stderr, "switchboard: cannot open log.file %s, logging to stderr\n", app.cfg.log_file);
         metrics_open(app.cfg.metrics_file);
@@ -106,7 +108,8 @@ int main(int argc, char **argv)
     app_pipeline_init(&app);
     int rc;
     /* batch commands may run long statements; requests keep the short db.rw_timeout */
-    if (!strcmp(cmd, "detect-conversions") || !strcmp(cmd, "report") || !strcmp(cmd, "prune") || !strcmp(cmd, "migrate"))
+    if (!strcmp(cmd, "detect-conversions") || !strcmp(cmd, "report") || !strcmp(cmd, "prune") || !strcmp(cmd, "migrate") ||
+        !strcmp(cmd, "stats"))
         db_set_rw_timeout(app.db, 3600);
     if (!strcmp(cmd, "serve")) {
         if (spool_init(app.cfg.spool_dir) != 0) {
@@ -132,6 +135,8 @@ int main(int argc, char **argv)
         rc = cmd_detect_conversions(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "report")) {
         rc = cmd_report(&app, argc - i, argv + i);
+    } else if (!strcmp(cmd, "stats")) {
+        rc = cmd_stats(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "prune")) {
         rc = cmd_prune(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "config")) {
@@ -142,6 +147,7 @@ int main(int argc, char **argv)
     } else {
         rc = usage(stderr);
     }
+    if (app.db) daily_stats_flush(app.db); /* what a command's writes changed, once its transactions are over */
     db_free(app.db);
     sb_config_free(&app.cfg);
     log_close();

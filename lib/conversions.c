@@ -10,29 +10,16 @@
 
 #define WIN(col) " " col " >= FROM_UNIXTIME(?) AND " col " < FROM_UNIXTIME(?)"
 #define TENANT(col) " AND (? = 0 OR " col " = ?)"
-#define ANSWERED "(COALESCE(c.duration_sec, c.duration_ms DIV 1000, 0) > 0"                             \
-                 " AND NOT COALESCE(JSON_VALUE(c.analysis, '$.in_voicemail') = 'true', 0)"                \
-                 " AND COALESCE(c.session_outcome, '') <> 'spam')"
-#define METHOD "IF(c.appointment_made = 1 AND c.converted_appointment_id IS NOT NULL," \
-               " JSON_VALUE(c.linking_metadata, '$.method'), NULL)"
-#define PHONE_SOURCES "('phone', 'retell_phone', 'retell_webhook', 'retell_ai', 'phone_call', 'retell_transcript')"
-#define KIND "CASE WHEN a.call_id IS NOT NULL AND (a.source IN " PHONE_SOURCES                            \
-             " OR JSON_VALUE(lc.linking_metadata, '$.method') = 'booked_during_call') THEN 'phone_booked'"   \
-             " WHEN a.call_id IS NOT NULL THEN 'phone_influenced' WHEN a.source = 'cal.com' THEN 'web'"      \
-             " ELSE 'other' END"
-
 static const char *const Q_CALLS =
     "SELECT COUNT(*), COALESCE(SUM(ans), 0), COALESCE(SUM(ans AND m IN ('booked_during_call', 'phone_match')), 0),"
     " COALESCE(SUM(ans AND m IN ('phone_match', 'customer_match')), 0), COALESCE(SUM(ans AND realc), 0)"
-    " FROM (SELECT " ANSWERED " ans, " METHOD " m,"
-    "  (cu.id IS NOT NULL AND COALESCE(cu.customer_type, '') <> 'unknown' AND cu.name NOT LIKE 'Unbekannt%'"
-    "   AND COALESCE(cu.phone, '') NOT LIKE 'anonymous|_%' ESCAPE '|') realc"
+    " FROM (SELECT " SQL_ANSWERED " ans, " SQL_LINK_METHOD " m,"
+    "  " SQL_REAL_CUSTOMER " realc"
     "  FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id AND cu.deleted_at IS NULL"
     "  WHERE" WIN("c.created_at") TENANT("c.company_id") " AND c.deleted_at IS NULL) x";
 static const char *const Q_WEB =
     "SELECT COUNT(*), COALESCE(SUM(status = 'processed' AND notes LIKE ? ESCAPE '|'), 0) FROM webhook_events"
-    " WHERE provider = 'calcom' AND event_type IN ('BOOKING_CREATED', 'BOOKING_REQUESTED', 'BOOKING_RESCHEDULED',"
-    " 'BOOKING.CREATED', 'BOOKING.REQUESTED', 'BOOKING.RESCHEDULED') AND" WIN("COALESCE(received_at, created_at)")
+    " WHERE provider = 'calcom' AND event_type IN " SQL_WEB_BOOKING_TYPES " AND" WIN("COALESCE(received_at, created_at)")
     TENANT("company_id");
 static const char *const Q_VISITORS =
     "SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM appointments a WHERE a.customer_id = v.customer_id"
@@ -45,7 +32,7 @@ static const char *const Q_ATTR =
     "SELECT DATE(k.created_at), SUM(k.kind = 'phone_booked'), SUM(k.kind = 'phone_influenced'), SUM(k.kind = 'web'),"
     " SUM(k.kind = 'other'), SUM(IF(k.live AND k.kind IN ('phone_booked', 'phone_influenced'), k.price, 0)),"
     " SUM(IF(k.live AND k.kind = 'web', k.price, 0))"
-    " FROM (SELECT a.created_at, " KIND " kind, a.deleted_at IS NULL AND a.status <> 'cancelled' live,"
+    " FROM (SELECT a.created_at, " SQL_APPT_KIND " kind, a.deleted_at IS NULL AND a.status <> 'cancelled' live,"
     "  COALESCE(s.price, 0) price FROM appointments a LEFT JOIN calls lc ON lc.id = a.call_id"
     "  LEFT JOIN services s ON s.id = a.service_id"
     "  WHERE" WIN("a.created_at") TENANT("a.company_id") " AND a.deleted_at IS NULL) k"
@@ -59,26 +46,14 @@ static const char *const Q_COST =
     "SELECT COALESCE(SUM(c.cost_cents), 0) / 100 FROM calls c WHERE" WIN("c.created_at") TENANT("c.company_id")
     " AND c.deleted_at IS NULL";
 static const char *const Q_AGENTS =
-    "SELECT COALESCE(c.retell_agent_id, '(none)'), MAX(ra.name), COUNT(*), SUM(" ANSWERED "),"
-    " SUM(" ANSWERED " AND " METHOD " IN ('booked_during_call', 'phone_match')),"
-    " COALESCE(AVG(IF(" ANSWERED ", COALESCE(c.duration_sec, 0), NULL)), 0), COALESCE(SUM(c.cost_cents), 0) / 100"
+    "SELECT COALESCE(c.retell_agent_id, '(none)'), MAX(ra.name), COUNT(*), SUM(" SQL_ANSWERED "),"
+    " SUM(" SQL_ANSWERED " AND " SQL_LINK_METHOD " IN ('booked_during_call', 'phone_match')),"
+    " COALESCE(AVG(IF(" SQL_ANSWERED ", COALESCE(c.duration_sec, 0), NULL)), 0), COALESCE(SUM(c.cost_cents), 0) / 100"
     " FROM calls c LEFT JOIN retell_agents ra ON ra.agent_id = c.retell_agent_id"
     " WHERE" WIN("c.created_at") TENANT("c.company_id") " AND c.deleted_at IS NULL"
     " GROUP BY c.retell_agent_id ORDER BY 3 DESC";
 
-static long long ll(const db_rows *r, size_t row, size_t col)
-{
-    const char *v = db_cell(r, row, col);
-    return v ? atoll(v) : 0;
-}
-
-static double dbl(const db_rows *r, size_t row, size_t col)
-{
-    const char *v = db_cell(r, row, col);
-    return v ? atof(v) : 0.0;
-}
-
-static double pct(long long n, long long d) { return d > 0 ? (double)(n * 10000 / d) / 100.0 : 0.0; }
+double conversions_percent(long long n, long long d) { return d > 0 ? (double)(n * 10000 / d) / 100.0 : 0.0; }
 
 int conversions_compute(sb_db *db, arena *a, const sb_config *cfg, long long company, int64_t since, int64_t until,
                         conversion_report *r)
@@ -90,43 +65,43 @@ int conversions_compute(sb_db *db, arena *a, const sb_config *cfg, long long com
     db_param w[] = {db_int(since), db_int(until), db_int(company), db_int(company)};
     db_rows q;
     if (db_query(db, a, Q_CALLS, w, 4, &q) != 0) return -1;
-    r->calls = ll(&q, 0, 0);
-    r->answered = ll(&q, 0, 1);
-    r->phone_booked_calls = ll(&q, 0, 2);
-    r->phone_influenced_calls = ll(&q, 0, 3);
-    r->matched_calls = ll(&q, 0, 4);
-    r->phone_booking_rate = pct(r->phone_booked_calls, r->answered);
-    r->customer_match_rate = pct(r->matched_calls, r->answered);
-    db_param wp[] = {db_str("App\\Models\\Appointment:%"), w[0], w[1], w[2], w[3]};
+    r->calls = db_cell_ll(&q, 0, 0);
+    r->answered = db_cell_ll(&q, 0, 1);
+    r->phone_booked_calls = db_cell_ll(&q, 0, 2);
+    r->phone_influenced_calls = db_cell_ll(&q, 0, 3);
+    r->matched_calls = db_cell_ll(&q, 0, 4);
+    r->phone_booking_rate = conversions_percent(r->phone_booked_calls, r->answered);
+    r->customer_match_rate = conversions_percent(r->matched_calls, r->answered);
+    db_param wp[] = {db_str(SQL_WEB_EVENT_OK_NOTE), w[0], w[1], w[2], w[3]};
     if (db_query(db, a, Q_WEB, wp, 5, &q) != 0) return -1;
-    r->web_events = ll(&q, 0, 0);
-    r->web_events_ok = ll(&q, 0, 1);
-    r->web_booking_success = pct(r->web_events_ok, r->web_events);
+    r->web_events = db_cell_ll(&q, 0, 0);
+    r->web_events_ok = db_cell_ll(&q, 0, 1);
+    r->web_booking_success = conversions_percent(r->web_events_ok, r->web_events);
     db_param vp[] = {w[0], w[1], w[0], w[1], w[2], w[3], w[0], w[1], w[2], w[3]};
     if (db_query(db, a, Q_VISITORS, vp, 10, &q) != 0) return -1;
-    r->visitors = ll(&q, 0, 0);
-    r->converted_visitors = ll(&q, 0, 1);
-    r->overall_conversion = pct(r->converted_visitors, r->visitors);
+    r->visitors = db_cell_ll(&q, 0, 0);
+    r->converted_visitors = db_cell_ll(&q, 0, 1);
+    r->overall_conversion = conversions_percent(r->converted_visitors, r->visitors);
     if (db_query(db, a, Q_ATTR, w, 4, &q) != 0) return -1;
     r->days = arena_zalloc(a, sizeof *r->days * (q.nrows + 1));
     r->ndays = q.nrows;
     for (size_t i = 0; i < q.nrows; i++) {
-        r->days[i] = (day_row){db_cell(&q, i, 0), ll(&q, i, 1), ll(&q, i, 2), ll(&q, i, 3), ll(&q, i, 4)};
+        r->days[i] = (day_row){db_cell(&q, i, 0), db_cell_ll(&q, i, 1), db_cell_ll(&q, i, 2), db_cell_ll(&q, i, 3), db_cell_ll(&q, i, 4)};
         r->appt_phone_booked += r->days[i].phone_booked;
         r->appt_phone_influenced += r->days[i].phone_influenced;
         r->appt_web += r->days[i].web;
         r->appt_other += r->days[i].other;
-        r->phone_value_eur += dbl(&q, i, 5);
-        r->web_value_eur += dbl(&q, i, 6);
+        r->phone_value_eur += db_cell_double(&q, i, 5);
+        r->web_value_eur += db_cell_double(&q, i, 6);
     }
     if (db_query(db, a, Q_TIMES, w, 4, &q) != 0) return -1;
     r->minutes_to_booking_median = r->minutes_to_booking_p90 = -1;
     if (q.nrows) { /* ordered by the query; nearest-rank */
-        r->minutes_to_booking_median = ll(&q, (q.nrows * 50 + 99) / 100 - 1, 0) / 60.0;
-        r->minutes_to_booking_p90 = ll(&q, (q.nrows * 90 + 99) / 100 - 1, 0) / 60.0;
+        r->minutes_to_booking_median = db_cell_ll(&q, (q.nrows * 50 + 99) / 100 - 1, 0) / 60.0;
+        r->minutes_to_booking_p90 = db_cell_ll(&q, (q.nrows * 90 + 99) / 100 - 1, 0) / 60.0;
     }
     if (db_query(db, a, Q_COST, w, 4, &q) != 0) return -1;
-    r->phone_cost_eur = dbl(&q, 0, 0);
+    r->phone_cost_eur = db_cell_double(&q, 0, 0);
     r->web_cost_eur = (double)cfg->metrics_web_monthly_cost_eur * (double)(until - since) / (30.0 * 86400.0);
     r->phone_roi = r->phone_cost_eur > 0 ? r->phone_value_eur / r->phone_cost_eur : -1;
     r->web_roi = r->web_cost_eur > 0 ? r->web_value_eur / r->web_cost_eur : -1;
@@ -134,8 +109,8 @@ int conversions_compute(sb_db *db, arena *a, const sb_config *cfg, long long com
     r->agents = arena_zalloc(a, sizeof *r->agents * (q.nrows + 1));
     r->nagents = q.nrows;
     for (size_t i = 0; i < q.nrows; i++)
-        r->agents[i] = (agent_row){db_cell(&q, i, 0), db_cell(&q, i, 1) ? db_cell(&q, i, 1) : "", ll(&q, i, 2), ll(&q, i, 3),
-                                   ll(&q, i, 4), dbl(&q, i, 5), dbl(&q, i, 6)};
+        r->agents[i] = (agent_row){db_cell(&q, i, 0), db_cell(&q, i, 1) ? db_cell(&q, i, 1) : "", db_cell_ll(&q, i, 2), db_cell_ll(&q, i, 3),
+                                   db_cell_ll(&q, i, 4), db_cell_double(&q, i, 5), db_cell_double(&q, i, 6)};
     return 0;
 }
 
@@ -179,7 +154,7 @@ void conversions_render(const conversion_report *r, const char *format, buf *o)
             json_buf_str(o, g->name);
             buf_printf(o, ",\"calls\":%lld,\"answered\":%lld,\"answer_rate\":%.2f,\"mean_duration_s\":%.1f,\"booked\":%lld,"
                           "\"booking_rate\":%.2f,\"cost_eur\":%.2f,\"cost_per_booking_eur\":",
-                       g->calls, g->answered, pct(g->answered, g->calls), g->mean_duration_s, g->booked, pct(g->booked, g->answered),
+                       g->calls, g->answered, conversions_percent(g->answered, g->calls), g->mean_duration_s, g->booked, conversions_percent(g->booked, g->answered),
                        g->cost_eur);
             if (g->booked) buf_printf(o, "%.2f}", g->cost_eur / (double)g->booked);
             else buf_puts(o, "null}");
@@ -221,6 +196,6 @@ void conversions_render(const conversion_report *r, const char *format, buf *o)
     for (size_t i = 0; i < r->nagents; i++) {
         const agent_row *g = &r->agents[i];
         buf_printf(o, "  %-34.34s %6lld %8lld %8lld %8.2f %10.2f\n", *g->name ? g->name : g->agent_id, g->calls, g->answered,
-                   g->booked, pct(g->booked, g->answered), g->booked ? g->cost_eur / (double)g->booked : 0.0);
+                   g->booked, conversions_percent(g->booked, g->answered), g->booked ? g->cost_eur / (double)g->booked : 0.0);
     }
 }

@@ -36,6 +36,28 @@
 #include "config.h"
 #include "db.h"
 
+/* The definitions as SQL fragments over calls c, appointments a and the call
+ * linked to an appointment lc: the live report (conversions.c) and the daily
+ * aggregates (daily_stats.c) both use these, so they count the same things. */
+#define SQL_ANSWERED "(COALESCE(c.duration_sec, c.duration_ms DIV 1000, 0) > 0"                             \
+                 " AND NOT COALESCE(JSON_VALUE(c.analysis, '$.in_voicemail') = 'true', 0)"                \
+                 " AND COALESCE(c.session_outcome, '') <> 'spam')"
+#define SQL_LINK_METHOD "IF(c.appointment_made = 1 AND c.converted_appointment_id IS NOT NULL," \
+               " JSON_VALUE(c.linking_metadata, '$.method'), NULL)"
+/* a customer who is not one of the legacy placeholders (alias cu) */
+#define SQL_REAL_CUSTOMER "(cu.id IS NOT NULL AND COALESCE(cu.customer_type, '') <> 'unknown' AND cu.name NOT LIKE 'Unbekannt%'" \
+                          " AND COALESCE(cu.phone, '') NOT LIKE 'anonymous|_%' ESCAPE '|')"
+/* the Cal.com events that ask for a booking */
+#define SQL_WEB_BOOKING_TYPES "('BOOKING_CREATED', 'BOOKING_REQUESTED', 'BOOKING_RESCHEDULED', 'BOOKING.CREATED'," \
+                              " 'BOOKING.REQUESTED', 'BOOKING.RESCHEDULED')"
+/* a processed web booking event's note names the appointment it wrote */
+#define SQL_WEB_EVENT_OK_NOTE "App\\Models\\Appointment:%"
+#define SQL_PHONE_SOURCES "('phone', 'retell_phone', 'retell_webhook', 'retell_ai', 'phone_call', 'retell_transcript')"
+#define SQL_APPT_KIND "CASE WHEN a.call_id IS NOT NULL AND (a.source IN " SQL_PHONE_SOURCES                            \
+             " OR JSON_VALUE(lc.linking_metadata, '$.method') = 'booked_during_call') THEN 'phone_booked'"   \
+             " WHEN a.call_id IS NOT NULL THEN 'phone_influenced' WHEN a.source = 'cal.com' THEN 'web'"      \
+             " ELSE 'other' END"
+
 typedef struct agent_row {
     const char *agent_id, *name;
     long long calls, answered, booked;
@@ -71,6 +93,8 @@ typedef struct conversion_report {
 /* Fill r (strings in a). 0 or -1 (db_error). */
 int conversions_compute(sb_db *db, arena *a, const sb_config *cfg, long long company, int64_t since, int64_t until,
                         conversion_report *r);
+/* n / d in percent, truncated to 2 decimals; 0 when d is 0. */
+double conversions_percent(long long n, long long d);
 /* Render as "table", "json" or "csv" into out. */
 void conversions_render(const conversion_report *r, const char *format, buf *out);
 

@@ -41,6 +41,18 @@ const char *db_cell(const db_rows *rows, size_t r, size_t c)
     return rows->cell[r * rows->ncols + c];
 }
 
+long long db_cell_ll(const db_rows *rows, size_t r, size_t c)
+{
+    const char *v = db_cell(rows, r, c);
+    return v ? atoll(v) : 0;
+}
+
+double db_cell_double(const db_rows *rows, size_t r, size_t c)
+{
+    const char *v = db_cell(rows, r, c);
+    return v ? atof(v) : 0.0;
+}
+
 sb_db *db_new(const sb_config *cfg)
 {
     sb_db *db = calloc(1, sizeof *db);

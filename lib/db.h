@@ -43,6 +43,9 @@ typedef struct db_rows {
 
 /* Cell (r, c) or NULL (SQL NULL or out of range). */
 const char *db_cell(const db_rows *rows, size_t r, size_t c);
+/* A cell as a number; SQL NULL reads 0. */
+long long db_cell_ll(const db_rows *rows, size_t r, size_t c);
+double db_cell_double(const db_rows *rows, size_t r, size_t c);
 
 /* New handle for cfg (borrowed; must outlive the handle). Does not connect. */
 sb_db *db_new(const sb_config *cfg);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "daily_stats.h"
 #include "http.h"
 #include "phone.h"
 
@@ -143,6 +144,13 @@ static const char *const APPLY_APPT =
     "UPDATE appointments a JOIN sb_lk_pick p ON a.id = p.appointment_id SET a.call_id = p.call_id, a.updated_at = NOW()"
     " WHERE a.call_id IS NULL";
 
+#define NOTE_CALL_DAYS(tbl) \
+    "SELECT DISTINCT c.company_id, DATE_FORMAT(c.created_at, '%Y-%m-%d') FROM " tbl " p JOIN calls c ON c.id = p.call_id"
+#define NOTE_APPT_DAYS(tbl) \
+    "SELECT DISTINCT a.company_id, DATE_FORMAT(a.created_at, '%Y-%m-%d') FROM " tbl " p JOIN appointments a ON a.id = p.appointment_id"
+static const char *const NOTE_DAYS[] = {NOTE_CALL_DAYS("sb_lk_un"), NOTE_CALL_DAYS("sb_lk_a"), NOTE_CALL_DAYS("sb_lk_pick"),
+                                        NOTE_APPT_DAYS("sb_lk_a"), NOTE_APPT_DAYS("sb_lk_pick")};
+
 /* "termin,appointment" -> "termin|appointment" (letters, digits, spaces only: it is a regex) */
 static const char *keywords_regex(arena *a, const char *list)
 {
@@ -215,6 +223,9 @@ int linker_run(sb_db *db, arena *a, const sb_config *cfg, const linker_scope *s,
         exec_timed(db, "APPLY_PICK", APPLY_PICK, &run, 1) != 0 || exec_timed(db, "AUDIT_PICK", AUDIT_PICK, run2, 2) != 0 ||
         exec_timed(db, "APPLY_APPT", APPLY_APPT, NULL, 0) != 0)
         return -1;
+    /* the days whose daily aggregates these links change (flushed after the caller commits) */
+    for (size_t i = 0; i < sizeof NOTE_DAYS / sizeof *NOTE_DAYS; i++)
+        if (daily_stats_note_query(db, a, NOTE_DAYS[i], NULL, 0) != 0) return -1;
     return 0;
 }
 
@@ -255,7 +266,12 @@ int linker_undo(sb_db *db, arena *a, uint64_t run_id, long long *reverted, char 
                 " c.appointment_linked_at = ch.old_appointment_linked_at, c.linking_metadata = ch.old_linking_metadata,"
                 " c.updated_at = NOW() WHERE ch.run_id = ?",
                 &run, 1, NULL, &n) != 0 ||
-        db_exec(db, "UPDATE switchboard_link_runs SET undone_at = NOW(3) WHERE id = ?", &run, 1, NULL, NULL) != 0) {
+        db_exec(db, "UPDATE switchboard_link_runs SET undone_at = NOW(3) WHERE id = ?", &run, 1, NULL, NULL) != 0 ||
+        daily_stats_note_query(db, a,
+                               "SELECT DISTINCT c.company_id, DATE_FORMAT(c.created_at, '%Y-%m-%d') FROM switchboard_link_changes ch"
+                               " JOIN calls c ON c.id = ch.call_id WHERE ch.run_id = ? UNION SELECT DISTINCT a.company_id,"
+                               " DATE_FORMAT(a.created_at, '%Y-%m-%d') FROM switchboard_link_changes ch"
+                               " JOIN appointments a ON a.id = ch.appointment_id WHERE ch.run_id = ?", run2, 2) != 0) {
         snprintf(err, errlen, "%s", db_error(db));
         return -1;
     }

@@ -8,6 +8,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "daily_stats.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -249,6 +250,10 @@ static int run_claimed(pipeline *p, arena *a, uint64_t id)
 out:
     if (in_tx) db_rollback(p->db);
     if (ev.json) json_object_put(ev.json);
+    if (ev.provider && !strcmp(ev.provider, "calcom")) /* web booking success counts every Cal.com booking event by the day it arrived */
+        daily_stats_note_query(p->db, a, "SELECT company_id, DATE_FORMAT(COALESCE(received_at, created_at), '%Y-%m-%d')"
+                                         " FROM webhook_events WHERE id = ? AND company_id IS NOT NULL", lp, 1);
+    daily_stats_flush(p->db); /* after the transaction: a dirty mark never waits on the event's locks */
     return rc;
 }
 

@@ -11,12 +11,6 @@ const char *const QUEUE_STATUS_NAMES[QS_NSTATUS] = {"pending", "processing", "pr
 
 #define ISO(col) "DATE_FORMAT(CONVERT_TZ(" col ", @@session.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%sZ')"
 
-static long long num(const db_rows *r, size_t row, size_t col)
-{
-    const char *v = db_cell(r, row, col);
-    return v ? atoll(v) : 0;
-}
-
 static int cmp_ll(const void *a, const void *b)
 {
     long long x = *(const long long *)a, y = *(const long long *)b;
@@ -52,10 +46,10 @@ int queue_stats_read(sb_db *db, arena *a, long long company_id, const char *spoo
     for (size_t r = 0; r < rows.nrows; r++) {
         provider_stats *p = &s->providers[strcmp(db_cell(&rows, r, 0), "retell") == 0 ? 0 : 1];
         const char *st = db_cell(&rows, r, 1);
-        long long n = num(&rows, r, 2);
+        long long n = db_cell_ll(&rows, r, 2);
         p->total += n;
-        p->today += num(&rows, r, 3);
-        p->last_hour += num(&rows, r, 4);
+        p->today += db_cell_ll(&rows, r, 3);
+        p->last_hour += db_cell_ll(&rows, r, 4);
         const char *last = db_cell(&rows, r, 5);
         if (last && (!p->last_received || strcmp(last, p->last_received) > 0)) p->last_received = last;
         for (int k = 0; k < QS_NSTATUS; k++)
@@ -70,14 +64,14 @@ int queue_stats_read(sb_db *db, arena *a, long long company_id, const char *spoo
         p->success_rate = denom > 0 ? (double)(p->by_status[QS_PROCESSED] * 10000 / denom) / 100.0 : 0.0;
     }
     if (db_query(db, a, QUEUE, c, 2, &rows) != 0) goto down;
-    s->failed_due = num(&rows, 0, 0);
+    s->failed_due = db_cell_ll(&rows, 0, 0);
     s->backlog = s->by_status[QS_PENDING] + s->failed_due;
-    if (db_cell(&rows, 0, 1)) s->oldest_pending_s = (double)num(&rows, 0, 1) / 1e6;
-    s->dead_last_hour = num(&rows, 0, 2);
+    if (db_cell(&rows, 0, 1)) s->oldest_pending_s = (double)db_cell_ll(&rows, 0, 1) / 1e6;
+    s->dead_last_hour = db_cell_ll(&rows, 0, 2);
     if (db_query(db, a, LAG, c, 2, &rows) != 0) goto down;
     if (rows.nrows) {
         long long *v = arena_alloc(a, sizeof *v * rows.nrows);
-        for (size_t i = 0; i < rows.nrows; i++) v[i] = num(&rows, i, 0);
+        for (size_t i = 0; i < rows.nrows; i++) v[i] = db_cell_ll(&rows, i, 0);
         qsort(v, rows.nrows, sizeof *v, cmp_ll);
         s->lag_samples = (long long)rows.nrows;
         /* nearest-rank percentiles */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "daily_stats.h"
 #include "json.h"
 #include "timeutil.h"
 
@@ -86,6 +87,7 @@ int record_insert(sb_db *db, arena *a, const char *table, const field *f, size_t
     buf_putc(&changes, '}');
     int rc = db_exec(db, buf_cstr(&sql), p, np, id, NULL);
     if (rc == 0) rc = write_audit(db, table, *id, company_id, "insert", buf_cstr(&changes), why);
+    if (rc == 0) rc = daily_stats_note_row(db, a, table, *id);
     buf_free(&sql);
     buf_free(&changes);
     return rc;
@@ -141,6 +143,7 @@ int record_update(sb_db *db, arena *a, const char *table, uint64_t id, const fie
         p[np++] = idp;
         rc = db_exec(db, buf_cstr(&upd), p, np, NULL, NULL);
         if (rc == 0) rc = write_audit(db, table, id, company_id, "update", buf_cstr(&changes), why);
+        if (rc == 0) rc = daily_stats_note_row(db, a, table, id);
     }
     buf_free(&upd);
     buf_free(&changes);

@@ -7,11 +7,6 @@
 
 #include "phone.h"
 
-static long long num(const db_rows *r, size_t c)
-{
-    const char *v = db_cell(r, 0, c);
-    return v ? atoll(v) : 0;
-}
 
 int tenant_by_calcom_event_type(sb_db *db, arena *a, long long event_type_id, tenant *t)
 {
@@ -37,10 +32,10 @@ int tenant_by_calcom_event_type(sb_db *db, arena *a, long long event_type_id, te
             return -1;
         if (r.nrows == 0) return 0;
     }
-    t->company_id = num(&r, 0);
+    t->company_id = db_cell_ll(&r, 0, 0);
     t->branch_id = db_cell(&r, 0, 1);
-    t->service_id = num(&r, 2);
-    t->local_event_type_id = num(&r, 3);
+    t->service_id = db_cell_ll(&r, 0, 2);
+    t->local_event_type_id = db_cell_ll(&r, 0, 3);
     t->timezone = db_cell(&r, 0, 4) ? db_cell(&r, 0, 4) : "Europe/Berlin";
     return 1;
 }
@@ -67,7 +62,7 @@ int tenant_by_phone_number(sb_db *db, arena *a, const char *raw, const char *def
     if (db_query(db, a, sql, p, 8, &r) != 0) return -1;
     t->e164 = arena_strdup(a, e164);
     if (!r.nrows) return 0;
-    t->company_id = num(&r, 0);
+    t->company_id = db_cell_ll(&r, 0, 0);
     t->branch_id = db_cell(&r, 0, 1);
     t->phone_number_id = db_cell(&r, 0, 2);
     t->retell_agent_id = db_cell(&r, 0, 3);

@@ -306,6 +306,72 @@ static void logins_are_throttled(void **state)
     assert_int_equal(db_exec(e2e_db(), "DELETE FROM switchboard_login_attempts", NULL, 0, NULL, NULL), 0);
 }
 
+/* A KPI's number on a page: <div class="label">LABEL</div><div class="value">N */
+static long long kpi(const char *html, const char *label)
+{
+    const char *p = strstr(html, arena_printf(e2e_arena(), "<div class=\"label\">%s</div><div class=\"value\">", label));
+    if (!p) fail_msg("no KPI %s on the page", label);
+    return atoll(strstr(p, "class=\"value\">") + 15);
+}
+
+/* The report pages read daily aggregates: a web booking processed by the
+ * pipeline shows up there within seconds, with no rebuild and no restart. */
+static void report_pages_follow_processed_events(void **state)
+{
+    (void)state;
+    e2e_response before = page("GET", "/channels?days=3660", owner_cookie, NULL);
+    assert_int_equal(before.status, 200);
+    long long web0 = kpi(before.body, "online");
+    const char *uid;
+    size_t len;
+    const char *body = e2e_fixture_new_id("calcom/webhook_booking_created.json", "mT4kQ8vXb2nR7sLp9wE3Yd", &uid, &len);
+    e2e_response r = e2e_post_signed("calcom", "/api/calcom/webhook", body, len);
+    assert_int_equal(r.status, 200);
+    int64_t id = 0;
+    assert_true(json_get_int(r.json, "id", &id));
+    assert_true(e2e_wait_status((uint64_t)id, "processed", 15));
+    long long web1 = web0;
+    for (int i = 0; i < 50 && web1 == web0; i++) {
+        if (i) usleep(100000);
+        e2e_response after = page("GET", "/channels?days=3660", owner_cookie, NULL);
+        assert_int_equal(after.status, 200);
+        web1 = kpi(after.body, "online");
+    }
+    assert_int_equal(web1, web0 + 1);
+}
+
+/* The search box matches a whole phone number in any notation, a call id, or
+ * the start of a customer's name; LIKE wildcards typed in are literal. */
+static void search_finds_by_number_id_and_name(void **state)
+{
+    (void)state;
+    static const char *const ROWS =
+        "INSERT INTO customers (id, company_id, name, phone, source, status, created_at, updated_at) VALUES"
+        " (880001, 2, 'Zora Suchfeld', '+4917655500001', 'test', 'active', NOW(), NOW()),"
+        " (880002, 1, 'Zora Fremd', '+4917655500002', 'test', 'active', NOW(), NOW())";
+    assert_int_equal(db_exec(e2e_db(), ROWS, NULL, 0, NULL, NULL), 0);
+    assert_int_equal(db_exec(e2e_db(),
+                             "INSERT INTO calls (retell_call_id, company_id, from_number, customer_id, status, created_at, updated_at)"
+                             " VALUES ('call_search_own', 2, '+4917655500001', 880001, 'ended', NOW(), NOW()),"
+                             " ('call_search_other', 1, '+4917655500002', 880002, 'ended', NOW(), NOW())", NULL, 0, NULL, NULL), 0);
+    static const char *const HIT[] = {"/calls?q=%2B4917655500001", "/calls?q=0176+555+00001", "/calls?q=call_search_own",
+                                      "/calls?q=Zora", "/calls?q=zora+s", "/appointments?q=nobody"};
+    for (size_t i = 0; i < 5; i++) {
+        e2e_response r = page("GET", HIT[i], owner_cookie, NULL);
+        assert_int_equal(r.status, 200);
+        if (!strstr(r.body, "<td>+4917655500001</td>")) fail_msg("%s did not find the call", HIT[i]);
+        if (strstr(r.body, "<td>+4917655500002</td>")) fail_msg("%s shows another company's call", HIT[i]);
+    }
+    static const char *const MISS[] = {"/calls?q=Suchfeld", "/calls?q=Zor%25", "/calls?q=call_search_other", "/calls?q=%2B4917655500002"};
+    for (size_t i = 0; i < 4; i++) {
+        e2e_response r = page("GET", MISS[i], owner_cookie, NULL);
+        assert_int_equal(r.status, 200);
+        if (strstr(r.body, "<td>+491765550000")) fail_msg("%s matched", MISS[i]);
+    }
+    /* the operator finds the other company's call by number */
+    assert_non_null(strstr(page("GET", "/calls?q=%2B4917655500002", operator_cookie, NULL).body, "<td>+4917655500002</td>"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,6 +383,8 @@ int main(void)
         cmocka_unit_test(bulk_replay_stays_inside_the_wall),
         cmocka_unit_test(exports_stream_every_row_once),
         cmocka_unit_test(every_page_lists_and_walls),
+        cmocka_unit_test(report_pages_follow_processed_events),
+        cmocka_unit_test(search_finds_by_number_id_and_name),
         cmocka_unit_test(logins_are_throttled),
     };
     return cmocka_run_group_tests_name("e2e_dashboard", tests, e2e_setup, e2e_teardown);

@@ -1,0 +1,317 @@
+/* daily_stats.c: the daily aggregates of the conversion metrics (see daily_stats.h).
+ * The notes live in one process-wide vector owned here (each process is one
+ * thread); flush empties it, its capacity is kept for the next request. */
+#include "daily_stats.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "log.h"
+
+typedef struct day_note {
+    long long company_id;
+    char day[11];
+} day_note;
+
+static day_note *notes;
+static size_t nnotes, cap;
+
+void daily_stats_note(long long company_id, const char *day)
+{
+    if (company_id <= 0 || !day || strlen(day) != 10) return;
+    for (size_t i = nnotes; i-- > 0;) /* a request notes the same few days again and again */
+        if (notes[i].company_id == company_id && !memcmp(notes[i].day, day, 10)) return;
+    if (nnotes == cap) {
+        size_t ncap = cap ? cap * 2 : 32;
+        day_note *n = realloc(notes, ncap * sizeof *n);
+        if (!n) return; /* the safety net (mark_recent) catches a note lost here */
+        notes = n;
+        cap = ncap;
+    }
+    notes[nnotes].company_id = company_id;
+    memcpy(notes[nnotes].day, day, 11);
+    nnotes++;
+}
+
+int daily_stats_note_query(sb_db *db, arena *a, const char *sql, const db_param *p, size_t n)
+{
+    db_rows r;
+    if (db_query(db, a, sql, p, n, &r) != 0) return -1;
+    for (size_t i = 0; i < r.nrows; i++)
+        if (db_cell(&r, i, 0)) daily_stats_note(atoll(db_cell(&r, i, 0)), db_cell(&r, i, 1));
+    return 0;
+}
+
+int daily_stats_note_row(sb_db *db, arena *a, const char *table, uint64_t id)
+{
+    db_param p = db_int((long long)id);
+    if (!strcmp(table, "calls"))
+        return daily_stats_note_query(db, a, "SELECT company_id, DATE_FORMAT(created_at, '%Y-%m-%d') FROM calls WHERE id = ?", &p, 1);
+    /* an appointment also counts for the customer-days of the 7 days before it (a caller who books later) */
+    if (!strcmp(table, "appointments"))
+        return daily_stats_note_query(db, a,
+                                      "SELECT a.company_id, DATE_FORMAT(DATE(a.created_at) - INTERVAL s.seq DAY, '%Y-%m-%d')"
+                                      " FROM appointments a JOIN seq_0_to_7 s WHERE a.id = ?", &p, 1);
+    return 0;
+}
+
+int daily_stats_flush(sb_db *db)
+{
+    while (nnotes) {
+        size_t n = nnotes > 100 ? 100 : nnotes, np = 0;
+        buf sql = BUF_INIT;
+        db_param p[200];
+        buf_puts(&sql, "INSERT IGNORE INTO switchboard_stats_dirty (company_id, day) VALUES ");
+        for (size_t i = 0; i < n; i++) {
+            buf_puts(&sql, i ? ", (?, ?)" : "(?, ?)");
+            p[np++] = db_int(notes[nnotes - n + i].company_id);
+            p[np++] = db_str(notes[nnotes - n + i].day);
+        }
+        int rc = db_exec(db, buf_cstr(&sql), p, np, NULL, NULL);
+        buf_free(&sql);
+        if (rc != 0) {
+            log_msg("warn", "daily_stats: cannot mark %zu day(s) dirty: %s", nnotes, db_error(db));
+            return -1;
+        }
+        nnotes -= n;
+    }
+    return 0;
+}
+
+int daily_stats_mark_recent(sb_db *db)
+{
+    return db_exec(db, "INSERT IGNORE INTO switchboard_stats_dirty (company_id, day) SELECT c.id, CURDATE() - INTERVAL s.seq DAY"
+                       " FROM companies c JOIN seq_0_to_1 s WHERE c.deleted_at IS NULL", NULL, 0, NULL, NULL);
+}
+
+long long daily_stats_mark_all(sb_db *db, arena *a, long long company_id, long long days)
+{
+    static const char *const DAYS[] = {
+        "SELECT DISTINCT company_id, DATE_FORMAT(created_at, '%Y-%m-%d') FROM calls WHERE company_id IS NOT NULL"
+        " AND (? = 0 OR company_id = ?) AND created_at >= CURDATE() - INTERVAL ? DAY",
+        "SELECT DISTINCT company_id, DATE_FORMAT(created_at, '%Y-%m-%d') FROM appointments WHERE company_id IS NOT NULL"
+        " AND (? = 0 OR company_id = ?) AND created_at >= CURDATE() - INTERVAL ? DAY",
+        "SELECT DISTINCT company_id, DATE_FORMAT(COALESCE(received_at, created_at), '%Y-%m-%d') FROM webhook_events"
+        " WHERE provider = 'calcom' AND company_id IS NOT NULL AND (? = 0 OR company_id = ?)"
+        " AND created_at >= CURDATE() - INTERVAL ? DAY"};
+    db_param p[] = {db_int(company_id), db_int(company_id), db_int(days)};
+    for (size_t i = 0; i < sizeof DAYS / sizeof *DAYS; i++)
+        if (daily_stats_note_query(db, a, DAYS[i], p, 3) != 0) return -1;
+    long long n = (long long)nnotes;
+    return daily_stats_flush(db) == 0 ? n : -1;
+}
+
+/* ---- recomputing one (company, day) ---- */
+
+#define IN_DAY(col) " " col " >= CAST(? AS DATE) AND " col " < CAST(? AS DATE) + INTERVAL 1 DAY"
+
+/* per branch and agent: the call counters; the same definitions as the live report's Q_CALLS and Q_AGENTS */
+static const char *const R_CALLS =
+    "SELECT x.b, x.g, COUNT(*), SUM(x.ans), SUM(x.ans AND x.m IN ('booked_during_call', 'phone_match')),"
+    " SUM(x.ans AND x.m IN ('phone_match', 'customer_match')), SUM(x.ans AND x.realc), SUM(IF(x.ans, x.secs, 0)),"
+    " COALESCE(SUM(x.cost), 0)"
+    " FROM (SELECT COALESCE(c.branch_id, '') b, COALESCE(c.retell_agent_id, '') g, " SQL_ANSWERED " ans,"
+    "  " SQL_LINK_METHOD " m, " SQL_REAL_CUSTOMER " realc, COALESCE(c.duration_sec, 0) secs, c.cost_cents cost"
+    "  FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id AND cu.deleted_at IS NULL"
+    "  WHERE c.company_id = ? AND" IN_DAY("c.created_at") " AND c.deleted_at IS NULL) x GROUP BY x.b, x.g";
+static const char *const W_CALLS =
+    "INSERT INTO switchboard_daily_calls (company_id, day, branch_id, agent_id, calls, answered, phone_booked,"
+    " phone_influenced, matched, answered_seconds, cost_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+static const char *const R_APPTS =
+    "SELECT k.b, SUM(k.kind = 'phone_booked'), SUM(k.kind = 'phone_influenced'), SUM(k.kind = 'web'), SUM(k.kind = 'other'),"
+    " SUM(IF(k.live AND k.kind IN ('phone_booked', 'phone_influenced'), k.price, 0)), SUM(IF(k.live AND k.kind = 'web', k.price, 0))"
+    " FROM (SELECT COALESCE(a.branch_id, '') b, " SQL_APPT_KIND " kind, a.status <> 'cancelled' live, COALESCE(s.price, 0) price"
+    "  FROM appointments a LEFT JOIN calls lc ON lc.id = a.call_id LEFT JOIN services s ON s.id = a.service_id"
+    "  WHERE a.company_id = ? AND" IN_DAY("a.created_at") " AND a.deleted_at IS NULL) k GROUP BY k.b";
+static const char *const W_APPTS =
+    "INSERT INTO switchboard_daily_stats (company_id, day, branch_id, appt_phone_booked, appt_phone_influenced, appt_web,"
+    " appt_other, phone_value, web_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+/* customer-days: who called or booked on the web that day, and whether a live appointment followed within 7 days */
+static const char *const R_VISITORS =
+    "SELECT v.b, COUNT(*), SUM(EXISTS (SELECT 1 FROM appointments a WHERE a.customer_id = v.customer_id AND a.company_id = ?"
+    "  AND a.deleted_at IS NULL AND a.status <> 'cancelled' AND a.created_at >= CAST(? AS DATE)"
+    "  AND a.created_at < CAST(? AS DATE) + INTERVAL 8 DAY))"
+    " FROM (SELECT COALESCE(c.branch_id, '') b, c.customer_id FROM calls c WHERE c.company_id = ? AND" IN_DAY("c.created_at")
+    "       AND c.customer_id IS NOT NULL AND c.deleted_at IS NULL"
+    "       UNION SELECT COALESCE(a.branch_id, ''), a.customer_id FROM appointments a WHERE a.company_id = ?"
+    "       AND a.source = 'cal.com' AND" IN_DAY("a.created_at") " AND a.deleted_at IS NULL) v GROUP BY v.b";
+static const char *const W_VISITORS =
+    "INSERT INTO switchboard_daily_stats (company_id, day, branch_id, visitors, converted_visitors) VALUES (?, ?, ?, ?, ?)"
+    " ON DUPLICATE KEY UPDATE visitors = VALUES(visitors), converted_visitors = VALUES(converted_visitors)";
+/* the received time is within minutes of created_at, which is indexed with provider */
+static const char *const R_WEB =
+    "SELECT COUNT(*), COALESCE(SUM(status = 'processed' AND notes LIKE ? ESCAPE '|'), 0) FROM webhook_events"
+    " WHERE provider = 'calcom' AND created_at >= CAST(? AS DATE) - INTERVAL 1 DAY AND created_at < CAST(? AS DATE) + INTERVAL 2 DAY"
+    " AND company_id = ? AND event_type IN " SQL_WEB_BOOKING_TYPES " AND" IN_DAY("COALESCE(received_at, created_at)");
+static const char *const W_WEB =
+    "INSERT INTO switchboard_daily_stats (company_id, day, branch_id, web_events, web_events_ok) VALUES (?, ?, '', ?, ?)"
+    " ON DUPLICATE KEY UPDATE web_events = VALUES(web_events), web_events_ok = VALUES(web_events_ok)";
+static const char *const R_MINUTES =
+    "SELECT COALESCE(c.branch_id, ''), GREATEST(0, TIMESTAMPDIFF(SECOND, COALESCE(c.end_timestamp, c.created_at), a.created_at))"
+    " DIV 60, COUNT(*) FROM calls c JOIN appointments a ON a.id = c.converted_appointment_id"
+    " WHERE c.company_id = ? AND" IN_DAY("c.created_at") " AND c.deleted_at IS NULL AND c.appointment_made = 1"
+    " AND JSON_VALUE(c.linking_metadata, '$.method') IN ('booked_during_call', 'phone_match') GROUP BY 1, 2";
+static const char *const W_MINUTES =
+    "INSERT INTO switchboard_daily_booking_minutes (company_id, day, branch_id, minutes, calls) VALUES (?, ?, ?, ?, ?)";
+
+/* Insert every row of r through w: the key (company, day) first, then r's columns as text. */
+static int write_rows(sb_db *db, const char *w, db_param company, db_param day, const db_rows *r)
+{
+    db_param p[16];
+    for (size_t i = 0; i < r->nrows; i++) {
+        p[0] = company;
+        p[1] = day;
+        for (size_t c = 0; c < r->ncols && c < 14; c++) p[2 + c] = db_str(db_cell(r, i, c) ? db_cell(r, i, c) : "0");
+        if (db_exec(db, w, p, 2 + r->ncols, NULL, NULL) != 0) return -1;
+    }
+    return 0;
+}
+
+static int recompute_day(sb_db *db, arena *a, long long company_id, const char *day)
+{
+    db_param c = db_int(company_id), d = db_str(day);
+    db_rows r;
+    if (db_exec(db, "DELETE FROM switchboard_daily_calls WHERE company_id = ? AND day = ?", (db_param[]){c, d}, 2, NULL, NULL) != 0 ||
+        db_exec(db, "DELETE FROM switchboard_daily_stats WHERE company_id = ? AND day = ?", (db_param[]){c, d}, 2, NULL, NULL) != 0 ||
+        db_exec(db, "DELETE FROM switchboard_daily_booking_minutes WHERE company_id = ? AND day = ?", (db_param[]){c, d}, 2, NULL,
+                NULL) != 0)
+        return -1;
+    db_param cdd[] = {c, d, d};
+    if (db_query(db, a, R_CALLS, cdd, 3, &r) != 0 || write_rows(db, W_CALLS, c, d, &r) != 0) return -1;
+    if (db_query(db, a, R_APPTS, cdd, 3, &r) != 0 || write_rows(db, W_APPTS, c, d, &r) != 0) return -1;
+    db_param vp[] = {c, d, d, c, d, d, c, d, d};
+    if (db_query(db, a, R_VISITORS, vp, 9, &r) != 0 || write_rows(db, W_VISITORS, c, d, &r) != 0) return -1;
+    db_param wp[] = {db_str(SQL_WEB_EVENT_OK_NOTE), d, d, c, d, d};
+    if (db_query(db, a, R_WEB, wp, 6, &r) != 0) return -1;
+    if (atoll(db_cell(&r, 0, 0)) > 0 && write_rows(db, W_WEB, c, d, &r) != 0) return -1;
+    if (db_query(db, a, R_MINUTES, cdd, 3, &r) != 0 || write_rows(db, W_MINUTES, c, d, &r) != 0) return -1;
+    return 0;
+}
+
+int daily_stats_refresh(sb_db *db, arena *a, long long company_id, size_t max)
+{
+    db_param p[] = {db_int(company_id), db_int(company_id), db_int((long long)max)};
+    db_rows due;
+    if (db_query(db, a, "SELECT company_id, DATE_FORMAT(day, '%Y-%m-%d') FROM switchboard_stats_dirty WHERE (? = 0 OR company_id = ?)"
+                        " ORDER BY day DESC LIMIT ?", p, 3, &due) != 0)
+        return -1;
+    int done = 0;
+    for (size_t i = 0; i < due.nrows; i++) {
+        long long company = atoll(db_cell(&due, i, 0));
+        const char *day = db_cell(&due, i, 1);
+        db_param key[] = {db_int(company), db_str(day)};
+        uint64_t claimed = 0;
+        /* claim first, in its own statement: a change committed after this point marks the day again */
+        if (db_exec(db, "DELETE FROM switchboard_stats_dirty WHERE company_id = ? AND day = ?", key, 2, NULL, &claimed) != 0)
+            return -1;
+        if (!claimed) continue; /* another process took it */
+        if (db_begin(db) != 0 || recompute_day(db, a, company, day) != 0 || db_commit(db) != 0) {
+            log_msg("warn", "daily_stats: recomputing company %lld day %s failed: %s", company, day, db_error(db));
+            db_rollback(db);
+            daily_stats_note(company, day); /* give the claim back */
+            daily_stats_flush(db);
+            return -1;
+        }
+        done++;
+    }
+    return done;
+}
+
+long long daily_stats_backlog(sb_db *db, arena *a, long long company_id)
+{
+    db_param p[] = {db_int(company_id), db_int(company_id)};
+    db_rows r;
+    if (db_query(db, a, "SELECT COUNT(*) FROM switchboard_stats_dirty WHERE (? = 0 OR company_id = ?)", p, 2, &r) != 0) return -1;
+    return atoll(db_cell(&r, 0, 0));
+}
+
+/* ---- reading a window ---- */
+
+#define SCOPE " WHERE (? = 0 OR company_id = ?) AND (? = '' OR branch_id = ?)" \
+              " AND day >= CURDATE() - INTERVAL ? DAY AND day <= CURDATE() - INTERVAL ? DAY"
+
+static const char *const D_CALLS =
+    "SELECT COALESCE(SUM(calls), 0), COALESCE(SUM(answered), 0), COALESCE(SUM(phone_booked), 0),"
+    " COALESCE(SUM(phone_influenced), 0), COALESCE(SUM(matched), 0), COALESCE(SUM(cost_cents), 0) / 100"
+    " FROM switchboard_daily_calls" SCOPE;
+static const char *const D_DAYS =
+    "SELECT DATE_FORMAT(day, '%Y-%m-%d'), SUM(appt_phone_booked), SUM(appt_phone_influenced), SUM(appt_web), SUM(appt_other),"
+    " SUM(phone_value), SUM(web_value), SUM(visitors), SUM(converted_visitors), SUM(web_events), SUM(web_events_ok)"
+    " FROM switchboard_daily_stats" SCOPE " GROUP BY day ORDER BY day";
+static const char *const D_AGENTS =
+    "SELECT IF(d.agent_id = '', '(none)', d.agent_id), (SELECT MAX(ra.name) FROM retell_agents ra WHERE ra.agent_id = d.agent_id),"
+    " SUM(d.calls), SUM(d.answered), SUM(d.phone_booked), SUM(d.answered_seconds) / GREATEST(SUM(d.answered), 1),"
+    " SUM(d.cost_cents) / 100 FROM (SELECT agent_id, calls, answered, phone_booked, answered_seconds, cost_cents"
+    " FROM switchboard_daily_calls" SCOPE ") d GROUP BY d.agent_id ORDER BY 3 DESC, 1";
+static const char *const D_MINUTES =
+    "SELECT minutes, SUM(calls) FROM switchboard_daily_booking_minutes" SCOPE " GROUP BY minutes ORDER BY minutes";
+
+/* nearest-rank percentile over a minutes histogram (ordered by minutes) */
+static double histogram_rank(const db_rows *h, long long total, int pct)
+{
+    long long want = (total * pct + 99) / 100, seen = 0;
+    for (size_t i = 0; i < h->nrows; i++) {
+        seen += db_cell_ll(h, i, 1);
+        if (seen >= want) return (double)db_cell_ll(h, i, 0);
+    }
+    return -1;
+}
+
+int daily_stats_report(sb_db *db, arena *a, const sb_config *cfg, long long company_id, const char *branch, long long days,
+                       long long ago, conversion_report *r)
+{
+    memset(r, 0, sizeof *r);
+    if (days < 1) days = 1;
+    int64_t now = (int64_t)time(NULL);
+    r->until = now - ago * 86400;
+    r->since = r->until - days * 86400;
+    r->company_id = company_id;
+    const char *br = branch ? branch : "";
+    db_param p[] = {db_int(company_id), db_int(company_id), db_str(br), db_str(br), db_int(ago + days - 1), db_int(ago)};
+    db_rows q;
+    if (db_query(db, a, D_CALLS, p, 6, &q) != 0) return -1;
+    r->calls = db_cell_ll(&q, 0, 0);
+    r->answered = db_cell_ll(&q, 0, 1);
+    r->phone_booked_calls = db_cell_ll(&q, 0, 2);
+    r->phone_influenced_calls = db_cell_ll(&q, 0, 3);
+    r->matched_calls = db_cell_ll(&q, 0, 4);
+    r->phone_cost_eur = db_cell_double(&q, 0, 5);
+    r->phone_booking_rate = conversions_percent(r->phone_booked_calls, r->answered);
+    r->customer_match_rate = conversions_percent(r->matched_calls, r->answered);
+    if (db_query(db, a, D_DAYS, p, 6, &q) != 0) return -1;
+    r->days = arena_zalloc(a, sizeof *r->days * (q.nrows + 1));
+    r->ndays = q.nrows;
+    for (size_t i = 0; i < q.nrows; i++) {
+        r->days[i] = (day_row){db_cell(&q, i, 0), db_cell_ll(&q, i, 1), db_cell_ll(&q, i, 2), db_cell_ll(&q, i, 3), db_cell_ll(&q, i, 4)};
+        r->appt_phone_booked += r->days[i].phone_booked;
+        r->appt_phone_influenced += r->days[i].phone_influenced;
+        r->appt_web += r->days[i].web;
+        r->appt_other += r->days[i].other;
+        r->phone_value_eur += db_cell_double(&q, i, 5);
+        r->web_value_eur += db_cell_double(&q, i, 6);
+        r->visitors += db_cell_ll(&q, i, 7);
+        r->converted_visitors += db_cell_ll(&q, i, 8);
+        r->web_events += db_cell_ll(&q, i, 9);
+        r->web_events_ok += db_cell_ll(&q, i, 10);
+    }
+    r->overall_conversion = conversions_percent(r->converted_visitors, r->visitors);
+    r->web_booking_success = conversions_percent(r->web_events_ok, r->web_events);
+    if (db_query(db, a, D_MINUTES, p, 6, &q) != 0) return -1;
+    long long booked = 0;
+    for (size_t i = 0; i < q.nrows; i++) booked += db_cell_ll(&q, i, 1);
+    r->minutes_to_booking_median = booked ? histogram_rank(&q, booked, 50) : -1;
+    r->minutes_to_booking_p90 = booked ? histogram_rank(&q, booked, 90) : -1;
+    r->web_cost_eur = (double)cfg->metrics_web_monthly_cost_eur * (double)days / 30.0;
+    r->phone_roi = r->phone_cost_eur > 0 ? r->phone_value_eur / r->phone_cost_eur : -1;
+    r->web_roi = r->web_cost_eur > 0 ? r->web_value_eur / r->web_cost_eur : -1;
+    if (db_query(db, a, D_AGENTS, p, 6, &q) != 0) return -1;
+    r->agents = arena_zalloc(a, sizeof *r->agents * (q.nrows + 1));
+    r->nagents = q.nrows;
+    for (size_t i = 0; i < q.nrows; i++)
+        r->agents[i] = (agent_row){db_cell(&q, i, 0), db_cell(&q, i, 1) ? db_cell(&q, i, 1) : "", db_cell_ll(&q, i, 2),
+                                   db_cell_ll(&q, i, 3), db_cell_ll(&q, i, 4), db_cell_double(&q, i, 5), db_cell_double(&q, i, 6)};
+    return 0;
+}
