@@ -23,6 +23,7 @@
 
 #define COOKIE "sb_session"
 #define BULK_REPLAY_MAX 500 /* events one bulk replay click may queue */
+#define OVERVIEW_REFRESH_S 4 /* new events show within the 5 s the issue asks for */
 #define DIRTY_DAYS_PER_PAGE 8 /* recomputed inline by a report page at most; ~10 ms each on a busy tenant */
 #define SCOPE_COOKIE "sb_company" /* an operator's chosen company: a view preference, not a right */
 
@@ -319,6 +320,8 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
     buf *b = &resp->body;
     dash_period_links(b, "/", days, dash_branch(req));
     dash_branch_picker(app, req, b, &s, "/", days);
+    /* the part live.js refreshes while the page is open (a static page without JavaScript) */
+    buf_printf(b, "<div data-refresh=\"%d\">", OVERVIEW_REFRESH_S);
     buf_puts(b, "<section class=\"funnel\" aria-label=\"Trichter\">");
     dash_num_cell(b, "Anrufe", arena_printf(a, "%lld", r.calls), "alle Anrufe");
     dash_num_cell(b, "angenommen", arena_printf(a, "%lld", r.answered), "Dauer > 0, keine Mailbox, kein Spam");
@@ -367,7 +370,7 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
         buf_printf(b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td></tr>", r.days[i].phone_booked,
                    r.days[i].phone_influenced, r.days[i].web, r.days[i].other);
     }
-    buf_puts(b, "</tbody></table>");
+    buf_puts(b, "</tbody></table></div><script src=\"/static/live.js\" defer></script>");
     dash_page_end(resp);
 }
 

@@ -1,4 +1,11 @@
-/* live.js: keeps the webhooks page current while it is open.
+/* live.js: keeps the webhooks page and the report pages current while open.
+ *
+ * Report pages (an element with data-refresh="SECONDS"): the script fetches
+ * the same URL again and swaps that element for its fresh copy, parsed with
+ * DOMParser (which runs no script); the markup is the server's own, escaped
+ * there, so the page has one renderer and no JSON twin to keep in step.
+ *
+ * The webhooks page:
  * Every 3 s it asks /webhooks/live.json for the events newer than the newest
  * row shown (same filters, same tenant wall as the page) and the queue's
  * health, then prepends the rows and updates the figures. Everything is
@@ -62,4 +69,27 @@
       .then(function () { setTimeout(poll, 3000); });
   }
   setTimeout(poll, 3000);
+})();
+
+(function () {
+  "use strict";
+  var part = document.querySelector("[data-refresh]");
+  if (!part || !window.fetch || !window.DOMParser) return;
+  var every = Math.max(2, parseInt(part.getAttribute("data-refresh"), 10) || 5) * 1000;
+
+  function poll() {
+    fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) {
+        if (!html) return;
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-refresh]");
+        if (!fresh) return;
+        var next = document.importNode(fresh, true);
+        part.parentNode.replaceChild(next, part);
+        part = next;
+      })
+      .catch(function () { /* the next poll tries again */ })
+      .then(function () { setTimeout(poll, every); });
+  }
+  setTimeout(poll, every);
 })();

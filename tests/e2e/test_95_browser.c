@@ -278,6 +278,25 @@ static void a_user_clicks_through_the_dashboard(void **state)
     }
     assert_true(shown);
     no_console_errors("/webhooks (live)");
+    /* the overview refreshes its figures while open: three calls arrive (their day marked
+     * dirty as the pipeline's flush would) and the calls KPI grows without a reload */
+    go("/?days=1");
+    const char *label = "<div class=\"label\">Anrufe</div><div class=\"value\">";
+    const char *k = strstr(source(), label);
+    assert_non_null(k);
+    long long calls0 = atoll(k + strlen(label)), calls1 = calls0;
+    assert_int_equal(db_exec(e2e_db(), "INSERT INTO calls (retell_call_id, company_id, from_number, status, created_at, updated_at)"
+                                       " SELECT CONCAT('call_browser_live_', seq), 2, '+4917600000000', 'ended', NOW(), NOW()"
+                                       " FROM seq_1_to_3", NULL, 0, NULL, NULL), 0);
+    assert_int_equal(db_exec(e2e_db(), "INSERT IGNORE INTO switchboard_stats_dirty (company_id, day) VALUES (2, CURDATE())", NULL, 0,
+                             NULL, NULL), 0);
+    for (int i = 0; i < 150 && calls1 != calls0 + 3; i++) {
+        usleep(100000);
+        k = strstr(source(), label);
+        calls1 = k ? atoll(k + strlen(label)) : calls0;
+    }
+    assert_int_equal(calls1, calls0 + 3);
+    no_console_errors("/ (live)");
     /* the tenant wall, by URL, as the salon owner */
     click("form.logout button");
     wait_for("action=\"/login\"");
