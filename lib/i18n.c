@@ -14,7 +14,6 @@ static const char *const TEXTS[M_COUNT][LANG_COUNT] = {
     [M_NAV_WEBHOOKS] = {"Webhooks", "Webhooks"},
     [M_OPERATOR_SUFFIX] = {" (Betrieb)", " (operator)"},
     [M_LOGOUT] = {"Abmelden", "Sign out"},
-    [M_LANGUAGE] = {"Sprache", "Language"},
     [M_COMPANY] = {"Firma", "Company"},
     [M_ALL] = {"alle", "all"},
     [M_SHOW] = {"Anzeigen", "Show"},
@@ -190,8 +189,9 @@ static int parse_entry(const char *p, const char *end, char tag[9], int *q)
         if (*p != ';') return 0;
         p++;
         while (p < end && is_ows(*p)) p++;
-        const char *semi = memchr(p, ';', (size_t)(end - p));
-        const char *pend = semi ? semi : end, *vend = pend;
+        const char *pend = p;
+        while (pend < end && *pend != ';') pend++;
+        const char *vend = pend;
         while (vend > p && is_ows(vend[-1])) vend--;
         if (vend - p >= 2 && lower(p[0]) == 'q' && p[1] == '=') {
             *q = parse_q(p + 2, vend);

@@ -23,7 +23,6 @@ typedef enum i18n_msg {
     M_NAV_WEBHOOKS,
     M_OPERATOR_SUFFIX,  /* after the user's name */
     M_LOGOUT,
-    M_LANGUAGE,         /* aria-label of the language switch */
     M_COMPANY,
     M_ALL,
     M_SHOW,
