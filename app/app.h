@@ -68,6 +68,7 @@ void dash_logout(sb_app *app, const sb_request *req, sb_response *resp);
 void dash_overview(sb_app *app, const sb_request *req, sb_response *resp);
 void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp);
 void dash_scope(sb_app *app, const sb_request *req, sb_response *resp);
+void dash_lang_switch(sb_app *app, const sb_request *req, sb_response *resp);
 void dash_replay_all(sb_app *app, const sb_request *req, sb_response *resp);
 void dash_webhooks_live(sb_app *app, const sb_request *req, sb_response *resp);
 void dash_replay(sb_app *app, const sb_request *req, sb_response *resp);

@@ -4,7 +4,8 @@
  * and data only through the escapers of lib/html.h. Every page sends CSP,
  * frame denial and a referrer policy. A user with a company sees only that
  * company, everywhere; a user without one is an operator. Every POST carries
- * the session's CSRF token. */
+ * the session's CSRF token. Every label is looked up in lib/i18n.h in the
+ * request's language: cookie sb_lang, then Accept-Language, then German (D55). */
 #include "app.h"
 
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "../lib/daily_stats.h"
 #include "../lib/form.h"
 #include "../lib/html.h"
+#include "../lib/i18n.h"
 #include "../lib/json.h"
 #include "../lib/queue_stats.h"
 #include "../lib/session.h"
@@ -26,6 +28,7 @@
 #define OVERVIEW_REFRESH_S 4 /* new events show within the 5 s the issue asks for */
 #define DIRTY_DAYS_PER_PAGE 8 /* recomputed inline by a report page at most; ~10 ms each on a busy tenant */
 #define SCOPE_COOKIE "sb_company" /* an operator's chosen company: a view preference, not a right */
+#define LANG_COOKIE "sb_lang"     /* the reader's language, de or en: wins over Accept-Language */
 
 static void secure_headers(sb_response *resp)
 {
@@ -47,7 +50,11 @@ static void scope_picker(sb_app *app, const sb_request *req, sb_response *resp, 
     buf *b = &resp->body;
     buf_puts(b, "<form method=\"post\" action=\"/scope\" class=\"scope\"><input type=\"hidden\" name=\"csrf\" value=\"");
     html_attr(b, s->csrf);
-    buf_puts(b, "\"><label>Firma <select name=\"company\"><option value=\"0\">alle</option>");
+    buf_puts(b, "\"><label>");
+    html_text(b, i18n_text(s->lang, M_COMPANY));
+    buf_puts(b, " <select name=\"company\"><option value=\"0\">");
+    html_text(b, i18n_text(s->lang, M_ALL));
+    buf_puts(b, "</option>");
     for (size_t i = 0; i < r.nrows; i++) {
         buf_puts(b, "<option value=\"");
         html_attr(b, db_cell(&r, i, 0));
@@ -55,32 +62,83 @@ static void scope_picker(sb_app *app, const sb_request *req, sb_response *resp, 
         html_text(b, db_cell(&r, i, 1));
         buf_puts(b, "</option>");
     }
-    buf_puts(b, "</select></label><button>Anzeigen</button></form>");
+    buf_puts(b, "</select></label><button>");
+    html_text(b, i18n_text(s->lang, M_SHOW));
+    buf_puts(b, "</button></form>");
+}
+
+sb_lang dash_lang(const sb_request *req)
+{
+    sb_lang lang;
+    if (i18n_parse_code(cookie_value(http_header(req, "cookie"), LANG_COOKIE, req->pool), &lang)) return lang;
+    return i18n_from_accept_language(http_header(req, "accept-language"));
+}
+
+void dash_th(buf *b, sb_lang lang, const i18n_msg *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        buf_puts(b, "<th>");
+        html_text(b, i18n_text(lang, ids[i]));
+        buf_puts(b, "</th>");
+    }
+}
+
+/* The link to the other language, named in that language ("English",
+ * "Deutsch"): a plain GET, so it works without JavaScript (D56). */
+static void lang_switch(buf *b, sb_lang lang)
+{
+    sb_lang other = lang == LANG_DE ? LANG_EN : LANG_DE;
+    buf_puts(b, "<a class=\"lang\" href=\"/lang?to=");
+    html_url(b, i18n_code(other));
+    buf_puts(b, "\" hreflang=\"");
+    html_attr(b, i18n_code(other));
+    buf_puts(b, "\" lang=\"");
+    html_attr(b, i18n_code(other));
+    buf_puts(b, "\">");
+    html_text(b, i18n_native_name(other));
+    buf_puts(b, "</a>");
 }
 
 void dash_page_start(sb_app *app, const sb_request *req, sb_response *resp, const char *title, const session *s)
 {
+    sb_lang lang = s ? s->lang : dash_lang(req);
     resp->content_type = "text/html";
     secure_headers(resp);
+    http_add_header(resp, "Vary", "Cookie, Accept-Language");
     buf *b = &resp->body;
     buf_reset(b);
-    buf_puts(b, "<!doctype html><html lang=\"de\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
+    buf_puts(b, "<!doctype html><html lang=\"");
+    html_attr(b, i18n_code(lang));
+    buf_puts(b, "\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" "
                 "content=\"width=device-width,initial-scale=1\"><link rel=\"stylesheet\" href=\"/static/switchboard.css\">"
                 "<link rel=\"icon\" href=\"/static/favicon.svg\" type=\"image/svg+xml\"><title>");
     html_text(b, title);
     buf_puts(b, " · switchboard</title></head><body><header><span class=\"brand\">switchboard</span>");
     if (s) {
-        buf_puts(b, "<nav><a href=\"/\">Übersicht</a><a href=\"/channels\">Kanäle</a><a href=\"/agents\">Agenten</a>"
-                    "<a href=\"/calls\">Anrufe</a><a href=\"/appointments\">Termine</a><a href=\"/webhooks\">Webhooks</a></nav>"
-                    "<form method=\"post\" "
-                    "action=\"/logout\" class=\"logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
+        static const struct {
+            const char *href;
+            i18n_msg label;
+        } NAV[] = {{"/", M_NAV_OVERVIEW}, {"/channels", M_NAV_CHANNELS}, {"/agents", M_NAV_AGENTS},
+                   {"/calls", M_NAV_CALLS}, {"/appointments", M_NAV_APPOINTMENTS}, {"/webhooks", M_NAV_WEBHOOKS}};
+        buf_puts(b, "<nav>");
+        for (size_t i = 0; i < sizeof NAV / sizeof *NAV; i++) {
+            buf_puts(b, "<a href=\"");
+            html_attr(b, NAV[i].href);
+            buf_puts(b, "\">");
+            html_text(b, i18n_text(lang, NAV[i].label));
+            buf_puts(b, "</a>");
+        }
+        buf_puts(b, "</nav><form method=\"post\" action=\"/logout\" class=\"logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
         html_attr(b, s->csrf);
         buf_puts(b, "\"><span>");
         html_text(b, s->user_name);
-        buf_puts(b, s->operator_ ? " (Betrieb)" : "");
-        buf_puts(b, "</span> <button>Abmelden</button></form>");
+        if (s->operator_) html_text(b, i18n_text(lang, M_OPERATOR_SUFFIX));
+        buf_puts(b, "</span> <button>");
+        html_text(b, i18n_text(lang, M_LOGOUT));
+        buf_puts(b, "</button></form>");
         if (s->operator_ && app) scope_picker(app, req, resp, s);
     }
+    lang_switch(b, lang);
     buf_puts(b, "</header><main><h1>");
     html_text(b, title);
     buf_puts(b, "</h1>");
@@ -102,6 +160,7 @@ int dash_need_session(sb_app *app, const sb_request *req, sb_response *resp, ses
     const char *tok = cookie_value(http_header(req, "cookie"), COOKIE, req->pool);
     int rc = session_get(app->db, req->pool, &app->cfg, tok, s);
     if (rc > 0) {
+        s->lang = dash_lang(req);
         /* an operator may narrow every page to one company; a company user never widens theirs */
         const char *scope = s->operator_ ? cookie_value(http_header(req, "cookie"), SCOPE_COOKIE, req->pool) : NULL;
         if (scope) s->company_id = strtoll(scope, NULL, 10) > 0 ? strtoll(scope, NULL, 10) : 0;
@@ -129,27 +188,32 @@ static int need_post_session(sb_app *app, const sb_request *req, sb_response *re
 
 /* ---- login ---- */
 
-static void login_page(sb_response *resp, int status, const char *message)
+/* The login form, in the request's language; message: an error shown above it, or M_COUNT for none. */
+static void login_page(const sb_request *req, sb_response *resp, int status, i18n_msg message)
 {
+    sb_lang lang = dash_lang(req);
     resp->status = status;
-    dash_page_start(NULL, NULL, resp, "Anmelden", NULL);
+    dash_page_start(NULL, req, resp, i18n_text(lang, M_LOGIN), NULL);
     buf *b = &resp->body;
-    if (message) {
+    if (message != M_COUNT) {
         buf_puts(b, "<p class=\"error\" role=\"alert\">");
-        html_text(b, message);
+        html_text(b, i18n_text(lang, message));
         buf_puts(b, "</p>");
     }
-    buf_puts(b, "<form method=\"post\" action=\"/login\" class=\"login\"><label>E-Mail <input type=\"email\" name=\"email\" "
-                "autocomplete=\"username\" required></label><label>Passwort <input type=\"password\" name=\"password\" "
-                "autocomplete=\"current-password\" required></label><button>Anmelden</button></form>");
+    buf_puts(b, "<form method=\"post\" action=\"/login\" class=\"login\"><label>");
+    html_text(b, i18n_text(lang, M_EMAIL));
+    buf_puts(b, " <input type=\"email\" name=\"email\" autocomplete=\"username\" required></label><label>");
+    html_text(b, i18n_text(lang, M_PASSWORD));
+    buf_puts(b, " <input type=\"password\" name=\"password\" autocomplete=\"current-password\" required></label><button>");
+    html_text(b, i18n_text(lang, M_LOGIN));
+    buf_puts(b, "</button></form>");
     dash_page_end(resp);
 }
 
 void dash_login_form(sb_app *app, const sb_request *req, sb_response *resp)
 {
     (void)app;
-    (void)req;
-    login_page(resp, 200, NULL);
+    login_page(req, resp, 200, M_COUNT);
 }
 
 void dash_login(sb_app *app, const sb_request *req, sb_response *resp)
@@ -165,13 +229,13 @@ void dash_login(sb_app *app, const sb_request *req, sb_response *resp)
                                      app->cfg.dashboard_cookie_secure ? "; Secure" : ""));
         return;
     case LOGIN_LOCKED:
-        login_page(resp, 429, "Zu viele Fehlversuche. Bitte versuchen Sie es in 15 Minuten erneut.");
+        login_page(req, resp, 429, M_LOGIN_LOCKED);
         return;
     case LOGIN_WRONG:
-        login_page(resp, 401, "E-Mail-Adresse oder Passwort ist falsch.");
+        login_page(req, resp, 401, M_LOGIN_WRONG);
         return;
     case LOGIN_ERROR:
-        login_page(resp, 503, "Die Anmeldung ist gerade nicht möglich. Bitte später erneut versuchen.");
+        login_page(req, resp, 503, M_LOGIN_UNAVAILABLE);
         return;
     }
 }
@@ -183,6 +247,15 @@ void dash_logout(sb_app *app, const sb_request *req, sb_response *resp)
     session_end(app->db, cookie_value(http_header(req, "cookie"), COOKIE, req->pool));
     redirect(resp, "/login");
     http_add_header(resp, "Set-Cookie", COOKIE "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0");
+}
+
+/* Where a preference change goes back to: the path of the referring page
+ * when it is one of ours (a local path, never "//host" or a header break), else "/". */
+static const char *back_path(const sb_request *req)
+{
+    const char *ref = http_header(req, "referer");
+    const char *path = ref && strstr(ref, "://") ? strchr(strstr(ref, "://") + 3, '/') : NULL;
+    return path && path[1] != '/' && !strpbrk(path, "\r\n") ? path : "/";
 }
 
 /* POST /scope (company=N, 0 for all): an operator's view of one company, kept
@@ -202,23 +275,36 @@ void dash_scope(sb_app *app, const sb_request *req, sb_response *resp)
         http_json_error(resp, 400, "company must be a company id, or 0 for all");
         return;
     }
-    const char *ref = http_header(req, "referer"), *back = "/";
-    if (ref) { /* same origin only: keep the path of our own page */
-        const char *path = strstr(ref, "://") ? strchr(strstr(ref, "://") + 3, '/') : NULL;
-        if (path && path[1] != '/' && !strpbrk(path, "\r\n")) back = path;
-    }
-    redirect(resp, back);
+    redirect(resp, back_path(req));
     http_add_header(resp, "Set-Cookie", arena_printf(req->pool, SCOPE_COOKIE "=%lld; Path=/; HttpOnly; SameSite=Lax%s", company,
                                                      app->cfg.dashboard_cookie_secure ? "; Secure" : ""));
 }
 
+/* GET /lang?to=de|en: the header's language switch. A view preference like
+ * the company scope, but open to everyone (the login page has it too), so a
+ * plain link without session or CSRF token: the worst a forged link can do is
+ * change the language. Remembered for a year; back to the referring page. */
+void dash_lang_switch(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    sb_lang lang;
+    if (!i18n_parse_code(form_value(req->query, "to", req->pool), &lang)) {
+        http_json_error(resp, 400, "to must be de or en (/lang?to=de, /lang?to=en)");
+        return;
+    }
+    redirect(resp, back_path(req));
+    http_add_header(resp, "Set-Cookie", arena_printf(req->pool, LANG_COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000%s",
+                                                     i18n_code(lang), app->cfg.dashboard_cookie_secure ? "; Secure" : ""));
+}
+
 static const int PERIOD_DAYS[] = {1, 7, 30, 90};
-static const char *const PERIOD_LABEL[] = {"heute", "7 Tage", "30 Tage", "90 Tage"};
+static const i18n_msg PERIOD_LABEL[] = {M_PERIOD_TODAY, M_PERIOD_7, M_PERIOD_30, M_PERIOD_90};
 
 /* The period presets every report page offers: links, so they work without JavaScript. */
-void dash_period_links(buf *b, const char *path, long long days, const char *branch)
+void dash_period_links(buf *b, sb_lang lang, const char *path, long long days, const char *branch)
 {
-    buf_puts(b, "<nav class=\"period\" aria-label=\"Zeitraum\">");
+    buf_puts(b, "<nav class=\"period\" aria-label=\"");
+    html_attr(b, i18n_text(lang, M_PERIOD));
+    buf_puts(b, "\">");
     for (int i = 0; i < 4; i++) {
         buf_puts(b, "<a href=\"");
         html_attr(b, path);
@@ -228,19 +314,19 @@ void dash_period_links(buf *b, const char *path, long long days, const char *bra
             html_url(b, branch);
         }
         buf_printf(b, "\"%s>", PERIOD_DAYS[i] == days ? " aria-current=\"page\"" : "");
-        html_text(b, PERIOD_LABEL[i]);
+        html_text(b, i18n_text(lang, PERIOD_LABEL[i]));
         buf_puts(b, "</a>");
     }
     buf_puts(b, "</nav>");
 }
 
 /* The same presets as a <select name="days"> inside a list's filter form. */
-void dash_period_select(buf *b, long long days)
+void dash_period_select(buf *b, sb_lang lang, long long days)
 {
     buf_puts(b, "<select name=\"days\">");
     for (int i = 0; i < 4; i++) {
         buf_printf(b, "<option value=\"%d\"%s>", PERIOD_DAYS[i], PERIOD_DAYS[i] == days ? " selected" : "");
-        html_text(b, PERIOD_LABEL[i]);
+        html_text(b, i18n_text(lang, PERIOD_LABEL[i]));
         buf_puts(b, "</option>");
     }
     buf_puts(b, "</select>");
@@ -267,8 +353,11 @@ void dash_branch_picker(sb_app *app, const sb_request *req, buf *b, const sessio
     const char *cur = dash_branch(req);
     buf_puts(b, "<form method=\"get\" action=\"");
     html_attr(b, path);
-    buf_printf(b, "\" class=\"filters\"><input type=\"hidden\" name=\"days\" value=\"%lld\"><label>Filiale <select name=\"branch\">"
-                  "<option value=\"\">alle</option>", days);
+    buf_printf(b, "\" class=\"filters\"><input type=\"hidden\" name=\"days\" value=\"%lld\"><label>", days);
+    html_text(b, i18n_text(s->lang, M_BRANCH));
+    buf_puts(b, " <select name=\"branch\"><option value=\"\">");
+    html_text(b, i18n_text(s->lang, M_ALL));
+    buf_puts(b, "</option>");
     for (size_t i = 0; i < r.nrows; i++) {
         buf_puts(b, "<option value=\"");
         html_attr(b, db_cell(&r, i, 0));
@@ -276,7 +365,9 @@ void dash_branch_picker(sb_app *app, const sb_request *req, buf *b, const sessio
         html_text(b, db_cell(&r, i, 1));
         buf_puts(b, "</option>");
     }
-    buf_puts(b, "</select></label><button>Anzeigen</button></form>");
+    buf_puts(b, "</select></label><button>");
+    html_text(b, i18n_text(s->lang, M_SHOW));
+    buf_puts(b, "</button></form>");
 }
 
 /* The report a page shows: whole days from the daily aggregates (the period
@@ -316,26 +407,34 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
     conversion_report r, prev;
     if (!dash_report(app, req, resp, &s, 0, &r) || !dash_report(app, req, resp, &s, days, &prev)) return;
     resp->status = 200;
-    dash_page_start(app, req, resp, "Übersicht", &s);
+    sb_lang L = s.lang;
+    dash_page_start(app, req, resp, i18n_text(L, M_NAV_OVERVIEW), &s);
     buf *b = &resp->body;
-    dash_period_links(b, "/", days, dash_branch(req));
+    dash_period_links(b, L, "/", days, dash_branch(req));
     dash_branch_picker(app, req, b, &s, "/", days);
     /* the part live.js refreshes while the page is open (a static page without JavaScript) */
     buf_printf(b, "<div data-refresh=\"%d\">", OVERVIEW_REFRESH_S);
-    buf_puts(b, "<section class=\"funnel\" aria-label=\"Trichter\">");
-    dash_num_cell(b, "Anrufe", arena_printf(a, "%lld", r.calls), "alle Anrufe");
-    dash_num_cell(b, "angenommen", arena_printf(a, "%lld", r.answered), "Dauer > 0, keine Mailbox, kein Spam");
-    dash_num_cell(b, "telefonisch gebucht", arena_printf(a, "%lld", r.phone_booked_calls), "Regel a oder b");
-    dash_num_cell(b, "danach online gebucht", arena_printf(a, "%lld", r.phone_influenced_calls), "Regeln b/c");
+    buf_puts(b, "<section class=\"funnel\" aria-label=\"");
+    html_attr(b, i18n_text(L, M_FUNNEL));
+    buf_puts(b, "\">");
+    dash_num_cell(b, i18n_text(L, M_CALLS), arena_printf(a, "%lld", r.calls), i18n_text(L, M_CALLS_ALL_NOTE));
+    dash_num_cell(b, i18n_text(L, M_ANSWERED), arena_printf(a, "%lld", r.answered), i18n_text(L, M_ANSWERED_NOTE));
+    dash_num_cell(b, i18n_text(L, M_PHONE_BOOKED), arena_printf(a, "%lld", r.phone_booked_calls), i18n_text(L, M_PHONE_BOOKED_NOTE));
+    dash_num_cell(b, i18n_text(L, M_BOOKED_ONLINE_AFTER), arena_printf(a, "%lld", r.phone_influenced_calls),
+                  i18n_text(L, M_BOOKED_ONLINE_AFTER_NOTE));
     buf_puts(b, "</section><section class=\"kpis\">");
-    dash_num_cell(b, "Telefon-Buchungsquote", arena_printf(a, "%.2f %%", r.phone_booking_rate),
-             arena_printf(a, "Vorperiode %.2f %% (%+.2f Punkte)", prev.phone_booking_rate, r.phone_booking_rate - prev.phone_booking_rate));
-    dash_num_cell(b, "Web-Buchungserfolg", arena_printf(a, "%.2f %%", r.web_booking_success),
-             arena_printf(a, "%lld von %lld Cal.com-Ereignissen", r.web_events_ok, r.web_events));
-    dash_num_cell(b, "Gesamtkonversion", arena_printf(a, "%.2f %%", r.overall_conversion),
-             arena_printf(a, "Vorperiode %.2f %%", prev.overall_conversion));
-    dash_num_cell(b, "Kunden erkannt", arena_printf(a, "%.2f %%", r.customer_match_rate), "ohne Platzhalter-Kunden");
-    buf_puts(b, "</section><h2>Termine pro Tag nach Kanal</h2>");
+    dash_num_cell(b, i18n_text(L, M_PHONE_BOOKING_RATE), arena_printf(a, "%.2f %%", r.phone_booking_rate),
+             arena_printf(a, i18n_text(L, M_PREV_PERIOD_DELTA_FMT), prev.phone_booking_rate, r.phone_booking_rate - prev.phone_booking_rate));
+    dash_num_cell(b, i18n_text(L, M_WEB_BOOKING_SUCCESS), arena_printf(a, "%.2f %%", r.web_booking_success),
+             arena_printf(a, i18n_text(L, M_WEB_EVENTS_FMT), r.web_events_ok, r.web_events));
+    dash_num_cell(b, i18n_text(L, M_OVERALL_CONVERSION), arena_printf(a, "%.2f %%", r.overall_conversion),
+             arena_printf(a, i18n_text(L, M_PREV_PERIOD_FMT), prev.overall_conversion));
+    dash_num_cell(b, i18n_text(L, M_CUSTOMERS_MATCHED), arena_printf(a, "%.2f %%", r.customer_match_rate),
+                  i18n_text(L, M_CUSTOMERS_MATCHED_NOTE));
+    buf_puts(b, "</section><h2>");
+    html_text(b, i18n_text(L, M_APPTS_PER_DAY_BY_CHANNEL));
+    buf_puts(b, "</h2>");
+    static const char *const CLS[4] = {"phone", "influenced", "web", "other"};
     /* inline SVG: one stacked bar per day; every bar has a <title> with its numbers, and the table below repeats them */
     long long max = 1;
     for (size_t i = 0; i < r.ndays; i++) {
@@ -343,15 +442,15 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
         if (t > max) max = t;
     }
     size_t n = r.ndays ? r.ndays : 1;
-    buf_printf(b, "<svg class=\"chart\" viewBox=\"0 0 %zu 120\" role=\"img\" aria-label=\"Termine pro Tag\">", n * 12);
+    buf_printf(b, "<svg class=\"chart\" viewBox=\"0 0 %zu 120\" role=\"img\" aria-label=\"", n * 12);
+    html_attr(b, i18n_text(L, M_APPTS_PER_DAY));
+    buf_puts(b, "\">");
     for (size_t i = 0; i < r.ndays; i++) {
         const day_row *d = &r.days[i];
         long long parts[4] = {d->phone_booked, d->phone_influenced, d->web, d->other};
-        static const char *const CLS[4] = {"phone", "influenced", "web", "other"};
         double y = 120;
         buf_puts(b, "<g><title>");
-        html_text(b, arena_printf(a, "%s: telefonisch %lld, nach Anruf %lld, online %lld, sonstige %lld", d->day, parts[0], parts[1],
-                                  parts[2], parts[3]));
+        html_text(b, arena_printf(a, i18n_text(L, M_CHART_BAR_FMT), d->day, parts[0], parts[1], parts[2], parts[3]));
         buf_puts(b, "</title>");
         for (int k = 0; k < 4; k++) {
             double h = 110.0 * (double)parts[k] / (double)max;
@@ -361,9 +460,20 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
         }
         buf_puts(b, "</g>");
     }
-    buf_puts(b, "</svg><p class=\"legend\"><span class=\"phone\">■ telefonisch</span> <span class=\"influenced\">▨ nach Anruf "
-                "online</span> <span class=\"web\">▤ online</span> <span class=\"other\">□ sonstige</span></p>");
-    buf_puts(b, "<table><thead><tr><th>Tag</th><th>telefonisch</th><th>nach Anruf</th><th>online</th><th>sonstige</th></tr></thead><tbody>");
+    static const char *const MARK[4] = {"■ ", "▨ ", "▤ ", "□ "};
+    static const i18n_msg LEGEND[4] = {M_BY_PHONE, M_AFTER_CALL_ONLINE, M_ONLINE, M_OTHER};
+    buf_puts(b, "</svg><p class=\"legend\">");
+    for (int k = 0; k < 4; k++) {
+        buf_puts(b, k ? " <span class=\"" : "<span class=\"");
+        buf_puts(b, CLS[k]);
+        buf_puts(b, "\">");
+        buf_puts(b, MARK[k]);
+        html_text(b, i18n_text(L, LEGEND[k]));
+        buf_puts(b, "</span>");
+    }
+    buf_puts(b, "</p><table><thead><tr>");
+    dash_th(b, L, (const i18n_msg[]){M_DAY, M_BY_PHONE, M_AFTER_CALL, M_ONLINE, M_OTHER}, 5);
+    buf_puts(b, "</tr></thead><tbody>");
     for (size_t i = 0; i < r.ndays; i++) {
         buf_puts(b, "<tr><td>");
         html_text(b, r.days[i].day);
@@ -446,23 +556,30 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
         return;
     }
     resp->status = 200;
-    dash_page_start(app, req, resp, "Webhooks", &s);
+    sb_lang L = s.lang;
+    dash_page_start(app, req, resp, i18n_text(L, M_NAV_WEBHOOKS), &s);
     buf *b = &resp->body;
     buf_puts(b, "<section class=\"kpis\">");
-    dash_num_cell(b, "Status", q.status, q.reasons);
-    dash_num_cell(b, "Rückstand", arena_printf(a, "%lld", q.backlog), "wartend + fällige Wiederholungen");
-    dash_num_cell(b, "dead", arena_printf(a, "%lld", q.by_status[QS_DEAD]), "brauchen einen Menschen");
-    dash_num_cell(b, "Verzögerung p99", arena_printf(a, "%lld ms", q.lag_p99_ms), "letzte Stunde, Eingang bis verarbeitet");
-    buf_puts(b, "</section><form method=\"get\" action=\"/webhooks\" class=\"filters\"><label>Status <select name=\"status\">");
+    dash_num_cell(b, i18n_text(L, M_STATUS), q.status, q.reasons);
+    dash_num_cell(b, i18n_text(L, M_BACKLOG), arena_printf(a, "%lld", q.backlog), i18n_text(L, M_BACKLOG_NOTE));
+    dash_num_cell(b, i18n_text(L, M_DEAD), arena_printf(a, "%lld", q.by_status[QS_DEAD]), i18n_text(L, M_DEAD_NOTE));
+    dash_num_cell(b, i18n_text(L, M_LAG_P99), arena_printf(a, "%lld ms", q.lag_p99_ms), i18n_text(L, M_LAG_NOTE));
+    buf_puts(b, "</section><form method=\"get\" action=\"/webhooks\" class=\"filters\"><label>");
+    html_text(b, i18n_text(L, M_STATUS));
+    buf_puts(b, " <select name=\"status\">");
     static const char *const ST[] = {"", "pending", "processing", "processed", "ignored", "failed", "dead"};
     for (size_t i = 0; i < sizeof ST / sizeof *ST; i++) {
         buf_puts(b, "<option value=\"");
         html_attr(b, ST[i]);
         buf_puts(b, status && !strcmp(status, ST[i]) ? "\" selected>" : "\">");
-        html_text(b, *ST[i] ? ST[i] : "alle");
+        html_text(b, *ST[i] ? ST[i] : i18n_text(L, M_ALL));
         buf_puts(b, "</option>");
     }
-    buf_puts(b, "</select></label><label>Anbieter <select name=\"provider\"><option value=\"\">alle</option>");
+    buf_puts(b, "</select></label><label>");
+    html_text(b, i18n_text(L, M_PROVIDER));
+    buf_puts(b, " <select name=\"provider\"><option value=\"\">");
+    html_text(b, i18n_text(L, M_ALL));
+    buf_puts(b, "</option>");
     static const char *const PV[] = {"calcom", "retell", "switchboard"};
     for (size_t i = 0; i < 3; i++) {
         buf_puts(b, "<option value=\"");
@@ -471,7 +588,9 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
         html_text(b, PV[i]);
         buf_puts(b, "</option>");
     }
-    buf_puts(b, "</select></label><button>Filtern</button></form>");
+    buf_puts(b, "</select></label><button>");
+    html_text(b, i18n_text(L, M_FILTER));
+    buf_puts(b, "</button></form>");
     if (status && (!strcmp(status, "failed") || !strcmp(status, "dead")) && rows.nrows) {
         buf_puts(b, "<form method=\"post\" action=\"/webhooks/replay-all\" class=\"replay-all\"><input type=\"hidden\" "
                     "name=\"csrf\" value=\"");
@@ -480,8 +599,9 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
         html_attr(b, status);
         buf_puts(b, "\"><input type=\"hidden\" name=\"provider\" value=\"");
         html_attr(b, provider ? provider : "");
-        buf_printf(b, "\"><button>Alle %s-Ereignisse dieses Filters erneut verarbeiten (höchstens %d)</button></form>",
-                   status, BULK_REPLAY_MAX);
+        buf_puts(b, "\"><button>");
+        html_text(b, arena_printf(a, i18n_text(L, M_REPLAY_ALL_FMT), status, BULK_REPLAY_MAX));
+        buf_puts(b, "</button></form>");
     }
     buf_puts(b, "<table class=\"events\" data-live=\"/webhooks/live.json?status=");
     html_url(b, status ? status : "");
@@ -489,8 +609,11 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
     html_url(b, provider ? provider : "");
     buf_puts(b, "\" data-last=\"");
     html_attr(b, rows.nrows ? db_cell(&rows, 0, 0) : "0");
-    buf_puts(b, "\"><thead><tr><th>#</th><th>Anbieter</th>"
-                "<th>Typ</th><th>ID</th><th>Status</th><th>Eingang (UTC)</th><th>Hinweis</th><th></th></tr></thead><tbody>");
+    buf_puts(b, "\" data-replay-label=\"");
+    html_attr(b, i18n_text(L, M_REPLAY));
+    buf_puts(b, "\"><thead><tr><th>#</th>");
+    dash_th(b, L, (const i18n_msg[]){M_PROVIDER, M_TYPE, M_ID, M_STATUS, M_RECEIVED_UTC, M_NOTE}, 6);
+    buf_puts(b, "<th></th></tr></thead><tbody>");
     for (size_t i = 0; i < rows.nrows; i++) {
         const char *st = db_cell(&rows, i, 4);
         buf_puts(b, "<tr><td>");
@@ -513,7 +636,9 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
             html_attr(b, s.csrf);
             buf_puts(b, "\"><input type=\"hidden\" name=\"id\" value=\"");
             html_attr(b, db_cell(&rows, i, 0));
-            buf_puts(b, "\"><button>Erneut verarbeiten</button></form>");
+            buf_puts(b, "\"><button>");
+            html_text(b, i18n_text(L, M_REPLAY));
+            buf_puts(b, "</button></form>");
         }
         buf_puts(b, "</td></tr>");
     }

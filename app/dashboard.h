@@ -7,15 +7,21 @@
 #include "../lib/conversions.h"
 #include "../lib/session.h"
 
+/* The page head, header (navigation, language switch, an operator's company
+ * picker) and <h1>title. Language: s->lang, or without a session dash_lang(req). */
 void dash_page_start(sb_app *app, const sb_request *req, sb_response *resp, const char *title, const session *s);
+/* The language of this request: cookie sb_lang (de|en), else Accept-Language, else German. */
+sb_lang dash_lang(const sb_request *req);
+/* <th> cells with the texts of ids, escaped */
+void dash_th(buf *b, sb_lang lang, const i18n_msg *ids, size_t n);
 /* A number from the query string, clamped to [lo, hi]; def when absent. */
 long long dash_q_int(const sb_request *req, const char *name, long long def, long long lo, long long hi);
 /* links to the same page for today, 7, 30 and 90 days */
-void dash_period_links(buf *b, const char *path, long long days, const char *branch);
+void dash_period_links(buf *b, sb_lang lang, const char *path, long long days, const char *branch);
 /* the same presets as a <select name="days"> */
-void dash_period_select(buf *b, long long days);
+void dash_period_select(buf *b, sb_lang lang, long long days);
 void dash_page_end(sb_response *resp);
-/* The session of this request, or 0 after answering (redirect to /login or 503). */
+/* The session of this request (with its language), or 0 after answering (redirect to /login or 503). */
 int dash_need_session(sb_app *app, const sb_request *req, sb_response *resp, session *s);
 /* ?branch= of a report page (a UUID), or NULL */
 const char *dash_branch(const sb_request *req);

@@ -1,6 +1,7 @@
 /* dashboard_lists.c: calls and appointments (searchable, keyset-paginated, CSV),
  * their detail pages (links, webhook events, audit trail), channels and agents.
- * Every query carries the tenant filter of the session: (? = 0 OR company_id = ?). */
+ * Every query carries the tenant filter of the session: (? = 0 OR company_id = ?).
+ * Labels come from lib/i18n.h in the session's language (s.lang). */
 #include "dashboard.h"
 
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "../lib/form.h"
 #include "../lib/html.h"
 #include "../lib/phone.h"
+#include "../lib/i18n.h"
 
 #define PAGE_ROWS 50
 
@@ -226,6 +228,57 @@ static const char *const CALLS =
     " AND (? IS NULL OR c.from_number LIKE ? ESCAPE '|') AND (? IS NULL OR cu.name LIKE ? ESCAPE '|')"
     " AND (? IS NULL OR c.branch_id = ?) ORDER BY c.id DESC LIMIT ?";
 
+/* The start of a list's filter form: its search field. */
+static void search_field(buf *b, sb_lang lang, const char *action, const char *q)
+{
+    buf_puts(b, "<form method=\"get\" action=\"");
+    html_attr(b, action);
+    buf_puts(b, "\" class=\"filters\"><label>");
+    html_text(b, i18n_text(lang, M_SEARCH));
+    buf_puts(b, " <input name=\"q\" value=\"");
+    html_attr(b, q ? q : "");
+    buf_puts(b, "\"></label>");
+}
+
+static void filter_button(buf *b, sb_lang lang)
+{
+    buf_puts(b, "<button>");
+    html_text(b, i18n_text(lang, M_FILTER));
+    buf_puts(b, "</button>");
+}
+
+/* the end of the keyset link to the next page */
+static void older_link_end(buf *b, sb_lang lang)
+{
+    buf_puts(b, "\">");
+    html_text(b, i18n_text(lang, M_OLDER));
+    buf_puts(b, "</a></p>");
+}
+
+/* a detail page's table: one row per label, the cell link_col links to link_path?id= */
+static void detail_table(buf *b, sb_lang lang, const db_rows *r, const i18n_msg *labels, size_t n, size_t link_col,
+                         const char *link_path)
+{
+    buf_puts(b, "<table class=\"detail\"><tbody>");
+    for (size_t c = 0; c < n; c++) {
+        buf_puts(b, "<tr>");
+        dash_th(b, lang, &labels[c], 1);
+        if (c == link_col && db_cell(r, 0, c)) {
+            buf_puts(b, "<td><a href=\"");
+            html_attr(b, link_path);
+            buf_puts(b, "?id=");
+            html_url(b, db_cell(r, 0, c));
+            buf_puts(b, "\">");
+            html_text(b, db_cell(r, 0, c));
+            buf_puts(b, "</a></td>");
+        } else {
+            cell(b, db_cell(r, 0, c));
+        }
+        buf_puts(b, "</tr>");
+    }
+    buf_puts(b, "</tbody></table>");
+}
+
 static void calls_page(sb_app *app, const sb_request *req, sb_response *resp, int csv)
 {
     list_view v;
@@ -234,17 +287,22 @@ static void calls_page(sb_app *app, const sb_request *req, sb_response *resp, in
     long long days = v.days;
     const char *q = v.q;
     db_rows r = v.rows;
-    dash_page_start(app, req, resp, "Anrufe", &s);
+    sb_lang L = s.lang;
+    dash_page_start(app, req, resp, i18n_text(L, M_NAV_CALLS), &s);
     buf *b = &resp->body;
-    buf_puts(b, "<form method=\"get\" action=\"/calls\" class=\"filters\"><label>Suche <input name=\"q\" value=\"");
-    html_attr(b, q ? q : "");
-    buf_puts(b, "\"></label><label>Zeitraum ");
-    dash_period_select(b, days);
-    buf_puts(b, "</label><button>Filtern</button> <a href=\"/calls.csv?");
+    search_field(b, L, "/calls", q);
+    buf_puts(b, "<label>");
+    html_text(b, i18n_text(L, M_PERIOD));
+    buf_puts(b, " ");
+    dash_period_select(b, L, days);
+    buf_puts(b, "</label>");
+    filter_button(b, L);
+    buf_puts(b, " <a href=\"/calls.csv?");
     buf_printf(b, "days=%lld&amp;q=", days);
     html_url(b, q ? q : "");
-    buf_puts(b, "\">CSV</a></form><table><thead><tr><th>#</th><th>Beginn (UTC)</th><th>Anrufer</th><th>Status</th>"
-                "<th>Dauer s</th><th>Kunde</th><th>Termin</th></tr></thead><tbody>");
+    buf_puts(b, "\">CSV</a></form><table><thead><tr><th>#</th>");
+    dash_th(b, L, (const i18n_msg[]){M_STARTED_UTC, M_CALLER, M_STATUS, M_DURATION_S, M_CUSTOMER, M_APPOINTMENT}, 6);
+    buf_puts(b, "</tr></thead><tbody>");
     for (size_t i = 0; i < r.nrows; i++) {
         buf_puts(b, "<tr><td><a href=\"/call?id=");
         html_url(b, db_cell(&r, i, 0));
@@ -260,7 +318,7 @@ static void calls_page(sb_app *app, const sb_request *req, sb_response *resp, in
         html_url(b, db_cell(&r, r.nrows - 1, 0));
         buf_puts(b, "&amp;q=");
         html_url(b, q ? q : "");
-        buf_puts(b, "\">Ältere →</a></p>");
+        older_link_end(b, L);
     }
     dash_page_end(resp);
 }
@@ -269,12 +327,15 @@ void dash_calls(sb_app *app, const sb_request *req, sb_response *resp) { calls_p
 void dash_calls_csv(sb_app *app, const sb_request *req, sb_response *resp) { calls_page(app, req, resp, 1); }
 
 /* webhook events of an entity and (for appointments) the audit trail, as tables */
-static void events_table(sb_app *app, const sb_request *req, buf *b, const char *event_id_sql, db_param key)
+static void events_table(sb_app *app, const sb_request *req, sb_lang lang, buf *b, const char *event_id_sql, db_param key)
 {
     db_rows r;
     if (db_query(app->db, req->pool, event_id_sql, &key, 1, &r) != 0) return;
-    buf_puts(b, "<h2>Webhook-Ereignisse</h2><table><thead><tr><th>#</th><th>Typ</th><th>Status</th><th>Eingang</th><th>Hinweis</th>"
-                "</tr></thead><tbody>");
+    buf_puts(b, "<h2>");
+    html_text(b, i18n_text(lang, M_WEBHOOK_EVENTS));
+    buf_puts(b, "</h2><table><thead><tr><th>#</th>");
+    dash_th(b, lang, (const i18n_msg[]){M_TYPE, M_STATUS, M_RECEIVED, M_NOTE}, 4);
+    buf_puts(b, "</tr></thead><tbody>");
     for (size_t i = 0; i < r.nrows; i++) {
         buf_puts(b, "<tr>");
         for (int c = 0; c < 5; c++) cell(b, db_cell(&r, i, (size_t)c));
@@ -303,28 +364,12 @@ void dash_call(sb_app *app, const sb_request *req, sb_response *resp)
         return;
     }
     resp->status = 200;
-    dash_page_start(app, req, resp, "Anruf", &s);
+    dash_page_start(app, req, resp, i18n_text(s.lang, M_CALL), &s);
     buf *b = &resp->body;
-    static const char *const L[] = {"#", "Retell-ID", "von", "an", "Status", "Dauer s", "Kunde", "Kunde erkannt über", "Termin",
-                                    "Termin verknüpft über", "Zusammenfassung"};
-    buf_puts(b, "<table class=\"detail\"><tbody>");
-    for (size_t c = 0; c < 11; c++) {
-        buf_puts(b, "<tr><th>");
-        html_text(b, L[c]);
-        buf_puts(b, "</th>");
-        if (c == 8 && db_cell(&r, 0, 8)) {
-            buf_puts(b, "<td><a href=\"/appointment?id=");
-            html_url(b, db_cell(&r, 0, 8));
-            buf_puts(b, "\">");
-            html_text(b, db_cell(&r, 0, 8));
-            buf_puts(b, "</a></td>");
-        } else {
-            cell(b, db_cell(&r, 0, c));
-        }
-        buf_puts(b, "</tr>");
-    }
-    buf_puts(b, "</tbody></table>");
-    events_table(app, req, b,
+    static const i18n_msg L[] = {M_ID, M_RETELL_ID, M_FROM, M_TO, M_STATUS, M_DURATION_S, M_CUSTOMER, M_CUSTOMER_MATCHED_BY,
+                                 M_APPOINTMENT, M_APPOINTMENT_LINKED_BY, M_SUMMARY};
+    detail_table(b, s.lang, &r, L, 11, 8, "/appointment");
+    events_table(app, req, s.lang, b,
                  "SELECT id, event_type, status, DATE_FORMAT(COALESCE(received_at, created_at), '%Y-%m-%d %H:%i:%s'),"
                  " COALESCE(error_message, notes) FROM webhook_events WHERE provider = 'retell' AND event_id = ? ORDER BY id",
                  db_str(db_cell(&r, 0, 1)));
@@ -351,15 +396,17 @@ static void appointments_page(sb_app *app, const sb_request *req, sb_response *r
     long long days = v.days;
     const char *q = v.q;
     db_rows r = v.rows;
-    dash_page_start(app, req, resp, "Termine", &s);
+    sb_lang L = s.lang;
+    dash_page_start(app, req, resp, i18n_text(L, M_NAV_APPOINTMENTS), &s);
     buf *b = &resp->body;
-    buf_puts(b, "<form method=\"get\" action=\"/appointments\" class=\"filters\"><label>Suche <input name=\"q\" value=\"");
-    html_attr(b, q ? q : "");
-    buf_printf(b, "\"></label><input type=\"hidden\" name=\"days\" value=\"%lld\"><button>Filtern</button> "
-                  "<a href=\"/appointments.csv?days=%lld&amp;q=", days, days);
+    search_field(b, L, "/appointments", q);
+    buf_printf(b, "<input type=\"hidden\" name=\"days\" value=\"%lld\">", days);
+    filter_button(b, L);
+    buf_printf(b, " <a href=\"/appointments.csv?days=%lld&amp;q=", days);
     html_url(b, q ? q : "");
-    buf_puts(b, "\">CSV</a></form><table><thead><tr><th>#</th><th>angelegt</th><th>Beginn</th><th>Status</th><th>Quelle</th>"
-                "<th>Kunde</th><th>Leistung</th><th>Anruf</th></tr></thead><tbody>");
+    buf_puts(b, "\">CSV</a></form><table><thead><tr><th>#</th>");
+    dash_th(b, L, (const i18n_msg[]){M_CREATED, M_STARTS, M_STATUS, M_SOURCE, M_CUSTOMER, M_SERVICE, M_CALL}, 7);
+    buf_puts(b, "</tr></thead><tbody>");
     for (size_t i = 0; i < r.nrows; i++) {
         buf_puts(b, "<tr><td><a href=\"/appointment?id=");
         html_url(b, db_cell(&r, i, 0));
@@ -373,7 +420,7 @@ static void appointments_page(sb_app *app, const sb_request *req, sb_response *r
     if (r.nrows == PAGE_ROWS) {
         buf_printf(b, "<p><a href=\"/appointments?days=%lld&amp;before=", days);
         html_url(b, db_cell(&r, r.nrows - 1, 0));
-        buf_puts(b, "\">Ältere →</a></p>");
+        older_link_end(b, L);
     }
     dash_page_end(resp);
 }
@@ -401,27 +448,12 @@ void dash_appointment(sb_app *app, const sb_request *req, sb_response *resp)
         return;
     }
     resp->status = 200;
-    dash_page_start(app, req, resp, "Termin", &s);
+    dash_page_start(app, req, resp, i18n_text(s.lang, M_APPOINTMENT), &s);
     buf *b = &resp->body;
-    static const char *const L[] = {"#", "Cal.com-UID", "Beginn (UTC)", "Status", "Quelle", "Kunde", "Leistung", "Anruf", "Absagegrund"};
-    buf_puts(b, "<table class=\"detail\"><tbody>");
-    for (size_t c = 0; c < 9; c++) {
-        buf_puts(b, "<tr><th>");
-        html_text(b, L[c]);
-        buf_puts(b, "</th>");
-        if (c == 7 && db_cell(&r, 0, 7)) {
-            buf_puts(b, "<td><a href=\"/call?id=");
-            html_url(b, db_cell(&r, 0, 7));
-            buf_puts(b, "\">");
-            html_text(b, db_cell(&r, 0, 7));
-            buf_puts(b, "</a></td>");
-        } else {
-            cell(b, db_cell(&r, 0, c));
-        }
-        buf_puts(b, "</tr>");
-    }
-    buf_puts(b, "</tbody></table>");
-    events_table(app, req, b,
+    static const i18n_msg L[] = {M_ID, M_CALCOM_UID, M_STARTED_UTC, M_STATUS, M_SOURCE, M_CUSTOMER, M_SERVICE, M_CALL,
+                                 M_CANCELLATION_REASON};
+    detail_table(b, s.lang, &r, L, 9, 7, "/call");
+    events_table(app, req, s.lang, b,
                  "SELECT e.id, e.event_type, e.status, DATE_FORMAT(COALESCE(e.received_at, e.created_at), '%Y-%m-%d %H:%i:%s'),"
                  " COALESCE(e.error_message, e.notes) FROM switchboard_booking_uids u JOIN webhook_events e ON e.provider = 'calcom'"
                  " AND e.event_id = u.uid WHERE u.appointment_id = ? ORDER BY e.id",
@@ -431,8 +463,11 @@ void dash_appointment(sb_app *app, const sb_request *req, sb_response *resp)
     if (db_query(app->db, req->pool,
                  "SELECT DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s'), action, cause, changes FROM switchboard_audit"
                  " WHERE table_name = 'appointments' AND row_id = ? ORDER BY id", &k, 1, &au) == 0) {
-        buf_puts(b, "<h2>Änderungsverlauf</h2><table><thead><tr><th>Zeit</th><th>Aktion</th><th>Auslöser</th><th>Änderungen</th>"
-                    "</tr></thead><tbody>");
+        buf_puts(b, "<h2>");
+        html_text(b, i18n_text(s.lang, M_HISTORY));
+        buf_puts(b, "</h2><table><thead><tr>");
+        dash_th(b, s.lang, (const i18n_msg[]){M_TIME, M_ACTION, M_CAUSE, M_CHANGES}, 4);
+        buf_puts(b, "</tr></thead><tbody>");
         for (size_t i = 0; i < au.nrows; i++) {
             buf_puts(b, "<tr>");
             for (int c = 0; c < 4; c++) cell(b, db_cell(&au, i, (size_t)c));
@@ -452,24 +487,43 @@ void dash_channels(sb_app *app, const sb_request *req, sb_response *resp)
     if (!dash_need_session(app, req, resp, &s) || !dash_report(app, req, resp, &s, 0, &r)) return;
     arena *a = req->pool;
     resp->status = 200;
-    dash_page_start(app, req, resp, "Kanäle", &s);
+    sb_lang L = s.lang;
+    dash_page_start(app, req, resp, i18n_text(L, M_NAV_CHANNELS), &s);
     buf *b = &resp->body;
-    dash_period_links(b, "/channels", dash_q_int(req, "days", 30, 1, 3660), dash_branch(req));
+    dash_period_links(b, L, "/channels", dash_q_int(req, "days", 30, 1, 3660), dash_branch(req));
     dash_branch_picker(app, req, b, &s, "/channels", dash_q_int(req, "days", 30, 1, 3660));
     buf_puts(b, "<section class=\"kpis\">");
-    dash_num_cell(b, "telefonisch gebucht", arena_printf(a, "%lld", r.appt_phone_booked), "während des Anrufs");
-    dash_num_cell(b, "nach Anruf online", arena_printf(a, "%lld", r.appt_phone_influenced), "Anruf hat beeinflusst");
-    dash_num_cell(b, "online", arena_printf(a, "%lld", r.appt_web), "Cal.com ohne Anruf");
-    dash_num_cell(b, "Anruf bis Buchung", r.minutes_to_booking_median >= 0 ? arena_printf(a, "%.0f min", r.minutes_to_booking_median) : "–",
+    dash_num_cell(b, i18n_text(L, M_PHONE_BOOKED), arena_printf(a, "%lld", r.appt_phone_booked), i18n_text(L, M_DURING_CALL));
+    dash_num_cell(b, i18n_text(L, M_AFTER_CALL_ONLINE), arena_printf(a, "%lld", r.appt_phone_influenced), i18n_text(L, M_CALL_INFLUENCED));
+    dash_num_cell(b, i18n_text(L, M_ONLINE), arena_printf(a, "%lld", r.appt_web), i18n_text(L, M_CALCOM_WITHOUT_CALL));
+    dash_num_cell(b, i18n_text(L, M_CALL_TO_BOOKING), r.minutes_to_booking_median >= 0 ? arena_printf(a, "%.0f min", r.minutes_to_booking_median) : "–",
                   r.minutes_to_booking_p90 >= 0 ? arena_printf(a, "p90 %.0f min", r.minutes_to_booking_p90) : "");
-    buf_puts(b, "</section><h2>Ertrag je Kanal</h2><table><thead><tr><th>Kanal</th><th>Wert (EUR)</th><th>Kosten</th><th>ROI</th>"
-                "</tr></thead><tbody>");
-    buf_printf(b, "<tr><td>Telefon</td><td>%.2f</td><td>%.2f</td><td>%s</td></tr>", r.phone_value_eur, r.phone_cost_eur,
+    buf_puts(b, "</section><h2>");
+    html_text(b, i18n_text(L, M_REVENUE_BY_CHANNEL));
+    buf_puts(b, "</h2><table><thead><tr>");
+    dash_th(b, L, (const i18n_msg[]){M_CHANNEL, M_VALUE_EUR, M_COST}, 3);
+    buf_puts(b, "<th>ROI</th></tr></thead><tbody><tr>");
+    cell(b, i18n_text(L, M_PHONE));
+    buf_printf(b, "<td>%.2f</td><td>%.2f</td><td>%s</td></tr>", r.phone_value_eur, r.phone_cost_eur,
                r.phone_roi >= 0 ? arena_printf(a, "%.2f", r.phone_roi) : "–");
-    buf_printf(b, "<tr><td>Web</td><td>%.2f</td><td>%.2f</td><td>%s</td></tr>", r.web_value_eur, r.web_cost_eur,
+    buf_puts(b, "<tr>");
+    cell(b, i18n_text(L, M_WEB));
+    buf_printf(b, "<td>%.2f</td><td>%.2f</td><td>%s</td></tr>", r.web_value_eur, r.web_cost_eur,
                r.web_roi >= 0 ? arena_printf(a, "%.2f", r.web_roi) : "–");
-    buf_puts(b, "</tbody></table><p><a href=\"/report.csv\">Bericht als CSV</a></p>");
+    buf_puts(b, "</tbody></table><p><a href=\"/report.csv\">");
+    html_text(b, i18n_text(L, M_REPORT_CSV));
+    buf_puts(b, "</a></p>");
     dash_page_end(resp);
+}
+
+/* a column heading that sorts the table (a link: no JavaScript) */
+static void sort_th(buf *b, sb_lang lang, const char *href, i18n_msg label)
+{
+    buf_puts(b, "<th><a href=\"");
+    html_attr(b, href);
+    buf_puts(b, "\">");
+    html_text(b, i18n_text(lang, label));
+    buf_puts(b, "</a></th>");
 }
 
 void dash_agents(sb_app *app, const sb_request *req, sb_response *resp)
@@ -490,13 +544,19 @@ void dash_agents(sb_app *app, const sb_request *req, sb_response *resp)
             *y = t;
         }
     resp->status = 200;
-    dash_page_start(app, req, resp, "Agenten", &s);
+    sb_lang L = s.lang;
+    dash_page_start(app, req, resp, i18n_text(L, M_NAV_AGENTS), &s);
     buf *b = &resp->body;
-    dash_period_links(b, "/agents", dash_q_int(req, "days", 30, 1, 3660), dash_branch(req));
+    dash_period_links(b, L, "/agents", dash_q_int(req, "days", 30, 1, 3660), dash_branch(req));
     dash_branch_picker(app, req, b, &s, "/agents", dash_q_int(req, "days", 30, 1, 3660));
-    buf_puts(b, "<table><thead><tr><th>Agent</th><th><a href=\"/agents\">Anrufe</a></th><th>angenommen</th>"
-                "<th><a href=\"/agents?sort=booked\">gebucht</a></th><th><a href=\"/agents?sort=rate\">Quote %</a></th>"
-                "<th>Ø Dauer s</th><th>Kosten je Buchung</th><th>Verlauf</th></tr></thead><tbody>");
+    buf_puts(b, "<table><thead><tr>");
+    dash_th(b, L, (const i18n_msg[]){M_AGENT}, 1);
+    sort_th(b, L, "/agents", M_CALLS);
+    dash_th(b, L, (const i18n_msg[]){M_ANSWERED}, 1);
+    sort_th(b, L, "/agents?sort=booked", M_BOOKED);
+    sort_th(b, L, "/agents?sort=rate", M_RATE_PCT);
+    dash_th(b, L, (const i18n_msg[]){M_MEAN_DURATION_S, M_COST_PER_BOOKING, M_TREND}, 3);
+    buf_puts(b, "</tr></thead><tbody>");
     for (size_t i = 0; i < r.nagents; i++) {
         const agent_row *g = &r.agents[i];
         buf_puts(b, "<tr>");
@@ -521,7 +581,7 @@ void dash_agents(sb_app *app, const sb_request *req, sb_response *resp)
         for (int k = 0; k < 14; k++)
             if (per[k] > max) max = per[k];
         buf_puts(b, "<td><svg class=\"spark\" viewBox=\"0 0 70 20\" width=\"70\" height=\"20\" role=\"img\"><title>");
-        html_text(b, arena_printf(req->pool, "Anrufe pro Tag, letzte 14 Tage (heute %lld)", per[13]));
+        html_text(b, arena_printf(req->pool, i18n_text(L, M_SPARK_FMT), per[13]));
         buf_puts(b, "</title><polyline fill=\"none\" stroke=\"currentColor\" points=\"");
         for (int k = 0; k < 14; k++) buf_printf(b, "%d,%.1f ", k * 5, 19.0 - 18.0 * (double)per[k] / (double)max);
         buf_puts(b, "\"></polyline></svg></td></tr>");

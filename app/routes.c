@@ -31,6 +31,7 @@ const sb_route ROUTES[] = {
     {"POST", "/login", dash_login, NULL},
     {"POST", "/logout", dash_logout, NULL},
     {"POST", "/scope", dash_scope, NULL},
+    {"GET", "/lang", dash_lang_switch, NULL},
     {"GET", "/webhooks", dash_webhooks, NULL},
     {"GET", "/webhooks/live.json", dash_webhooks_live, NULL},
     {"POST", "/webhooks/replay", dash_replay, NULL},

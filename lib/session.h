@@ -15,6 +15,7 @@
 #include "arena.h"
 #include "config.h"
 #include "db.h"
+#include "i18n.h"
 
 typedef struct session {
     long long user_id;
@@ -22,6 +23,7 @@ typedef struct session {
     int operator_;          /* the user has no company: may see all, or narrow the view to one */
     const char *user_name;
     const char *csrf;       /* 64 hex */
+    sb_lang lang;           /* the page language of this request (app/dashboard.c: cookie, Accept-Language); not stored */
 } session;
 
 enum login_result { LOGIN_OK, LOGIN_WRONG, LOGIN_LOCKED, LOGIN_ERROR };

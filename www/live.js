@@ -39,7 +39,7 @@
       f.appendChild(i);
     });
     var b = document.createElement("button");
-    b.textContent = "Erneut verarbeiten";
+    b.textContent = table.getAttribute("data-replay-label") || "Replay"; /* the page's language */
     f.appendChild(b);
     return f;
   }

@@ -1,4 +1,4 @@
-/* test_85_dashboard.c: dashboard login, pages, CSRF, the tenant wall, escaping, throttling. */
+/* test_85_dashboard.c: dashboard login, pages, CSRF, the tenant wall, escaping, languages, throttling. */
 #include "e2e.h"
 
 #include <stdio.h>
@@ -33,10 +33,17 @@ static const char *login(const char *email, const char *password, long *status)
     return "";
 }
 
+/* a request with the session cookie (and one more header, or NULL) */
+static e2e_response page_with(const char *method, const char *path, const char *cookie, const char *form, const char *header)
+{
+    const char *h[] = {arena_printf(e2e_arena(), "Cookie: %s", cookie), "Content-Type: application/x-www-form-urlencoded", header,
+                       NULL};
+    return e2e_request(method, path, h, form, form ? strlen(form) : 0);
+}
+
 static e2e_response page(const char *method, const char *path, const char *cookie, const char *form)
 {
-    const char *h[] = {arena_printf(e2e_arena(), "Cookie: %s", cookie), "Content-Type: application/x-www-form-urlencoded", NULL};
-    return e2e_request(method, path, h, form, form ? strlen(form) : 0);
+    return page_with(method, path, cookie, form, NULL);
 }
 
 static const char *csrf_of(const char *html)
@@ -167,6 +174,21 @@ static void the_live_feed_brings_new_events_inside_the_wall(void **state)
     assert_int_equal(page("GET", url, "", NULL).status, 303);
 }
 
+/* a request that must answer 303: its Set-Cookie and Location (256 bytes each) */
+static void see_other(const char *method, const char *path, const char *const *headers, const char *form, char *set, char *loc)
+{
+    http_client_response r;
+    char err[256];
+    *set = *loc = '\0';
+    if (http_client_request(method, arena_printf(e2e_arena(), "%s%s", getenv("SB_TEST_URL"), path), headers, form,
+                            form ? strlen(form) : 0, 10000, &r, err, sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_int_equal(r.status, 303);
+    http_client_header(&r, "Set-Cookie", set, 256);
+    http_client_header(&r, "Location", loc, 256);
+    http_client_response_free(&r);
+}
+
 static void operators_narrow_to_a_company_and_periods_have_presets(void **state)
 {
     (void)state;
@@ -175,18 +197,10 @@ static void operators_narrow_to_a_company_and_periods_have_presets(void **state)
     assert_non_null(strstr(op.body, "action=\"/scope\""));
     assert_non_null(strstr(op.body, ">Salon Haarmonie</option>"));
     /* choosing a company: a POST with the CSRF token sets the view cookie and goes back */
-    http_client_response r;
-    char err[256], set[256] = "", loc[256] = "";
+    char set[256], loc[256];
     const char *h[] = {arena_printf(e2e_arena(), "Cookie: %s", operator_cookie), "Content-Type: application/x-www-form-urlencoded",
                        arena_printf(e2e_arena(), "Referer: %s/webhooks?status=dead", getenv("SB_TEST_URL")), NULL};
-    const char *form = arena_printf(e2e_arena(), "csrf=%s&company=2", csrf_of(op.body));
-    if (http_client_request("POST", arena_printf(e2e_arena(), "%s/scope", getenv("SB_TEST_URL")), h, form, strlen(form), 10000, &r,
-                            err, sizeof err) != 0)
-        fail_msg("%s", err);
-    assert_int_equal(r.status, 303);
-    http_client_header(&r, "Set-Cookie", set, sizeof set);
-    http_client_header(&r, "Location", loc, sizeof loc);
-    http_client_response_free(&r);
+    see_other("POST", "/scope", h, arena_printf(e2e_arena(), "csrf=%s&company=2", csrf_of(op.body)), set, loc);
     assert_int_equal(strncmp(set, "sb_company=2;", 13), 0);
     assert_string_equal(loc, "/webhooks?status=dead");
     const char *scoped = arena_printf(e2e_arena(), "%s; sb_company=2", operator_cookie);
@@ -295,6 +309,82 @@ static void every_page_lists_and_walls(void **state)
     assert_non_null(strstr(rep.body, "phone_booking_rate,"));
 }
 
+/* the body contains every one of the NULL-terminated needles, and none of the German words `absent` */
+static void has_all(const char *where, const e2e_response *r, const char *const *needles, const char *absent)
+{
+    if (r->status != 200) fail_msg("%s answered %ld", where, r->status);
+    for (size_t i = 0; needles[i]; i++)
+        if (!strstr(r->body, needles[i])) fail_msg("%s: no \"%s\"", where, needles[i]);
+    if (absent && strstr(r->body, absent)) fail_msg("%s: still \"%s\"", where, absent);
+}
+
+static void pages_follow_the_readers_language(void **state)
+{
+    (void)state;
+    static const char *const EN = "Accept-Language: en-US,en;q=0.9,de;q=0.8";
+    /* no preference: German, with a switch to English */
+    e2e_response r = page("GET", "/", owner_cookie, NULL);
+    has_all("/ (de)", &r, (const char *const[]){"<html lang=\"de\"", "<h1>Übersicht", "href=\"/lang?to=en\"", ">English</a>", NULL},
+            NULL);
+    /* Accept-Language en: every page in English */
+    static const struct {
+        const char *path, *absent, *needles[5];
+    } PAGES[] = {
+        {"/?days=7", "Telefon-Buchungsquote", {"<html lang=\"en\"", "<h1>Overview", "Phone booking rate", "aria-current=\"page\">7 days<", NULL}},
+        {"/channels", "Ertrag", {"<h1>Channels", "Revenue by channel", "Report as CSV", NULL}},
+        {"/agents", "Kosten je Buchung", {"<h1>Agents", "Cost per booking", "href=\"/lang?to=de\"", ">Deutsch</a>", NULL}},
+        {"/calls?days=90", "Anrufer", {"<h1>Calls", "<th>Caller</th>", ">Search <input", NULL}},
+        {"/appointments?days=90", "Leistung", {"<h1>Appointments", "<th>Service</th>", "<button>Filter</button>", NULL}},
+        {"/webhooks", "Rückstand", {"<h1>Webhooks", "Backlog", "data-replay-label=\"Process again\"", "Sign out", NULL}},
+    };
+    for (size_t i = 0; i < sizeof PAGES / sizeof *PAGES; i++) {
+        r = page_with("GET", PAGES[i].path, owner_cookie, NULL, EN);
+        has_all(PAGES[i].path, &r, PAGES[i].needles, PAGES[i].absent);
+    }
+    const char *appt = e2e_scalar("SELECT MAX(id) FROM appointments WHERE company_id = 2", NULL, 0);
+    if (appt) {
+        r = page_with("GET", arena_printf(e2e_arena(), "/appointment?id=%s", appt), owner_cookie, NULL, EN);
+        has_all("/appointment", &r, (const char *const[]){"Change history", "Cancellation reason", NULL}, "Änderungsverlauf");
+    }
+    /* the login page follows it too, its errors included */
+    r = e2e_request("GET", "/login", (const char *const[]){EN, NULL}, NULL, 0);
+    has_all("/login (en)", &r, (const char *const[]){"<html lang=\"en\"", "<h1>Sign in", "Password <input", NULL}, "Passwort");
+    const char *form = "email=" OWNER "&password=wrong-password";
+    r = e2e_request("POST", "/login", (const char *const[]){EN, "Content-Type: application/x-www-form-urlencoded", NULL}, form,
+                    strlen(form));
+    assert_int_equal(r.status, 401);
+    assert_non_null(strstr(r.body, "Email address or password is wrong."));
+    /* the cookie wins over the header, both ways; an unknown cookie value is ignored */
+    r = page_with("GET", "/", arena_printf(e2e_arena(), "%s; sb_lang=de", owner_cookie), NULL, EN);
+    has_all("/ (cookie de)", &r, (const char *const[]){"<html lang=\"de\"", "Telefon-Buchungsquote", NULL}, "Phone booking rate");
+    r = page("GET", "/webhooks", arena_printf(e2e_arena(), "%s; sb_lang=en", owner_cookie), NULL);
+    has_all("/webhooks (cookie en)", &r, (const char *const[]){"<html lang=\"en\"", "Backlog", NULL}, "Rückstand");
+    r = page_with("GET", "/", arena_printf(e2e_arena(), "%s; sb_lang=fr", owner_cookie), NULL, EN);
+    has_all("/ (cookie fr)", &r, (const char *const[]){"<html lang=\"en\"", NULL}, NULL);
+    r = e2e_request("GET", "/login", (const char *const[]){"Cookie: sb_lang=en", "Accept-Language: de", NULL}, NULL, 0);
+    has_all("/login (cookie en)", &r, (const char *const[]){"<h1>Sign in", NULL}, "Anmelden");
+    /* the switch: only de and en */
+    static const char *const BAD[] = {"/lang?to=xx", "/lang", "/lang?to=EN", "/lang?to=en-US"};
+    for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
+        r = e2e_request("GET", BAD[i], NULL, NULL, 0);
+        if (r.status != 400 || !strstr(r.body, "de or en")) fail_msg("%s answered %ld %s", BAD[i], r.status, r.body);
+    }
+    /* ... sets the cookie and goes back to the page it was clicked on (a local path only) */
+    static const struct {
+        const char *referer, *location;
+    } BACK[] = {{"%s/calls?days=7", "/calls?days=7"}, {"%s/login", "/login"}, {"https://elsewhere.example", "/"},
+                {"https://elsewhere.example//evil.example/x", "/"}, {NULL, "/"}};
+    for (size_t i = 0; i < sizeof BACK / sizeof *BACK; i++) {
+        char set[256], loc[256];
+        const char *ref = BACK[i].referer ? arena_printf(e2e_arena(), BACK[i].referer, getenv("SB_TEST_URL")) : NULL;
+        see_other("GET", "/lang?to=en", (const char *const[]){ref ? arena_printf(e2e_arena(), "Referer: %s", ref) : NULL, NULL}, NULL,
+                  set, loc);
+        assert_int_equal(strncmp(set, "sb_lang=en;", 11), 0);
+        assert_non_null(strstr(set, "Path=/"));
+        assert_string_equal(loc, BACK[i].location);
+    }
+}
+
 static void logins_are_throttled(void **state)
 {
     (void)state;
@@ -385,6 +475,7 @@ int main(void)
         cmocka_unit_test(every_page_lists_and_walls),
         cmocka_unit_test(report_pages_follow_processed_events),
         cmocka_unit_test(search_finds_by_number_id_and_name),
+        cmocka_unit_test(pages_follow_the_readers_language),
         cmocka_unit_test(logins_are_throttled),
     };
     return cmocka_run_group_tests_name("e2e_dashboard", tests, e2e_setup, e2e_teardown);

@@ -1,0 +1,232 @@
+/* i18n.c: see i18n.h. The message table and the Accept-Language parser. */
+#include "i18n.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* [id] = {German, English}; a gap stays {NULL, NULL} and fails tests/unit/test_i18n.c */
+static const char *const TEXTS[M_COUNT][LANG_COUNT] = {
+    [M_NAV_OVERVIEW] = {"Übersicht", "Overview"},
+    [M_NAV_CHANNELS] = {"Kanäle", "Channels"},
+    [M_NAV_AGENTS] = {"Agenten", "Agents"},
+    [M_NAV_CALLS] = {"Anrufe", "Calls"},
+    [M_NAV_APPOINTMENTS] = {"Termine", "Appointments"},
+    [M_NAV_WEBHOOKS] = {"Webhooks", "Webhooks"},
+    [M_OPERATOR_SUFFIX] = {" (Betrieb)", " (operator)"},
+    [M_LOGOUT] = {"Abmelden", "Sign out"},
+    [M_COMPANY] = {"Firma", "Company"},
+    [M_BRANCH] = {"Filiale", "Branch"},
+    [M_ALL] = {"alle", "all"},
+    [M_SHOW] = {"Anzeigen", "Show"},
+    [M_LOGIN] = {"Anmelden", "Sign in"},
+    [M_EMAIL] = {"E-Mail", "Email"},
+    [M_PASSWORD] = {"Passwort", "Password"},
+    [M_LOGIN_LOCKED] = {"Zu viele Fehlversuche. Bitte versuchen Sie es in 15 Minuten erneut.",
+                        "Too many failed attempts. Please try again in 15 minutes."},
+    [M_LOGIN_WRONG] = {"E-Mail-Adresse oder Passwort ist falsch.", "Email address or password is wrong."},
+    [M_LOGIN_UNAVAILABLE] = {"Die Anmeldung ist gerade nicht möglich. Bitte später erneut versuchen.",
+                             "Signing in is not possible right now. Please try again later."},
+    [M_PERIOD] = {"Zeitraum", "Period"},
+    [M_PERIOD_TODAY] = {"heute", "today"},
+    [M_PERIOD_7] = {"7 Tage", "7 days"},
+    [M_PERIOD_30] = {"30 Tage", "30 days"},
+    [M_PERIOD_90] = {"90 Tage", "90 days"},
+    [M_FUNNEL] = {"Trichter", "Funnel"},
+    [M_CALLS] = {"Anrufe", "Calls"},
+    [M_CALLS_ALL_NOTE] = {"alle Anrufe", "all calls"},
+    [M_ANSWERED] = {"angenommen", "answered"},
+    [M_ANSWERED_NOTE] = {"Dauer > 0, keine Mailbox, kein Spam", "duration > 0, no voicemail, no spam"},
+    [M_PHONE_BOOKED] = {"telefonisch gebucht", "booked by phone"},
+    [M_PHONE_BOOKED_NOTE] = {"Regel a oder b", "rule a or b"},
+    [M_BOOKED_ONLINE_AFTER] = {"danach online gebucht", "booked online afterwards"},
+    [M_BOOKED_ONLINE_AFTER_NOTE] = {"Regeln b/c", "rules b/c"},
+    [M_PHONE_BOOKING_RATE] = {"Telefon-Buchungsquote", "Phone booking rate"},
+    [M_PREV_PERIOD_DELTA_FMT] = {"Vorperiode %.2f %% (%+.2f Punkte)", "previous period %.2f %% (%+.2f points)"},
+    [M_WEB_BOOKING_SUCCESS] = {"Web-Buchungserfolg", "Web booking success"},
+    [M_WEB_EVENTS_FMT] = {"%lld von %lld Cal.com-Ereignissen", "%lld of %lld Cal.com events"},
+    [M_OVERALL_CONVERSION] = {"Gesamtkonversion", "Overall conversion"},
+    [M_PREV_PERIOD_FMT] = {"Vorperiode %.2f %%", "previous period %.2f %%"},
+    [M_CUSTOMERS_MATCHED] = {"Kunden erkannt", "Customers recognised"},
+    [M_CUSTOMERS_MATCHED_NOTE] = {"ohne Platzhalter-Kunden", "without placeholder customers"},
+    [M_APPTS_PER_DAY_BY_CHANNEL] = {"Termine pro Tag nach Kanal", "Appointments per day by channel"},
+    [M_APPTS_PER_DAY] = {"Termine pro Tag", "Appointments per day"},
+    [M_CHART_BAR_FMT] = {"%s: telefonisch %lld, nach Anruf %lld, online %lld, sonstige %lld",
+                         "%s: by phone %lld, after a call %lld, online %lld, other %lld"},
+    [M_BY_PHONE] = {"telefonisch", "by phone"},
+    [M_AFTER_CALL] = {"nach Anruf", "after a call"},
+    [M_AFTER_CALL_ONLINE] = {"nach Anruf online", "online after a call"},
+    [M_ONLINE] = {"online", "online"},
+    [M_OTHER] = {"sonstige", "other"},
+    [M_DAY] = {"Tag", "Day"},
+    [M_STATUS] = {"Status", "Status"},
+    [M_BACKLOG] = {"Rückstand", "Backlog"},
+    [M_BACKLOG_NOTE] = {"wartend + fällige Wiederholungen", "pending + retries due"},
+    [M_DEAD] = {"dead", "dead"},
+    [M_DEAD_NOTE] = {"brauchen einen Menschen", "need a human"},
+    [M_LAG_P99] = {"Verzögerung p99", "Lag p99"},
+    [M_LAG_NOTE] = {"letzte Stunde, Eingang bis verarbeitet", "last hour, received to processed"},
+    [M_PROVIDER] = {"Anbieter", "Provider"},
+    [M_FILTER] = {"Filtern", "Filter"},
+    [M_REPLAY_ALL_FMT] = {"Alle %s-Ereignisse dieses Filters erneut verarbeiten (höchstens %d)",
+                          "Process all %s events of this filter again (at most %d)"},
+    [M_TYPE] = {"Typ", "Type"},
+    [M_ID] = {"ID", "ID"},
+    [M_RECEIVED_UTC] = {"Eingang (UTC)", "Received (UTC)"},
+    [M_NOTE] = {"Hinweis", "Note"},
+    [M_REPLAY] = {"Erneut verarbeiten", "Process again"},
+    [M_SEARCH] = {"Suche", "Search"},
+    [M_OLDER] = {"Ältere →", "Older →"},
+    [M_STARTED_UTC] = {"Beginn (UTC)", "Start (UTC)"},
+    [M_CALLER] = {"Anrufer", "Caller"},
+    [M_DURATION_S] = {"Dauer s", "Duration s"},
+    [M_CUSTOMER] = {"Kunde", "Customer"},
+    [M_APPOINTMENT] = {"Termin", "Appointment"},
+    [M_WEBHOOK_EVENTS] = {"Webhook-Ereignisse", "Webhook events"},
+    [M_RECEIVED] = {"Eingang", "Received"},
+    [M_CALL] = {"Anruf", "Call"},
+    [M_RETELL_ID] = {"Retell-ID", "Retell ID"},
+    [M_FROM] = {"von", "from"},
+    [M_TO] = {"an", "to"},
+    [M_CUSTOMER_MATCHED_BY] = {"Kunde erkannt über", "Customer matched by"},
+    [M_APPOINTMENT_LINKED_BY] = {"Termin verknüpft über", "Appointment linked by"},
+    [M_SUMMARY] = {"Zusammenfassung", "Summary"},
+    [M_CREATED] = {"angelegt", "created"},
+    [M_STARTS] = {"Beginn", "Start"},
+    [M_SOURCE] = {"Quelle", "Source"},
+    [M_SERVICE] = {"Leistung", "Service"},
+    [M_CALCOM_UID] = {"Cal.com-UID", "Cal.com UID"},
+    [M_CANCELLATION_REASON] = {"Absagegrund", "Cancellation reason"},
+    [M_HISTORY] = {"Änderungsverlauf", "Change history"},
+    [M_TIME] = {"Zeit", "Time"},
+    [M_ACTION] = {"Aktion", "Action"},
+    [M_CAUSE] = {"Auslöser", "Cause"},
+    [M_CHANGES] = {"Änderungen", "Changes"},
+    [M_DURING_CALL] = {"während des Anrufs", "during the call"},
+    [M_CALL_INFLUENCED] = {"Anruf hat beeinflusst", "the call influenced it"},
+    [M_CALCOM_WITHOUT_CALL] = {"Cal.com ohne Anruf", "Cal.com without a call"},
+    [M_CALL_TO_BOOKING] = {"Anruf bis Buchung", "Call to booking"},
+    [M_REVENUE_BY_CHANNEL] = {"Ertrag je Kanal", "Revenue by channel"},
+    [M_CHANNEL] = {"Kanal", "Channel"},
+    [M_VALUE_EUR] = {"Wert (EUR)", "Value (EUR)"},
+    [M_COST] = {"Kosten", "Cost"},
+    [M_PHONE] = {"Telefon", "Phone"},
+    [M_WEB] = {"Web", "Web"},
+    [M_REPORT_CSV] = {"Bericht als CSV", "Report as CSV"},
+    [M_AGENT] = {"Agent", "Agent"},
+    [M_BOOKED] = {"gebucht", "booked"},
+    [M_RATE_PCT] = {"Quote %", "Rate %"},
+    [M_MEAN_DURATION_S] = {"Ø Dauer s", "Ø duration s"},
+    [M_COST_PER_BOOKING] = {"Kosten je Buchung", "Cost per booking"},
+    [M_TREND] = {"Verlauf", "Trend"},
+    [M_SPARK_FMT] = {"Anrufe pro Tag, letzte 14 Tage (heute %lld)", "Calls per day, last 14 days (today %lld)"},
+};
+
+static const char *const CODES[LANG_COUNT] = {"de", "en"};
+static const char *const NAMES[LANG_COUNT] = {"Deutsch", "English"};
+
+const char *i18n_text(sb_lang lang, i18n_msg id)
+{
+    if ((unsigned)lang >= LANG_COUNT || (unsigned)id >= M_COUNT || !TEXTS[id][lang]) return "";
+    return TEXTS[id][lang];
+}
+
+const char *i18n_code(sb_lang lang) { return CODES[(unsigned)lang < LANG_COUNT ? lang : LANG_DE]; }
+
+const char *i18n_native_name(sb_lang lang) { return NAMES[(unsigned)lang < LANG_COUNT ? lang : LANG_DE]; }
+
+int i18n_parse_code(const char *s, sb_lang *out)
+{
+    for (int l = 0; s && l < LANG_COUNT; l++)
+        if (!strcmp(s, CODES[l])) {
+            *out = (sb_lang)l;
+            return 1;
+        }
+    return 0;
+}
+
+static int is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static int is_ows(char c) { return c == ' ' || c == '\t'; }
+static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+
+/* A weight "0", "0.5", "1.000" (RFC 9110 §12.4.2) between p and end, in
+ * thousandths; -1 when malformed. */
+static int parse_q(const char *p, const char *end)
+{
+    if (p >= end || (*p != '0' && *p != '1')) return -1;
+    int q = (*p++ - '0') * 1000, scale = 100;
+    if (p < end && *p == '.') {
+        p++;
+        for (int n = 0; p < end && *p >= '0' && *p <= '9'; n++, p++, scale /= 10) {
+            if (n == 3) return -1;
+            q += (*p - '0') * scale;
+        }
+    }
+    return p == end && q <= 1000 ? q : -1;
+}
+
+/* One entry "en-US;q=0.8" between p and end: its primary subtag (or "*")
+ * into tag (lower case) and its weight; 0 when malformed. */
+static int parse_entry(const char *p, const char *end, char tag[9], int *q)
+{
+    while (p < end && is_ows(*p)) p++;
+    while (end > p && is_ows(end[-1])) end--;
+    size_t n = 0;
+    if (p < end && *p == '*') {
+        tag[n++] = *p++;
+    } else {
+        while (p < end && is_alpha(*p) && n < 8) tag[n++] = lower(*p++);
+        if (!n || (p < end && is_alpha(*p))) return 0;
+        while (p < end && *p == '-') { /* subtags: 1*8 alphanumerics each, read and ignored */
+            size_t k = 0;
+            for (p++; p < end && (is_alpha(*p) || (*p >= '0' && *p <= '9')); p++) k++;
+            if (k < 1 || k > 8) return 0;
+        }
+    }
+    tag[n] = '\0';
+    *q = 1000;
+    while (p < end) { /* parameters: OWS ";" OWS name "=" value; only q counts */
+        while (p < end && is_ows(*p)) p++;
+        if (p == end) break;
+        if (*p != ';') return 0;
+        p++;
+        while (p < end && is_ows(*p)) p++;
+        const char *pend = p;
+        while (pend < end && *pend != ';') pend++;
+        const char *vend = pend;
+        while (vend > p && is_ows(vend[-1])) vend--;
+        if (vend - p >= 2 && lower(p[0]) == 'q' && p[1] == '=') {
+            *q = parse_q(p + 2, vend);
+            if (*q < 0) return 0;
+        }
+        p = pend;
+    }
+    return 1;
+}
+
+sb_lang i18n_from_accept_language(const char *header)
+{
+    int q[LANG_COUNT], pos[LANG_COUNT], star_q = -1, star_pos = 0, i = 0;
+    for (int l = 0; l < LANG_COUNT; l++) q[l] = -1, pos[l] = 0;
+    for (const char *p = header; p && *p; i++) {
+        const char *comma = strchr(p, ',');
+        const char *end = comma ? comma : p + strlen(p);
+        char tag[9];
+        int w;
+        if (parse_entry(p, end, tag, &w)) {
+            if (!strcmp(tag, "*")) {
+                if (w > star_q) star_q = w, star_pos = i;
+            } else {
+                for (int l = 0; l < LANG_COUNT; l++) /* the highest weight a language is named with */
+                    if (!strcmp(tag, CODES[l]) && w > q[l]) q[l] = w, pos[l] = i;
+            }
+        }
+        p = comma ? comma + 1 : end;
+    }
+    int best = LANG_DE, best_q = 0, best_pos = 0;
+    for (int l = 0; l < LANG_COUNT; l++) {
+        int ql = q[l], pl = pos[l];
+        if (ql < 0 && star_q >= 0) ql = star_q, pl = star_pos; /* not named: what "*" says */
+        if (ql > best_q || (ql == best_q && ql > 0 && pl < best_pos)) best = l, best_q = ql, best_pos = pl;
+    }
+    return (sb_lang)best;
+}

@@ -1,0 +1,150 @@
+/* i18n.h: the dashboard's two languages (German, English) and its one message table.
+ *
+ * Every user-visible label of the HTML dashboard is a message id here, with a
+ * German and an English text in lib/i18n.c. Texts are static strings: nothing
+ * to free. A few texts are printf formats (marked "fmt"); their conversions
+ * are the same in both languages (tests/unit/test_i18n.c checks it).
+ * Data never goes into a text: pages still pass data through lib/html.h.
+ * The language of a request is chosen in app/dashboard.c (cookie sb_lang,
+ * then Accept-Language, then German). */
+#ifndef SB_I18N_H
+#define SB_I18N_H
+
+typedef enum sb_lang { LANG_DE = 0, LANG_EN = 1 } sb_lang;
+#define LANG_COUNT 2
+
+typedef enum i18n_msg {
+    /* header, navigation, login */
+    M_NAV_OVERVIEW,
+    M_NAV_CHANNELS,
+    M_NAV_AGENTS,
+    M_NAV_CALLS,
+    M_NAV_APPOINTMENTS,
+    M_NAV_WEBHOOKS,
+    M_OPERATOR_SUFFIX,  /* after the user's name */
+    M_LOGOUT,
+    M_COMPANY,
+    M_BRANCH,
+    M_ALL,
+    M_SHOW,
+    M_LOGIN,
+    M_EMAIL,
+    M_PASSWORD,
+    M_LOGIN_LOCKED,
+    M_LOGIN_WRONG,
+    M_LOGIN_UNAVAILABLE,
+    /* periods */
+    M_PERIOD,
+    M_PERIOD_TODAY,
+    M_PERIOD_7,
+    M_PERIOD_30,
+    M_PERIOD_90,
+    /* overview */
+    M_FUNNEL,
+    M_CALLS,
+    M_CALLS_ALL_NOTE,
+    M_ANSWERED,
+    M_ANSWERED_NOTE,
+    M_PHONE_BOOKED,
+    M_PHONE_BOOKED_NOTE,
+    M_BOOKED_ONLINE_AFTER,
+    M_BOOKED_ONLINE_AFTER_NOTE,
+    M_PHONE_BOOKING_RATE,
+    M_PREV_PERIOD_DELTA_FMT, /* fmt: %.2f %+.2f */
+    M_WEB_BOOKING_SUCCESS,
+    M_WEB_EVENTS_FMT,        /* fmt: %lld %lld */
+    M_OVERALL_CONVERSION,
+    M_PREV_PERIOD_FMT,       /* fmt: %.2f */
+    M_CUSTOMERS_MATCHED,
+    M_CUSTOMERS_MATCHED_NOTE,
+    M_APPTS_PER_DAY_BY_CHANNEL,
+    M_APPTS_PER_DAY,
+    M_CHART_BAR_FMT,         /* fmt: %s %lld %lld %lld %lld */
+    M_BY_PHONE,
+    M_AFTER_CALL,
+    M_AFTER_CALL_ONLINE,
+    M_ONLINE,
+    M_OTHER,
+    M_DAY,
+    /* webhooks */
+    M_STATUS,
+    M_BACKLOG,
+    M_BACKLOG_NOTE,
+    M_DEAD,
+    M_DEAD_NOTE,
+    M_LAG_P99,
+    M_LAG_NOTE,
+    M_PROVIDER,
+    M_FILTER,
+    M_REPLAY_ALL_FMT,        /* fmt: %s %d */
+    M_TYPE,
+    M_ID,
+    M_RECEIVED_UTC,
+    M_NOTE,
+    M_REPLAY,
+    /* lists and details */
+    M_SEARCH,
+    M_OLDER,
+    M_STARTED_UTC,
+    M_CALLER,
+    M_DURATION_S,
+    M_CUSTOMER,
+    M_APPOINTMENT,
+    M_WEBHOOK_EVENTS,
+    M_RECEIVED,
+    M_CALL,
+    M_RETELL_ID,
+    M_FROM,
+    M_TO,
+    M_CUSTOMER_MATCHED_BY,
+    M_APPOINTMENT_LINKED_BY,
+    M_SUMMARY,
+    M_CREATED,
+    M_STARTS,
+    M_SOURCE,
+    M_SERVICE,
+    M_CALCOM_UID,
+    M_CANCELLATION_REASON,
+    M_HISTORY,
+    M_TIME,
+    M_ACTION,
+    M_CAUSE,
+    M_CHANGES,
+    /* channels, agents */
+    M_DURING_CALL,
+    M_CALL_INFLUENCED,
+    M_CALCOM_WITHOUT_CALL,
+    M_CALL_TO_BOOKING,
+    M_REVENUE_BY_CHANNEL,
+    M_CHANNEL,
+    M_VALUE_EUR,
+    M_COST,
+    M_PHONE,
+    M_WEB,
+    M_REPORT_CSV,
+    M_AGENT,
+    M_BOOKED,
+    M_RATE_PCT,
+    M_MEAN_DURATION_S,
+    M_COST_PER_BOOKING,
+    M_TREND,
+    M_SPARK_FMT,             /* fmt: %lld */
+    M_COUNT
+} i18n_msg;
+
+/* The text of id in lang (static; "" for an id out of range). */
+const char *i18n_text(sb_lang lang, i18n_msg id);
+/* "de" / "en" (the <html lang> and cookie value). */
+const char *i18n_code(sb_lang lang);
+/* "Deutsch" / "English": a language's name in itself, for the switch link. */
+const char *i18n_native_name(sb_lang lang);
+/* Exactly "de" or "en" into *out: 1; anything else (NULL too): 0. */
+int i18n_parse_code(const char *s, sb_lang *out);
+/* The best of de/en for an Accept-Language header (RFC 9110 §12.5.4):
+ * q-values respected (q=0 excludes), a region ignored (de-CH is de), `*`
+ * stands for a language the header does not name, equal q goes to the earlier
+ * entry, malformed entries are skipped. NULL, empty, garbage or nothing
+ * acceptable: German. No allocation. */
+sb_lang i18n_from_accept_language(const char *header);
+
+#endif
