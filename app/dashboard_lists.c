@@ -240,8 +240,24 @@ static void search_field(buf *b, sb_lang lang, const char *action, const char *q
     buf_puts(b, "\"></label>");
 }
 
-static void filter_button(buf *b, sb_lang lang)
+/* "&amp;branch=ID" when the page is narrowed to a branch: the list's links keep it */
+static void branch_arg(buf *b, const sb_request *req)
 {
+    const char *branch = dash_branch(req);
+    if (!branch) return;
+    buf_puts(b, "&amp;branch=");
+    html_url(b, branch);
+}
+
+/* the filter form's button, and the branch the page is narrowed to */
+static void filter_button(buf *b, sb_lang lang, const sb_request *req)
+{
+    const char *branch = dash_branch(req);
+    if (branch) {
+        buf_puts(b, "<input type=\"hidden\" name=\"branch\" value=\"");
+        html_attr(b, branch);
+        buf_puts(b, "\">");
+    }
     buf_puts(b, "<button>");
     html_text(b, i18n_text(lang, M_FILTER));
     buf_puts(b, "</button>");
@@ -296,10 +312,11 @@ static void calls_page(sb_app *app, const sb_request *req, sb_response *resp, in
     buf_puts(b, " ");
     dash_period_select(b, L, days);
     buf_puts(b, "</label>");
-    filter_button(b, L);
+    filter_button(b, L, req);
     buf_puts(b, " <a href=\"/calls.csv?");
     buf_printf(b, "days=%lld&amp;q=", days);
     html_url(b, q ? q : "");
+    branch_arg(b, req);
     buf_puts(b, "\">CSV</a></form><table><thead><tr><th>#</th>");
     dash_th(b, L, (const i18n_msg[]){M_STARTED_UTC, M_CALLER, M_STATUS, M_DURATION_S, M_CUSTOMER, M_APPOINTMENT}, 6);
     buf_puts(b, "</tr></thead><tbody>");
@@ -318,6 +335,7 @@ static void calls_page(sb_app *app, const sb_request *req, sb_response *resp, in
         html_url(b, db_cell(&r, r.nrows - 1, 0));
         buf_puts(b, "&amp;q=");
         html_url(b, q ? q : "");
+        branch_arg(b, req);
         older_link_end(b, L);
     }
     dash_page_end(resp);
@@ -401,9 +419,10 @@ static void appointments_page(sb_app *app, const sb_request *req, sb_response *r
     buf *b = &resp->body;
     search_field(b, L, "/appointments", q);
     buf_printf(b, "<input type=\"hidden\" name=\"days\" value=\"%lld\">", days);
-    filter_button(b, L);
+    filter_button(b, L, req);
     buf_printf(b, " <a href=\"/appointments.csv?days=%lld&amp;q=", days);
     html_url(b, q ? q : "");
+    branch_arg(b, req);
     buf_puts(b, "\">CSV</a></form><table><thead><tr><th>#</th>");
     dash_th(b, L, (const i18n_msg[]){M_CREATED, M_STARTS, M_STATUS, M_SOURCE, M_CUSTOMER, M_SERVICE, M_CALL}, 7);
     buf_puts(b, "</tr></thead><tbody>");
@@ -420,6 +439,9 @@ static void appointments_page(sb_app *app, const sb_request *req, sb_response *r
     if (r.nrows == PAGE_ROWS) {
         buf_printf(b, "<p><a href=\"/appointments?days=%lld&amp;before=", days);
         html_url(b, db_cell(&r, r.nrows - 1, 0));
+        buf_puts(b, "&amp;q=");
+        html_url(b, q ? q : "");
+        branch_arg(b, req);
         older_link_end(b, L);
     }
     dash_page_end(resp);
