@@ -7,6 +7,7 @@
  *   switchboard [-c FILE] prune --older-than 90d
  *   switchboard [-c FILE] sync-calls [--since 1d] [--until T] [--limit N] [--dry-run]
  *   switchboard [-c FILE] detect-conversions [--hours N|--since T --until T] [--company ID] [--auto-link] [--dry-run] | --undo RUN
+ *   switchboard [-c FILE] simulate --history 90d | --live [--rate N/s] [--duration S] [--seed S] [--company ID] [--url U] [--dry-run]
  *   switchboard [-c FILE] config            print the effective config, secrets masked
  *   switchboard [-c FILE] sign calcom|retell FILE   print the signature header value
  *   switchboard version
@@ -38,6 +39,8 @@ static int usage(FILE *out)
                  "                   detect-conversions [--hours N | --since T [--until T]] [--company ID]\n"
                  "                          [--auto-link] [--dry-run] | --undo RUN |\n"
                  "                   report [--company ID] [--days 30] [--format table|json|csv] |\n"
+                 "                   simulate --history 90d | --live [--rate N/s] [--duration S]\n"
+                 "                          [--seed S] [--company ID] [--url BASE] [--dry-run] |\n"
                  "                   sign calcom|retell FILE | version\n");
     return out == stderr ? 2 : 0;
 }
@@ -130,6 +133,8 @@ int main(int argc, char **argv)
         rc = cmd_sync_calls(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "detect-conversions")) {
         rc = cmd_detect_conversions(&app, argc - i, argv + i);
+    } else if (!strcmp(cmd, "simulate")) {
+        rc = cmd_simulate(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "report")) {
         rc = cmd_report(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "prune")) {
