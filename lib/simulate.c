@@ -159,6 +159,21 @@ static sim_step *add_step(planner *pl, int64_t at, sim_kind kind, int variant)
     return s;
 }
 
+/* a step about one booking: the booking itself or a later change of it */
+static sim_step *booking_step(planner *pl, int64_t at, sim_kind kind, int variant, int person, int service, int64_t start,
+                              int64_t booking_id, const char *uid, const char *other_id)
+{
+    sim_step *s = add_step(pl, at, kind, variant);
+    if (!s) return NULL;
+    s->person = person;
+    s->service = service;
+    s->appt_start = start;
+    s->booking_id = booking_id;
+    snprintf(s->id, sizeof s->id, "%s", uid);
+    if (other_id) snprintf(s->other_id, sizeof s->other_id, "%s", other_id);
+    return s;
+}
+
 static const int CALL_DURATION[CALL_OUTCOMES][2] = {{120, 300}, {60, 180}, {40, 150}, {15, 40}, {10, 60}, {2, 12}};
 
 /* a web booking at `at` by person, and maybe its later change */
@@ -178,25 +193,13 @@ static void plan_web_booking(planner *pl, int64_t at, int person, const char *af
     int fate = sim_rng_below(r, 1000);
     int64_t change_at = at + 3600 + sim_rng_below(r, (int)((start - at - 7200) > 1 ? (start - at - 7200) : 1));
     int64_t moved_by = (int64_t)sim_rng_between(r, 1, 7) * 86400;
-    sim_step *s = add_step(pl, at, SIM_WEB_BOOKING, 0);
-    if (!s) return;
-    s->person = person;
-    s->service = service;
-    s->appt_start = start;
-    s->booking_id = booking_id;
-    snprintf(s->id, sizeof s->id, "%s", uid);
-    if (after_call) snprintf(s->other_id, sizeof s->other_id, "%s", after_call);
+    if (!booking_step(pl, at, SIM_WEB_BOOKING, 0, person, service, start, booking_id, uid, after_call)) return;
     /* 8 % move, 10 % cancel, 4 % do not show up */
     int change = fate < 80 ? CHANGE_RESCHEDULE : fate < 180 ? CHANGE_CANCEL : fate < 220 ? CHANGE_NO_SHOW : -1;
     if (change < 0) return;
     if (change == CHANGE_NO_SHOW) change_at = start + 1800;
-    sim_step *c = add_step(pl, change_at, SIM_WEB_CHANGE, change);
+    sim_step *c = booking_step(pl, change_at, SIM_WEB_CHANGE, change, person, service, start, booking_id, uid, NULL);
     if (!c) return;
-    c->person = person;
-    c->service = service;
-    c->appt_start = start;
-    c->booking_id = booking_id;
-    snprintf(c->id, sizeof c->id, "%s", uid);
     if (change == CHANGE_RESCHEDULE) {
         c->new_start = start + moved_by;
         c->old_booking_id = booking_id;
