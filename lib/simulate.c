@@ -208,7 +208,7 @@ static void plan_web_booking(planner *pl, int64_t at, int person, const char *af
     }
 }
 
-static void plan_call(planner *pl, int64_t at)
+static void plan_call(planner *pl, int64_t at, int force_redelivery)
 {
     sim_rng *r = pl->r;
     int roll = sim_rng_below(r, 1000);
@@ -222,7 +222,7 @@ static void plan_call(planner *pl, int64_t at)
     char id[40];
     random_id(r, id, sizeof id, "call_", 32, 1);
     int wish_days = sim_rng_between(r, 1, 14), wish_minute = salon_slot_minute(r);
-    int redelivered = sim_rng_chance(r, 30);
+    int redelivered = sim_rng_chance(r, 30) || force_redelivery;
     int service = pick_service(r, pl->nservices);
     int64_t web_at = at + duration + 60 * sim_rng_between(r, 10, 100);
     sim_step *s = add_step(pl, at, SIM_CALL, outcome);
@@ -270,7 +270,7 @@ int sim_plan_build(sim_plan *plan, arena *a, uint64_t seed, int64_t from, int64_
         int close = wday == 6 ? 15 * 60 : 19 * 60;
         for (int i = 0; i < calls; i++) {
             int64_t at = at_local_minute(day, sim_rng_between(&dr, 8 * 60 + 30, close), tz) + sim_rng_below(&dr, 60);
-            if (at >= from) plan_call(&pl, at);
+            if (at >= from) plan_call(&pl, at, i == 0); /* Retell retries some delivery every day */
         }
         for (int i = 0; i < web; i++) {
             /* online bookings come all day, most in the evening */
@@ -279,12 +279,11 @@ int sim_plan_build(sim_plan *plan, arena *a, uint64_t seed, int64_t from, int64_
             int person = pick_person(&dr, plan->npeople);
             if (at >= from) plan_web_booking(&pl, at, person, NULL);
         }
-        if (sim_rng_chance(&dr, 500)) { /* about one forged or broken delivery every other day */
-            int64_t at = day + sim_rng_below(&dr, 86400);
-            int variant = sim_rng_below(&dr, FORGES);
-            sim_step *s = at >= from ? add_step(&pl, at, SIM_FORGED, variant) : NULL;
-            if (s) random_id(&dr, s->id, sizeof s->id, "forged_", 16, 1);
-        }
+        /* one forged or broken delivery a day, the kinds in turn: a week shows each of them */
+        int64_t forged_at = day + sim_rng_below(&dr, 86400);
+        int variant = (int)(((uint64_t)(day / 86400) + seed) % FORGES);
+        sim_step *s = forged_at >= from ? add_step(&pl, forged_at, SIM_FORGED, variant) : NULL;
+        if (s) random_id(&dr, s->id, sizeof s->id, "forged_", 16, 1);
     }
     qsort(plan->steps, plan->n, sizeof *plan->steps, by_time);
     return 0;
