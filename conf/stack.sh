@@ -172,7 +172,7 @@ start_nginx() {
 demo_traffic() {
   local port=$1 marker=$VAR/demo-traffic.done out links
   [ "${SB_DEMO:-0}" = 1 ] && [ ! -f "$marker" ] || return 0
-  say "first start: simulating 90 days of demo traffic for Salon Haarmonie (under a minute)"
+  say "first start: simulating 90 days of demo traffic for Salon Haarmonie (about a minute)"
   if ! out=$("$BIN" -c "$CONF" simulate --history 90d --seed 1 --company 2 --url "http://127.0.0.1:$port" 2>>"$LOG/simulate.err"); then
     echo "stack.sh: demo traffic incomplete (see $LOG/simulate.log, $LOG/simulate.err); it is tried again on the next start" >&2
     printf '%s\n' "$out" >"$LOG/simulate.log"
