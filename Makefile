@@ -75,7 +75,7 @@ deps:
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all $(FAKE_BIN)
-	$(Q)conf/stack.sh start "$(CURDIR)/var" $(PORT)
+	$(Q)SB_DEMO=1 conf/stack.sh start "$(CURDIR)/var" $(PORT)
 
 stop:
 	$(Q)conf/stack.sh stop "$(CURDIR)/var"

@@ -104,6 +104,8 @@ int cmd_prune(sb_app *app, int argc, char **argv);
 int cmd_sync_calls(sb_app *app, int argc, char **argv);
 /* cmd_conversions.c: `switchboard detect-conversions ...`. Exit code. */
 int cmd_detect_conversions(sb_app *app, int argc, char **argv);
+/* cmd_simulate.c: `switchboard simulate ...` (demo traffic through the front door). Exit code. */
+int cmd_simulate(sb_app *app, int argc, char **argv);
 /* cmd_report.c: `switchboard report ...`. Exit code. */
 int cmd_report(sb_app *app, int argc, char **argv);
 /* cmd_report.c: `switchboard stats [--rebuild] ...`. Exit code. */

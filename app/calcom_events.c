@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../lib/appointments.h"
 #include "../lib/customers.h"
@@ -47,6 +48,7 @@ typedef struct appt_row {
     long long starts_at;
     json_object *meta;         /* parsed metadata (owned; put by caller) */
     int64_t last_event_at;
+    long long created_at;      /* the row's created_at (Unix seconds) */
 } appt_row;
 
 /* The first string of several payload paths. */
@@ -95,10 +97,12 @@ static int find_row(sb_db *db, arena *a, long long company, const char *sql, db_
     int64_t at = 0;
     json_get_int(row->meta, "switchboard.calcom_event_at", &at);
     row->last_event_at = at;
+    row->created_at = db_cell(&r, 0, 5) ? atoll(db_cell(&r, 0, 5)) : 0;
     return 1;
 }
 
-#define APPT_COLS "SELECT id, status, calcom_v2_booking_id, UNIX_TIMESTAMP(starts_at), metadata FROM appointments"
+#define APPT_COLS "SELECT id, status, calcom_v2_booking_id, UNIX_TIMESTAMP(starts_at), metadata, UNIX_TIMESTAMP(created_at)" \
+                  " FROM appointments"
 #define APPT_SCOPE " AND company_id = ? AND deleted_at IS NULL"
 
 /* Lookup order (issue: uid, numeric id, external_id; then previous uids). 1 found, 0 not, -1 error. */
@@ -249,6 +253,9 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
     const char *created = json_get_str(ev->json, "createdAt");
     if (kind == CAL_ENDED || !created || time_parse_iso(created, &evt_at) != 0)
         if (time_parse_iso(json_get_str(b, "endTime"), &evt_at) != 0) evt_at = 0;
+    /* when Cal.com says the booking was made: the row is dated then, not when we heard of it (D51) */
+    int64_t booked_at = 0;
+    if (!created || time_parse_iso(created, &booked_at) != 0 || booked_at > (int64_t)time(NULL)) booked_at = 0;
     int have_times = time_parse_iso(json_get_str(b, "startTime"), &starts) == 0 &&
                      time_parse_iso(json_get_str(b, "endTime"), &ends) == 0;
     if (!have_times && (kind == CAL_CREATED || kind == CAL_REQUESTED || kind == CAL_RESCHEDULED))
@@ -346,6 +353,7 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
         if (notes) f[n++] = FIELD_TEXT("notes", notes);
         f[n++] = FIELD_TEXT("metadata", meta_text);
         f[n++] = FIELD_TEXT("booking_timezone", tz ? tz : (t.timezone ? t.timezone : "Europe/Berlin"));
+        if (booked_at > 0) f[n++] = FIELD_TIME("created_at", booked_at);
         if (kind == CAL_CANCELLED || kind == CAL_REJECTED) {
             f[n++] = FIELD_TIME("cancelled_at", evt_at);
             f[n++] = FIELD_TEXT("cancellation_reason", reason);
@@ -387,6 +395,9 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
     }
     /* the attendee of the current state owns the appointment; older events only fill */
     if (customer_id && apply_state) f[n++] = FIELD_INT("customer_id", (long long)customer_id);
+    /* a row written before Cal.com's creation event (the phone path) was made no later than Cal.com says */
+    if ((kind == CAL_CREATED || kind == CAL_REQUESTED) && booked_at > 0 && booked_at < row.created_at)
+        f[n++] = FIELD_TIME("created_at", booked_at);
     if (t.service_id) f[n++] = (field){"service_id", F_INT, NULL, t.service_id, true};
     if (staff) f[n++] = FIELD_FILL_TEXT("staff_id", staff);
     if (notes) f[n++] = FIELD_FILL_TEXT("notes", notes);

@@ -7,6 +7,7 @@
  *   switchboard [-c FILE] prune --older-than 90d
  *   switchboard [-c FILE] sync-calls [--since 1d] [--until T] [--limit N] [--dry-run]
  *   switchboard [-c FILE] detect-conversions [--hours N|--since T --until T] [--company ID] [--auto-link] [--dry-run] | --undo RUN
+ *   switchboard [-c FILE] simulate --history 90d | --live [--rate N/s] [--duration S] [--seed S] [--company ID] [--url U] [--dry-run]
  *   switchboard [-c FILE] config            print the effective config, secrets masked
  *   switchboard [-c FILE] sign calcom|retell FILE   print the signature header value
  *   switchboard version
@@ -40,6 +41,8 @@ static int usage(FILE *out)
                  "                          [--auto-link] [--dry-run] | --undo RUN |\n"
                  "                   report [--company ID] [--days 30] [--format table|json|csv] |\n"
                  "                   stats [--rebuild] [--company ID] [--days 400] |\n"
+                 "                   simulate --history 90d | --live [--rate N/s] [--duration S]\n"
+                 "                          [--seed S] [--company ID] [--url BASE] [--dry-run] |\n"
                  "                   sign calcom|retell FILE | version\n");
     return out == stderr ? 2 : 0;
 }
@@ -133,6 +136,8 @@ int main(int argc, char **argv)
         rc = cmd_sync_calls(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "detect-conversions")) {
         rc = cmd_detect_conversions(&app, argc - i, argv + i);
+    } else if (!strcmp(cmd, "simulate")) {
+        rc = cmd_simulate(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "report")) {
         rc = cmd_report(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "stats")) {

@@ -12,7 +12,8 @@
 #   stack.sh status VAR
 # Environment: SB_POOL (children, default: cores), SB_CALCOM_SECRET and
 # SB_RETELL_KEY (secrets written into a new VAR/switchboard.conf; default:
-# generated), SB_EXTRA_CONF (lines appended to a new config), SB_QUIET=1 (no banner).
+# generated), SB_EXTRA_CONF (lines appended to a new config), SB_QUIET=1 (no banner),
+# SB_DEMO=1 (`make run` only: on the first start, 90 days of demo traffic, see demo_traffic).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:-}; VAR=${2:-}; PORT=${3:-8080}
@@ -48,8 +49,10 @@ start_db() {
   fi
   alive "$RUN/mysqld.pid" && return 0
   rm -f "$SOCK"
+  # its own tmpdir: big statements spill temporary tables there, and a shared /tmp may be cleaned under it
+  mkdir -p "$VAR/tmp"
   # --user only matters as root, where mariadbd refuses to start without it
-  nohup mariadbd --no-defaults --datadir="$VAR/db" --socket="$SOCK" --pid-file="$RUN/mysqld.pid" \
+  nohup mariadbd --no-defaults --datadir="$VAR/db" --socket="$SOCK" --pid-file="$RUN/mysqld.pid" --tmpdir="$VAR/tmp" \
     --skip-networking --skip-name-resolve --user="$ME" --log-error="$LOG/mariadb.err" \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
     --innodb-buffer-pool-size=128M --innodb-log-file-size=64M --max-connections=200 \
@@ -165,6 +168,24 @@ start_nginx() {
   wait_for 10 nginx curl -fsS "http://127.0.0.1:$PORT/nginx-ping"
 }
 
+# make run's first start: a believable past for the demo tenant through the real routes
+# (`switchboard simulate`, D51), then the conversion links over it. Once per VAR (marker file):
+# a second start must not add another 90 days. Test and bench stacks do not set SB_DEMO.
+demo_traffic() {
+  local port=$1 marker=$VAR/demo-traffic.done out links
+  [ "${SB_DEMO:-0}" = 1 ] && [ ! -f "$marker" ] || return 0
+  say "first start: simulating 90 days of demo traffic for Salon Haarmonie (about a minute)"
+  if ! out=$("$BIN" -c "$CONF" simulate --history 90d --seed 1 --company 2 --url "http://127.0.0.1:$port" 2>>"$LOG/simulate.err"); then
+    echo "stack.sh: demo traffic incomplete (see $LOG/simulate.log, $LOG/simulate.err); it is tried again on the next start" >&2
+    printf '%s\n' "$out" >"$LOG/simulate.log"
+    return 0
+  fi
+  printf '%s\n' "$out" >"$LOG/simulate.log"
+  links=$("$BIN" -c "$CONF" detect-conversions --since 90d --auto-link 2>&1 | sed -n 's/^calls linked *//p')
+  touch "$marker"
+  say "demo traffic: $(printf '%s\n' "$out" | head -1 | sed 's/^simulate: //'); detect-conversions --since 90d --auto-link linked ${links:-0} calls (details: $LOG/simulate.log)"
+}
+
 case $cmd in
 start)
   [ -x "$BIN" ] || die "$BIN is missing: run make first"
@@ -177,6 +198,7 @@ start)
   start_fake
   start_nginx
   port=$(cat "$RUN/port")
+  demo_traffic "$port"
   say ""
   say "switchboard is running"
   say "  dashboard:       http://127.0.0.1:$port/  (owner@salon-haarmonie.example.com / haarmonie-demo,"
