@@ -36,11 +36,12 @@
 #include "config.h"
 #include "db.h"
 
-/* The definitions as SQL fragments over calls c, appointments a and the call
+/* (JSON_VALUE reads a JSON true as '1' on MariaDB 10.11, as 'true' on others.)
+ * The definitions as SQL fragments over calls c, appointments a and the call
  * linked to an appointment lc: the live report (conversions.c) and the daily
  * aggregates (daily_stats.c) both use these, so they count the same things. */
 #define SQL_ANSWERED "(COALESCE(c.duration_sec, c.duration_ms DIV 1000, 0) > 0"                             \
-                 " AND NOT COALESCE(JSON_VALUE(c.analysis, '$.in_voicemail') = 'true', 0)"                \
+                 " AND NOT COALESCE(JSON_VALUE(c.analysis, '$.in_voicemail') IN ('true', '1'), 0)"                \
                  " AND COALESCE(c.session_outcome, '') <> 'spam')"
 #define SQL_LINK_METHOD "IF(c.appointment_made = 1 AND c.converted_appointment_id IS NOT NULL," \
                " JSON_VALUE(c.linking_metadata, '$.method'), NULL)"

@@ -282,12 +282,30 @@ static void daily_aggregates_agree_with_the_live_report(void **state)
     assert_true(daily.phone_cost_eur - live.phone_cost_eur > 0.099 && daily.phone_cost_eur - live.phone_cost_eur < 0.101);
 }
 
+/* The answered-call definition against the real server: Retell's analysis
+ * object as the calls table stores it (a JSON true reads '1' on MariaDB). */
+static void voicemail_and_spam_are_not_answered(void **state)
+{
+    (void)state;
+    static const char *const Q =
+        "SELECT " SQL_ANSWERED " FROM (SELECT ? duration_sec, NULL duration_ms, ? analysis, ? session_outcome) c";
+    db_param talk[] = {db_int(60), db_str("{\"in_voicemail\":false,\"call_successful\":true}"), db_null()};
+    db_param box[] = {db_int(60), db_str("{\"in_voicemail\":true}"), db_null()};
+    db_param spam[] = {db_int(60), db_str("{}"), db_str("spam")};
+    db_param silent[] = {db_int(0), db_str("{}"), db_null()};
+    EQ(e2e_scalar(Q, talk, 3), "1");
+    EQ(e2e_scalar(Q, box, 3), "0");
+    EQ(e2e_scalar(Q, spam, 3), "0");
+    EQ(e2e_scalar(Q, silent, 3), "0");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(linker_links_exactly_the_known_conversions),
         cmocka_unit_test(every_metric_has_its_known_value),
         cmocka_unit_test(daily_aggregates_agree_with_the_live_report),
+        cmocka_unit_test(voicemail_and_spam_are_not_answered),
         cmocka_unit_test(rules_tenant_stealing_cancelling_and_undo),
     };
     return cmocka_run_group_tests_name("e2e_conversions", tests, generate, e2e_teardown);
