@@ -64,6 +64,7 @@ int cmd_stats(sb_app *app, int argc, char **argv)
     int64_t t0 = http_now_us();
     long long marked = 0, done = 0;
     if (rebuild && (marked = daily_stats_mark_all(app->db, a, company, days)) < 0) goto fail;
+    if (rebuild && !company && days >= 3660 && daily_stats_check_definition(app->db, a) < 0) goto fail;
     for (int n; rebuild && (n = daily_stats_refresh(app->db, a, company, 50)) != 0; arena_reset(a)) {
         if (n < 0) goto fail;
         done += n;

@@ -42,6 +42,8 @@ int worker_run(sb_app *app)
     log_msg("info", "worker: started as %s", app->pipe.owner);
     arena *scratch = arena_new(64 * 1024);
     time_t last_recent = 0;
+    if (daily_stats_check_definition(app->db, scratch) < 0) /* the mark_recent net still runs; retried at the next start */
+        log_msg("warn", "worker: cannot compare the metric definitions: %s", db_error(app->db));
     while (!stop) {
         int busy = 0;
         if (spool_pending(app->cfg.spool_dir)) {

@@ -191,6 +191,31 @@ static int recompute_day(sb_db *db, arena *a, long long company_id, const char *
     return 0;
 }
 
+/* FNV-1a over every statement that computes a day */
+static void definition_digest(char out[17])
+{
+    const char *const parts[] = {R_CALLS, R_APPTS, R_VISITORS, R_WEB, R_MINUTES, SQL_WEB_EVENT_OK_NOTE};
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
+        for (const unsigned char *p = (const unsigned char *)parts[i]; *p; p++) h = (h ^ *p) * 1099511628211ULL;
+    snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+int daily_stats_check_definition(sb_db *db, arena *a)
+{
+    char digest[17];
+    definition_digest(digest);
+    db_rows r;
+    if (db_query(db, a, "SELECT digest FROM switchboard_stats_definition WHERE id = 1", NULL, 0, &r) != 0) return -1;
+    if (r.nrows && !strcmp(db_cell(&r, 0, 0), digest)) return 0;
+    if (r.nrows) log_msg("info", "daily_stats: the metric definitions changed (%s -> %s): recomputing every day", db_cell(&r, 0, 0), digest);
+    /* a first start after migration 0010 already has every day marked; marking again is harmless */
+    if (daily_stats_mark_all(db, a, 0, 3660) < 0) return -1;
+    db_param p = db_str(digest);
+    if (db_exec(db, "REPLACE INTO switchboard_stats_definition (id, digest) VALUES (1, ?)", &p, 1, NULL, NULL) != 0) return -1;
+    return 1;
+}
+
 int daily_stats_refresh(sb_db *db, arena *a, long long company_id, size_t max)
 {
     db_param p[] = {db_int(company_id), db_int(company_id), db_int((long long)max)};

@@ -49,6 +49,10 @@ int daily_stats_mark_recent(sb_db *db);
 /* Mark every day with calls, appointments or Cal.com events of company
  * (0: all) in the last `days` days dirty. Number of days marked or -1. */
 long long daily_stats_mark_all(sb_db *db, arena *a, long long company_id, long long days);
+/* Mark every day dirty when the SQL that computes a day differs from the one
+ * the aggregates were computed with (an upgrade changed a metric); the
+ * worker calls it at start. 1 re-marked, 0 current, -1 error. */
+int daily_stats_check_definition(sb_db *db, arena *a);
 /* Recompute up to max dirty days of company (0: any), newest first. Number
  * of days recomputed, or -1. Call outside any transaction. */
 int daily_stats_refresh(sb_db *db, arena *a, long long company_id, size_t max);

@@ -280,6 +280,11 @@ static void daily_aggregates_agree_with_the_live_report(void **state)
         if (daily.phone_cost_eur > live.phone_cost_eur) break;
     }
     assert_true(daily.phone_cost_eur - live.phone_cost_eur > 0.099 && daily.phone_cost_eur - live.phone_cost_eur < 0.101);
+    /* aggregates of another definition (an upgrade changed a metric) are recomputed, once */
+    sql("REPLACE INTO switchboard_stats_definition (id, digest) VALUES (1, 'older-definition')");
+    assert_int_equal(daily_stats_check_definition(e2e_db(), a), 1);
+    assert_true(strcmp(e2e_scalar("SELECT digest FROM switchboard_stats_definition WHERE id = 1", NULL, 0), "older-definition") != 0);
+    assert_int_equal(daily_stats_check_definition(e2e_db(), a), 0);
 }
 
 /* The answered-call definition against the real server: Retell's analysis
