@@ -6,7 +6,8 @@
 # (Cal.com and Retell routes), injects the fault, restores, stops the load two
 # seconds after the fault ended and lets `fault_load check` wait (bounded) until
 # everything acknowledged is stored and processed exactly once. Prints one table;
-# exits 1 if anything acknowledged was lost, duplicated or left unprocessed.
+# exits 1 if anything acknowledged was lost, duplicated or left unprocessed
+# (each wait is bounded: 60 s; the whole run takes about 2 minutes).
 #   a  kill -9 MariaDB, down 20 s, restart
 #   b  kill -9 every FastCGI child every 2 s for 20 s (multiwatch respawns them)
 #   c  kill -9 the worker while it holds an event (probe retries sleep in the
@@ -61,7 +62,7 @@ scenario() {
   sleep 2
   kill -TERM "$LOAD_PID"; wait "$LOAD_PID"; LOAD_PID=
   local row
-  row=$("$LOAD" check "$CONF" "$tag" "$TMP/$tag.ledger" "$end" 120 "$name" $flag 2>>"$TMP/log/fault-check.log") || failed=1
+  row=$("$LOAD" check "$CONF" "$tag" "$TMP/$tag.ledger" "$end" 60 "$name" $flag 2>>"$TMP/log/fault-check.log") || failed=1
   ROWS+=("$row")
 }
 
