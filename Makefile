@@ -3,6 +3,7 @@
 #   make stop     stop everything make run started
 #   make test     build and run every test on a private stack; ends "N passed, N failed"
 #   make deps     install the Debian packages (root) or print the apt-get line
+#   make fault    fault scenarios under load on a private stack (DB/child/worker kill -9, full spool); ~3 min
 # Options: SANITIZE=1 (ASan+UBSan), V=1 (echo commands), PORT=8080 (make run)
 
 CC      ?= cc
@@ -38,7 +39,7 @@ DEB_PKGS := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libmariadb-de
             libssl-dev libcmocka-dev mariadb-server mariadb-client nginx spawn-fcgi multiwatch curl tzdata \
             ca-certificates chromium chromium-driver
 
-.PHONY: all deps run stop test clean bench bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
+.PHONY: all deps run stop test fault clean bench bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h app/*.h tests/e2e/*.h)
@@ -83,6 +84,15 @@ stop:
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(E2E_BIN) $(FAKE_BIN)
 	$(Q)tests/run.sh $(BUILD)/tests
+
+# every acknowledged event stored and processed exactly once through kill -9 of each part (tests/fault/run.sh)
+fault: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/fault_load
+	$(Q)tests/fault/run.sh $(BUILD)/tests
+
+$(BUILD)/tests/fault_%: tests/fault/%.c $(BUILD)/libswitchboard.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(BUILD)/libswitchboard.a $(LDLIBS)
 
 $(BUILD)/tests/fake_providers: tests/fake/fake_providers.c
 	@mkdir -p $(dir $@)

@@ -130,9 +130,13 @@ start_pool() {
   alive "$RUN/spawn-fcgi.pid" && return 0
   local n=${SB_POOL:-$(nproc)}
   rm -f "$RUN/switchboard.sock"
-  # multiwatch restarts a crashed child at once; spawn-fcgi owns the socket
+  # multiwatch restarts a crashed child at once; spawn-fcgi owns the socket. Its default
+  # (-r 3 -t 10000) gives a child up after 4 deaths within 10 s, and the pool is gone once
+  # every child is: -t 1000 counts only children dying within 1 s of their start (a broken
+  # config or binary: given up after 20 tries), so a child that served for a second is
+  # always replaced (make fault, scenario b)
   spawn-fcgi -s "$RUN/switchboard.sock" -M 0660 -P "$RUN/spawn-fcgi.pid" -- \
-    /usr/bin/multiwatch -f "$n" -- "$BIN" -c "$CONF" serve >>"$LOG/serve.out" 2>&1 \
+    /usr/bin/multiwatch -f "$n" -r 20 -t 1000 -- "$BIN" -c "$CONF" serve >>"$LOG/serve.out" 2>&1 \
     || die "spawn-fcgi failed (see $LOG/serve.out)"
   wait_for 10 "FastCGI socket" test -S "$RUN/switchboard.sock"
 }

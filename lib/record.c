@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "daily_stats.h"
 #include "json.h"
+#include "log.h"
 #include "timeutil.h"
 
 static db_param bind(const field *f)
@@ -19,6 +20,90 @@ static db_param bind(const field *f)
     case F_NULL: break;
     }
     return db_null();
+}
+
+/* ---- column widths ---------------------------------------------------------
+ * Provider text can be longer than the shared tables' columns (customers.name
+ * VARCHAR(255), calls.call_type VARCHAR(20)). Under Laravel's strict sql_mode
+ * that failed the write, and with it the event on every retry until it went
+ * dead: a Cal.com booking whose attendee typed a 300-character name never
+ * became an appointment. So text is clipped to its column's width (characters
+ * and bytes, at a UTF-8 character boundary), with a warning in the log.
+ * Widths come from information_schema once per table and process (the
+ * processes that write are single-threaded). */
+typedef struct col_width {
+    char table[64], column[64];
+    long long chars, bytes;
+} col_width;
+
+#define MAX_TABLES 16
+static col_width *widths;
+static size_t nwidths, capwidths;
+static char loaded[MAX_TABLES][64];
+static size_t nloaded;
+
+static int load_widths(sb_db *db, arena *a, const char *table)
+{
+    for (size_t i = 0; i < nloaded; i++)
+        if (strcmp(loaded[i], table) == 0) return 0;
+    db_param t = db_str(table);
+    db_rows r;
+    if (db_query(db, a,
+                 "SELECT COLUMN_NAME, CHARACTER_MAXIMUM_LENGTH, CHARACTER_OCTET_LENGTH FROM information_schema.COLUMNS"
+                 " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND CHARACTER_MAXIMUM_LENGTH IS NOT NULL",
+                 &t, 1, &r) != 0)
+        return -1;
+    for (size_t i = 0; i < r.nrows; i++) {
+        if (nwidths == capwidths) {
+            col_width *w = realloc(widths, (capwidths = capwidths ? capwidths * 2 : 128) * sizeof *w);
+            if (!w) return -1;
+            widths = w;
+        }
+        col_width *w = &widths[nwidths++];
+        snprintf(w->table, sizeof w->table, "%s", table);
+        snprintf(w->column, sizeof w->column, "%s", db_cell(&r, i, 0));
+        w->chars = db_cell_ll(&r, i, 1);
+        w->bytes = db_cell_ll(&r, i, 2);
+    }
+    if (nloaded < MAX_TABLES) snprintf(loaded[nloaded++], sizeof loaded[0], "%s", table);
+    return 0;
+}
+
+/* Bytes of s that fit chars characters and bytes bytes, ending on a character boundary. */
+static size_t clip_len(const char *s, long long chars, long long bytes)
+{
+    size_t i = 0;
+    for (long long n = 0; s[i] && n < chars; n++) {
+        size_t step = 1;
+        while (((unsigned char)s[i + step] & 0xc0) == 0x80) step++;
+        if ((long long)(i + step) > bytes) break;
+        i += step;
+    }
+    return i;
+}
+
+/* f, or an arena copy with the over-long texts clipped; NULL on a database error. */
+static const field *clip_fields(sb_db *db, arena *a, const char *table, const field *f, size_t n)
+{
+    field *copy = NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (f[i].kind != F_TEXT || !f[i].text) continue;
+        size_t len = strlen(f[i].text);
+        if (load_widths(db, a, table) != 0) return NULL;
+        const col_width *w = NULL;
+        for (size_t k = 0; k < nwidths && !w; k++)
+            if (!strcmp(widths[k].table, table) && !strcmp(widths[k].column, f[i].column)) w = &widths[k];
+        if (!w || ((long long)len <= w->chars && (long long)len <= w->bytes)) continue;
+        size_t keep = clip_len(f[i].text, w->chars, w->bytes);
+        if (keep == len) continue;
+        if (!copy) {
+            copy = arena_alloc(a, n * sizeof *copy);
+            memcpy(copy, f, n * sizeof *copy);
+        }
+        copy[i].text = arena_strndup(a, f[i].text, keep);
+        log_msg("warning", "%s.%s: a value of %zu bytes was clipped to %zu (the column's width)", table, f[i].column, len, keep);
+    }
+    return copy ? copy : f;
 }
 
 /* JSON of a new value, into b. */
@@ -64,6 +149,7 @@ static int write_audit(sb_db *db, const char *table, uint64_t id, long long comp
 int record_insert(sb_db *db, arena *a, const char *table, const field *f, size_t n, long long company_id,
                   const audit_cause *why, uint64_t *id)
 {
+    if (!(f = clip_fields(db, a, table, f, n))) return -1;
     buf sql = BUF_INIT, changes = BUF_INIT;
     buf_printf(&sql, "INSERT INTO %s (", table);
     for (size_t i = 0; i < n; i++) buf_printf(&sql, "%s%s", i ? ", " : "", f[i].column);
@@ -97,6 +183,7 @@ int record_update(sb_db *db, arena *a, const char *table, uint64_t id, const fie
                   long long company_id, const audit_cause *why, int *changed)
 {
     if (changed) *changed = 0;
+    if (!(f = clip_fields(db, a, table, f, n))) return -1;
     buf sel = BUF_INIT;
     buf_puts(&sel, "SELECT ");
     for (size_t i = 0; i < n; i++)

@@ -254,3 +254,30 @@ const char *e2e_fixture_new_id(const char *rel, const char *from, const char **n
     if (new_id) *new_id = id;
     return out;
 }
+
+const char *e2e_login(const char *email, const char *password, long *status)
+{
+    http_client_response r;
+    char url[512], err[256], set[512] = "";
+    snprintf(url, sizeof url, "%s/login", base_url);
+    const char *body = arena_printf(pool, "email=%s&password=%s", email, password);
+    const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+    if (http_client_request("POST", url, h, body, strlen(body), 10000, &r, err, sizeof err) != 0) fail_msg("%s", err);
+    *status = r.status;
+    http_client_header(&r, "Set-Cookie", set, sizeof set);
+    http_client_response_free(&r);
+    char *semi = strchr(set, ';');
+    if (semi && !strncmp(set, "sb_session=", 11)) {
+        /* the flags the cookie must carry */
+        if (!strstr(semi, "HttpOnly") || !strstr(semi, "SameSite=Lax")) fail_msg("cookie flags: %s", set);
+        *semi = '\0';
+        return arena_strdup(pool, set);
+    }
+    return "";
+}
+
+e2e_response e2e_get_as(const char *cookie, const char *path)
+{
+    const char *h[] = {arena_printf(pool, "Cookie: %s", cookie), NULL};
+    return e2e_request("GET", path, h, NULL, 0);
+}

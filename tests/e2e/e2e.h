@@ -73,6 +73,12 @@ int e2e_wait_status(uint64_t event_id, const char *statuses, int seconds);
  * *out (arena). Returns the exit code. */
 int e2e_cli(const char *args, const char **out);
 
+/* POST the dashboard's login form; the session cookie ("sb_session=...", its
+ * HttpOnly and SameSite=Lax flags checked) or "" when refused; *status = the answer. */
+const char *e2e_login(const char *email, const char *password, long *status);
+/* GET path with "Cookie: cookie". */
+e2e_response e2e_get_as(const char *cookie, const char *path);
+
 /* Create the probe tables (idempotent). */
 void e2e_probe_tables(void);
 /* POST a signed SWITCHBOARD_TEST_PROBE event (Cal.com route) with a fresh uid

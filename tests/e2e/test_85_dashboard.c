@@ -11,27 +11,7 @@
 
 static char owner_cookie[128], operator_cookie[128];
 
-/* POST the login form; returns the session cookie ("sb_session=...") or "" */
-static const char *login(const char *email, const char *password, long *status)
-{
-    http_client_response r;
-    char url[512], err[256], set[512] = "";
-    snprintf(url, sizeof url, "%s/login", getenv("SB_TEST_URL"));
-    const char *body = arena_printf(e2e_arena(), "email=%s&password=%s", email, password);
-    const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
-    if (http_client_request("POST", url, h, body, strlen(body), 10000, &r, err, sizeof err) != 0) fail_msg("%s", err);
-    *status = r.status;
-    http_client_header(&r, "Set-Cookie", set, sizeof set);
-    http_client_response_free(&r);
-    char *semi = strchr(set, ';');
-    if (semi && !strncmp(set, "sb_session=", 11)) {
-        /* the flags the cookie must carry */
-        if (!strstr(semi, "HttpOnly") || !strstr(semi, "SameSite=Lax")) fail_msg("cookie flags: %s", set);
-        *semi = '\0';
-        return arena_strdup(e2e_arena(), set);
-    }
-    return "";
-}
+static const char *login(const char *email, const char *password, long *status) { return e2e_login(email, password, status); }
 
 /* a request with the session cookie (and one more header, or NULL) */
 static e2e_response page_with(const char *method, const char *path, const char *cookie, const char *form, const char *header)
