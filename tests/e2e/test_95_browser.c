@@ -95,7 +95,7 @@ static void wait_for(const char *text)
         if (strstr(source(), text)) return;
         usleep(100000);
     }
-    fail_msg("the page never showed \"%s\"", text);
+    fail_msg("the page never showed \"%s\"; it shows: %.400s", text, source());
 }
 
 /* save a screenshot; it must be a real picture, not a blank page */
@@ -233,7 +233,9 @@ static void a_user_clicks_through_the_dashboard(void **state)
     (void)state;
     /* the browser's own Accept-Language may be English: the switch makes the run German, as asserted below */
     go("/lang?to=de");
-    assert_non_null(strstr(source(), "action=\"/login\""));
+    go("/login");
+    wait_for("action=\"/login\"");
+    assert_non_null(strstr(source(), "<html lang=\"de\""));
     shot("login");
     type_into("input[name=email]", "operator@switchboard.example.com");
     type_into("input[name=password]", "switchboard-demo");
