@@ -12,7 +12,9 @@
 #   stack.sh status VAR
 # Environment: SB_POOL (children, default: cores), SB_CALCOM_SECRET and
 # SB_RETELL_KEY (secrets written into a new VAR/switchboard.conf; default:
-# generated), SB_EXTRA_CONF (lines appended to a new config), SB_QUIET=1 (no banner).
+# generated), SB_EXTRA_CONF (lines appended to a new config), SB_QUIET=1 (no banner),
+# SB_POOL_WRAPPER (opt-in: a command each pool child runs under, shell words, e.g.
+# tests/fuzz/vg-wrap.sh for `make valgrind`; default none).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:-}; VAR=${2:-}; PORT=${3:-8080}
@@ -125,11 +127,12 @@ bootstrap_db() {
 
 start_pool() {
   alive "$RUN/spawn-fcgi.pid" && return 0
-  local n=${SB_POOL:-$(nproc)}
+  local n=${SB_POOL:-$(nproc)} wrap=()
+  [ -n "${SB_POOL_WRAPPER:-}" ] && read -r -a wrap <<<"$SB_POOL_WRAPPER"
   rm -f "$RUN/switchboard.sock"
   # multiwatch restarts a crashed child at once; spawn-fcgi owns the socket
   spawn-fcgi -s "$RUN/switchboard.sock" -M 0660 -P "$RUN/spawn-fcgi.pid" -- \
-    /usr/bin/multiwatch -f "$n" -- "$BIN" -c "$CONF" serve >>"$LOG/serve.out" 2>&1 \
+    /usr/bin/multiwatch -f "$n" -- "${wrap[@]}" "$BIN" -c "$CONF" serve >>"$LOG/serve.out" 2>&1 \
     || die "spawn-fcgi failed (see $LOG/serve.out)"
   wait_for 10 "FastCGI socket" test -S "$RUN/switchboard.sock"
 }
