@@ -6,6 +6,8 @@
  * DST switch) in Europe/Berlin; a date it accepts must be a real calendar
  * date in 2000..2100. de_parse_time() must accept only 00:00..23:59, and a
  * parsed date and time must pass local_to_epoch() to a moment on that date.
+ * The same text as a provider's ISO 8601 time: time_parse_iso() accepts it
+ * only if time_format_iso() of the result parses back to the same second.
  * Words after an accepted date or time make it something else: the same text
  * followed by " x" must be refused (however long the text is). */
 #include <time.h>
@@ -27,6 +29,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!more) abort();
     memcpy(more, s, size);
     memcpy(more + size, " x", 3);
+    int64_t iso;
+    if (time_parse_iso(s, &iso) == 0) {
+        char out[32];
+        int64_t again;
+        time_format_iso(iso, out, sizeof out);
+        FUZZ_CHECK(time_parse_iso(out, &again) == 0 && again == iso);
+    }
     int h = -1, m = -1, h2, m2;
     de_date d2;
     int time_ok = de_parse_time(s, &h, &m) == 0;

@@ -8,11 +8,15 @@
  *   with the dotted path built from its keys and indexes (keys without '.'),
  *   and the typed accessors run on it; so do the fuzzed path and the paths
  *   the handlers use.
+ * - webhook_describe() (event type, id, idempotency key: every webhook's next
+ *   step) for both providers; on success the key is provider:type:id.
  * - json_buf_strn() escapes the raw input: wrapped in [...] the result must
- *   pass json_parse_strict() and decode to valid UTF-8 (the escaper's promise). */
+ *   pass json_parse_strict() (the escaper's promise) and decode to the input
+ *   itself, but for invalid UTF-8, which becomes U+FFFD. */
 #include <json-c/json.h>
 
 #include "../../lib/json.h"
+#include "../../lib/webhook.h"
 #include "fuzz.h"
 
 static const char *const HANDLER_PATHS[] = {
@@ -64,6 +68,23 @@ static void walk(json_object *root, json_object *node, char *path, size_t len, s
     }
 }
 
+static void describe(json_object *root, const uint8_t *data, size_t len, arena *a)
+{
+    static const char *const PROVIDERS[] = {"calcom", "retell"};
+    for (size_t i = 0; i < 2; i++) {
+        webhook_event ev;
+        char err[200] = "";
+        memset(&ev, 0, sizeof ev);
+        if (webhook_describe(PROVIDERS[i], root, (const char *)data, len, a, &ev, err, sizeof err) != 0) {
+            FUZZ_CHECK(err[0]);
+            continue;
+        }
+        FUZZ_CHECK(ev.event_type && ev.event_id && ev.idempotency_key);
+        const char *want = arena_printf(a, "%s:%s:%s", PROVIDERS[i], ev.event_type, ev.event_id);
+        FUZZ_CHECK(!strcmp(ev.idempotency_key, want));
+    }
+}
+
 static void escaper(const uint8_t *data, size_t size)
 {
     buf b = BUF_INIT;
@@ -74,7 +95,12 @@ static void escaper(const uint8_t *data, size_t size)
     json_object *o = json_parse_strict(b.data, b.len, err, sizeof err);
     if (!o) fprintf(stderr, "escaped input rejected: %s\n", err);
     FUZZ_CHECK(o != NULL);
-    FUZZ_CHECK(json_object_is_type(json_object_array_get_idx(o, 0), json_type_string));
+    json_object *str = json_object_array_get_idx(o, 0);
+    FUZZ_CHECK(json_object_is_type(str, json_type_string));
+    const char *back = json_object_get_string(str);
+    size_t blen = (size_t)json_object_get_string_len(str);
+    static const char FFFD[] = "\xef\xbf\xbd";
+    if (!memmem(back, blen, FFFD, 3)) FUZZ_CHECK(blen == size && !memcmp(back, data, size));
     json_object_put(o);
     buf_free(&b);
 }
@@ -97,6 +123,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         walk(root, root, p, 0, sizeof p, a, 0);
         for (size_t i = 0; i < sizeof HANDLER_PATHS / sizeof *HANDLER_PATHS; i++) accessors(root, HANDLER_PATHS[i], a);
         if (path) accessors(root, path, a);
+        describe(root, data, jlen, a);
         json_object_put(root);
     }
     escaper(data, size);
