@@ -4,6 +4,8 @@
 #   make test     build and run every test on a private stack; ends "N passed, N failed"
 #   make deps     install the Debian packages (root) or print the apt-get line
 #   make fault    fault scenarios under load on a private stack (DB/child/worker kill -9, full spool); ~3 min
+#   make fuzz     libFuzzer (clang) on every tests/fuzz target, FUZZ_SECONDS each; fails on a crash
+#   make valgrind 10,000 requests through one `serve` child under memcheck; fails on a leak or bad access
 # Options: SANITIZE=1 (ASan+UBSan), V=1 (echo commands), PORT=8080 (make run)
 
 CC      ?= cc
@@ -33,13 +35,22 @@ E2E_LIB  := $(filter-out $(E2E_SRC),$(wildcard tests/e2e/*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit_%)
 E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(BUILD)/tests/e2e_%)
 FAKE_BIN := $(BUILD)/tests/fake_providers
+# fuzz targets: tests/fuzz/fuzz_NAME.c, built with libFuzzer (build/fuzz/fuzz_NAME) and, for
+# make test, with $(CC) + tests/fuzz/replay.c as unit_fuzz_NAME (replays corpus + regressions)
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/tests/unit_fuzz_%)
+# app/ without main(): the route table for the router target
+APP_LIB_OBJ := $(filter-out $(BUILD)/app/main.o,$(APP_OBJ))
 
 # Debian packages: build, stack, tests
 DEB_PKGS := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libmariadb-dev libjson-c-dev libcurl4-openssl-dev \
             libssl-dev libcmocka-dev mariadb-server mariadb-client nginx spawn-fcgi multiwatch curl tzdata \
             ca-certificates chromium chromium-driver
+# only for make fuzz (clang's libFuzzer runtime is in libclang-rt-14-dev) and make valgrind
+FUZZ_PKGS := clang libclang-rt-14-dev
+VALGRIND_PKGS := valgrind
 
-.PHONY: all deps run stop test fault clean bench bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
+.PHONY: all deps run stop test fault fuzz valgrind clean bench bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h app/*.h tests/e2e/*.h)
@@ -67,6 +78,14 @@ $(BUILD)/tests/unit_%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libswi
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libswitchboard.a $(LDLIBS) -lcmocka
 
+$(BUILD)/libapp.a: $(APP_LIB_OBJ)
+	$(Q)$(AR) rcs $@ $^
+
+$(BUILD)/tests/unit_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(BUILD)/libapp.a $(BUILD)/libswitchboard.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -DFUZZ_NAME='"$*"' -o $@ $< tests/fuzz/replay.c $(BUILD)/libapp.a \
+	   $(BUILD)/libswitchboard.a $(LDLIBS)
+
 $(BUILD)/tests/e2e_%: tests/e2e/%.c $(E2E_LIB) $(BUILD)/libswitchboard.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(E2E_LIB) $(BUILD)/libswitchboard.a $(LDLIBS) -lcmocka
@@ -82,7 +101,7 @@ stop:
 	$(Q)conf/stack.sh stop "$(CURDIR)/var"
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(E2E_BIN) $(FAKE_BIN)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REPLAY) $(E2E_BIN) $(FAKE_BIN)
 	$(Q)tests/run.sh $(BUILD)/tests
 
 # every acknowledged event stored and processed exactly once through kill -9 of each part (tests/fault/run.sh)
@@ -93,6 +112,49 @@ fault: deps
 $(BUILD)/tests/fault_%: tests/fault/%.c $(BUILD)/libswitchboard.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(BUILD)/libswitchboard.a $(LDLIBS)
+
+# ---- fuzzing: clang + libFuzzer + ASan/UBSan (any UB aborts), its own objects in build/fuzz
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 30
+FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wshadow -fno-omit-frame-pointer \
+                -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/%.o)
+FUZZ_APP_OBJ := $(filter-out build/fuzz/app/main.o,$(APP_SRC:%.c=build/fuzz/%.o))
+FUZZ_BIN     := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
+
+build/fuzz/%.o: %.c $(wildcard lib/*.h app/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC(fuzz) $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+build/fuzz/libswitchboard.a: $(FUZZ_LIB_OBJ)
+	$(Q)$(AR) rcs $@ $^
+
+build/fuzz/libapp.a: $(FUZZ_APP_OBJ)
+	$(Q)$(AR) rcs $@ $^
+
+build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build/fuzz/libapp.a build/fuzz/libswitchboard.a
+	@$(if $(Q),echo "  LD(fuzz) $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< build/fuzz/libapp.a build/fuzz/libswitchboard.a $(LDLIBS)
+
+# valgrind: the release build (memcheck and ASan do not mix); VG_REQUESTS=10000
+$(BUILD)/tests/vg_drive: tests/fuzz/vg_drive.c $(E2E_LIB) $(BUILD)/libswitchboard.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(E2E_LIB) $(BUILD)/libswitchboard.a $(LDLIBS) -lcmocka
+
+valgrind: deps
+ifeq ($(SANITIZE),1)
+	$(error make valgrind runs the release build: drop SANITIZE=1)
+endif
+	$(Q)conf/deps.sh $(VALGRIND_PKGS)
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/vg_drive $(FAKE_BIN)
+	$(Q)tests/fuzz/valgrind.sh $(BUILD)/tests
+
+fuzz: deps
+	$(Q)conf/deps.sh $(FUZZ_PKGS)
+	$(Q)$(MAKE) --no-print-directory $(FUZZ_BIN)
+	$(Q)tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 $(BUILD)/tests/fake_providers: tests/fake/fake_providers.c
 	@mkdir -p $(dir $@)

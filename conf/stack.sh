@@ -14,6 +14,8 @@
 # SB_RETELL_KEY (secrets written into a new VAR/switchboard.conf; default:
 # generated), SB_EXTRA_CONF (lines appended to a new config), SB_QUIET=1 (no banner),
 # SB_DEMO=1 (`make run` only: on the first start, 90 days of demo traffic, see demo_traffic).
+# SB_POOL_WRAPPER (opt-in: a command each pool child runs under, shell words, e.g.
+# tests/fuzz/vg-wrap.sh for `make valgrind`; default none).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:-}; VAR=${2:-}; PORT=${3:-8080}
@@ -128,7 +130,8 @@ bootstrap_db() {
 
 start_pool() {
   alive "$RUN/spawn-fcgi.pid" && return 0
-  local n=${SB_POOL:-$(nproc)}
+  local n=${SB_POOL:-$(nproc)} wrap=()
+  [ -n "${SB_POOL_WRAPPER:-}" ] && read -r -a wrap <<<"$SB_POOL_WRAPPER"
   rm -f "$RUN/switchboard.sock"
   # multiwatch restarts a crashed child at once; spawn-fcgi owns the socket. Its default
   # (-r 3 -t 10000) gives a child up after 4 deaths within 10 s, and the pool is gone once
@@ -136,7 +139,7 @@ start_pool() {
   # config or binary: given up after 20 tries), so a child that served for a second is
   # always replaced (make fault, scenario b)
   spawn-fcgi -s "$RUN/switchboard.sock" -M 0660 -P "$RUN/spawn-fcgi.pid" -- \
-    /usr/bin/multiwatch -f "$n" -r 20 -t 1000 -- "$BIN" -c "$CONF" serve >>"$LOG/serve.out" 2>&1 \
+    /usr/bin/multiwatch -f "$n" -r 20 -t 1000 -- "${wrap[@]}" "$BIN" -c "$CONF" serve >>"$LOG/serve.out" 2>&1 \
     || die "spawn-fcgi failed (see $LOG/serve.out)"
   wait_for 10 "FastCGI socket" test -S "$RUN/switchboard.sock"
 }

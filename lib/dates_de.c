@@ -20,8 +20,10 @@ static const char *const MONTHS_CAP[] = {"Januar", "Februar", "März", "April", 
 const char *de_weekday(int wday) { return wday >= 0 && wday < 7 ? WEEKDAYS_CAP[wday] : ""; }
 const char *de_month(int mon) { return mon >= 0 && mon < 12 ? MONTHS_CAP[mon] : ""; }
 
-/* lower-case ASCII, "ä" -> "ae" etc. so "übermorgen" == "uebermorgen", trimmed */
-static void fold(const char *s, char *out, size_t n)
+/* lower-case ASCII, "ä" -> "ae" etc. so "übermorgen" == "uebermorgen", trimmed.
+ * -1 when the text does not fit out: a cut text could read as another date
+ * ("morgen" + many spaces + "nicht" is not "morgen"; found by tests/fuzz). */
+static int fold(const char *s, char *out, size_t n)
 {
     size_t o = 0;
     while (*s && isspace((unsigned char)*s)) s++;
@@ -42,6 +44,8 @@ static void fold(const char *s, char *out, size_t n)
     }
     while (o && isspace((unsigned char)out[o - 1])) o--;
     out[o] = '\0';
+    while (*s && isspace((unsigned char)*s)) s++;
+    return *s ? -1 : 0;
 }
 
 static int days_in_month(int y, int m)
@@ -78,7 +82,7 @@ int de_parse_date(const char *s, int64_t now, const char *tz, de_date *out)
 {
     if (!s) return -1;
     char f[128];
-    fold(s, f, sizeof f);
+    if (fold(s, f, sizeof f) != 0) return -1;
     char *p = f;
     if (!strncmp(p, "am ", 3)) p += 3;
     if (!strncmp(p, "den ", 4)) p += 4;
@@ -113,7 +117,7 @@ int de_parse_date(const char *s, int64_t now, const char *tz, de_date *out)
         if (ml && month[ml - 1] == '.') month[--ml] = '\0';
         for (int m = 0; m < 12; m++) {
             char mf[32];
-            fold(MONTHS[m], mf, sizeof mf);
+            (void)fold(MONTHS[m], mf, sizeof mf); /* the longest, "dezember", fits */
             if (!strcmp(month, mf) || (ml >= 3 && !strncmp(month, mf, 3) && ml <= strlen(mf) && !strncmp(mf, month, ml)))
                 d = (de_date){yr, m + 1, a};
         }
@@ -135,7 +139,7 @@ int de_parse_time(const char *s, int *hour, int *minute)
 {
     if (!s) return -1;
     char f[64];
-    fold(s, f, sizeof f);
+    if (fold(s, f, sizeof f) != 0) return -1;
     char *p = f;
     if (!strncmp(p, "um ", 3)) p += 3;
     int h = -1, m = 0, n = 0;

@@ -47,10 +47,10 @@ static void go(const char *path)
           arena_printf(e2e_arena(), "{\"url\":\"%s%s\"}", getenv("SB_TEST_URL"), path));
 }
 
-/* the element, waiting up to 5 s for it (a click may still be loading the next page) */
+/* the element, waiting up to 20 s for it (a click may still be loading the next page on a loaded machine) */
 static const char *element(const char *css)
 {
-    for (int attempt = 0; attempt < 50; attempt++) {
+    for (int attempt = 0; attempt < 200; attempt++) {
         json_object *j = wd("POST", S("/session/%s/element", ""),
                             arena_printf(e2e_arena(), "{\"using\":\"css selector\",\"value\":\"%s\"}", css));
         json_object *v = json_get(j, "value");
@@ -91,7 +91,7 @@ static const char *source(void)
 /* wait until the current page contains text (a click's navigation may still be under way) */
 static void wait_for(const char *text)
 {
-    for (int i = 0; i < 50; i++) {
+    for (int i = 0; i < 200; i++) {
         if (strstr(source(), text)) return;
         usleep(100000);
     }
@@ -266,7 +266,7 @@ static void a_user_clicks_through_the_dashboard(void **state)
     long long before = e2e_count("SELECT COUNT(*) FROM switchboard_replays", NULL, 0);
     click("form.replay button");
     int replayed = 0; /* the click returns before the form's POST has been answered */
-    for (int i = 0; i < 50 && !replayed; i++) {
+    for (int i = 0; i < 200 && !replayed; i++) {
         replayed = e2e_count("SELECT COUNT(*) FROM switchboard_replays", NULL, 0) == before + 1;
         if (!replayed) usleep(100000);
     }

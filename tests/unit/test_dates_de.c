@@ -11,6 +11,9 @@
 #include "../../lib/timeutil.h"
 
 #define TZ "Europe/Berlin"
+/* 160 spaces: longer than the parsers' buffers (a cut text once read as another date) */
+#define SP40 "                                        "
+#define SP160 SP40 SP40 SP40 SP40
 
 static int64_t at(const char *iso)
 {
@@ -53,6 +56,8 @@ static const struct {
     {"2026-03-10T08:41:00Z", "bald", NULL},
     {"2026-03-10T08:41:00Z", "", NULL},
     {"2026-03-10T08:41:00Z", "{{current_date}}", NULL},
+    {"2026-03-10T08:41:00Z", "morgen" SP160 "nicht", NULL},
+    {"2026-03-10T08:41:00Z", SP160 "morgen" SP160, "2026-03-11"}, /* white space around is fine */
     /* just before midnight UTC is already the next day in Berlin */
     {"2026-03-10T23:30:00Z", "heute", "2026-03-11"},
     {"2026-03-10T23:30:00Z", "morgen", "2026-03-12"},
@@ -88,7 +93,8 @@ static void parses_times(void **state)
         {"14", 14, 0}, {"14 Uhr", 14, 0}, {"14:30", 14, 30}, {"14.30", 14, 30}, {"14:30 Uhr", 14, 30},
         {"9 Uhr 30", 9, 30}, {"um 9 Uhr", 9, 0}, {"09:05", 9, 5}, {"0:00", 0, 0}, {"23:59", 23, 59},
     };
-    static const char *const BAD[] = {"25 Uhr", "14:60", "halb drei", "", "morgens", "14:30:00x", "-1"};
+    static const char *const BAD[] = {"25 Uhr", "14:60", "halb drei", "", "morgens", "14:30:00x", "-1",
+                                      "14 Uhr" SP160 "30" /* was 14:00 */};
     for (size_t i = 0; i < sizeof OK / sizeof *OK; i++) {
         int h = -1, m = -1;
         if (de_parse_time(OK[i].said, &h, &m) != 0 || h != OK[i].h || m != OK[i].m)
