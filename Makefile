@@ -4,6 +4,7 @@
 #   make test     build and run every test on a private stack; ends "N passed, N failed"
 #   make deps     install the Debian packages (root) or print the apt-get line
 #   make fault    fault scenarios under load on a private stack (DB/child/worker kill -9, full spool); ~3 min
+#   make check-replica  primary + replica, two pools behind one nginx upstream, simulate traffic, dashboard reads on the replica; ~3 min
 # Options: SANITIZE=1 (ASan+UBSan), V=1 (echo commands), PORT=8080 (make run)
 
 CC      ?= cc
@@ -39,7 +40,7 @@ DEB_PKGS := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libmariadb-de
             libssl-dev libcmocka-dev mariadb-server mariadb-client nginx spawn-fcgi multiwatch curl tzdata \
             ca-certificates chromium chromium-driver
 
-.PHONY: all deps run stop test fault clean bench bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
+.PHONY: all deps run stop test fault check-replica clean bench bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h app/*.h tests/e2e/*.h)
@@ -89,6 +90,11 @@ test: deps
 fault: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/fault_load
 	$(Q)tests/fault/run.sh $(BUILD)/tests
+
+# scale-out on MariaDB: replication, two pools, replica reads and their fallbacks (tests/replica/run.sh)
+check-replica: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/fault_load $(FAKE_BIN)
+	$(Q)tests/replica/run.sh $(BUILD)/tests
 
 $(BUILD)/tests/fault_%: tests/fault/%.c $(BUILD)/libswitchboard.a
 	@mkdir -p $(dir $@)
