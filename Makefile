@@ -4,7 +4,7 @@
 #   make test     build and run every test on a private stack; ends "N passed, N failed"
 #   make deps     install the Debian packages (root) or print the apt-get line
 #   make fault    fault scenarios under load on a private stack (DB/child/worker kill -9, full spool); ~3 min
-#   make check-replica  primary + replica, two pools behind one nginx upstream, simulate traffic, dashboard reads on the replica; ~3 min
+#   make check-replica  primary + replica, two pools behind one nginx upstream, simulate traffic, dashboard reads on the replica; ~1.5 min
 # Options: SANITIZE=1 (ASan+UBSan), V=1 (echo commands), PORT=8080 (make run)
 
 CC      ?= cc

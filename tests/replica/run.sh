@@ -29,6 +29,9 @@ BIN=$ROOT/bin/switchboard
 LOAD=$BINDIR/fault_load
 TMP=$(mktemp -d /tmp/switchboard-replica.XXXXXX)
 RUN=$TMP/run; LOG=$TMP/log; CONF=$TMP/switchboard.conf
+# under SANITIZE=1 every process writes its reports here; any report fails the run
+mkdir -p "$LOG"
+export ASAN_OPTIONS="log_path=$LOG/sanitizer:${ASAN_OPTIONS:-}" UBSAN_OPTIONS="log_path=$LOG/sanitizer:print_stacktrace=1:${UBSAN_OPTIONS:-}"
 ME=$(id -un)
 MAX_LAG=12
 free_port() {
@@ -90,7 +93,8 @@ psql "CREATE TABLE IF NOT EXISTS switchboard_test_probe (webhook_event_id BIGINT
       event_id VARCHAR(191) NOT NULL, attempt INT NOT NULL, owner VARCHAR(100) NOT NULL,
       runs INT NOT NULL DEFAULT 1, created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3))"
 tag=r$(date +%s)
-"$LOAD" send "$URL" "$CONF" "$tag" "$TMP/probe.ledger" 2 30 >>"$LOG/probe-load.log" 2>&1 &
+# (the load tool, not switchboard, keeps its curl handles when it is stopped: no leak report for it)
+ASAN_OPTIONS="$ASAN_OPTIONS:detect_leaks=0" "$LOAD" send "$URL" "$CONF" "$tag" "$TMP/probe.ledger" 2 30 >>"$LOG/probe-load.log" 2>&1 &
 load_pid=$!
 sleep 8
 kill -TERM "$load_pid"; wait "$load_pid"
@@ -180,6 +184,11 @@ check "... and the log says the replica is unusable" poll 60 unusable
 
 trap - EXIT
 cleanup
+for f in "$LOG"/sanitizer.*; do
+  [ -f "$f" ] || continue
+  echo "# sanitizer report $f:"; sed 's/^/#   /' "$f" | head -n 30
+  not_ok "sanitizer report $(basename "$f")"
+done
 if [ "$failed" = 0 ]; then
   rm -rf "$TMP"
 else
