@@ -6,6 +6,7 @@
 #   make fault    fault scenarios under load on a private stack (DB/child/worker kill -9, full spool); ~3 min
 #   make fuzz     libFuzzer (clang) on every tests/fuzz target, FUZZ_SECONDS each; fails on a crash
 #   make valgrind 10,000 requests through one `serve` child under memcheck; fails on a leak or bad access
+#   make check-replica  primary + replica, two pools behind one nginx upstream, simulate traffic, dashboard reads on the replica; ~1.5 min
 # Options: SANITIZE=1 (ASan+UBSan), V=1 (echo commands), PORT=8080 (make run)
 
 CC      ?= cc
@@ -50,7 +51,7 @@ DEB_PKGS := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libmariadb-de
 FUZZ_PKGS := clang libclang-rt-14-dev
 VALGRIND_PKGS := valgrind
 
-.PHONY: all deps run stop test fault fuzz valgrind clean bench bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
+.PHONY: all deps run stop test fault fuzz valgrind check-replica clean bench bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h app/*.h tests/e2e/*.h)
@@ -108,6 +109,11 @@ test: deps
 fault: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/fault_load
 	$(Q)tests/fault/run.sh $(BUILD)/tests
+
+# scale-out on MariaDB: replication, two pools, replica reads and their fallbacks (tests/replica/run.sh)
+check-replica: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/fault_load $(FAKE_BIN)
+	$(Q)tests/replica/run.sh $(BUILD)/tests
 
 $(BUILD)/tests/fault_%: tests/fault/%.c $(BUILD)/libswitchboard.a
 	@mkdir -p $(dir $@)

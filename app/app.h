@@ -1,13 +1,15 @@
 /* app.h: the long-lived state of one switchboard process and the handlers.
  *
- * main() owns the sb_app: the loaded config and this process's single DB
- * connection. Handlers borrow it for one request. Every handler has the
+ * main() owns the sb_app: the loaded config, this process's DB connection
+ * (the primary) and, when db.read_* is set, a second one to a read replica
+ * that dashboard reads get through db_for_reads(&app->reads). Handlers borrow it for one request. Every handler has the
  * sb_handler signature (lib/router.h) and is listed once in app/routes.c. */
 #ifndef SB_APP_H
 #define SB_APP_H
 
 #include "../lib/config.h"
 #include "../lib/db.h"
+#include "../lib/db_reads.h"
 #include "../lib/http.h"
 #include "../lib/pipeline.h"
 #include "../lib/router.h"
@@ -17,6 +19,7 @@
 typedef struct sb_app {
     sb_config cfg;
     sb_db *db;
+    db_reads reads;  /* dashboard reads: the replica while fresh, else db (lib/db_reads.h) */
     pipeline pipe;   /* this process's queue worker (fast path in serve, loop in worker) */
 } sb_app;
 

@@ -44,7 +44,7 @@ static void secure_headers(sb_response *resp)
 static void scope_picker(sb_app *app, const sb_request *req, sb_response *resp, const session *s)
 {
     db_rows r;
-    if (db_query(app->db, req->pool, "SELECT id, name FROM companies WHERE deleted_at IS NULL ORDER BY name, id LIMIT 500", NULL, 0,
+    if (db_query(db_for_reads(&app->reads), req->pool, "SELECT id, name FROM companies WHERE deleted_at IS NULL ORDER BY name, id LIMIT 500", NULL, 0,
                  &r) != 0)
         return;
     buf *b = &resp->body;
@@ -347,7 +347,7 @@ void dash_branch_picker(sb_app *app, const sb_request *req, buf *b, const sessio
     if (!s->company_id) return;
     db_param p = db_int(s->company_id);
     db_rows r;
-    if (db_query(app->db, req->pool, "SELECT id, name FROM branches WHERE company_id = ? AND deleted_at IS NULL ORDER BY name, id"
+    if (db_query(db_for_reads(&app->reads), req->pool, "SELECT id, name FROM branches WHERE company_id = ? AND deleted_at IS NULL ORDER BY name, id"
                  " LIMIT 200", &p, 1, &r) != 0 || r.nrows < 2)
         return;
     const char *cur = dash_branch(req);
@@ -373,12 +373,16 @@ void dash_branch_picker(sb_app *app, const sb_request *req, buf *b, const sessio
 /* The report a page shows: whole days from the daily aggregates (the period
  * of ?days= ending `ago` days before today), after recomputing a few of this
  * scope's dirty days so the page shows what was just processed (the worker
- * recomputes the rest). 0 after answering 503. */
+ * recomputes the rest). The recompute writes, so it runs on the primary, and
+ * a page that just recomputed days reads them there too (a replica may not
+ * have them yet); otherwise the aggregates come from db_for_reads (D77).
+ * 0 after answering 503. */
 int dash_report(sb_app *app, const sb_request *req, sb_response *resp, const session *s, long long ago, conversion_report *r)
 {
     long long days = dash_q_int(req, "days", 30, 1, 3660);
-    if (ago == 0) daily_stats_refresh(app->db, req->pool, s->company_id, DIRTY_DAYS_PER_PAGE);
-    if (daily_stats_report(app->db, req->pool, &app->cfg, s->company_id, dash_branch(req), days, ago, r) != 0) {
+    int recomputed = ago == 0 ? daily_stats_refresh(app->db, req->pool, s->company_id, DIRTY_DAYS_PER_PAGE) : 0;
+    sb_db *db = recomputed > 0 ? app->db : db_for_reads(&app->reads);
+    if (daily_stats_report(db, req->pool, &app->cfg, s->company_id, dash_branch(req), days, ago, r) != 0) {
         http_json_error(resp, 503, "database unavailable");
         return 0;
     }
@@ -497,10 +501,11 @@ static int webhook_log_read(sb_app *app, arena *a, const session *s, const char 
         "SELECT id, provider, event_type, event_id, status, DATE_FORMAT(COALESCE(received_at, created_at), '%Y-%m-%d %H:%i:%s'),"
         " COALESCE(error_message, notes), retry_count FROM webhook_events WHERE (? = 0 OR company_id = ?)"
         " AND (? IS NULL OR status = ?) AND (? IS NULL OR provider = ?) AND id > ? ORDER BY id DESC LIMIT 100";
-    if (queue_stats_read(app->db, a, s->company_id, app->cfg.spool_dir, q) != 0) return -1;
+    sb_db *db = db_for_reads(&app->reads);
+    if (queue_stats_read(db, a, s->company_id, app->cfg.spool_dir, q) != 0) return -1;
     db_param p[] = {db_int(s->company_id), db_int(s->company_id), db_str(status), db_str(status),
                     db_str(provider), db_str(provider), db_int(after_id)};
-    return db_query(app->db, a, LIST, p, 7, rows);
+    return db_query(db, a, LIST, p, 7, rows);
 }
 
 /* GET /webhooks/live.json?after=ID&status=&provider=: what www/live.js polls

@@ -80,7 +80,7 @@ static void csv_rows(sb_response *resp, const char *filename, const char *const 
 #define CSV_CHUNK 2000
 
 typedef struct csv_export {
-    sb_app *app;
+    sb_db *db;           /* the server the first chunk came from (db_for_reads) */
     const char *sql;     /* the list's query, with the parameters of list_read */
     db_param params[LP_COUNT];
     size_t ncol;
@@ -107,7 +107,7 @@ static int csv_stream(void *ctx, sb_emit_fn emit, void *sink)
         x->params[LP_LIMIT] = db_int(CSV_CHUNK);
         db_rows r;
         buf_reset(&b);
-        if (db_query(x->app->db, chunk, x->sql, x->params, LP_COUNT, &r) != 0) {
+        if (db_query(x->db, chunk, x->sql, x->params, LP_COUNT, &r) != 0) {
             buf_puts(&b, "\"export incomplete: database unavailable\"\r\n");
             emit(sink, b.data, b.len);
             rc = -1;
@@ -128,13 +128,13 @@ static int csv_stream(void *ctx, sb_emit_fn emit, void *sink)
 }
 
 /* The first chunk into the body; the rest streamed if the chunk was full. */
-static void csv_export_start(sb_app *app, const sb_request *req, sb_response *resp, const char *filename,
+static void csv_export_start(sb_db *db, const sb_request *req, sb_response *resp, const char *filename,
                              const char *const *head, const char *sql, const db_param *params, const db_rows *first)
 {
     csv_rows(resp, filename, head, 8, first);
     if (first->nrows < CSV_CHUNK) return;
     csv_export *x = arena_zalloc(req->pool, sizeof *x);
-    x->app = app;
+    x->db = db;
     x->sql = sql;
     memcpy(x->params, params, sizeof x->params);
     x->ncol = 8;
@@ -214,12 +214,13 @@ static int list_read(sb_app *app, const sb_request *req, sb_response *resp, cons
                             db_str(status), db_str(status), db_str(t.term), db_str(branch), db_str(branch),
                             db_int(csv ? CSV_CHUNK : PAGE_ROWS)};
     if (!t.term) p[LP_SEARCH] = db_int(0); /* SEARCH_NONE: "? = 0" */
-    if (db_query(app->db, req->pool, sql, p, LP_COUNT, &v->rows) != 0) {
+    sb_db *db = db_for_reads(&app->reads); /* the same server for every chunk of an export */
+    if (db_query(db, req->pool, sql, p, LP_COUNT, &v->rows) != 0) {
         http_json_error(resp, 503, "database unavailable");
         return 0;
     }
     if (csv) {
-        csv_export_start(app, req, resp, filename, cols, sql, p, &v->rows);
+        csv_export_start(db, req, resp, filename, cols, sql, p, &v->rows);
         return 0;
     }
     resp->status = 200;
@@ -359,7 +360,7 @@ void dash_calls_csv(sb_app *app, const sb_request *req, sb_response *resp) { cal
 static void events_table(sb_app *app, const sb_request *req, sb_lang lang, buf *b, const char *event_id_sql, db_param key)
 {
     db_rows r;
-    if (db_query(app->db, req->pool, event_id_sql, &key, 1, &r) != 0) return;
+    if (db_query(db_for_reads(&app->reads), req->pool, event_id_sql, &key, 1, &r) != 0) return;
     buf_puts(b, "<h2>");
     html_text(b, i18n_text(lang, M_WEBHOOK_EVENTS));
     buf_puts(b, "</h2><table><thead><tr><th>#</th>");
@@ -380,7 +381,7 @@ void dash_call(sb_app *app, const sb_request *req, sb_response *resp)
     long long id = dash_q_int(req, "id", 0, 0, 1LL << 62);
     db_param p[] = {db_int(id), db_int(s.company_id), db_int(s.company_id)};
     db_rows r;
-    if (db_query(app->db, req->pool,
+    if (db_query(db_for_reads(&app->reads), req->pool,
                  "SELECT c.id, c.retell_call_id, c.from_number, c.to_number, c.status, c.duration_sec, cu.name, c.customer_link_method,"
                  " c.converted_appointment_id, JSON_VALUE(c.linking_metadata, '$.method'), c.summary, c.company_id"
                  " FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id"
@@ -469,7 +470,7 @@ void dash_appointment(sb_app *app, const sb_request *req, sb_response *resp)
     long long id = dash_q_int(req, "id", 0, 0, 1LL << 62);
     db_param p[] = {db_int(id), db_int(s.company_id), db_int(s.company_id)};
     db_rows r;
-    if (db_query(app->db, req->pool,
+    if (db_query(db_for_reads(&app->reads), req->pool,
                  "SELECT a.id, a.calcom_v2_booking_id, DATE_FORMAT(a.starts_at, '%Y-%m-%d %H:%i'), a.status, a.source, cu.name,"
                  " s.name, a.call_id, a.cancellation_reason FROM appointments a LEFT JOIN customers cu ON cu.id = a.customer_id"
                  " LEFT JOIN services s ON s.id = a.service_id WHERE a.id = ? AND (? = 0 OR a.company_id = ?) AND a.deleted_at IS NULL",
@@ -494,7 +495,7 @@ void dash_appointment(sb_app *app, const sb_request *req, sb_response *resp)
                  db_int(id));
     db_rows au;
     db_param k = db_int(id);
-    if (db_query(app->db, req->pool,
+    if (db_query(db_for_reads(&app->reads), req->pool,
                  "SELECT DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s'), action, cause, changes FROM switchboard_audit"
                  " WHERE table_name = 'appointments' AND row_id = ? ORDER BY id", &k, 1, &au) == 0) {
         buf_puts(b, "<h2>");
@@ -604,7 +605,7 @@ void dash_agents(sb_app *app, const sb_request *req, sb_response *resp)
                         db_str(br), db_str(br)};
         db_rows d;
         long long per[14] = {0}, max = 1;
-        if (db_query(app->db, req->pool,
+        if (db_query(db_for_reads(&app->reads), req->pool,
                      "SELECT DATEDIFF(CURDATE(), day), SUM(calls) FROM switchboard_daily_calls WHERE agent_id = ?"
                      " AND (? = 0 OR company_id = ?) AND (? = '' OR branch_id = ?) AND day >= CURDATE() - INTERVAL 13 DAY GROUP BY day",
                      p, 5, &d) == 0)

@@ -108,6 +108,7 @@ int main(int argc, char **argv)
         metrics_open(app.cfg.metrics_file);
     }
     app.db = db_new(&app.cfg);
+    db_reads_init(&app.reads, &app.cfg, app.db);
     app_pipeline_init(&app);
     int rc;
     /* batch commands may run long statements; requests keep the short db.rw_timeout */
@@ -153,6 +154,7 @@ int main(int argc, char **argv)
         rc = usage(stderr);
     }
     if (app.db) daily_stats_flush(app.db); /* what a command's writes changed, once its transactions are over */
+    db_reads_free(&app.reads);
     db_free(app.db);
     sb_config_free(&app.cfg);
     log_close();

@@ -9,7 +9,15 @@
 #   stack.sh start-db VAR | stop-db VAR    only the database (fault tests)
 #   stack.sh start-pool VAR | stop-pool VAR  only the FastCGI pool (children inherit
 #                             the caller's environment, e.g. SWITCHBOARD_* overrides)
+#   stack.sh start-replica VAR | stop-replica VAR  a second MariaDB replicating the first
+#                             (needs SB_DB_PORT; see below)
 #   stack.sh status VAR
+# Scale-out (make check-replica, docs/SCALING.md): SB_DB_PORT=N gives the primary a
+# binlog (server-id 1) and a listener on 127.0.0.1:N for replication (remembered in
+# VAR/run/db.port); SB_REPLICA=1 starts a replica (server-id 2, read-only, socket
+# VAR/run/replica.sock) with `start`; SB_POOL_NAME=b names a pool (socket
+# VAR/run/switchboard-b.sock, log VAR/log/switchboard-b.log); SB_EXTRA_POOLS="b c"
+# starts these pools with `start` and puts them and the default one behind one nginx upstream.
 # Environment: SB_POOL (children, default: cores), SB_CALCOM_SECRET and
 # SB_RETELL_KEY (secrets written into a new VAR/switchboard.conf; default:
 # generated), SB_EXTRA_CONF (lines appended to a new config), SB_QUIET=1 (no banner),
@@ -34,6 +42,7 @@ alive() {
   [ -n "$state" ] && [ "$state" != Z ]
 }
 sql() { mariadb --no-defaults --socket="$SOCK" -u "$ME" "$@"; }
+rsql() { mariadb --no-defaults --socket="$RUN/db-replica.sock" -u "$ME" "$@"; }
 
 wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
   local t=$1 what=$2; shift 2
@@ -41,25 +50,42 @@ wait_for() { # wait_for SECONDS DESCRIPTION COMMAND...
   die "$what did not come up within ${t}s (see $LOG)"
 }
 
-start_db() {
-  mkdir -p "$VAR/db" "$RUN" "$LOG"
-  if [ ! -d "$VAR/db/mysql" ]; then
+# mariadbd NAME: one server under VAR (db = the primary, db-replica = its replica), own
+# datadir, socket, pid file and error log; extra server options after NAME
+mariadbd_start() {
+  local name=$1; shift
+  local dir=$VAR/$name sock=$RUN/$name.sock pid=$RUN/$name.pid err=$LOG/$name.err inst=$LOG/$name-install.log
+  [ "$name" = db ] && { sock=$SOCK; pid=$RUN/mysqld.pid; err=$LOG/mariadb.err; inst=$LOG/mariadb-install.log; }
+  mkdir -p "$dir" "$RUN" "$LOG"
+  if [ ! -d "$dir/mysql" ]; then
     # --skip-name-resolve --force: fresh containers and chroots often cannot resolve their own
     # hostname (no /etc/hosts); accounts are for the unix socket only anyway
-    mariadb-install-db --no-defaults --datadir="$VAR/db" --user="$ME" --auth-root-authentication-method=socket --skip-name-resolve --force \
-      --skip-test-db >"$LOG/mariadb-install.log" 2>&1 || die "mariadb-install-db failed (see $LOG/mariadb-install.log)"
+    mariadb-install-db --no-defaults --datadir="$dir" --user="$ME" --auth-root-authentication-method=socket --skip-name-resolve --force \
+      --skip-test-db >"$inst" 2>&1 || die "mariadb-install-db failed (see $inst)"
   fi
-  alive "$RUN/mysqld.pid" && return 0
-  rm -f "$SOCK"
+  alive "$pid" && return 0
+  rm -f "$sock"
   # its own tmpdir: big statements spill temporary tables there, and a shared /tmp may be cleaned under it
   mkdir -p "$VAR/tmp"
   # --user only matters as root, where mariadbd refuses to start without it
-  nohup mariadbd --no-defaults --datadir="$VAR/db" --socket="$SOCK" --pid-file="$RUN/mysqld.pid" --tmpdir="$VAR/tmp" \
-    --skip-networking --skip-name-resolve --user="$ME" --log-error="$LOG/mariadb.err" \
+  nohup mariadbd --no-defaults --datadir="$dir" --socket="$sock" --pid-file="$pid" --tmpdir="$VAR/tmp" \
+    --skip-name-resolve --user="$ME" --log-error="$err" \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-    --innodb-buffer-pool-size=128M --innodb-log-file-size=64M --max-connections=200 \
+    --innodb-buffer-pool-size=128M --innodb-log-file-size=64M --max-connections=200 "$@" \
     >/dev/null 2>&1 &
-  wait_for 60 MariaDB mariadb-admin --no-defaults --socket="$SOCK" -u "$ME" ping
+  wait_for 60 "MariaDB ($name)" mariadb-admin --no-defaults --socket="$sock" -u "$ME" ping
+}
+
+start_db() {
+  # a primary that replicas can follow listens on loopback and keeps a binlog; else no TCP at all
+  local port=${SB_DB_PORT:-}
+  [ -z "$port" ] && [ -s "$RUN/db.port" ] && port=$(cat "$RUN/db.port")
+  if [ -n "$port" ]; then
+    mkdir -p "$RUN"; echo "$port" >"$RUN/db.port"
+    mariadbd_start db --port="$port" --bind-address=127.0.0.1 --server-id=1 --log-bin --log-basename=primary
+  else
+    mariadbd_start db --skip-networking
+  fi
 }
 
 stop_pid() { # stop_pid PIDFILE NAME [SECONDS]
@@ -75,6 +101,32 @@ stop_pid() { # stop_pid PIDFILE NAME [SECONDS]
 }
 
 stop_db() { stop_pid "$RUN/mysqld.pid" MariaDB 60; }
+
+# A replica of the primary (asynchronous binlog replication, GTID): reads only through
+# its socket, follows the primary over loopback from the first binlog event, so it gets
+# the schema, the demo data and the accounts (switchboard gets REPLICA MONITOR, for its
+# lag check) however late it starts.
+start_replica() {
+  [ -s "$RUN/db.port" ] || die "the primary has no replication port: start it with SB_DB_PORT=N"
+  mariadbd_start db-replica --skip-networking --server-id=2 --read-only --log-basename=replica
+  if [ -z "$(rsql -N -e "SHOW REPLICA STATUS")" ]; then
+    local pass; pass=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+    sql -e "CREATE USER IF NOT EXISTS 'repl'@'127.0.0.1' IDENTIFIED BY '$pass';
+            ALTER USER 'repl'@'127.0.0.1' IDENTIFIED BY '$pass';
+            GRANT REPLICATION SLAVE ON *.* TO 'repl'@'127.0.0.1';
+            GRANT REPLICA MONITOR ON *.* TO 'switchboard'@'localhost'"
+    rsql -e "CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=$(cat "$RUN/db.port"), MASTER_USER='repl',
+             MASTER_PASSWORD='$pass', MASTER_USE_GTID=slave_pos; START SLAVE"
+  fi
+  rsql -e "START SLAVE" 2>/dev/null || true
+  replica_wait 120
+}
+# replica_wait SECONDS: until the replica has applied everything the primary has logged
+replica_wait() {
+  local pos; pos=$(sql -N -e "SELECT @@gtid_binlog_pos")
+  [ "$(rsql -N -e "SELECT MASTER_GTID_WAIT('$pos', $1)")" = 0 ] || die "the replica did not catch up within $1 s (see $LOG/db-replica.err)"
+}
+stop_replica() { stop_pid "$RUN/db-replica.pid" "MariaDB replica" 60; }
 
 write_config() {
   [ -f "$CONF" ] && return 0
@@ -128,21 +180,27 @@ bootstrap_db() {
   "$BIN" -c "$CONF" migrate >"$LOG/migrate.log" 2>&1 || { cat "$LOG/migrate.log" >&2; die "migrate failed"; }
 }
 
+# SB_POOL_NAME=b: another pool of the same binary and config (several app hosts in one
+# test), its own socket and request log
+pool_sfx() { echo "${SB_POOL_NAME:+-$SB_POOL_NAME}"; }
 start_pool() {
-  alive "$RUN/spawn-fcgi.pid" && return 0
+  local sfx; sfx=$(pool_sfx)
+  alive "$RUN/spawn-fcgi$sfx.pid" && return 0
   local n=${SB_POOL:-$(nproc)} wrap=()
   [ -n "${SB_POOL_WRAPPER:-}" ] && read -r -a wrap <<<"$SB_POOL_WRAPPER"
-  rm -f "$RUN/switchboard.sock"
+  rm -f "$RUN/switchboard$sfx.sock"
+  local env=(); [ -n "$sfx" ] && env=("SWITCHBOARD_LOG_FILE=$LOG/switchboard$sfx.log")
   # multiwatch restarts a crashed child at once; spawn-fcgi owns the socket. Its default
   # (-r 3 -t 10000) gives a child up after 4 deaths within 10 s, and the pool is gone once
   # every child is: -t 1000 counts only children dying within 1 s of their start (a broken
   # config or binary: given up after 20 tries), so a child that served for a second is
   # always replaced (make fault, scenario b)
-  spawn-fcgi -s "$RUN/switchboard.sock" -M 0660 -P "$RUN/spawn-fcgi.pid" -- \
-    /usr/bin/multiwatch -f "$n" -r 20 -t 1000 -- "${wrap[@]}" "$BIN" -c "$CONF" serve >>"$LOG/serve.out" 2>&1 \
-    || die "spawn-fcgi failed (see $LOG/serve.out)"
-  wait_for 10 "FastCGI socket" test -S "$RUN/switchboard.sock"
+  env "${env[@]}" spawn-fcgi -s "$RUN/switchboard$sfx.sock" -M 0660 -P "$RUN/spawn-fcgi$sfx.pid" -- \
+    /usr/bin/multiwatch -f "$n" -r 20 -t 1000 -- "${wrap[@]}" "$BIN" -c "$CONF" serve >>"$LOG/serve$sfx.out" 2>&1 \
+    || die "spawn-fcgi failed (see $LOG/serve$sfx.out)"
+  wait_for 10 "FastCGI socket" test -S "$RUN/switchboard$sfx.sock"
 }
+stop_pool() { local sfx; sfx=$(pool_sfx); stop_pid "$RUN/spawn-fcgi$sfx.pid" "FastCGI pool${SB_POOL_NAME:+ $SB_POOL_NAME}"; }
 
 start_worker() {
   alive "$RUN/worker.pid" && return 0
@@ -169,6 +227,13 @@ start_nginx() {
   [ "$(id -u)" = 0 ] && user_line="user root;"
   sed -e "s|@VAR@|$VAR|g" -e "s|@ROOT@|$ROOT|g" -e "s|@PORT@|$PORT|g" -e "s|@USER_LINE@|$user_line|g" \
     "$ROOT/conf/nginx.conf.in" >"$VAR/nginx/nginx.conf"
+  if [ -n "${SB_EXTRA_POOLS:-}" ]; then # one upstream over every pool (round robin), as for several app hosts
+    local servers="server unix:$RUN/switchboard.sock;" p
+    for p in $SB_EXTRA_POOLS; do servers="$servers server unix:$RUN/switchboard-$p.sock;"; done
+    sed -i -e "s|^http {|http {\n    upstream switchboard_pools { $servers }|" \
+      -e "s|fastcgi_pass unix:$RUN/switchboard.sock;|fastcgi_pass switchboard_pools;|" "$VAR/nginx/nginx.conf"
+    grep -q 'fastcgi_pass switchboard_pools;' "$VAR/nginx/nginx.conf" || die "nginx.conf.in: no fastcgi_pass to the pool to replace"
+  fi
   echo "$PORT" >"$RUN/port"
   nginx -p "$VAR/nginx" -c "$VAR/nginx/nginx.conf" -e "$LOG/nginx-error.log" \
     || die "nginx failed to start on 127.0.0.1:$PORT (port taken? see $LOG/nginx-error.log)"
@@ -200,7 +265,9 @@ start)
   write_config
   start_db
   bootstrap_db
+  [ "${SB_REPLICA:-0}" = 1 ] && start_replica
   start_pool
+  for p in ${SB_EXTRA_POOLS:-}; do SB_POOL_NAME=$p start_pool; done
   start_worker
   start_fake
   start_nginx
@@ -223,17 +290,20 @@ stop)
   stop_pid "$RUN/fake.pid" "fake provider API"
   stop_pid "$RUN/nginx.pid" nginx
   stop_pid "$RUN/worker.pid" worker
-  stop_pid "$RUN/spawn-fcgi.pid" "FastCGI pool"
+  for f in "$RUN"/spawn-fcgi*.pid; do [ -e "$f" ] && stop_pid "$f" "FastCGI pool$(basename "$f" .pid | sed 's/^spawn-fcgi-*/ /')"; done
+  stop_replica
   stop_db
   ;;
 start-db) start_db ;;
-stop-pool) stop_pid "$RUN/spawn-fcgi.pid" "FastCGI pool" ;;
+stop-pool) stop_pool ;;
+start-replica) start_replica ;;
+stop-replica) stop_replica ;;
 start-pool) start_pool ;;
 stop-worker) stop_pid "$RUN/worker.pid" worker ;;
 start-worker) start_worker ;;
 stop-db) stop_db ;;
 status)
-  for p in mysqld spawn-fcgi worker nginx fake; do
+  for p in mysqld db-replica spawn-fcgi worker nginx fake; do
     if alive "$RUN/$p.pid"; then echo "$p: running (pid $(cat "$RUN/$p.pid"))"; else echo "$p: stopped"; fi
   done ;;
 *) die "unknown command $cmd" ;;

@@ -61,6 +61,13 @@ static const struct cfg_key KEYS[] = {
     {"dashboard.max_hours", I(dashboard_max_hours), "12", false, false, 1, 168, "a dashboard session ends this long after login"},
     {"metrics.file", S(metrics_file), "/var/lib/switchboard/metrics", false, false, 0, 0, "shared counters of all processes (memory-mapped file)"},
     {"monitor.token", S(monitor_token), "", false, true, 0, 0, "bearer token for /api/webhooks/monitor and /metrics (operators; sees every company)"},
+    /* read replica (lib/db_reads.h, docs/SCALING.md) */
+    {"db.read_host", S(db_read_host), "", false, false, 0, 0, "TCP host of a read replica for dashboard reads (empty, and no db.read_socket: none)"},
+    {"db.read_port", I(db_read_port), "3306", false, false, 1, 65535, "TCP port of the read replica"},
+    {"db.read_socket", S(db_read_socket), "", false, false, 0, 0, "unix socket of the read replica (preferred when set)"},
+    {"db.read_user", S(db_read_user), "", false, false, 0, 0, "user on the read replica (empty: db.user); needs REPLICA MONITOR"},
+    {"db.read_password", S(db_read_password), "", false, true, 0, 0, "password on the read replica (empty: db.password)"},
+    {"db.read_max_lag_seconds", I(db_read_max_lag_seconds), "5", false, false, 0, 86400, "dashboard reads go to the primary while the replica lags more (or is stopped or unreachable)"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

@@ -61,6 +61,14 @@ typedef struct sb_config {
 
     char *metrics_file;
     char *monitor_token;
+
+    /* read replica for dashboard reads (lib/db_reads.h); empty host and socket: none */
+    char *db_read_host;
+    int64_t db_read_port;
+    char *db_read_socket;
+    char *db_read_user;
+    char *db_read_password;
+    int64_t db_read_max_lag_seconds;
 } sb_config;
 
 /* Load defaults, then path (NULL: no file), then the environment envp

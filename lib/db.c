@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define STMT_CACHE 64
 #define CELL_INLINE 256
@@ -18,6 +19,9 @@ struct cached_stmt {
 
 struct sb_db {
     const sb_config *cfg;
+    db_endpoint at;               /* db_new_at: another server (strings owned); else cfg's db.* */
+    bool other;
+    sb_db *fallback;              /* db_set_fallback: where a statement goes when this server is unreachable */
     unsigned rw_timeout_override; /* 0: db.rw_timeout */
     MYSQL *conn;
     bool in_tx;
@@ -61,6 +65,22 @@ sb_db *db_new(const sb_config *cfg)
     return db;
 }
 
+static char *dup_or_null(const char *s)
+{
+    char *d = s && *s ? strdup(s) : NULL;
+    if (s && *s && !d) abort();
+    return d;
+}
+
+sb_db *db_new_at(const sb_config *cfg, const db_endpoint *at)
+{
+    sb_db *db = db_new(cfg);
+    db->other = true;
+    db->at = (db_endpoint){dup_or_null(at->host), dup_or_null(at->socket), dup_or_null(at->user),
+                           dup_or_null(at->password), at->port};
+    return db;
+}
+
 static void set_err(sb_db *db, unsigned err, const char *msg)
 {
     db->err = err;
@@ -94,6 +114,10 @@ void db_free(sb_db *db)
 {
     if (!db) return;
     db_disconnect(db);
+    free((char *)db->at.host);
+    free((char *)db->at.socket);
+    free((char *)db->at.user);
+    free((char *)db->at.password);
     free(db);
 }
 
@@ -135,9 +159,12 @@ int db_connect(sb_db *db)
                   "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'");
     /* short queue transactions: lock only the rows we touch, read what others committed */
     mysql_options(m, MYSQL_INIT_COMMAND, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
-    bool use_socket = c->db_socket && *c->db_socket;
-    if (!mysql_real_connect(m, use_socket ? NULL : c->db_host, c->db_user, c->db_password, c->db_name,
-                            use_socket ? 0 : (unsigned)c->db_port, use_socket ? c->db_socket : NULL,
+    db_endpoint at = db->other ? db->at : (db_endpoint){c->db_host, c->db_socket, NULL, NULL, (unsigned)c->db_port};
+    if (!at.user) at.user = c->db_user;
+    if (!at.password) at.password = c->db_password;
+    bool use_socket = at.socket && *at.socket;
+    if (!mysql_real_connect(m, use_socket ? NULL : at.host, at.user, at.password, c->db_name,
+                            use_socket ? 0 : at.port, use_socket ? at.socket : NULL,
                             CLIENT_MULTI_STATEMENTS | CLIENT_FOUND_ROWS)) {
         set_err(db, mysql_errno(m), mysql_error(m));
         mysql_close(m);
@@ -296,8 +323,8 @@ static int run_once(sb_db *db, arena *a, const char *sql, const db_param *params
     return 0;
 }
 
-static int run(sb_db *db, arena *a, const char *sql, const db_param *params, size_t n, uint64_t *insert_id,
-               uint64_t *affected, db_rows *out)
+static int run_here(sb_db *db, arena *a, const char *sql, const db_param *params, size_t n, uint64_t *insert_id,
+                    uint64_t *affected, db_rows *out)
 {
     bool was_connected = db->conn != NULL;
     if (run_once(db, a, sql, params, n, insert_id, affected, out) == 0) return 0;
@@ -310,6 +337,17 @@ static int run(sb_db *db, arena *a, const char *sql, const db_param *params, siz
     }
     if (db_error_is_connection(db)) db_disconnect(db);
     return -1;
+}
+
+static int run(sb_db *db, arena *a, const char *sql, const db_param *params, size_t n, uint64_t *insert_id,
+               uint64_t *affected, db_rows *out)
+{
+    if (run_here(db, a, sql, params, n, insert_id, affected, out) == 0) return 0;
+    if (!db->fallback || db->in_tx || !db_error_is_connection(db)) return -1;
+    /* a replica gone between two lag checks: the read goes to the primary */
+    int rc = run(db->fallback, a, sql, params, n, insert_id, affected, out);
+    if (rc != 0) set_err(db, db->fallback->err, db->fallback->errmsg);
+    return rc;
 }
 
 int db_exec(sb_db *db, const char *sql, const db_param *params, size_t nparams, uint64_t *insert_id,
@@ -388,4 +426,35 @@ int db_exec_script(sb_db *db, const char *sql)
         }
     } while (status == 0);
     return 0;
+}
+
+void db_set_fallback(sb_db *db, sb_db *fallback) { db->fallback = fallback; }
+
+int db_replica_lag(sb_db *db, arena *a, long long *lag)
+{
+    static const char SQL[] = "SHOW REPLICA STATUS";
+    db_rows r;
+    *lag = -1;
+    int got = run_here(db, a, SQL, NULL, 0, NULL, NULL, &r); /* this server's answer, never the fallback's */
+    if (got != 0) return -1;
+    if (!r.nrows) return 1;
+    /* the column moves between server versions: find it by name (the statement is cached, so is its metadata) */
+    MYSQL_STMT *st = stmt_get(db, SQL);
+    MYSQL_RES *meta = st ? mysql_stmt_result_metadata(st) : NULL;
+    if (!meta) {
+        set_err(db, 0, "SHOW REPLICA STATUS: no result metadata");
+        return -1;
+    }
+    unsigned n = mysql_num_fields(meta);
+    MYSQL_FIELD *f = mysql_fetch_fields(meta);
+    int rc = -1;
+    for (unsigned i = 0; i < n; i++)
+        if (strcasecmp(f[i].name, "Seconds_Behind_Master") == 0) {
+            const char *v = db_cell(&r, 0, i);
+            if (v) *lag = atoll(v);
+            rc = 0;
+        }
+    mysql_free_result(meta);
+    if (rc != 0) set_err(db, 0, "SHOW REPLICA STATUS has no Seconds_Behind_Master column");
+    return rc;
 }

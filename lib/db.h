@@ -49,6 +49,15 @@ double db_cell_double(const db_rows *rows, size_t r, size_t c);
 
 /* New handle for cfg (borrowed; must outlive the handle). Does not connect. */
 sb_db *db_new(const sb_config *cfg);
+/* Where a handle connects when it is not cfg's db.* server (a read replica).
+ * Empty or NULL user/password mean cfg's db.user/db.password. */
+typedef struct db_endpoint {
+    const char *host, *socket, *user, *password;
+    unsigned port;
+} db_endpoint;
+/* New handle on another server with cfg's database, session settings and
+ * timeouts. The endpoint's strings are copied (owned by the handle). */
+sb_db *db_new_at(const sb_config *cfg, const db_endpoint *at);
 void db_free(sb_db *db);
 /* Connect if not connected. 0 or -1 (see db_error). */
 int db_connect(sb_db *db);
@@ -69,6 +78,16 @@ int db_rollback(sb_db *db);
 
 /* Run a trusted multi-statement script (migration files only). 0 or -1. */
 int db_exec_script(sb_db *db, const char *sql);
+
+/* Statements that find db unreachable (a connection error after the one
+ * reconnect, outside a transaction) run on fallback instead: a read replica
+ * that died between two lag checks (lib/db_reads.h) costs no request. */
+void db_set_fallback(sb_db *db, sb_db *fallback);
+/* Replication lag of the server db talks to (SHOW REPLICA STATUS; needs the
+ * REPLICA MONITOR privilege): 0 with *lag = Seconds_Behind_Master, or -1 in
+ * *lag when replication is stopped or broken (NULL); 1 when the server is no
+ * replica (no row); -1 on error (db_error), e.g. unreachable. */
+int db_replica_lag(sb_db *db, arena *a, long long *lag);
 
 /* Last error: server/client error number and message. */
 unsigned db_errno(const sb_db *db);
