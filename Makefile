@@ -4,6 +4,7 @@
 #   make test     build and run every test on a private stack; ends "N passed, N failed"
 #   make deps     install the Debian packages (root) or print the apt-get line
 #   make fault    fault scenarios under load on a private stack (DB/child/worker kill -9, full spool); ~3 min
+#   make check-apache  the route switch of conf/apache/ in Apache 2.4 (installs apache2; test_96 alone)
 # Options: SANITIZE=1 (ASan+UBSan), V=1 (echo commands), PORT=8080 (make run)
 
 CC      ?= cc
@@ -39,7 +40,7 @@ DEB_PKGS := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libmariadb-de
             libssl-dev libcmocka-dev mariadb-server mariadb-client nginx spawn-fcgi multiwatch curl tzdata \
             ca-certificates chromium chromium-driver
 
-.PHONY: all deps run stop test fault clean bench bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
+.PHONY: all deps run stop test fault check-apache clean bench bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h app/*.h tests/e2e/*.h)
@@ -84,6 +85,13 @@ stop:
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(E2E_BIN) $(FAKE_BIN)
 	$(Q)tests/run.sh $(BUILD)/tests
+
+# conf/apache/ in front of a private stack and a Laravel stand-in (tests/e2e/test_96_strangler.c):
+# apache2 is installed for this target only; `make test` runs the same check when it is there
+check-apache: deps
+	$(Q)conf/deps.sh apache2
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/e2e_test_96_strangler $(FAKE_BIN)
+	$(Q)SB_ONLY=e2e_test_96_strangler SB_APACHE=required tests/run.sh $(BUILD)/tests
 
 # every acknowledged event stored and processed exactly once through kill -9 of each part (tests/fault/run.sh)
 fault: deps
