@@ -245,10 +245,15 @@ static void check_all(const char *on)
         else ok &= check_probe(LARAVEL_HOST, p, on);
     }
     for (size_t i = 0; i < NLARAVEL_PROBES; i++) ok &= check_probe(LARAVEL_HOST, &LARAVEL_PROBES[i], on);
-    /* the dashboard's host: assets from www/ by the web server, no webhook route at all */
+    /* the dashboard's host: assets from www/ by the web server, health (pre-flight), no webhook route */
     answer css = ask(DASH_HOST, "GET", "/static/switchboard.css", NULL, NULL, 0);
     if (css.side != SIDE_FRONT || css.status != 200 || !strchr(css.body, '{')) {
         print_error("/static/switchboard.css on the dashboard's host: %ld from %s\n", css.status, SIDE_NAME[css.side]);
+        ok = 0;
+    }
+    answer health = ask(DASH_HOST, "GET", "/api/health", NULL, NULL, 0); /* the runbook's pre-flight check */
+    if (health.side != SIDE_SWITCHBOARD || health.status != 200) {
+        print_error("GET /api/health on the dashboard's host: %ld from %s\n", health.status, SIDE_NAME[health.side]);
         ok = 0;
     }
     answer hook = ask(DASH_HOST, "POST", "/api/calcom/webhook", NULL, "{}", 2);
