@@ -7,6 +7,7 @@
 #   make fuzz     libFuzzer (clang) on every tests/fuzz target, FUZZ_SECONDS each; fails on a crash
 #   make valgrind 10,000 requests through one `serve` child under memcheck; fails on a leak or bad access
 #   make check-replica  primary + replica, two pools behind one nginx upstream, simulate traffic, dashboard reads on the replica; ~1.5 min
+#   make check-apache  the route switch of conf/apache/ in Apache 2.4 (installs apache2; test_96 alone)
 # Options: SANITIZE=1 (ASan+UBSan), V=1 (echo commands), PORT=8080 (make run)
 
 CC      ?= cc
@@ -51,7 +52,7 @@ DEB_PKGS := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libmariadb-de
 FUZZ_PKGS := clang libclang-rt-14-dev
 VALGRIND_PKGS := valgrind
 
-.PHONY: all deps run stop test fault fuzz valgrind check-replica clean bench bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
+.PHONY: all deps run stop test fault fuzz valgrind check-replica check-apache clean bench bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h app/*.h tests/e2e/*.h)
@@ -104,6 +105,13 @@ stop:
 test: deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REPLAY) $(E2E_BIN) $(FAKE_BIN)
 	$(Q)tests/run.sh $(BUILD)/tests
+
+# conf/apache/ in front of a private stack and a Laravel stand-in (tests/e2e/test_96_strangler.c):
+# apache2 is installed for this target only; `make test` runs the same check when it is there
+check-apache: deps
+	$(Q)conf/deps.sh apache2
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/e2e_test_96_strangler $(FAKE_BIN)
+	$(Q)SB_ONLY=e2e_test_96_strangler SB_APACHE=required tests/run.sh $(BUILD)/tests
 
 # every acknowledged event stored and processed exactly once through kill -9 of each part (tests/fault/run.sh)
 fault: deps

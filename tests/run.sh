@@ -6,6 +6,7 @@
 # port (so a running `make run` is untouched), with the fixture secrets so the
 # providers' own signature vectors apply. The stack is stopped at the end; on
 # failure its logs are printed and the directory is kept.
+# SB_ONLY=NAME (make check-apache): run only the test binary NAME, on the same stack.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BINDIR=$1
@@ -37,8 +38,10 @@ free_port() {
   return 1
 }
 
+only() { [ -z "${SB_ONLY:-}" ] || [ "$(basename "$1")" = "$SB_ONLY" ]; }
+
 for t in "$BINDIR"/unit_*; do
-  [ -x "$t" ] || continue
+  [ -x "$t" ] && only "$t" || continue
   echo "# $(basename "$t")"
   run_binary "$t"
 done
@@ -65,7 +68,7 @@ fi
 if [ $stack_ok = 1 ]; then
   export SB_TEST_URL="http://127.0.0.1:$PORT" SB_TEST_VAR="$TMP" SB_TEST_ROOT="$ROOT" SB_TEST_BIN="$(cd "$BINDIR" && pwd)"
   for t in "$BINDIR"/e2e_*; do
-    [ -x "$t" ] || continue
+    [ -x "$t" ] && only "$t" || continue
     echo "# $(basename "$t")"
     run_binary "$t"
   done

@@ -7,6 +7,10 @@
  *                  [--fail-429 N]          answer the first N list requests 429 (Retry-After: 1)
  *                  [--fail-500-after N]    answer 500 to list requests after the first N
  *                  [--log FILE]            one line per request: "METHOD PATH BODY"
+ *                  [--legacy]              the Laravel stand-in of the route-switch tests
+ *                                          (test_96): every request, any method and path,
+ *                                          is answered 200 "legacy:PATH" (PATH as received,
+ *                                          query included), header X-Legacy: 1
  *
  * Retell: POST /v3/list-calls (filter_criteria.start_timestamp range, limit,
  * pagination_key = the last call_id of the previous page, sort_order),
@@ -36,7 +40,7 @@ static json_object *calls;
 static const char *retell_key, *calcom_key, *log_path;
 static json_object *bookings; /* Cal.com bookings the fake holds */
 static int calcom_latency_ms, calcom_fail_500, next_booking_id = 4800001;
-static int fail_429, fail_500_after, list_requests;
+static int fail_429, fail_500_after, list_requests, legacy_mode;
 
 static void respond(int fd, int status, const char *extra_headers, const char *body)
 {
@@ -423,6 +427,12 @@ static void serve(int fd)
             fclose(f);
         }
     }
+    if (legacy_mode) {
+        char marker[1100];
+        snprintf(marker, sizeof marker, "legacy:%s", path);
+        respond(fd, 200, "X-Legacy: 1\r\n", marker);
+        return;
+    }
     if (calcom_route(fd, method, path, buf, body)) return;
     if (retell_key) {
         char want[512];
@@ -440,8 +450,11 @@ static void serve(int fd)
 int main(int argc, char **argv)
 {
     int port = 0;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--legacy")) legacy_mode = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--port")) port = atoi(argv[i + 1]);
+        if (!strcmp(argv[i], "--legacy")) i--; /* a flag: no value to skip */
+        else if (!strcmp(argv[i], "--port")) port = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--retell-calls")) {
             calls = json_object_from_file(argv[i + 1]);
             json_object *items; /* a saved list-calls response ({"items": [...]}) works too */
