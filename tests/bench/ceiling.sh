@@ -15,6 +15,8 @@
 #   5. plain PHP (php-fpm), both       (only when php-fpm is installed: `make bench-php`)
 # CPU per request by process group from /proc/<pid>/stat utime+stime over each run, and
 # "rest": the machine's busy time minus the groups (wrk itself, other users of the box).
+# BENCH_ROUNDS (default 2) rounds of all targets, interleaved; the table keeps each target's
+# best run (a ceiling is what the machine can do: other users of a shared box only subtract).
 # "stored" counts the new webhook_events rows of a run (every request must be a new event).
 # Then RSS of a lone serve child (ack only) after BENCH_RSS_N1 and BENCH_RSS_N2 requests.
 # Writes BENCH_OUT/ceiling.tsv and BENCH_OUT/ceiling.svg (tests/bench/plot.awk).
@@ -22,7 +24,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BINDIR=$(cd "$1" && pwd); VAR=$2; PORT=$3
-C=${BENCH_CONNS:-8}; D=${BENCH_SECONDS:-10}; W=${BENCH_WARMUP:-2}; T=${BENCH_THREADS:-$(nproc)}
+C=${BENCH_CONNS:-8}; D=${BENCH_SECONDS:-10}; R=${BENCH_ROUNDS:-2}; W=${BENCH_WARMUP:-2}; T=${BENCH_THREADS:-$(nproc)}
 N1=${BENCH_RSS_N1:-10000}; N2=${BENCH_RSS_N2:-100000}
 OUT=${BENCH_OUT:-$ROOT/build/bench}
 RUN=$VAR/run; CONF=$VAR/switchboard.conf; URL="http://127.0.0.1:$PORT"
@@ -30,7 +32,7 @@ POOL=$(pgrep -c -P "$(cat "$RUN/spawn-fcgi.pid")")
 HZ=$(getconf CLK_TCK)
 PHPFPM=$(command -v php-fpm8.2 || command -v php-fpm || true)
 mkdir -p "$OUT"
-TSV=$OUT/ceiling.tsv
+TSV=$OUT/ceiling.tsv; RUNS=$OUT/ceiling-runs.tsv
 conf_get() { sed -n "s/^$1 *= *//p" "$CONF" | tail -1; }
 sql() { mariadb --no-defaults --socket="$RUN/mysqld.sock" -u "$(id -un)" askproai -N -e "$1"; }
 bench_rows() { sql "SELECT COUNT(*) FROM webhook_events WHERE event_id LIKE 'bench-%'"; }
@@ -121,14 +123,14 @@ cpu_stop() { # cpu_stop REQUESTS: tab-separated µs per request per group, then 
 field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 
 # --- runs ---
-echo -e "target\tkey\treq_s\tp50_ms\tp99_ms\terrors\tstored\tnginx\tswitchboard\tempty\tphp\tmariadbd\tworker\trest" >"$TSV"
+echo -e "target\tkey\treq_s\tp50_ms\tp99_ms\terrors\tstored\tnginx\tswitchboard\tempty\tphp\tmariadbd\tworker\trest" >"$RUNS"
 record() { # record LABEL KEY BENCHLINE STORED CPU
   local line=$3 n
   n=$(field requests "$line")
   [ -n "$n" ] || { echo "bench: $1 printed no result" >&2; return 0; }
   awk -v l="$1" -v k="$2" -v r="$(field rps "$line")" -v a="$(field p50_us "$line")" -v b="$(field p99_us "$line")" \
       -v e="$(field errors "$line")" -v st="$4" -v cpu="$5" \
-      'BEGIN { printf "%s\t%s\t%.0f\t%.2f\t%.2f\t%d\t%s%s\n", l, k, r, a / 1000, b / 1000, e, st, cpu }' >>"$TSV"
+      'BEGIN { printf "%s\t%s\t%.0f\t%.2f\t%.2f\t%d\t%s%s\n", l, k, r, a / 1000, b / 1000, e, st, cpu }' >>"$RUNS"
 }
 wrk_run() { # wrk_run LABEL KEY PATH PROVIDER
   local log=$OUT/wrk-$2.txt line cpu rows
@@ -155,22 +157,32 @@ db_run() {
 
 echo "# ceilings: $(date -u '+%Y-%m-%d %H:%M UTC'), $(hostname), $(nproc) cores ($(lscpu | sed -n 's/^Model name: *//p' | head -1)),"
 echo "# $(awk '/MemTotal/{printf "%.1f GB RAM", $2 / 1048576}' /proc/meminfo), $(uname -r); $(nginx -v 2>&1 | sed 's/.*: //'), $(mariadbd --version | awk '{print $3}'),"
-echo "# wrk -t $T -c $C -d ${D}s (+${W}s warm-up) per target; pools of $POOL FastCGI children; durable commits (innodb_flush_log_at_trx_commit=1)"
-wrk_run "nginx return 200 (front ceiling)" nginx /bench/return200 calcom
-wrk_run "empty libfcgi responder (FastCGI ceiling)" empty /bench/empty-fcgi calcom
-db_run
-if [ -n "$PHPFPM" ]; then
-  wrk_run "PHP (php-fpm) Cal.com verify + PDO insert" php_calcom /bench/php/calcom calcom
-  wrk_run "PHP (php-fpm) Retell verify + PDO insert" php_retell /bench/php/retell retell
-fi
-wrk_run "switchboard Cal.com, ack + fast path" sb_calcom_fp /api/calcom/webhook calcom
-wrk_run "switchboard Retell, ack + fast path" sb_retell_fp /api/webhooks/retell retell
-sb_rss=$(for p in $(group_pids switchboard); do awk '/^VmRSS/{printf "%.1f ", $2 / 1024}' "/proc/$p/status"; done)
-pool "$POOL" 0
-wrk_run "switchboard Cal.com ingest (ack only)" sb_calcom /api/calcom/webhook calcom
-wrk_run "switchboard Retell ingest (ack only)" sb_retell /api/webhooks/retell retell
-pool "$C" 0
-wrk_run "switchboard Cal.com ingest (ack only), pool of $C" sb_calcom_pool /api/calcom/webhook calcom
+echo "# wrk -t $T -c $C -d ${D}s (+${W}s warm-up) per target, best of $R rounds; pools of $POOL FastCGI children; durable commits (innodb_flush_log_at_trx_commit=1)"
+for round in $(seq "$R"); do
+  if [ "$round" -gt 1 ]; then
+    # the last round's ack-only backlog is never claimed (like Laravel's rows): the worker stays idle
+    sql "UPDATE webhook_events SET next_attempt_at = NULL WHERE status = 'pending'"
+    pool "$POOL" 1
+  fi
+  echo "# round $round of $R: $(date -u +%H:%M:%S)"
+  wrk_run "nginx return 200 (front ceiling)" nginx /bench/return200 calcom
+  wrk_run "empty libfcgi responder (FastCGI ceiling)" empty /bench/empty-fcgi calcom
+  db_run
+  if [ -n "$PHPFPM" ]; then
+    wrk_run "PHP (php-fpm) Cal.com verify + PDO insert" php_calcom /bench/php/calcom calcom
+    wrk_run "PHP (php-fpm) Retell verify + PDO insert" php_retell /bench/php/retell retell
+  fi
+  wrk_run "switchboard Cal.com, ack + fast path" sb_calcom_fp /api/calcom/webhook calcom
+  wrk_run "switchboard Retell, ack + fast path" sb_retell_fp /api/webhooks/retell retell
+  sb_rss=$(for p in $(group_pids switchboard); do awk '/^VmRSS/{printf "%.1f ", $2 / 1024}' "/proc/$p/status"; done)
+  pool "$POOL" 0
+  wrk_run "switchboard Cal.com ingest (ack only)" sb_calcom /api/calcom/webhook calcom
+  wrk_run "switchboard Retell ingest (ack only)" sb_retell /api/webhooks/retell retell
+  pool "$C" 0
+  wrk_run "switchboard Cal.com ingest (ack only), pool of $C" sb_calcom_pool /api/calcom/webhook calcom
+done
+(head -1 "$RUNS"; awk -F'\t' 'NR > 1 { if (!($2 in best) || $3 + 0 > best[$2] + 0) { best[$2] = $3; row[$2] = $0 }
+  if (!($2 in seen)) { seen[$2] = 1; order[++n] = $2 } } END { for (i = 1; i <= n; i++) print row[order[i]] }' "$RUNS") >"$TSV"
 # from here the worker stays stopped: the ack-only runs left a backlog it would churn through
 
 echo
@@ -202,7 +214,7 @@ awk -F'\t' 'NR > 1 { r[$2] = $3; cpu[$2] = $8 + $9 + $10 + $11 + $12 + $13 }
 awk -f "$ROOT/tests/bench/plot.awk" "$TSV" >"$OUT/ceiling.svg"
 echo
 echo "# RSS of the serve children after the fast-path runs: $sb_rss MB"
-echo "# table: $TSV  plot: $OUT/ceiling.svg  wrk output: $OUT/wrk-*.txt"
+echo "# best runs: $TSV  every run: $RUNS  plot: $OUT/ceiling.svg  wrk output: $OUT/wrk-*.txt"
 
 # --- memory of one serve child over many requests (ack only: fast enough for 100k) ---
 if [ "$N2" -gt 0 ]; then
