@@ -211,7 +211,7 @@ awk -F'\t' 'NR > 1 { r[$2] = $3; cpu[$2] = $8 + $9 + $10 + $11 + $12 + $13 }
       printf "| server-side CPU per request, PHP / switchboard (Cal.com, Retell) | %.2f, %.2f | |\n",
         cpu["php_calcom"] / cpu["sb_calcom"], cpu["php_retell"] / cpu["sb_retell"]
   }' "$TSV"
-awk -f "$ROOT/tests/bench/plot.awk" "$TSV" >"$OUT/ceiling.svg"
+awk -v note="$(date -u +%Y-%m-%d), $(hostname), $(nproc) cores, wrk -c $C" -f "$ROOT/tests/bench/plot.awk" "$TSV" >"$OUT/ceiling.svg"
 echo
 echo "# RSS of the serve children after the fast-path runs: $sb_rss MB"
 echo "# best runs: $TSV  every run: $RUNS  plot: $OUT/ceiling.svg  wrk output: $OUT/wrk-*.txt"

@@ -1,5 +1,5 @@
 # plot.awk: the SVG of `make bench`'s ceiling comparison, from BENCH_OUT/ceiling.tsv.
-#   awk -f tests/bench/plot.awk build/bench/ceiling.tsv > docs/bench-ceiling.svg
+#   awk -v note="2026-11-25, 2 cores" -f tests/bench/plot.awk build/bench/ceiling.tsv > docs/bench-ceiling.svg
 # Two panels of horizontal bars on log10 scales (the targets differ by orders of
 # magnitude): requests/s, and p50/p99 latency in ms. Plain SVG, no libraries.
 BEGIN { FS = "\t"; W = 1120; LABEL = 330; PW = 300; GAP = 20; BH = 18; ROW = 26; TOP = 58 }
@@ -39,6 +39,6 @@ END {
     printf "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>\n", x2, y + 4, x(p50[i], l_lo, l_hi, x2) - x2, BH - 8, color
     printf "<text x=\"%.1f\" y=\"%d\" font-size=\"11\">%s / %s</text>\n", x(p99[i], l_lo, l_hi, x2) + 4, y + 13, p50[i], p99[i]
   }
-  printf "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#666\">same machine, same run, same concurrency; grey: ceilings, blue: switchboard, brown: PHP floor</text>\n", 10, H - 12
+  printf "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"#666\">%ssame machine, same run, same concurrency; grey: ceilings, blue: switchboard, brown: PHP floor</text>\n", 10, H - 12, note == "" ? "" : esc(note) "; "
   print "</svg>"
 }
