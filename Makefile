@@ -3,6 +3,7 @@
 #   make stop     stop everything make run started
 #   make test     build and run every test on a private stack; ends "N passed, N failed"
 #   make deps     install the Debian packages (root) or print the apt-get line
+#   make bench    print benchmark figures (ceiling comparison first; bench-* for one part): docs/BENCHMARKS.md
 # Options: SANITIZE=1 (ASan+UBSan), V=1 (echo commands), PORT=8080 (make run)
 
 CC      ?= cc
@@ -99,7 +100,7 @@ $(BUILD)/tests/bench_sig.so: lib/sig.c lib/sig.h
 
 # benchmarks print figures (BENCH_EVENTS=2000 BENCH_CONNS=8); they assert nothing; docs/BENCHMARKS.md
 # bench-ceiling: switchboard against nginx, an empty FastCGI responder, MariaDB and PHP in one run
-# (BENCH_SECONDS=10 BENCH_CONNS=8 BENCH_RSS_N1=10000 BENCH_RSS_N2=100000 BENCH_OUT=build/bench)
+# (BENCH_SECONDS=10 BENCH_CONNS=8 BENCH_ROUNDS=2 BENCH_RSS_N1=10000 BENCH_RSS_N2=100000 BENCH_OUT=build/bench)
 bench-ceiling: deps
 	$(Q)conf/deps.sh wrk
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench_empty_fcgi $(BUILD)/tests/bench_dbinsert \
