@@ -128,7 +128,7 @@ bench-dashboard: deps
 	$(Q)$(MAKE) --no-print-directory all $(FAKE_BIN)
 	$(Q)tests/bench/run.sh $(BUILD)/tests dashboard
 
-# the ceiling comparison first (minutes); linker and dashboard load a million calls each (most of the hour)
+# the ceiling comparison first (~9 min); linker and dashboard load a million calls each (~40 min in all)
 bench: bench-ceiling bench-pipeline bench-functions bench-linker bench-dashboard
 
 clean:
