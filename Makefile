@@ -8,6 +8,7 @@
 #   make valgrind 10,000 requests through one `serve` child under memcheck; fails on a leak or bad access
 #   make check-replica  primary + replica, two pools behind one nginx upstream, simulate traffic, dashboard reads on the replica; ~1.5 min
 #   make check-apache  the route switch of conf/apache/ in Apache 2.4 (installs apache2; test_96 alone)
+#   make bench    print benchmark figures (ceiling comparison first; bench-* for one part): docs/BENCHMARKS.md
 # Options: SANITIZE=1 (ASan+UBSan), V=1 (echo commands), PORT=8080 (make run)
 
 CC      ?= cc
@@ -52,7 +53,7 @@ DEB_PKGS := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libmariadb-de
 FUZZ_PKGS := clang libclang-rt-14-dev
 VALGRIND_PKGS := valgrind
 
-.PHONY: all deps run stop test fault fuzz valgrind check-replica check-apache clean bench bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
+.PHONY: all deps run stop test fault fuzz valgrind check-replica check-apache clean bench bench-ceiling bench-php bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h app/*.h tests/e2e/*.h)
@@ -178,7 +179,25 @@ $(BUILD)/tests/bench_%: tests/bench/bench_%.c $(BUILD)/libswitchboard.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(BUILD)/libswitchboard.a $(LDLIBS)
 
-# benchmarks print figures (BENCH_EVENTS=2000 BENCH_CONNS=8); they assert nothing
+# lib/sig.c as a shared object: tests/bench/sign.lua signs wrk's requests with it (LuaJIT FFI)
+$(BUILD)/tests/bench_sig.so: lib/sig.c lib/sig.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ lib/sig.c -lcrypto
+
+# benchmarks print figures (BENCH_EVENTS=2000 BENCH_CONNS=8); they assert nothing; docs/BENCHMARKS.md
+# bench-ceiling: switchboard against nginx, an empty FastCGI responder, MariaDB and PHP in one run
+# (BENCH_SECONDS=10 BENCH_CONNS=8 BENCH_ROUNDS=2 BENCH_RSS_N1=10000 BENCH_RSS_N2=100000 BENCH_OUT=build/bench)
+bench-ceiling: deps
+	$(Q)conf/deps.sh wrk
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench_empty_fcgi $(BUILD)/tests/bench_dbinsert \
+	  $(BUILD)/tests/bench_sig.so $(FAKE_BIN)
+	$(Q)tests/bench/run.sh $(BUILD)/tests ceiling
+
+# the PHP floor of bench-ceiling needs php-fpm (Debian's, installed only here)
+bench-php:
+	$(Q)conf/deps.sh php8.2-fpm php8.2-mysql
+	$(Q)$(MAKE) --no-print-directory bench-ceiling
+
 bench-pipeline: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench_pipeline $(FAKE_BIN)
 	$(Q)tests/bench/run.sh $(BUILD)/tests pipeline
@@ -195,7 +214,8 @@ bench-dashboard: deps
 	$(Q)$(MAKE) --no-print-directory all $(FAKE_BIN)
 	$(Q)tests/bench/run.sh $(BUILD)/tests dashboard
 
-bench: bench-pipeline bench-functions bench-linker bench-dashboard
+# the ceiling comparison first (~9 min); linker and dashboard load a million calls each (~40 min in all)
+bench: bench-ceiling bench-pipeline bench-functions bench-linker bench-dashboard
 
 clean:
 	rm -rf build bin lib/libswitchboard.a

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # run.sh BINDIR WHAT: benchmarks on a private stack (like the tests: temp dir, free port).
+#   ceiling    switchboard ingest against nginx, an empty FastCGI responder, MariaDB, PHP (ceiling.sh)
 #   pipeline   ack latency, end-to-end lag, events/s; then again with a worker killed half-way
 #   functions  switchboard's own time per phone-agent function call, Cal.com at 0 and 300 ms
 #   linker     detect-conversions full backfill (1,000,000 calls) and an hourly run
@@ -17,6 +18,9 @@ export SB_FAKE="$(cd "$BINDIR" && pwd)/fake_providers"
 SB_QUIET=1 conf/stack.sh start "$TMP" "$PORT" >/dev/null
 echo "# $(nproc) cores, $(lscpu 2>/dev/null | sed -n "s/^Model name: *//p" | head -1), pool of $(nproc) serve children + 1 worker, durable inserts (innodb_flush_log_at_trx_commit=1)"
 case $WHAT in
+ceiling)
+  tests/bench/ceiling.sh "$BINDIR" "$TMP" "$PORT"
+  ;;
 pipeline)
   "$BINDIR/bench_pipeline" "http://127.0.0.1:$PORT/api/calcom/webhook" "$TMP/switchboard.conf" "$N" "$C"
   "$BINDIR/bench_pipeline" "http://127.0.0.1:$PORT/api/calcom/webhook" "$TMP/switchboard.conf" "$N" "$C" \
