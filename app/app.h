@@ -113,7 +113,9 @@ int cmd_simulate(sb_app *app, int argc, char **argv);
 int cmd_report(sb_app *app, int argc, char **argv);
 /* cmd_report.c: `switchboard stats [--rebuild] ...`. Exit code. */
 int cmd_stats(sb_app *app, int argc, char **argv);
-/* Link calls and appointments of one tenant around now (pipeline hook). 0 or -1. */
-int app_link_conversions(pipeline *p, arena *a, long long company_id);
+/* Link calls and appointments of one tenant around now that share a customer
+ * or a number with the row an event wrote (table "calls" or "appointments",
+ * id); the hourly full run reconciles the rest (pipeline hook). 0 or -1. */
+int app_link_conversions(pipeline *p, arena *a, long long company_id, const char *table, uint64_t id);
 
 #endif

@@ -368,7 +368,7 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
         if (record_insert(db, a, "appointments", f, n, t.company_id, &why, &id) != 0 ||
             appointment_remember_uid(db, id, t.company_id, uid) != 0 || appointment_remember_uid(db, id, t.company_id, prev_uid) != 0)
             FINISH(EVENT_RETRY, "appointment insert: %s", db_error(db));
-        if (app_link_conversions(p, a, t.company_id) != 0) FINISH(EVENT_RETRY, "linker: %s", db_error(db));
+        if (app_link_conversions(p, a, t.company_id, "appointments", id) != 0) FINISH(EVENT_RETRY, "linker: %s", db_error(db));
         FINISH(EVENT_PROCESSED, "App\\Models\\Appointment:%llu created (%s)%s", (unsigned long long)id,
                          status, created_customer ? ", new customer" : "");
     }
@@ -411,7 +411,8 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
         appointment_remember_uid(db, row.id, t.company_id, uid) != 0 ||
         (kind == CAL_RESCHEDULED && appointment_remember_uid(db, row.id, t.company_id, prev_uid) != 0))
         FINISH(EVENT_RETRY, "appointment update: %s", db_error(db));
-    if (changed && app_link_conversions(p, a, t.company_id) != 0) FINISH(EVENT_RETRY, "linker: %s", db_error(db));
+    if (changed && app_link_conversions(p, a, t.company_id, "appointments", row.id) != 0)
+        FINISH(EVENT_RETRY, "linker: %s", db_error(db));
     if (!changed)
         FINISH(EVENT_PROCESSED, "App\\Models\\Appointment:%llu unchanged (already up to date)",
                          (unsigned long long)row.id);

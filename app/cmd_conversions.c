@@ -78,7 +78,7 @@ int cmd_detect_conversions(sb_app *app, int argc, char **argv)
     }
     int apply = link && !dry;
     uint64_t run = 0;
-    linker_scope scope = {company, since, until};
+    linker_scope scope = {company, since, until, 0, NULL}; /* the whole scope: no focus */
     linker_result res;
     char sc[200], t0[32], t1[32];
     time_format_iso(since, t0, sizeof t0);

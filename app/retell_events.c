@@ -37,7 +37,7 @@ void retell_call_event(pipeline *p, arena *a, const stored_event *ev, event_resu
     if (rc == -2) FINISH(EVENT_DEAD, "%s", err);
     if (rc != 0) FINISH(EVENT_RETRY, "calls upsert: %s", db_error(p->db));
     res->company_id = r.company_id;
-    if (r.company_id && (r.created || r.changed) && app_link_conversions(p, a, r.company_id) != 0)
+    if (r.company_id && (r.created || r.changed) && app_link_conversions(p, a, r.company_id, "calls", r.id) != 0)
         FINISH(EVENT_RETRY, "linker: %s", db_error(p->db));
     if (!r.company_id)
         FINISH(EVENT_PROCESSED, "App\\Models\\Call:%llu %s without a company: unroutable number (%s)",

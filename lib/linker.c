@@ -52,35 +52,47 @@ static const char *const TEMP[] = {
 
 /* rule (a): the latest live appointment booked during the call, where the call does not say so yet;
  * driven from appointments.call_id (few) rather than a subquery per call (many) */
-static const char *const RULE_A =
-    "INSERT INTO sb_lk_a (call_id, appointment_id) SELECT x.call_id, x.appt FROM (SELECT a.call_id,"
-    " CAST(SUBSTRING_INDEX(GROUP_CONCAT(a.id ORDER BY a.created_at DESC, a.id DESC), ',', 1) AS UNSIGNED) appt"
-    " FROM appointments a JOIN calls c ON c.id = a.call_id AND a.company_id = c.company_id"
-    " WHERE a.call_id IS NOT NULL AND" LIVE("a") "AND" SCOPE " GROUP BY a.call_id) x JOIN calls c2 ON c2.id = x.call_id"
-    " WHERE c2.converted_appointment_id IS NULL OR c2.converted_appointment_id <> x.appt OR c2.appointment_made = 0";
+#define RULE_A(focus)                                                                                                    \
+    "INSERT INTO sb_lk_a (call_id, appointment_id) SELECT x.call_id, x.appt FROM (SELECT a.call_id,"                       \
+    " CAST(SUBSTRING_INDEX(GROUP_CONCAT(a.id ORDER BY a.created_at DESC, a.id DESC), ',', 1) AS UNSIGNED) appt"           \
+    " FROM appointments a JOIN calls c ON c.id = a.call_id AND a.company_id = c.company_id"                                \
+    " WHERE a.call_id IS NOT NULL AND" LIVE("a") "AND" SCOPE focus " GROUP BY a.call_id) x JOIN calls c2 ON c2.id = x.call_id" \
+    " WHERE c2.converted_appointment_id IS NULL OR c2.converted_appointment_id <> x.appt OR c2.appointment_made = 0"
 
 /* withdrawn: the converted appointment is cancelled, deleted or gone */
-static const char *const WITHDRAWN =
-    "INSERT INTO sb_lk_un (call_id) SELECT c.id FROM calls c LEFT JOIN appointments a ON a.id = c.converted_appointment_id"
-    " WHERE" SCOPE " AND c.converted_appointment_id IS NOT NULL AND (a.id IS NULL OR a.deleted_at IS NOT NULL"
-    " OR a.status = 'cancelled' OR a.company_id <> c.company_id)";
+#define WITHDRAWN(focus)                                                                                                 \
+    "INSERT INTO sb_lk_un (call_id) SELECT c.id FROM calls c LEFT JOIN appointments a ON a.id = c.converted_appointment_id" \
+    " WHERE" SCOPE focus " AND c.converted_appointment_id IS NOT NULL AND (a.id IS NULL OR a.deleted_at IS NOT NULL"      \
+    " OR a.status = 'cancelled' OR a.company_id <> c.company_id)"
 
 /* rules (b) and (c), step 1: the calls that can still convert (tenant known, booking intent, no live
  * appointment of their own), with their end time and the caller as E.164 */
-static const char *const ELIGIBLE_CALLS =
-    "INSERT INTO sb_lk_calls (id, company_id, customer_id, phone, call_end)"
-    " SELECT c.id, c.company_id, c.customer_id, " E164("c.from_number") ", " CALL_END
-    " FROM calls c LEFT JOIN appointments cur ON cur.id = c.converted_appointment_id AND" LIVE("cur")
-    " WHERE" SCOPE " AND cur.id IS NULL"
-    " AND NOT EXISTS (SELECT 1 FROM appointments own WHERE own.call_id = c.id AND" LIVE("own") ")"
-    " AND LOWER(CONCAT_WS(' ', c.transcript, c.summary, c.analysis, c.custom_analysis_data)) REGEXP ?";
+#define ELIGIBLE_CALLS(focus)                                                                                            \
+    "INSERT INTO sb_lk_calls (id, company_id, customer_id, phone, call_end)"                                               \
+    " SELECT c.id, c.company_id, c.customer_id, " E164("c.from_number") ", " CALL_END                                     \
+    " FROM calls c LEFT JOIN appointments cur ON cur.id = c.converted_appointment_id AND" LIVE("cur")                     \
+    " WHERE" SCOPE focus " AND cur.id IS NULL"                                                                             \
+    " AND NOT EXISTS (SELECT 1 FROM appointments own WHERE own.call_id = c.id AND" LIVE("own") ")"                       \
+    " AND LOWER(CONCAT_WS(' ', c.transcript, c.summary, c.analysis, c.custom_analysis_data)) REGEXP ?"
 /* step 2: live unlinked appointments that can be someone's conversion, with their customer's phone as E.164 */
-static const char *const OPEN_APPOINTMENTS =
-    "INSERT INTO sb_lk_appts (id, company_id, customer_id, phone, created_at)"
-    " SELECT a.id, a.company_id, a.customer_id, " E164("cu.phone") ", a.created_at FROM appointments a"
-    " JOIN customers cu ON cu.id = a.customer_id WHERE a.call_id IS NULL AND" LIVE("a")
-    " AND a.created_at >= FROM_UNIXTIME(?) AND a.created_at < FROM_UNIXTIME(?) + INTERVAL ? MINUTE"
-    " AND (? = 0 OR a.company_id = ?)";
+#define OPEN_APPOINTMENTS(focus)                                                                                         \
+    "INSERT INTO sb_lk_appts (id, company_id, customer_id, phone, created_at)"                                             \
+    " SELECT a.id, a.company_id, a.customer_id, " E164("cu.phone") ", a.created_at FROM appointments a"                   \
+    " JOIN customers cu ON cu.id = a.customer_id WHERE a.call_id IS NULL AND" LIVE("a")                                   \
+    " AND a.created_at >= FROM_UNIXTIME(?) AND a.created_at < FROM_UNIXTIME(?) + INTERVAL ? MINUTE"                        \
+    " AND (? = 0 OR a.company_id = ?)" focus
+
+/* A focused run (an event's call or appointment) reads only the rows of that
+ * customer or caller: a link needs both sides to share one of the two, and
+ * the focus is sargable on calls' customer and number indexes. Two
+ * placeholders each: the customer id (0: none), the number as E.164 (NULL:
+ * none). Spellings the fast path misses are linked by the hourly full run. */
+#define FOCUS_CALLS " AND (c.customer_id = ? OR c.from_number = ?)"
+#define FOCUS_APPTS " AND a.customer_id IN (SELECT f.id FROM customers f WHERE f.id = ? OR f.phone = ?)"
+enum { STMT_RULE_A, STMT_WITHDRAWN, STMT_ELIGIBLE_CALLS, STMT_OPEN_APPOINTMENTS };
+static const char *const WHOLE[] = {RULE_A(""), WITHDRAWN(""), ELIGIBLE_CALLS(""), OPEN_APPOINTMENTS("")};
+static const char *const FOCUSED[] = {RULE_A(FOCUS_CALLS), WITHDRAWN(FOCUS_CALLS), ELIGIBLE_CALLS(FOCUS_CALLS),
+                                      OPEN_APPOINTMENTS(FOCUS_APPTS)};
 /* step 3: pairs in the window, by phone (rule b) first, then by customer id (rule c) */
 static const char *const CAND_PHONE =
     "INSERT IGNORE INTO sb_lk_cand (call_id, appointment_id, method, distance_s)"
@@ -181,13 +193,20 @@ int linker_run(sb_db *db, arena *a, const sb_config *cfg, const linker_scope *s,
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < sizeof TEMP / sizeof *TEMP; i++)
         if (db_exec(db, TEMP[i], NULL, 0, NULL, NULL) != 0) return -1;
-    db_param sc[] = {db_int(s->since), db_int(s->until), db_int(s->company_id), db_int(s->company_id)};
-    if (exec_timed(db, "RULE_A", RULE_A, sc, 4) != 0 || exec_timed(db, "WITHDRAWN", WITHDRAWN, sc, 4) != 0) return -1;
+    int focused = s->focus_customer_id > 0 || s->focus_phone;
+    const char *const *q = focused ? FOCUSED : WHOLE;
+    size_t nf = focused ? 2 : 0;
+    db_param fc = db_int(s->focus_customer_id), fp = db_str(s->focus_phone);
+    db_param sc[] = {db_int(s->since), db_int(s->until), db_int(s->company_id), db_int(s->company_id), fc, fp};
+    if (exec_timed(db, "RULE_A", q[STMT_RULE_A], sc, 4 + nf) != 0 || exec_timed(db, "WITHDRAWN", q[STMT_WITHDRAWN], sc, 4 + nf) != 0)
+        return -1;
     const char *cc = phone_country_code(cfg->phone_default_country);
     db_param w = db_int(cfg->linker_window_minutes);
-    db_param ep[] = {db_str(cc), db_str(cc), sc[0], sc[1], sc[2], sc[3], db_str(keywords_regex(a, cfg->linker_keywords))};
-    db_param ap[] = {db_str(cc), db_str(cc), sc[0], sc[1], w, sc[2], sc[3]};
-    if (exec_timed(db, "ELIGIBLE_CALLS", ELIGIBLE_CALLS, ep, 7) != 0 || exec_timed(db, "OPEN_APPOINTMENTS", OPEN_APPOINTMENTS, ap, 7) != 0 ||
+    db_param re = db_str(keywords_regex(a, cfg->linker_keywords));
+    db_param ep[] = {db_str(cc), db_str(cc), sc[0], sc[1], sc[2], sc[3], focused ? fc : re, fp, re};
+    db_param ap[] = {db_str(cc), db_str(cc), sc[0], sc[1], w, sc[2], sc[3], fc, fp};
+    if (exec_timed(db, "ELIGIBLE_CALLS", q[STMT_ELIGIBLE_CALLS], ep, 7 + nf) != 0 ||
+        exec_timed(db, "OPEN_APPOINTMENTS", q[STMT_OPEN_APPOINTMENTS], ap, 7 + nf) != 0 ||
         exec_timed(db, "CAND_PHONE", CAND_PHONE, &w, 1) != 0 || exec_timed(db, "CAND_CUSTOMER", CAND_CUSTOMER, &w, 1) != 0)
         return -1;
     if (exec_timed(db, "PICK", PICK, &w, 1) != 0) return -1;

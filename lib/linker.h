@@ -27,6 +27,10 @@
 typedef struct linker_scope {
     long long company_id;  /* 0: every company */
     int64_t since, until;  /* calls started in [since, until), Unix seconds */
+    /* the pipeline's focus: only calls and appointments of this customer or
+     * caller (the entity an event touched); 0 and NULL: every row in scope */
+    long long focus_customer_id;
+    const char *focus_phone; /* E.164 */
 } linker_scope;
 
 typedef struct linker_result {
