@@ -296,7 +296,7 @@ static void injection_is_stored_verbatim_and_rendered_escaped(void **state)
     assert_int_equal(e2e_count("SELECT COUNT(*) FROM calls", NULL, 0) >= 0, 1); /* the table is still there */
     const char *appt = col("SELECT id FROM appointments WHERE calcom_v2_booking_id = ?", uid);
     page_shows_escaped(arena_printf(e2e_arena(), "/appointment?id=%s", appt), (const char *const[]){uid, EVIL}, 2);
-    page_shows_escaped("/appointments?days=1", (const char *const[]){EVIL}, 1); /* the customer column */
+    page_shows_escaped("/appointments?days=3660", (const char *const[]){EVIL}, 1); /* the customer column */
 
     /* a call to the owner's number: every text Retell sends that we keep */
     const char *call_id = arena_printf(e2e_arena(), "call_inj'OR'1'='1--<svg/onload=alert(1)>%d", (int)getpid());
