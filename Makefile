@@ -37,9 +37,10 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit_%)
 E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(BUILD)/tests/e2e_%)
 FAKE_BIN := $(BUILD)/tests/fake_providers
 
-# Debian packages: build, stack, tests
-DEB_PKGS := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libmariadb-dev libjson-c-dev libcurl4-openssl-dev \
-            libssl-dev libcmocka-dev mariadb-server mariadb-client nginx spawn-fcgi multiwatch curl tzdata \
+# Debian packages: the build (make install/deb need only these), then stack and tests
+BUILD_PKGS := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libmariadb-dev libjson-c-dev libcurl4-openssl-dev \
+              libssl-dev
+DEB_PKGS := $(BUILD_PKGS) libcmocka-dev mariadb-server mariadb-client nginx spawn-fcgi multiwatch curl tzdata \
             ca-certificates chromium chromium-driver
 
 .PHONY: all deps run stop test fault clean install deb check-deb bench bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
@@ -139,6 +140,7 @@ bench: bench-pipeline bench-functions bench-linker bench-dashboard
 # (README "Installing on a server"; the .deb's postinst makes them).
 install:
 	$(if $(filter 1,$(SANITIZE)),$(error make install takes the release build: drop SANITIZE=1))
+	$(Q)conf/deps.sh $(BUILD_PKGS)
 	$(Q)$(MAKE) --no-print-directory all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/www $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) \
 	  $(DESTDIR)$(SYSCONFDIR)/switchboard
