@@ -14,7 +14,7 @@
  *
  * The config file is -c FILE, else $SWITCHBOARD_CONFIG, else
  * /etc/switchboard/switchboard.conf. serve and worker re-read it on SIGHUP
- * (app_reload, D72). */
+ * (app_reload_pending, D72). */
 #include "app.h"
 
 #include <signal.h>
