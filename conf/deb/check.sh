@@ -4,7 +4,7 @@
 # conf/deb/check-inside.sh doing the checks. Run by `make check-deb`, as root.
 #
 # The root is a minimal bookworm made by mmdebstrap (installed through
-# conf/deps.sh on first use) and cached as a tarball (CHECK_DEB_ROOTFS, default
+# conf/deps.sh when missing) and cached as a tarball (CHECK_DEB_ROOTFS, default
 # /var/tmp/switchboard-check-bookworm.tar); each run unpacks a new copy and
 # deletes it afterwards. It uses this machine's apt sources and network.
 # CHECK_DEB_HERE=1 runs the checks on this machine instead, for a throwaway
@@ -24,8 +24,9 @@ if [ "${CHECK_DEB_HERE:-0}" = 1 ]; then
 fi
 
 rootfs=${CHECK_DEB_ROOTFS:-/var/tmp/switchboard-check-bookworm.tar}
+# mmdebstrap makes the root; mount gives it /proc (neither is in a minimal Debian)
+"$ROOT/conf/deps.sh" mmdebstrap mount
 if [ ! -f "$rootfs" ] || [ ! -s "$rootfs" ]; then
-  "$ROOT/conf/deps.sh" mmdebstrap
   echo "check-deb: making a minimal Debian 12 root (once; cached in $rootfs)"
   mmdebstrap --quiet --variant=apt --format=tar bookworm "$rootfs.tmp" && mv "$rootfs.tmp" "$rootfs"
 fi
