@@ -9,7 +9,10 @@
 #   make check-replica  primary + replica, two pools behind one nginx upstream, simulate traffic, dashboard reads on the replica; ~1.5 min
 #   make check-apache  the route switch of conf/apache/ in Apache 2.4 (installs apache2; test_96 alone)
 #   make bench    print benchmark figures (ceiling comparison first; bench-* for one part): docs/BENCHMARKS.md
-# Options: SANITIZE=1 (ASan+UBSan), V=1 (echo commands), PORT=8080 (make run)
+#   make install  binary, www/, sql/, systemd units, docs under PREFIX (/usr/local), DESTDIR honoured
+#   make deb      build/deb/switchboard_VERSION_ARCH.deb (dpkg-deb, no debhelper)
+#   make check-deb  build the .deb, install/remove/purge it in a fresh Debian 12 root (root; ~3 min)
+# Options: SANITIZE=1 (ASan+UBSan), V=1 (echo commands), PORT=8080 (make run), PREFIX, DESTDIR
 
 CC      ?= cc
 PKGS    := libmariadb json-c libcurl libcrypto
@@ -45,16 +48,26 @@ FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/tests/unit_fuzz_%)
 # app/ without main(): the route table for the router target
 APP_LIB_OBJ := $(filter-out $(BUILD)/app/main.o,$(APP_OBJ))
 
-# Debian packages: build, stack, tests
-DEB_PKGS := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libmariadb-dev libjson-c-dev libcurl4-openssl-dev \
-            libssl-dev libcmocka-dev mariadb-server mariadb-client nginx spawn-fcgi multiwatch curl tzdata \
+# Debian packages: the build (make install/deb need only these), then stack and tests
+BUILD_PKGS := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libmariadb-dev libjson-c-dev libcurl4-openssl-dev \
+              libssl-dev
+DEB_PKGS := $(BUILD_PKGS) libcmocka-dev mariadb-server mariadb-client nginx spawn-fcgi multiwatch curl tzdata \
             ca-certificates chromium chromium-driver
 # only for make fuzz (clang's libFuzzer runtime is in libclang-rt-14-dev) and make valgrind
 FUZZ_PKGS := clang libclang-rt-14-dev
 VALGRIND_PKGS := valgrind
 
-.PHONY: all deps run stop test fault fuzz valgrind check-replica check-apache clean bench bench-ceiling bench-php bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
+.PHONY: all deps run stop test fault fuzz valgrind check-replica check-apache install deb check-deb clean bench bench-ceiling bench-php bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
+
+# where `make install` puts things; the binary finds sql/ next to itself (lib/config.h),
+# SB_DATADIR is only the last resort
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+DATADIR    := $(PREFIX)/share/switchboard
+DOCDIR     := $(PREFIX)/share/doc/switchboard
+$(BUILD)/lib/config.o: CFLAGS += -DSB_DATADIR='"$(DATADIR)"'
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h app/*.h tests/e2e/*.h)
 	@mkdir -p $(dir $@)
@@ -216,6 +229,39 @@ bench-dashboard: deps
 
 # the ceiling comparison first (~9 min); linker and dashboard load a million calls each (~40 min in all)
 bench: bench-ceiling bench-pipeline bench-functions bench-linker bench-dashboard
+
+# The release binary only (a SANITIZE=1 build needs the sanitizer runtimes at run time).
+# The config goes to SYSCONFDIR only when there is none: an operator's file is never replaced.
+# Units run $(PREFIX)/bin/switchboard; they expect the switchboard user and its directories
+# (README "Installing on a server"; the .deb's postinst makes them).
+install:
+	$(if $(filter 1,$(SANITIZE)),$(error make install takes the release build: drop SANITIZE=1))
+	$(Q)conf/deps.sh $(BUILD_PKGS)
+	$(Q)$(MAKE) --no-print-directory all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/www $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) \
+	  $(DESTDIR)$(SYSCONFDIR)/switchboard
+	install -m 0755 $(BUILD)/switchboard $(DESTDIR)$(PREFIX)/bin/switchboard
+	install -m 0644 www/* $(DESTDIR)$(DATADIR)/www/
+	for d in legacy migrations demo; do \
+	  install -d $(DESTDIR)$(DATADIR)/sql/$$d && install -m 0644 sql/$$d/* $(DESTDIR)$(DATADIR)/sql/$$d/ || exit 1; done
+	for u in conf/systemd/*.service conf/systemd/*.timer; do \
+	  sed 's|/usr/bin/switchboard|$(PREFIX)/bin/switchboard|g' $$u >$(DESTDIR)$(UNITDIR)/$${u##*/} && \
+	  chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; done
+	install -m 0644 README.md DESIGN.md conf/switchboard.conf.example conf/fastcgi_switchboard.conf \
+	  conf/nginx.conf.in $(wildcard conf/nginx-* conf/apache*) $(DESTDIR)$(DOCDIR)/
+	test -e $(DESTDIR)$(SYSCONFDIR)/switchboard/switchboard.conf || \
+	  install -m 0640 conf/switchboard.conf.example $(DESTDIR)$(SYSCONFDIR)/switchboard/switchboard.conf
+
+# A .deb from `make install DESTDIR=build/deb/root PREFIX=/usr` plus conf/deb/ (control,
+# maintainer scripts): see conf/deb/build.sh
+deb:
+	$(Q)conf/deb/build.sh
+
+# Install, check, remove and purge the .deb in a fresh Debian 12 root made by mmdebstrap
+# (installed on demand, root only). CHECK_DEB_HERE=1: on this machine instead (a throwaway
+# container or CI); see conf/deb/check.sh
+check-deb: deb
+	$(Q)conf/deb/check.sh build/deb/switchboard_*.deb
 
 clean:
 	rm -rf build bin lib/libswitchboard.a

@@ -18,6 +18,7 @@
 
 typedef struct sb_app {
     sb_config cfg;
+    const char *config_path; /* the file cfg came from: app_reload reads it again */
     sb_db *db;
     db_reads reads;  /* dashboard reads: the replica while fresh, else db (lib/db_reads.h) */
     pipeline pipe;   /* this process's queue worker (fast path in serve, loop in worker) */
@@ -95,6 +96,20 @@ void health_show(sb_app *app, const sb_request *req, sb_response *resp);
 /* handlers_monitor.c */
 void monitor_show(sb_app *app, const sb_request *req, sb_response *resp);
 void metrics_show(sb_app *app, const sb_request *req, sb_response *resp);
+
+/* main.c: the signals of the long-running processes, serve and worker (D72).
+ * app_signals installs on_stop for SIGTERM, SIGINT and SIGUSR1 (multiwatch's
+ * graceful stop signal), a reload flag for SIGHUP and SIGUSR2 (multiwatch
+ * forwards USR2 to its children) and the SIGALRM of app_stop_deadline. */
+void app_signals(const sb_app *app, void (*on_stop)(int));
+/* From on_stop (async-signal-safe): the work in flight gets shutdown.grace_seconds,
+ * then the process exits 1 anyway. */
+void app_stop_deadline(void);
+/* Call between requests / worker rounds: when a reload signal came, re-read
+ * app->config_path. A valid file replaces app->cfg whole; the DB connection is
+ * renewed only when a db.* key changed; log.file is reopened (logrotate). An
+ * invalid file keeps the config in effect and logs why. who names the process. */
+void app_reload_pending(sb_app *app, const char *who);
 
 /* fcgi.c: the FastCGI loop on fd 0 (spawn-fcgi's socket). Returns the exit code. */
 int fcgi_serve(sb_app *app);

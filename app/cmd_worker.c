@@ -5,7 +5,10 @@
  * when a round found nothing. Between rounds it recomputes the daily
  * aggregates of the days marked dirty (a few per round, so events never wait
  * long), and every STATS_RECENT_S marks today and yesterday of every company
- * (the writes nobody noted). SIGTERM finishes the current event, then exits. */
+ * (the writes nobody noted). SIGTERM finishes the current round, then exits;
+ * after shutdown.grace_seconds it exits anyway (the leases of its events
+ * expire and another process retakes them). SIGHUP re-reads the config
+ * between rounds (app_reload_pending). */
 #include "app.h"
 
 #include <signal.h>
@@ -25,16 +28,13 @@ static volatile sig_atomic_t stop;
 static void on_term(int sig)
 {
     (void)sig;
+    if (!stop) app_stop_deadline();
     stop = 1;
 }
 
 int worker_run(sb_app *app)
 {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_term;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
+    app_signals(app, on_term);
     if (spool_init(app->cfg.spool_dir) != 0) {
         log_msg("error", "worker: cannot create spool dir %s", app->cfg.spool_dir);
         return 1;
@@ -45,6 +45,7 @@ int worker_run(sb_app *app)
     if (daily_stats_check_definition(app->db, scratch) < 0) /* the mark_recent net still runs; retried at the next start */
         log_msg("warn", "worker: cannot compare the metric definitions: %s", db_error(app->db));
     while (!stop) {
+        app_reload_pending(app, "worker");
         int busy = 0;
         if (spool_pending(app->cfg.spool_dir)) {
             size_t moved = 0;

@@ -4,8 +4,10 @@
  * For each request we copy the params and exactly CONTENT_LENGTH body bytes
  * into an sb_request in the per-request arena (libfcgi frees its envp at the
  * next accept), run the route table, then send status, headers and the whole
- * buffered body at once and log one line. SIGTERM/SIGINT between requests
- * exits at once; during a request the response is finished first. */
+ * buffered body at once and log one line. SIGTERM/SIGINT/SIGUSR1 between
+ * requests exits at once; during a request the response (and its fast-path
+ * event) is finished first, within shutdown.grace_seconds. SIGHUP/SIGUSR2
+ * re-read the config before the next request is handled (app_reload_pending). */
 #include "app.h"
 
 #include <fcgiapp.h>
@@ -25,6 +27,7 @@ static void on_term(int sig)
 {
     (void)sig;
     if (!in_request) _exit(0);
+    if (!stop_requested) app_stop_deadline();
     stop_requested = 1;
 }
 
@@ -148,11 +151,7 @@ int fcgi_serve(sb_app *app)
         log_msg("error", "FCGX_Init failed");
         return 1;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_term;
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
+    app_signals(app, on_term);
     signal(SIGPIPE, SIG_IGN);
 
     FCGX_Request fr;
@@ -163,6 +162,7 @@ int fcgi_serve(sb_app *app)
     log_msg("info", "serve: ready");
     while (!stop_requested && FCGX_Accept_r(&fr) >= 0) {
         in_request = 1;
+        app_reload_pending(app, "serve"); /* a SIGHUP while waiting applies to this request on */
         sb_request req;
         http_response_reset(&resp);
         int bad = read_request(&fr, app, pool, &req);

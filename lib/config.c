@@ -8,6 +8,12 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef SB_DATADIR
+#define SB_DATADIR "/usr/local/share/switchboard"
+#endif
 
 enum cfg_type { CFG_STR, CFG_INT };
 
@@ -46,7 +52,7 @@ static const struct cfg_key KEYS[] = {
     {"http.max_body", I(http_max_body), "1048576", false, false, 1024, 64 << 20, "largest accepted request body, bytes"},
     {"spool.dir", S(spool_dir), NULL, true, false, 0, 0, "local spool for events acknowledged while the DB is down"},
     {"log.file", S(log_file), NULL, true, false, 0, 0, "request log (one line per request)"},
-    {"migrations.dir", S(migrations_dir), "/usr/share/switchboard/sql/migrations", false, false, 0, 0, "directory of NNNN_name.sql migrations"},
+    {"migrations.dir", S(migrations_dir), "", false, false, 0, 0, "directory of NNNN_name.sql migrations (empty: found next to the binary, see config.h)"},
     {"worker.poll_ms", I(worker_poll_ms), "250", false, false, 10, 250, "worker idle poll interval, ms (at most 250)"},
     {"pipeline.lease_seconds", I(pipeline_lease_seconds), "60", false, false, 1, 3600, "how long a claimed event is reserved before another process may take it"},
     {"pipeline.retry_scale_permille", I(pipeline_retry_scale_permille), "1000", false, false, 1, 1000000, "retry schedule factor in 1/1000 (tests shrink it)"},
@@ -68,6 +74,7 @@ static const struct cfg_key KEYS[] = {
     {"db.read_user", S(db_read_user), "", false, false, 0, 0, "user on the read replica (empty: db.user); needs REPLICA MONITOR"},
     {"db.read_password", S(db_read_password), "", false, true, 0, 0, "password on the read replica (empty: db.password)"},
     {"db.read_max_lag_seconds", I(db_read_max_lag_seconds), "5", false, false, 0, 86400, "dashboard reads go to the primary while the replica lags more (or is stopped or unreachable)"},
+    {"shutdown.grace_seconds", I(shutdown_grace_seconds), "15", false, false, 1, 600, "after SIGTERM, how long the request or event in flight may take before the process exits anyway"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 
@@ -191,8 +198,40 @@ static int apply_env(sb_config *c, char *const *envp, char *err, size_t errlen)
     return 0;
 }
 
+static bool is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The default of a data directory rel ("sql/migrations"), see config.h:
+ * installed tree next to the binary, source tree, compile-time SB_DATADIR. */
+static char *data_dir(const char *rel)
+{
+    char exe[4096], path[4200 + 64];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) *slash = '\0'; /* exe is now <bin> */
+        snprintf(path, sizeof path, "%s/../share/switchboard/%s", exe, rel);
+        if (is_dir(path)) goto found;
+        snprintf(path, sizeof path, "%s/../%s", exe, rel);
+        if (is_dir(path)) goto found;
+    }
+    snprintf(path, sizeof path, "%s/%s", SB_DATADIR, rel);
+found:;
+    char *s = realpath(path, NULL); /* without the "/bin/.." */
+    if (!s && !(s = strdup(path))) abort();
+    return s;
+}
+
 static int finish(sb_config *c, char *err, size_t errlen)
 {
+    if (!*c->migrations_dir) {
+        free(c->migrations_dir);
+        c->migrations_dir = data_dir("sql/migrations");
+    }
     for (size_t i = 0; i < NKEYS; i++) {
         const struct cfg_key *k = &KEYS[i];
         if (k->required && k->type == CFG_STR && (!*str_slot(c, k) || !**str_slot(c, k))) {
@@ -264,6 +303,22 @@ void sb_config_free(sb_config *cfg)
             free(*str_slot(cfg, &KEYS[i]));
             *str_slot(cfg, &KEYS[i]) = NULL;
         }
+}
+
+int sb_config_changed(const sb_config *a, const sb_config *b, const char *prefix)
+{
+    sb_config *ca = (sb_config *)a, *cb = (sb_config *)b;
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct cfg_key *k = &KEYS[i];
+        if (strncmp(k->name, prefix, strlen(prefix)) != 0) continue;
+        if (k->type == CFG_INT) {
+            if (*int_slot(ca, k) != *int_slot(cb, k)) return 1;
+        } else {
+            const char *x = *str_slot(ca, k), *y = *str_slot(cb, k);
+            if (strcmp(x ? x : "", y ? y : "") != 0) return 1;
+        }
+    }
+    return 0;
 }
 
 void sb_config_print(const sb_config *cfg, FILE *out)

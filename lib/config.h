@@ -7,6 +7,11 @@
  * stop startup with a message naming the key. Secret values are never
  * printed (sb_config_print masks them).
  *
+ * migrations.dir, when not set, is found next to the binary: the installed
+ * tree <bin>/../share/switchboard/sql/migrations (any PREFIX), else the source
+ * tree <bin>/../sql/migrations (bin/switchboard of a checkout), else the
+ * compile-time SB_DATADIR/sql/migrations (the Makefile's PREFIX).
+ *
  * Ownership: sb_config_load() fills a caller-owned struct whose strings are
  * malloc'd; sb_config_free() releases them. */
 #ifndef SB_CONFIG_H
@@ -69,6 +74,7 @@ typedef struct sb_config {
     char *db_read_user;
     char *db_read_password;
     int64_t db_read_max_lag_seconds;
+    int64_t shutdown_grace_seconds;
 } sb_config;
 
 /* Load defaults, then path (NULL: no file), then the environment envp
@@ -81,5 +87,8 @@ int sb_config_load_text(sb_config *cfg, const char *text, const char *origin, ch
 void sb_config_free(sb_config *cfg);
 /* Every key = value, secrets shown as "(set)" or "(not set)". */
 void sb_config_print(const sb_config *cfg, FILE *out);
+/* 1 when a key whose name starts with prefix ("db.", "log.file") has
+ * different values in a and b, else 0. For a reload: what must be redone. */
+int sb_config_changed(const sb_config *a, const sb_config *b, const char *prefix);
 
 #endif
