@@ -4,6 +4,7 @@
 
 #include "../../lib/conversions.h"
 #include "../../lib/daily_stats.h"
+#include "../../lib/linker.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,6 +305,43 @@ static void voicemail_and_spam_are_not_answered(void **state)
     EQ(e2e_scalar(Q, silent, 3), "0");
 }
 
+/* The pipeline's focused run (the event's customer or caller) links that
+ * person's call and booking and leaves everybody else's to the full run. */
+static void a_focused_run_links_only_its_customer_or_caller(void **state)
+{
+    (void)state;
+    sql("INSERT IGNORE INTO companies (id, name, slug, timezone, is_active, created_at, updated_at)"
+        " VALUES (23, 'Focus Salon', 'focus-salon', 'Europe/Berlin', 1, NOW(), NOW())");
+    sql("INSERT INTO customers (id, company_id, name, phone, source, status, created_at, updated_at) VALUES"
+        " (230001, 23, 'Fokus Eins', '+4915230000001', 'test', 'active', NOW(), NOW()),"
+        " (230002, 23, 'Fokus Zwei', '+4915230000002', 'test', 'active', NOW(), NOW())");
+    sql("INSERT INTO calls (retell_call_id, company_id, from_number, customer_id, status, start_timestamp, end_timestamp,"
+        " duration_sec, transcript, created_at, updated_at) SELECT CONCAT('call_focus_', seq), 23, CONCAT('+491523000000', seq),"
+        " NULL, 'ended', NOW() - INTERVAL 62 MINUTE, NOW() - INTERVAL 60 MINUTE, 120, 'User: Ich hätte gern einen Termin.',"
+        " NOW() - INTERVAL 62 MINUTE, NOW() FROM seq_1_to_2");
+    sql("INSERT INTO appointments (company_id, customer_id, starts_at, ends_at, status, source, created_at, updated_at)"
+        " SELECT 23, 230000 + seq, NOW() + INTERVAL 1 DAY, NOW() + INTERVAL 1 DAY + INTERVAL 30 MINUTE, 'confirmed', 'cal.com',"
+        " NOW() - INTERVAL 30 MINUTE, NOW() FROM seq_1_to_2");
+    int64_t now = atoll(e2e_scalar("SELECT UNIX_TIMESTAMP()", NULL, 0));
+    linker_result lr;
+    /* the first caller's booking event: its customer (the call has none: matched by number) */
+    linker_scope one = {23, now - 86400, now + 1, 230001, "+4915230000001"};
+    assert_int_equal(db_begin(e2e_db()), 0);
+    assert_int_equal(linker_run(e2e_db(), e2e_arena(), e2e_config(), &one, 0, 0, NULL, &lr), 0);
+    assert_int_equal(db_commit(e2e_db()), 0);
+    assert_int_equal(lr.linked, 1);
+    EQ(e2e_scalar("SELECT appointment_made FROM calls WHERE retell_call_id = 'call_focus_1'", NULL, 0), "1");
+    EQ(e2e_scalar("SELECT appointment_made FROM calls WHERE retell_call_id = 'call_focus_2'", NULL, 0), "0");
+    /* the second caller's call event: a number only */
+    linker_scope two = {23, now - 86400, now + 1, 0, "+4915230000002"};
+    assert_int_equal(db_begin(e2e_db()), 0);
+    assert_int_equal(linker_run(e2e_db(), e2e_arena(), e2e_config(), &two, 0, 0, NULL, &lr), 0);
+    assert_int_equal(db_commit(e2e_db()), 0);
+    assert_int_equal(lr.linked, 1);
+    EQ(e2e_scalar("SELECT JSON_VALUE(linking_metadata, '$.method') FROM calls WHERE retell_call_id = 'call_focus_2'", NULL, 0),
+       "phone_match");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +349,7 @@ int main(void)
         cmocka_unit_test(every_metric_has_its_known_value),
         cmocka_unit_test(daily_aggregates_agree_with_the_live_report),
         cmocka_unit_test(voicemail_and_spam_are_not_answered),
+        cmocka_unit_test(a_focused_run_links_only_its_customer_or_caller),
         cmocka_unit_test(rules_tenant_stealing_cancelling_and_undo),
     };
     return cmocka_run_group_tests_name("e2e_conversions", tests, generate, e2e_teardown);
