@@ -149,9 +149,12 @@ static int shadow_init(sb_app *app, arena *a, const char *main_db, const char *s
         " WHERE m.TABLE_SCHEMA = ? AND m.TABLE_TYPE = 'BASE TABLE' ORDER BY m.TABLE_NAME";
     db_param tp[] = {db_str(shadow), db_str(main_db)};
     db_rows t;
-    if (db_query(db, a, TABLES, tp, 2, &t) != 0 || t.nrows == 0) {
-        fprintf(stderr, "switchboard: shadow-init: cannot list the tables of %s: %s\n", main_db,
-                t.nrows ? db_error(db) : "no tables (wrong --from?)");
+    if (db_query(db, a, TABLES, tp, 2, &t) != 0) {
+        fprintf(stderr, "switchboard: shadow-init: cannot list the tables of %s: %s\n", main_db, db_error(db));
+        goto out;
+    }
+    if (t.nrows == 0) {
+        fprintf(stderr, "switchboard: shadow-init: %s has no tables (wrong --from?)\n", main_db);
         goto out;
     }
     int created = 0, migrations_new = 0;

@@ -134,8 +134,11 @@ static void init_builds_the_shadow_schema_twice(void **state)
                      e2e_count("SELECT COUNT(*) FROM customers", NULL, 0));
     assert_int_equal(e2e_count("SELECT COUNT(*) FROM " SHADOW_DB ".switchboard_migrations", NULL, 0),
                      e2e_count("SELECT COUNT(*) FROM switchboard_migrations", NULL, 0));
-    /* the main config is no shadow: the commands refuse it */
+    /* the main config is no shadow, and the main schema must be another one: refused */
     assert_int_equal(e2e_cli("shadow-diff --from askproai", &out), 2);
+    assert_int_equal(e2e_cli_with(shadow_conf, "shadow-init --from " SHADOW_DB, &out), 2);
+    assert_int_equal(e2e_cli_with(shadow_conf, "shadow-init --from 'askproai`; DROP'", &out), 2);
+    assert_int_equal(e2e_cli_with(shadow_conf, "shadow-init --from no_such_db", &out), 2);
 }
 
 static void mirrored_webhooks_reach_only_the_shadow(void **state)
