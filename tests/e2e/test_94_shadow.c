@@ -200,6 +200,21 @@ static void mirrored_webhooks_reach_only_the_shadow(void **state)
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(buf_cstr(&r.body), "\"shadow\":true"));
     http_client_response_free(&r);
+    const char *auth = arena_printf(e2e_arena(), "Authorization: Bearer %s", e2e_config()->monitor_token);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/direct-shadow/api/webhooks/monitor", front_port);
+    assert_int_equal(http_client_request("GET", url, (const char *const[]){"Host: laravel.test", auth, NULL}, NULL, 0,
+                                         30000, &r, err, sizeof err),
+                     0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(buf_cstr(&r.body), "\"shadow\":true"));
+    http_client_response_free(&r);
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/direct-shadow/metrics", front_port);
+    assert_int_equal(http_client_request("GET", url, (const char *const[]){"Host: laravel.test", auth, NULL}, NULL, 0,
+                                         30000, &r, err, sizeof err),
+                     0);
+    assert_non_null(strstr(buf_cstr(&r.body), "\nswitchboard_shadow 1\n"));
+    http_client_response_free(&r);
+    assert_non_null(strstr(e2e_request("GET", "/api/health", NULL, NULL, 0).body, "\"shadow\":false"));
     const char *fn = e2e_replace(e2e_fixture("retell/function_check_availability.request.json", &len), CALL_ID, call_id);
     const char *fh[] = {"Host: laravel.test", "Content-Type: application/json",
                         arena_printf(e2e_arena(), "X-Retell-Signature: %s", e2e_sign_retell(fn, strlen(fn), e2e_now_ms())),
