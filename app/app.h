@@ -118,6 +118,8 @@ int worker_run(sb_app *app);
 /* cmd_replay.c: `switchboard replay ...` and `switchboard prune ...`. Exit codes. */
 int cmd_replay(sb_app *app, int argc, char **argv);
 int cmd_prune(sb_app *app, int argc, char **argv);
+/* "2026-11-20", "2026-11-20 14:00:00", "…T…Z" (UTC) or "6h"/"1d"/"90m"/"30s" ago -> epoch seconds; -1 if neither. */
+long long app_parse_time(const char *s);
 /* cmd_sync_calls.c: `switchboard sync-calls ...`. Exit code. */
 int cmd_sync_calls(sb_app *app, int argc, char **argv);
 /* cmd_conversions.c: `switchboard detect-conversions ...`. Exit code. */
@@ -128,6 +130,8 @@ int cmd_simulate(sb_app *app, int argc, char **argv);
 int cmd_report(sb_app *app, int argc, char **argv);
 /* cmd_report.c: `switchboard stats [--rebuild] ...`. Exit code. */
 int cmd_stats(sb_app *app, int argc, char **argv);
+/* cmd_shadow.c: `switchboard shadow-init` and `switchboard shadow-diff` (DESIGN D80-D82). Exit code. */
+int cmd_shadow(sb_app *app, const char *cmd, int argc, char **argv);
 /* Link calls and appointments of one tenant around now that share a customer
  * or a number with the row an event wrote (table "calls" or "appointments",
  * id); the hourly full run reconciles the rest (pipeline hook). 0 or -1. */

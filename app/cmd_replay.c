@@ -41,8 +41,9 @@ static long long parse_duration(const char *s)
     return -1;
 }
 
-/* Absolute UTC date/time or a relative duration ago -> epoch seconds; -1 if neither. */
-static long long parse_time(const char *s)
+/* Absolute UTC date/time or a relative duration ago -> epoch seconds; -1 if neither
+ * (app.h: shared with shadow-diff's --since). */
+long long app_parse_time(const char *s)
 {
     long long rel = parse_duration(s);
     if (rel >= 0) return (long long)time(NULL) - rel;
@@ -162,7 +163,7 @@ int cmd_replay(sb_app *app, int argc, char **argv)
         return 2;
     }
     /* without --until: everything received so far (received_at has whole seconds, the bound is exclusive) */
-    long long t0 = parse_time(since), t1 = until ? parse_time(until) : (long long)time(NULL) + 1;
+    long long t0 = app_parse_time(since), t1 = until ? app_parse_time(until) : (long long)time(NULL) + 1;
     if (t0 < 0 || t1 < 0) {
         fprintf(stderr, "switchboard: replay: cannot read %s as a time (YYYY-MM-DD, YYYY-MM-DD HH:MM:SS UTC, or 7d)\n",
                 t0 < 0 ? since : until);

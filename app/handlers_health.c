@@ -1,7 +1,8 @@
 /* handlers_health.c: GET /api/health, the liveness + database check.
  * 200 "healthy" when a round trip to the DB works, 503 "unhealthy" when it
  * does not; the spool backlog is shown because events waiting there are
- * acknowledged but not yet in webhook_events. */
+ * acknowledged but not yet in webhook_events. "shadow":true marks a shadow
+ * instance (config `shadow`, DESIGN D80), so nobody takes it for the live one. */
 #include "app.h"
 
 #include "../lib/json.h"
@@ -16,8 +17,9 @@ void health_show(sb_app *app, const sb_request *req, sb_response *resp)
     size_t spooled = spool_count(app->cfg.spool_dir);
     resp->status = db_ok ? 200 : 503;
     buf *b = &resp->body;
-    buf_printf(b, "{\"status\":\"%s\",\"version\":\"%s\",\"checks\":{\"database\":{\"status\":\"%s\"",
-               db_ok ? "healthy" : "unhealthy", SWITCHBOARD_VERSION, db_ok ? "ok" : "unreachable");
+    buf_printf(b, "{\"status\":\"%s\",\"version\":\"%s\",\"shadow\":%s,\"checks\":{\"database\":{\"status\":\"%s\"",
+               db_ok ? "healthy" : "unhealthy", SWITCHBOARD_VERSION, app->cfg.shadow ? "true" : "false",
+               db_ok ? "ok" : "unreachable");
     if (db_ok) buf_printf(b, ",\"latency_us\":%lld", (long long)db_us);
     else {
         buf_puts(b, ",\"error\":");

@@ -77,7 +77,7 @@ void monitor_show(sb_app *app, const sb_request *req, sb_response *resp)
     resp->status = 200;
     buf_printf(b, "{\"status\":\"%s\",\"timestamp\":\"%s\",\"reasons\":", s.status, now);
     json_buf_str(b, s.reasons);
-    buf_puts(b, ",\"scope\":");
+    buf_printf(b, ",\"shadow\":%s,\"scope\":", app->cfg.shadow ? "true" : "false"); /* D80 */
     if (who.company_id) buf_printf(b, "{\"company_id\":%lld}", who.company_id);
     else buf_puts(b, "\"all\"");
     buf_puts(b, ",\"stats\":{");
@@ -165,6 +165,8 @@ void metrics_show(sb_app *app, const sb_request *req, sb_response *resp)
     int up = queue_stats_read(app->db, req->pool, 0, app->cfg.spool_dir, &s) == 0;
     buf_printf(b, "# HELP switchboard_database_up 1 when the database answered this scrape.\n"
                   "# TYPE switchboard_database_up gauge\nswitchboard_database_up %d\n", up);
+    buf_printf(b, "# HELP switchboard_shadow 1 on a shadow instance (mirrored traffic, own schema; D80).\n"
+                  "# TYPE switchboard_shadow gauge\nswitchboard_shadow %d\n", app->cfg.shadow ? 1 : 0);
     buf_printf(b, "# HELP switchboard_spool_pending Events acknowledged but still in the local spool.\n"
                   "# TYPE switchboard_spool_pending gauge\nswitchboard_spool_pending %zu\n", s.spool_pending);
     if (!up) return;

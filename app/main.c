@@ -8,6 +8,7 @@
  *   switchboard [-c FILE] sync-calls [--since 1d] [--until T] [--limit N] [--dry-run]
  *   switchboard [-c FILE] detect-conversions [--hours N|--since T --until T] [--company ID] [--auto-link] [--dry-run] | --undo RUN
  *   switchboard [-c FILE] simulate --history 90d | --live [--rate N/s] [--duration S] [--seed S] [--company ID] [--url U] [--dry-run]
+ *   switchboard [-c FILE] shadow-init --from MAIN_DB | shadow-diff --from MAIN_DB [--since 1d] [--format table|json]
  *   switchboard [-c FILE] config            print the effective config, secrets masked
  *   switchboard [-c FILE] sign calcom|retell FILE   print the signature header value
  *   switchboard version
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "../lib/daily_stats.h"
+#include "../lib/http_client.h"
 #include "../lib/log.h"
 #include "../lib/metrics.h"
 #include "../lib/migrate.h"
@@ -46,6 +48,8 @@ static int usage(FILE *out)
                  "                   stats [--rebuild] [--company ID] [--days 400] |\n"
                  "                   simulate --history 90d | --live [--rate N/s] [--duration S]\n"
                  "                          [--seed S] [--company ID] [--url BASE] [--dry-run] |\n"
+                 "                   shadow-init --from MAIN_DB |\n"
+                 "                   shadow-diff --from MAIN_DB [--since 1d] [--entity E] [--format table|json] [--limit N] |\n"
                  "                   sign calcom|retell FILE | version\n");
     return out == stderr ? 2 : 0;
 }
@@ -178,13 +182,22 @@ int main(int argc, char **argv)
             fprintf(stderr, "switchboard: cannot open log.file %s, logging to stderr\n", app.cfg.log_file);
         metrics_open(app.cfg.metrics_file);
     }
+    /* shadow mode (DESIGN D80): nothing this process does may reach Cal.com or Retell */
+    if (app.cfg.shadow) {
+        http_client_refuse_all();
+        if (!strcmp(cmd, "sync-calls") || !strcmp(cmd, "simulate")) {
+            fprintf(stderr, "switchboard: %s is refused in shadow mode (shadow = 1)\n", cmd);
+            sb_config_free(&app.cfg);
+            return 1;
+        }
+    }
     app.db = db_new(&app.cfg);
     db_reads_init(&app.reads, &app.cfg, app.db);
     app_pipeline_init(&app);
     int rc;
     /* batch commands may run long statements; requests keep the short db.rw_timeout */
     if (!strcmp(cmd, "detect-conversions") || !strcmp(cmd, "report") || !strcmp(cmd, "prune") || !strcmp(cmd, "migrate") ||
-        !strcmp(cmd, "stats"))
+        !strcmp(cmd, "stats") || !strcmp(cmd, "shadow-init") || !strcmp(cmd, "shadow-diff"))
         db_set_rw_timeout(app.db, 3600);
     if (!strcmp(cmd, "serve")) {
         if (spool_init(app.cfg.spool_dir) != 0) {
@@ -216,6 +229,8 @@ int main(int argc, char **argv)
         rc = cmd_stats(&app, argc - i, argv + i);
     } else if (!strcmp(cmd, "prune")) {
         rc = cmd_prune(&app, argc - i, argv + i);
+    } else if (!strcmp(cmd, "shadow-init") || !strcmp(cmd, "shadow-diff")) {
+        rc = cmd_shadow(&app, cmd, argc - i, argv + i);
     } else if (!strcmp(cmd, "config")) {
         sb_config_print(&app.cfg, stdout);
         rc = 0;

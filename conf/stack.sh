@@ -18,6 +18,8 @@
 # VAR/run/replica.sock) with `start`; SB_POOL_NAME=b names a pool (socket
 # VAR/run/switchboard-b.sock, log VAR/log/switchboard-b.log); SB_EXTRA_POOLS="b c"
 # starts these pools with `start` and puts them and the default one behind one nginx upstream.
+# SB_POOL_CONF=FILE: the config a pool's children load (default VAR/switchboard.conf), e.g.
+# a shadow instance's (`SB_POOL_NAME=shadow SB_POOL_CONF=VAR/shadow.conf stack.sh start-pool VAR`).
 # Environment: SB_POOL (children, default: cores), SB_CALCOM_SECRET and
 # SB_RETELL_KEY (secrets written into a new VAR/switchboard.conf; default:
 # generated), SB_EXTRA_CONF (lines appended to a new config), SB_QUIET=1 (no banner),
@@ -171,12 +173,14 @@ bootstrap_db() {
     sql askproai <"$ROOT/sql/legacy/schema.sql"
     for f in "$ROOT"/sql/demo/*.sql; do sql askproai <"$f"; done
   fi
-  # (re)grant on every start: the config may have been regenerated with a new password
+  # (re)grant on every start: the config may have been regenerated with a new password.
+  # askproai_shadow: a shadow instance's own schema (`switchboard shadow-init`, DESIGN D80)
   sql -e "CREATE USER IF NOT EXISTS 'switchboard'@'localhost' IDENTIFIED BY '$pass';
           ALTER USER 'switchboard'@'localhost' IDENTIFIED BY '$pass';
           GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES, LOCK TABLES,
             CREATE TEMPORARY TABLES
-            ON askproai.* TO 'switchboard'@'localhost'"
+            ON askproai.* TO 'switchboard'@'localhost';
+          GRANT ALL PRIVILEGES ON askproai_shadow.* TO 'switchboard'@'localhost'"
   "$BIN" -c "$CONF" migrate >"$LOG/migrate.log" 2>&1 || { cat "$LOG/migrate.log" >&2; die "migrate failed"; }
 }
 
@@ -196,7 +200,7 @@ start_pool() {
   # config or binary: given up after 20 tries), so a child that served for a second is
   # always replaced (make fault, scenario b)
   env "${env[@]}" spawn-fcgi -s "$RUN/switchboard$sfx.sock" -M 0660 -P "$RUN/spawn-fcgi$sfx.pid" -- \
-    /usr/bin/multiwatch -f "$n" -r 20 -t 1000 -- "${wrap[@]}" "$BIN" -c "$CONF" serve >>"$LOG/serve$sfx.out" 2>&1 \
+    /usr/bin/multiwatch -f "$n" -r 20 -t 1000 -- "${wrap[@]}" "$BIN" -c "${SB_POOL_CONF:-$CONF}" serve >>"$LOG/serve$sfx.out" 2>&1 \
     || die "spawn-fcgi failed (see $LOG/serve$sfx.out)"
   wait_for 10 "FastCGI socket" test -S "$RUN/switchboard$sfx.sock"
 }

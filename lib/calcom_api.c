@@ -22,8 +22,11 @@ static calcom_result call(const calcom_api *api, arena *a, const char *method, c
     char terr[256];
     *out = NULL;
     if (http_client_request(method, url, h, body, body ? strlen(body) : 0, api->timeout_ms, &r, terr, sizeof terr) != 0) {
-        /* the URL has no secret in it; the key travels in a header only */
-        snprintf(err, errlen, "Cal.com unreachable: %s", terr);
+        /* the URL has no secret in it; the key travels in a header only. A shadow's refusal
+         * is UNAVAILABLE too (nothing happened at Cal.com; never REFUSED, which would let a
+         * cancel proceed locally), with its own words */
+        if (http_client_refusing()) snprintf(err, errlen, "Cal.com not called: %s", terr);
+        else snprintf(err, errlen, "Cal.com unreachable: %s", terr);
         return CALCOM_UNAVAILABLE;
     }
     char perr[128];

@@ -4,7 +4,7 @@
  * Cal.com silently answers an older version): 2024-09-04 for slots,
  * 2024-08-13 for bookings. Results are classified so callers can speak the
  * right sentence: CALCOM_OK, CALCOM_REFUSED (Cal.com said no: 4xx, e.g. the
- * slot is taken; message in err), CALCOM_UNAVAILABLE (5xx, timeout, network:
+ * slot is taken; message in err), CALCOM_UNAVAILABLE (5xx, timeout, network, shadow mode:
  * nothing is known to have happened). The API key is never logged. */
 #ifndef SB_CALCOM_API_H
 #define SB_CALCOM_API_H

@@ -75,6 +75,8 @@ static const struct cfg_key KEYS[] = {
     {"db.read_password", S(db_read_password), "", false, true, 0, 0, "password on the read replica (empty: db.password)"},
     {"db.read_max_lag_seconds", I(db_read_max_lag_seconds), "5", false, false, 0, 86400, "dashboard reads go to the primary while the replica lags more (or is stopped or unreachable)"},
     {"shutdown.grace_seconds", I(shutdown_grace_seconds), "15", false, false, 1, 600, "after SIGTERM, how long the request or event in flight may take before the process exits anyway"},
+    /* shadow mode (DESIGN D80) */
+    {"shadow", I(shadow), "0", false, false, 0, 1, "1: a shadow instance fed by nginx mirror, on its own db.name; refuses every Cal.com/Retell API request"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

@@ -75,6 +75,10 @@ typedef struct sb_config {
     char *db_read_password;
     int64_t db_read_max_lag_seconds;
     int64_t shutdown_grace_seconds;
+
+    /* shadow mode (docs/MIGRATION.md "Shadow mode", DESIGN D80): a mirror-fed instance on
+     * its own schema; every outbound provider request is refused (lib/http_client.h) */
+    int64_t shadow;
 } sb_config;
 
 /* Load defaults, then path (NULL: no file), then the environment envp

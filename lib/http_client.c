@@ -21,9 +21,20 @@ static size_t on_header(char *p, size_t size, size_t n, void *userdata)
     return size * n;
 }
 
+static int refuse_all; /* shadow mode: see http_client.h */
+
+void http_client_refuse_all(void) { refuse_all = 1; }
+int http_client_refusing(void) { return refuse_all; }
+
 int http_client_request(const char *method, const char *url, const char *const *headers, const void *body,
                         size_t body_len, long timeout_ms, http_client_response *out, char *err, size_t errlen)
 {
+    if (refuse_all) {
+        memset(out, 0, sizeof *out);
+        /* the URL carries no secret (keys travel in headers) */
+        snprintf(err, errlen, HTTP_CLIENT_SHADOW_REFUSAL " (%s %s)", method, url);
+        return -1;
+    }
     static int initialised;
     if (!initialised) {
         curl_global_init(CURL_GLOBAL_DEFAULT);

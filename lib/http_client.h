@@ -26,6 +26,13 @@ typedef struct http_client_response {
 int http_client_request(const char *method, const char *url, const char *const *headers, const void *body,
                         size_t body_len, long timeout_ms, http_client_response *out, char *err, size_t errlen);
 void http_client_response_free(http_client_response *r);
+/* Shadow mode (config `shadow = 1`, DESIGN D80): once set, every later
+ * http_client_request of this process fails before anything is sent, with
+ * HTTP_CLIENT_SHADOW_REFUSAL at the start of err. Process-wide, never unset:
+ * the one door every provider request (Cal.com, Retell) goes out through. */
+#define HTTP_CLIENT_SHADOW_REFUSAL "shadow mode: outbound request refused"
+void http_client_refuse_all(void);
+int http_client_refusing(void);
 /* Value of response header name (case-insensitive), copied to out; 0 or -1. */
 int http_client_header(const http_client_response *r, const char *name, char *out, size_t outlen);
 

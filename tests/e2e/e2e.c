@@ -1,9 +1,12 @@
 /* e2e.c: helpers for end-to-end tests (see e2e.h). */
 #include "e2e.h"
 
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/time.h>
@@ -186,8 +189,13 @@ int e2e_wait_status(uint64_t event_id, const char *statuses, int seconds)
 
 int e2e_cli(const char *args, const char **out)
 {
+    return e2e_cli_with(arena_printf(pool, "%s/switchboard.conf", var_dir), args, out);
+}
+
+int e2e_cli_with(const char *config, const char *args, const char **out)
+{
     char cmd[8192];
-    snprintf(cmd, sizeof cmd, "'%s/bin/switchboard' -c '%s/switchboard.conf' %s 2>&1", root_dir, var_dir, args);
+    snprintf(cmd, sizeof cmd, "'%s/bin/switchboard' -c '%s' %s 2>&1", root_dir, config, args);
     FILE *p = popen(cmd, "r");
     if (!p) fail_msg("cannot run %s", cmd);
     buf b = BUF_INIT;
@@ -198,6 +206,94 @@ int e2e_cli(const char *args, const char **out)
     *out = arena_strndup(pool, buf_cstr(&b), b.len);
     buf_free(&b);
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+void e2e_sh(const char *cmd)
+{
+    int st = system(cmd);
+    if (st != 0) fail_msg("command failed (%d): %s", st, cmd);
+}
+
+int e2e_free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(s, (struct sockaddr *)&a, &al) != 0) {
+        if (s >= 0) close(s);
+        return 0;
+    }
+    close(s);
+    return ntohs(a.sin_port);
+}
+
+pid_t e2e_pid_from(const char *file)
+{
+    FILE *f = fopen(file, "r");
+    long pid = 0;
+    if (f) {
+        if (fscanf(f, "%ld", &pid) != 1) pid = 0;
+        fclose(f);
+    }
+    return (pid_t)pid;
+}
+
+void e2e_stop_pidfile(const char *file)
+{
+    pid_t pid = e2e_pid_from(file);
+    if (pid <= 0) return;
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 200 && kill(pid, 0) == 0; i++) usleep(100000);
+    unlink(file);
+}
+
+FILE *e2e_nginx_conf_open(const char *p)
+{
+    FILE *f = fopen(arena_printf(pool, "%s/conf/nginx.conf", p), "w");
+    if (!f) return NULL;
+    fprintf(f,
+            "%s\nworker_processes 1;\npid %s/nginx.pid;\nerror_log %s/logs/error.log warn;\n"
+            "events { worker_connections 256; }\n"
+            "http {\n"
+            "    access_log %s/logs/access.log;\n"
+            "    client_body_temp_path %s/tmp/body; fastcgi_temp_path %s/tmp/fastcgi; proxy_temp_path %s/tmp/proxy;\n"
+            "    uwsgi_temp_path %s/tmp/uwsgi; scgi_temp_path %s/tmp/scgi;\n",
+            geteuid() == 0 ? "user root;" : "", p, p, p, p, p, p, p, p);
+    return f;
+}
+
+static pid_t legacy_pid;
+
+int e2e_start_legacy(void)
+{
+    int fds[2];
+    if (pipe(fds) != 0) return -1;
+    const char *bin = arena_printf(pool, "%s/fake_providers", getenv("SB_TEST_BIN") ? getenv("SB_TEST_BIN") : ".");
+    legacy_pid = fork();
+    if (legacy_pid < 0) return -1;
+    if (legacy_pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        execl(bin, bin, "--port", "0", "--legacy", (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    char line[32] = "";
+    FILE *f = fdopen(fds[0], "r");
+    if (!f) return -1;
+    if (!fgets(line, sizeof line, f)) line[0] = '\0';
+    fclose(f);
+    int port = atoi(line);
+    return port > 0 ? port : -1;
+}
+
+void e2e_stop_legacy(void)
+{
+    if (legacy_pid <= 0) return;
+    kill(legacy_pid, SIGTERM);
+    waitpid(legacy_pid, NULL, 0);
+    legacy_pid = 0;
 }
 
 void e2e_probe_tables(void)

@@ -13,6 +13,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
 #include <cmocka.h>
 
 #include "../../lib/arena.h"
@@ -72,6 +74,26 @@ int e2e_wait_status(uint64_t event_id, const char *statuses, int seconds);
 /* Run bin/switchboard -c <test config> ARGS (shell words); stdout+stderr into
  * *out (arena). Returns the exit code. */
 int e2e_cli(const char *args, const char **out);
+
+/* The same with another config file (a shadow instance's, test_94). */
+int e2e_cli_with(const char *config, const char *args, const char **out);
+
+/* Run a shell command; a non-zero exit fails the test with the command. */
+void e2e_sh(const char *cmd);
+/* A free TCP port on 127.0.0.1 (0 if none). */
+int e2e_free_port(void);
+/* The pid in a pid file (0 if none); SIGTERM it and wait (up to 20 s) until it is gone. */
+pid_t e2e_pid_from(const char *file);
+void e2e_stop_pidfile(const char *file);
+/* PREFIX/conf/nginx.conf opened for writing, its head written: one worker, pid,
+ * error and access logs and temp paths under PREFIX (logs/, tmp/), and "http {"
+ * left open for the caller's servers and closing brace. NULL if it cannot be opened. */
+FILE *e2e_nginx_conf_open(const char *prefix);
+
+/* The Laravel stand-in (fake_providers --legacy: answers "legacy:PATH" with
+ * X-Legacy) on a port of its choosing: the port, or -1. e2e_stop_legacy() ends it. */
+int e2e_start_legacy(void);
+void e2e_stop_legacy(void);
 
 /* POST the dashboard's login form; the session cookie ("sb_session=...", its
  * HttpOnly and SameSite=Lax flags checked) or "" when refused; *status = the answer. */

@@ -108,72 +108,9 @@ static const char *const GROUPS[] = {"monitor", "calcom", "retell", "functions",
 #define NGROUPS (sizeof GROUPS / sizeof GROUPS[0])
 
 static const char *root, *dir; /* repo; VAR/strangler */
-static pid_t legacy_pid;
 static int legacy_port, front_port;
 static int is_root;
 static char front_kind[16]; /* "nginx" | "apache" while one runs */
-
-static void sh(const char *cmd)
-{
-    int st = system(cmd);
-    if (st != 0) fail_msg("command failed (%d): %s", st, cmd);
-}
-
-static int free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t al = sizeof a;
-    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof a) != 0 || getsockname(s, (struct sockaddr *)&a, &al) != 0)
-        return 0;
-    close(s);
-    return ntohs(a.sin_port);
-}
-
-/* The Laravel stand-in on a port of its choosing (printed on its stdout). */
-static int start_legacy(void)
-{
-    int fds[2];
-    if (pipe(fds) != 0) return -1;
-    const char *bin = arena_printf(e2e_arena(), "%s/fake_providers", getenv("SB_TEST_BIN"));
-    legacy_pid = fork();
-    if (legacy_pid < 0) return -1;
-    if (legacy_pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        execl(bin, bin, "--port", "0", "--legacy", (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    char line[32] = "";
-    FILE *f = fdopen(fds[0], "r");
-    if (!f || !fgets(line, sizeof line, f)) return -1;
-    fclose(f);
-    legacy_port = atoi(line);
-    return legacy_port > 0 ? 0 : -1;
-}
-
-static pid_t pid_from(const char *file)
-{
-    FILE *f = fopen(file, "r");
-    long pid = 0;
-    if (f) {
-        if (fscanf(f, "%ld", &pid) != 1) pid = 0;
-        fclose(f);
-    }
-    return (pid_t)pid;
-}
-
-/* SIGTERM the process named by the pid file and wait (up to 20 s) until it is gone. */
-static void stop_pidfile(const char *file)
-{
-    pid_t pid = pid_from(file);
-    if (pid <= 0) return;
-    kill(pid, SIGTERM);
-    for (int i = 0; i < 200 && kill(pid, 0) == 0; i++) usleep(100000);
-    unlink(file);
-}
 
 typedef struct answer {
     side side;
@@ -310,7 +247,7 @@ static const char *nginx_prefix(void) { return arena_printf(e2e_arena(), "%s/ngi
 static void nginx_signal(const char *sig)
 {
     const char *p = nginx_prefix();
-    sh(arena_printf(e2e_arena(), "nginx -q -p '%s' -c '%s/conf/nginx.conf' -e '%s/logs/error.log' -s %s", p, p, p,
+    e2e_sh(arena_printf(e2e_arena(), "nginx -q -p '%s' -c '%s/conf/nginx.conf' -e '%s/logs/error.log' -s %s", p, p, p,
                     sig));
 }
 
@@ -319,10 +256,10 @@ static void nginx_switch(const char *group, int on)
 {
     const char *f = arena_printf(e2e_arena(), "%s/conf/switchboard/switchboard-routes.conf", nginx_prefix());
     if (on)
-        sh(arena_printf(e2e_arena(), "sed -i 's|^#include switchboard/%s.conf;|include switchboard/%s.conf;|' '%s'",
+        e2e_sh(arena_printf(e2e_arena(), "sed -i 's|^#include switchboard/%s.conf;|include switchboard/%s.conf;|' '%s'",
                         group, group, f));
     else
-        sh(arena_printf(e2e_arena(), "sed -i 's|^include switchboard/%s.conf;|#include switchboard/%s.conf;|' '%s'",
+        e2e_sh(arena_printf(e2e_arena(), "sed -i 's|^include switchboard/%s.conf;|#include switchboard/%s.conf;|' '%s'",
                         group, group, f));
 }
 
@@ -330,11 +267,11 @@ static int start_nginx(void)
 {
     const char *p = nginx_prefix();
     const char *var = e2e_var();
-    front_port = free_port();
+    front_port = e2e_free_port();
     /* the operator's install (conf/nginx/switchboard-routes.conf's header), with the
      * socket and www/ of the test stack; keepalive 1: the test pool has 2 children and
      * this nginx 1 worker (switchboard-upstream.conf's rule) */
-    sh(arena_printf(e2e_arena(),
+    e2e_sh(arena_printf(e2e_arena(),
                     "set -e; rm -rf '%s'; mkdir -p '%s/conf/switchboard' '%s/conf/conf.d' '%s/conf/sites' '%s/logs' "
                     "'%s/tmp' '%s/public'; touch '%s/public/index.php'; cd '%s';"
                     "cp conf/nginx/switchboard/*.conf conf/fastcgi_switchboard.conf conf/nginx/switchboard-routes.conf "
@@ -345,16 +282,10 @@ static int start_nginx(void)
                     "sed -e 's|listen 80;|listen 127.0.0.1:%d;|' -e 's|/usr/share/switchboard/www/|%s/www/|' "
                     "conf/nginx/switchboard-dashboard.conf >'%s/conf/sites/switchboard-dashboard.conf'",
                     p, p, p, p, p, p, p, p, root, p, var, p, front_port, root, p));
-    FILE *f = fopen(arena_printf(e2e_arena(), "%s/conf/nginx.conf", p), "w");
+    FILE *f = e2e_nginx_conf_open(p);
     if (!f) return -1;
     /* what a Debian nginx serving Laravel looks like, with the two include lines added */
     fprintf(f,
-            "%s\nworker_processes 1;\npid %s/nginx.pid;\nerror_log %s/logs/error.log warn;\n"
-            "events { worker_connections 256; }\n"
-            "http {\n"
-            "    access_log %s/logs/access.log;\n"
-            "    client_body_temp_path %s/tmp/body; fastcgi_temp_path %s/tmp/fastcgi; proxy_temp_path %s/tmp/proxy;\n"
-            "    uwsgi_temp_path %s/tmp/uwsgi; scgi_temp_path %s/tmp/scgi;\n"
             "    include conf.d/*.conf;\n"
             "    server {\n"
             "        listen 127.0.0.1:%d default_server;\n"
@@ -367,9 +298,9 @@ static int start_nginx(void)
             "    }\n"
             "    include sites/*.conf;\n"
             "}\n",
-            is_root ? "user root;" : "", p, p, p, p, p, p, p, p, front_port, p, legacy_port);
+            front_port, p, legacy_port);
     fclose(f);
-    sh(arena_printf(e2e_arena(), "nginx -q -p '%s' -c '%s/conf/nginx.conf' -e '%s/logs/error.log'", p, p, p));
+    e2e_sh(arena_printf(e2e_arena(), "nginx -q -p '%s' -c '%s/conf/nginx.conf' -e '%s/logs/error.log'", p, p, p));
     snprintf(front_kind, sizeof front_kind, "nginx");
     for (int i = 0; i < 200; i++) {
         if (ask(LARAVEL_HOST, "GET", "/admin", NULL, NULL, 0).side == SIDE_LEGACY) return 0;
@@ -454,14 +385,14 @@ static void nginx_limits_answer_themselves(void **state)
 
 static void stop_nginx(void)
 {
-    stop_pidfile(arena_printf(e2e_arena(), "%s/nginx.pid", nginx_prefix()));
+    e2e_stop_pidfile(arena_printf(e2e_arena(), "%s/nginx.pid", nginx_prefix()));
     front_kind[0] = '\0';
 }
 
 static void nginx_stops(void **state)
 {
     (void)state;
-    pid_t pid = pid_from(arena_printf(e2e_arena(), "%s/nginx.pid", nginx_prefix()));
+    pid_t pid = e2e_pid_from(arena_printf(e2e_arena(), "%s/nginx.pid", nginx_prefix()));
     stop_nginx();
     assert_true(pid > 0);
     assert_int_equal(kill(pid, 0), -1);
@@ -476,7 +407,7 @@ static const char *apache_dir(void) { return arena_printf(e2e_arena(), "%s/apach
 
 static void apache_signal(const char *what)
 {
-    sh(arena_printf(e2e_arena(), APACHE_BIN " -f '%s/httpd.conf' -k %s", apache_dir(), what));
+    e2e_sh(arena_printf(e2e_arena(), APACHE_BIN " -f '%s/httpd.conf' -k %s", apache_dir(), what));
 }
 
 /* Comment (on = 0) or uncomment the ProxyPassMatch line whose path list starts with `first`. */
@@ -484,9 +415,9 @@ static void apache_switch(const char *first, int on)
 {
     const char *f = arena_printf(e2e_arena(), "%s/switchboard.conf", apache_dir());
     if (on)
-        sh(arena_printf(e2e_arena(), "sed -i 's|^#\\(ProxyPassMatch \"^(%s\\)|\\1|' '%s'", first, f));
+        e2e_sh(arena_printf(e2e_arena(), "sed -i 's|^#\\(ProxyPassMatch \"^(%s\\)|\\1|' '%s'", first, f));
     else
-        sh(arena_printf(e2e_arena(), "sed -i 's|^\\(ProxyPassMatch \"^(%s\\)|#\\1|' '%s'", first, f));
+        e2e_sh(arena_printf(e2e_arena(), "sed -i 's|^\\(ProxyPassMatch \"^(%s\\)|#\\1|' '%s'", first, f));
 }
 
 /* Apache's children run as www-data when we are root: let them reach the socket
@@ -496,18 +427,18 @@ static void apache_socket_access(int grant)
     if (!is_root) return;
     const char *var = e2e_var();
     if (grant)
-        sh(arena_printf(e2e_arena(), "chgrp www-data '%s' '%s/run' '%s/run/switchboard.sock' && chmod g+x '%s' '%s/run'",
+        e2e_sh(arena_printf(e2e_arena(), "chgrp www-data '%s' '%s/run' '%s/run/switchboard.sock' && chmod g+x '%s' '%s/run'",
                         var, var, var, var, var));
     else
-        sh(arena_printf(e2e_arena(), "chgrp root '%s' '%s/run' '%s/run/switchboard.sock' && chmod g-x '%s'", var, var,
+        e2e_sh(arena_printf(e2e_arena(), "chgrp root '%s' '%s/run' '%s/run/switchboard.sock' && chmod g-x '%s'", var, var,
                         var, var));
 }
 
 static int start_apache(void)
 {
     const char *a = apache_dir(), *var = e2e_var();
-    front_port = free_port();
-    sh(arena_printf(e2e_arena(),
+    front_port = e2e_free_port();
+    e2e_sh(arena_printf(e2e_arena(),
                     "set -e; rm -rf '%s'; mkdir -p '%s'; cd '%s';"
                     "sed 's|unix:/run/switchboard/fcgi.sock|unix:%s/run/switchboard.sock|' conf/apache/switchboard.conf "
                     ">'%s/switchboard.conf';"
@@ -541,7 +472,7 @@ static int start_apache(void)
 
 static void stop_apache(void)
 {
-    stop_pidfile(arena_printf(e2e_arena(), "%s/httpd.pid", apache_dir()));
+    e2e_stop_pidfile(arena_printf(e2e_arena(), "%s/httpd.pid", apache_dir()));
     apache_socket_access(0);
     front_kind[0] = '\0';
 }
@@ -571,7 +502,7 @@ static int group_setup(void **state)
     is_root = geteuid() == 0;
     dir = arena_printf(e2e_arena(), "%s/strangler", e2e_var());
     mkdir(dir, 0755);
-    if (!getenv("SB_TEST_BIN") || start_legacy() != 0) {
+    if (!getenv("SB_TEST_BIN") || (legacy_port = e2e_start_legacy()) <= 0) {
         fprintf(stderr, "test_96: the Laravel stand-in (fake_providers --legacy) did not start\n");
         return -1;
     }
@@ -582,10 +513,7 @@ static int group_teardown(void **state)
 {
     if (strcmp(front_kind, "nginx") == 0) stop_nginx();
     if (strcmp(front_kind, "apache") == 0) stop_apache();
-    if (legacy_pid > 0) {
-        kill(legacy_pid, SIGTERM);
-        waitpid(legacy_pid, NULL, 0);
-    }
+    e2e_stop_legacy();
     return e2e_teardown(state);
 }
 
