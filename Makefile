@@ -248,7 +248,10 @@ install:
 	  sed 's|/usr/bin/switchboard|$(PREFIX)/bin/switchboard|g' $$u >$(DESTDIR)$(UNITDIR)/$${u##*/} && \
 	  chmod 0644 $(DESTDIR)$(UNITDIR)/$${u##*/} || exit 1; done
 	install -m 0644 README.md DESIGN.md conf/switchboard.conf.example conf/fastcgi_switchboard.conf \
-	  conf/nginx.conf.in $(wildcard conf/nginx-* conf/apache*) $(DESTDIR)$(DOCDIR)/
+	  conf/nginx.conf.in $(DESTDIR)$(DOCDIR)/
+	for f in $$(cd conf && find nginx apache -type f); do \
+	  install -D -m 0644 conf/$$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
+	install -m 0644 docs/MIGRATION.md docs/SCALING.md $(DESTDIR)$(DOCDIR)/
 	test -e $(DESTDIR)$(SYSCONFDIR)/switchboard/switchboard.conf || \
 	  install -m 0640 conf/switchboard.conf.example $(DESTDIR)$(SYSCONFDIR)/switchboard/switchboard.conf
 

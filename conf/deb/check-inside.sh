@@ -46,6 +46,42 @@ systemctl enable --quiet switchboard-worker.service switchboard-prune.timer && o
   || bad "systemctl enable (offline)"
 dpkg -V switchboard >/dev/null 2>&1 && ok "dpkg -V: files as packaged" || bad "dpkg -V: $(dpkg -V switchboard)"
 
+# it starts: a MariaDB as on a server, the baseline schema, `switchboard migrate`, then the pool and
+# the worker with the command lines of their units (no systemd runs in a chroot); /api/health answers
+echo "check-deb: starting it (MariaDB, migrate, the units' command lines)"
+apt-get install -y -q --no-install-recommends mariadb-server libfcgi-bin >/dev/null 2>&1 || bad "apt-get install mariadb-server"
+mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld
+mariadbd --user=mysql --skip-networking --socket=/run/mysqld/mysqld.sock >/tmp/check-deb-mariadb.log 2>&1 &
+for _ in $(seq 60); do mariadb-admin --socket=/run/mysqld/mysqld.sock ping >/dev/null 2>&1 && break; sleep 1; done
+mariadb --socket=/run/mysqld/mysqld.sock -e "CREATE DATABASE askproai_db; CREATE USER switchboard@localhost IDENTIFIED BY 'change-me';
+  GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER, INDEX, DROP, REFERENCES, LOCK TABLES, CREATE TEMPORARY TABLES
+  ON askproai_db.* TO switchboard@localhost" && mariadb --socket=/run/mysqld/mysqld.sock askproai_db </usr/share/switchboard/sql/legacy/schema.sql \
+  && ok "database and baseline schema" || bad "database and baseline schema"
+check "switchboard migrate as the service user" runuser -u switchboard -- switchboard migrate
+mkdir -p /run/switchboard
+pool=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/switchboard-fcgi.service | sed 's/\${POOL}/2/')
+worker=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/switchboard-worker.service)
+setsid $pool >/tmp/check-deb-pool.log 2>&1 &
+pool_pid=$!
+for _ in $(seq 20); do [ -S /run/switchboard/fcgi.sock ] && break; sleep 0.5; done
+check "the pool's socket is switchboard:www-data 0660" test "$(stat -c '%U:%G %a' /run/switchboard/fcgi.sock)" = "switchboard:www-data 660"
+health=$(REQUEST_METHOD=GET DOCUMENT_URI=/api/health REQUEST_URI=/api/health SCRIPT_NAME=/api/health \
+         cgi-fcgi -bind -connect /run/switchboard/fcgi.sock 2>&1 || true)
+check "the pool answers /api/health with the database up" grep -q '"status":"healthy"' <<<"$health"
+[ "$fails" = 0 ] || printf '%s\n' "$health" | head -5 | sed 's/^/  | /'
+setsid runuser -u switchboard -- $worker >/tmp/check-deb-worker.log 2>&1 &
+worker_pid=$!
+for _ in $(seq 20); do grep -q "worker: started" /var/log/switchboard/switchboard.log 2>/dev/null && break; sleep 0.5; done
+check "the worker runs (its start in /var/log/switchboard/switchboard.log)" grep -q "worker: started" /var/log/switchboard/switchboard.log
+# as systemd stops them: the pool's main process only (KillMode=mixed), the worker's whole group
+kill -TERM "$pool_pid" 2>/dev/null || true
+kill -TERM -- -"$worker_pid" 2>/dev/null || true
+for _ in $(seq 40); do pgrep -u switchboard >/dev/null || break; sleep 0.5; done
+check "pool and worker stop on SIGTERM" sh -c '! pgrep -u switchboard'
+pgrep -a -u switchboard | sed 's/^/  | still running: /' || true
+pkill -KILL -u switchboard 2>/dev/null || true
+mariadb-admin --socket=/run/mysqld/mysqld.sock shutdown >/dev/null 2>&1 || true
+
 # an operator's edit must survive remove (and go with purge)
 echo "# edited by check-deb" >>/etc/switchboard/switchboard.conf
 echo "check-deb: apt-get remove switchboard"
