@@ -223,6 +223,39 @@ static void prune_deletes_only_old_finished_events(void **state)
     assert_int_equal(col(done_new, "id"), (long long)done_new); /* too young */
 }
 
+/* Head-of-line blocking: 70 events each waiting for an older event of their
+ * own booking that failed and is due a moment later. They come first in due
+ * order and filled every claim batch, so the older events were never reached
+ * and the whole queue stood still. Every one must still end processed. */
+static void newer_events_waiting_for_their_entity_do_not_starve_the_queue(void **state)
+{
+    (void)state;
+    static const char *const INS =
+        "INSERT INTO webhook_events (provider, event_type, event_id, idempotency_key, payload, status, retry_count, attempts,"
+        " next_attempt_at, created_at, updated_at) SELECT 'calcom', 'SWITCHBOARD_TEST_PROBE', CONCAT('hol-', ?, '-', seq),"
+        " CONCAT('calcom:hol:', ?, '-', seq, ':', ?), CONCAT('{\"triggerEvent\":\"SWITCHBOARD_TEST_PROBE\",\"payload\":{\"uid\":\"hol-',"
+        " ?, '-', seq, '-', ?, '\"}}'), ?, ?, ?, NOW(3) + INTERVAL ? MICROSECOND, NOW(), NOW() FROM seq_1_to_70";
+    const char *tag = arena_printf(e2e_arena(), "%lld", (long long)e2e_now_ms());
+    /* the older events first (lower ids): failed once, due in 1.5 s */
+    db_param old[] = {db_str(tag), db_str(tag), db_str("old"), db_str(tag), db_str("old"), db_str("failed"), db_int(1), db_int(1),
+                      db_int(1500000)};
+    if (db_exec(e2e_db(), INS, old, 9, NULL, NULL) != 0) fail_msg("%s", db_error(e2e_db()));
+    /* the newer ones: due 10 s ago, so they lead the due order */
+    db_param newer[] = {db_str(tag), db_str(tag), db_str("new"), db_str(tag), db_str("new"), db_str("pending"), db_int(0), db_int(0),
+                        db_int(-10000000)};
+    if (db_exec(e2e_db(), INS, newer, 9, NULL, NULL) != 0) fail_msg("%s", db_error(e2e_db()));
+    db_param like = db_str(arena_printf(e2e_arena(), "hol-%s-%%", tag));
+    long long done = 0;
+    for (int i = 0; i < 600 && done < 140; i++) {
+        usleep(100000);
+        done = e2e_count("SELECT COUNT(*) FROM webhook_events WHERE event_id LIKE ? AND status = 'processed'", &like, 1);
+    }
+    if (done < 140) fail_msg("only %lld of 140 events processed after 60 s: the queue starved", done);
+    /* and in their entity's order: every older event finished before its newer one started */
+    assert_int_equal(e2e_count("SELECT COUNT(*) FROM webhook_events n JOIN webhook_events o ON o.event_id = n.event_id AND o.id < n.id"
+                               " WHERE n.event_id LIKE ? AND o.finished_at > n.finished_at", &like, 1), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +263,7 @@ int main(void)
         cmocka_unit_test(permanent_failure_is_dead_then_replay_fixes_it),
         cmocka_unit_test(bulk_replay_is_bounded),
         cmocka_unit_test(exactly_once_with_two_workers_and_fast_path),
+        cmocka_unit_test(newer_events_waiting_for_their_entity_do_not_starve_the_queue),
         cmocka_unit_test(killed_worker_mid_event_is_recovered_after_the_lease),
         cmocka_unit_test(prune_deletes_only_old_finished_events),
     };
