@@ -141,8 +141,21 @@ static int link_customer(sb_db *db, arena *a, const sb_config *cfg, long long co
     return 0;
 }
 
+static int upsert(sb_db *db, arena *a, const sb_config *cfg, json_object *call, const char *event, const audit_cause *why,
+                  call_result *out, char *err, size_t errlen, int again);
+
 int call_upsert_retell(sb_db *db, arena *a, const sb_config *cfg, json_object *call, const char *event,
                        const audit_cause *why, call_result *out, char *err, size_t errlen)
+{
+    return upsert(db, a, cfg, call, event, why, out, err, errlen, 0);
+}
+
+/* again: the second pass after another transaction inserted the same call between our read
+ * and our insert (a function call of this call, served by another child, can create the row
+ * while call_started is processed); the failed INSERT left our transaction intact, and the
+ * locking read now waits for the other commit and sees the row */
+static int upsert(sb_db *db, arena *a, const sb_config *cfg, json_object *call, const char *event, const audit_cause *why,
+                  call_result *out, char *err, size_t errlen, int again)
 {
     memset(out, 0, sizeof *out);
     const char *call_id = json_get_str(call, "call_id");
@@ -267,7 +280,8 @@ int call_upsert_retell(sb_db *db, arena *a, const sb_config *cfg, json_object *c
     if (company && !manual && link_customer(db, a, cfg, company, caller, call, f, &n) != 0) return -1;
 
     if (!exists) {
-        if (record_insert(db, a, "calls", f, n, company, why, &out->id) != 0) return -1;
+        if (record_insert(db, a, "calls", f, n, company, why, &out->id) != 0)
+            return !again && db_error_is_duplicate(db) ? upsert(db, a, cfg, call, event, why, out, err, errlen, 1) : -1;
         out->created = 1;
         /* the call_inbound webhook of this call (same numbers, moments earlier), if any */
         if (from && to) {
