@@ -39,6 +39,33 @@ static void secure_headers(sb_response *resp)
     http_add_header(resp, "Referrer-Policy", "same-origin");
 }
 
+/* The end of a picker form: "<label>LABEL <select name=NAME>", an "all" option
+ * with value all, one option per row (id, name; current selected), the Show
+ * button. Company and branch pickers both end this way. */
+static void picker_select(buf *b, sb_lang lang, i18n_msg label, const char *name, const char *all, const db_rows *r,
+                          const char *current)
+{
+    buf_puts(b, "<label>");
+    html_text(b, i18n_text(lang, label));
+    buf_puts(b, " <select name=\"");
+    html_attr(b, name);
+    buf_puts(b, "\"><option value=\"");
+    html_attr(b, all);
+    buf_puts(b, "\">");
+    html_text(b, i18n_text(lang, M_ALL));
+    buf_puts(b, "</option>");
+    for (size_t i = 0; i < r->nrows; i++) {
+        buf_puts(b, "<option value=\"");
+        html_attr(b, db_cell(r, i, 0));
+        buf_puts(b, current && !strcmp(current, db_cell(r, i, 0)) ? "\" selected>" : "\">");
+        html_text(b, db_cell(r, i, 1));
+        buf_puts(b, "</option>");
+    }
+    buf_puts(b, "</select></label><button>");
+    html_text(b, i18n_text(lang, M_SHOW));
+    buf_puts(b, "</button></form>");
+}
+
 /* The operator's company picker: a POST (with the CSRF token) to /scope,
  * which remembers the choice in a cookie and comes back to this page. */
 static void scope_picker(sb_app *app, const sb_request *req, sb_response *resp, const session *s)
@@ -50,21 +77,8 @@ static void scope_picker(sb_app *app, const sb_request *req, sb_response *resp, 
     buf *b = &resp->body;
     buf_puts(b, "<form method=\"post\" action=\"/scope\" class=\"scope\"><input type=\"hidden\" name=\"csrf\" value=\"");
     html_attr(b, s->csrf);
-    buf_puts(b, "\"><label>");
-    html_text(b, i18n_text(s->lang, M_COMPANY));
-    buf_puts(b, " <select name=\"company\"><option value=\"0\">");
-    html_text(b, i18n_text(s->lang, M_ALL));
-    buf_puts(b, "</option>");
-    for (size_t i = 0; i < r.nrows; i++) {
-        buf_puts(b, "<option value=\"");
-        html_attr(b, db_cell(&r, i, 0));
-        buf_puts(b, atoll(db_cell(&r, i, 0)) == s->company_id ? "\" selected>" : "\">");
-        html_text(b, db_cell(&r, i, 1));
-        buf_puts(b, "</option>");
-    }
-    buf_puts(b, "</select></label><button>");
-    html_text(b, i18n_text(s->lang, M_SHOW));
-    buf_puts(b, "</button></form>");
+    buf_puts(b, "\">");
+    picker_select(b, s->lang, M_COMPANY, "company", "0", &r, arena_printf(req->pool, "%lld", s->company_id));
 }
 
 sb_lang dash_lang(const sb_request *req)
@@ -353,21 +367,8 @@ void dash_branch_picker(sb_app *app, const sb_request *req, buf *b, const sessio
     const char *cur = dash_branch(req);
     buf_puts(b, "<form method=\"get\" action=\"");
     html_attr(b, path);
-    buf_printf(b, "\" class=\"filters\"><input type=\"hidden\" name=\"days\" value=\"%lld\"><label>", days);
-    html_text(b, i18n_text(s->lang, M_BRANCH));
-    buf_puts(b, " <select name=\"branch\"><option value=\"\">");
-    html_text(b, i18n_text(s->lang, M_ALL));
-    buf_puts(b, "</option>");
-    for (size_t i = 0; i < r.nrows; i++) {
-        buf_puts(b, "<option value=\"");
-        html_attr(b, db_cell(&r, i, 0));
-        buf_puts(b, cur && !strcmp(cur, db_cell(&r, i, 0)) ? "\" selected>" : "\">");
-        html_text(b, db_cell(&r, i, 1));
-        buf_puts(b, "</option>");
-    }
-    buf_puts(b, "</select></label><button>");
-    html_text(b, i18n_text(s->lang, M_SHOW));
-    buf_puts(b, "</button></form>");
+    buf_printf(b, "\" class=\"filters\"><input type=\"hidden\" name=\"days\" value=\"%lld\">", days);
+    picker_select(b, s->lang, M_BRANCH, "branch", "", &r, cur);
 }
 
 /* The report a page shows: whole days from the daily aggregates (the period

@@ -83,17 +83,7 @@ int conversions_compute(sb_db *db, arena *a, const sb_config *cfg, long long com
     r->converted_visitors = db_cell_ll(&q, 0, 1);
     r->overall_conversion = conversions_percent(r->converted_visitors, r->visitors);
     if (db_query(db, a, Q_ATTR, w, 4, &q) != 0) return -1;
-    r->days = arena_zalloc(a, sizeof *r->days * (q.nrows + 1));
-    r->ndays = q.nrows;
-    for (size_t i = 0; i < q.nrows; i++) {
-        r->days[i] = (day_row){db_cell(&q, i, 0), db_cell_ll(&q, i, 1), db_cell_ll(&q, i, 2), db_cell_ll(&q, i, 3), db_cell_ll(&q, i, 4)};
-        r->appt_phone_booked += r->days[i].phone_booked;
-        r->appt_phone_influenced += r->days[i].phone_influenced;
-        r->appt_web += r->days[i].web;
-        r->appt_other += r->days[i].other;
-        r->phone_value_eur += db_cell_double(&q, i, 5);
-        r->web_value_eur += db_cell_double(&q, i, 6);
-    }
+    conversions_fill_days(r, a, &q);
     if (db_query(db, a, Q_TIMES, w, 4, &q) != 0) return -1;
     r->minutes_to_booking_median = r->minutes_to_booking_p90 = -1;
     if (q.nrows) { /* ordered by the query; nearest-rank */
@@ -103,15 +93,36 @@ int conversions_compute(sb_db *db, arena *a, const sb_config *cfg, long long com
     if (db_query(db, a, Q_COST, w, 4, &q) != 0) return -1;
     r->phone_cost_eur = db_cell_double(&q, 0, 0);
     r->web_cost_eur = (double)cfg->metrics_web_monthly_cost_eur * (double)(until - since) / (30.0 * 86400.0);
+    if (db_query(db, a, Q_AGENTS, w, 4, &q) != 0) return -1;
+    conversions_fill_agents(r, a, &q);
+    return 0;
+}
+
+void conversions_fill_days(conversion_report *r, arena *a, const db_rows *q)
+{
+    r->days = arena_zalloc(a, sizeof *r->days * (q->nrows + 1));
+    r->ndays = q->nrows;
+    for (size_t i = 0; i < q->nrows; i++) {
+        r->days[i] = (day_row){db_cell(q, i, 0), db_cell_ll(q, i, 1), db_cell_ll(q, i, 2), db_cell_ll(q, i, 3), db_cell_ll(q, i, 4)};
+        r->appt_phone_booked += r->days[i].phone_booked;
+        r->appt_phone_influenced += r->days[i].phone_influenced;
+        r->appt_web += r->days[i].web;
+        r->appt_other += r->days[i].other;
+        r->phone_value_eur += db_cell_double(q, i, 5);
+        r->web_value_eur += db_cell_double(q, i, 6);
+    }
+}
+
+void conversions_fill_agents(conversion_report *r, arena *a, const db_rows *q)
+{
+    /* the costs are known by now: ROI is value / cost, -1 when there is no cost */
     r->phone_roi = r->phone_cost_eur > 0 ? r->phone_value_eur / r->phone_cost_eur : -1;
     r->web_roi = r->web_cost_eur > 0 ? r->web_value_eur / r->web_cost_eur : -1;
-    if (db_query(db, a, Q_AGENTS, w, 4, &q) != 0) return -1;
-    r->agents = arena_zalloc(a, sizeof *r->agents * (q.nrows + 1));
-    r->nagents = q.nrows;
-    for (size_t i = 0; i < q.nrows; i++)
-        r->agents[i] = (agent_row){db_cell(&q, i, 0), db_cell(&q, i, 1) ? db_cell(&q, i, 1) : "", db_cell_ll(&q, i, 2), db_cell_ll(&q, i, 3),
-                                   db_cell_ll(&q, i, 4), db_cell_double(&q, i, 5), db_cell_double(&q, i, 6)};
-    return 0;
+    r->agents = arena_zalloc(a, sizeof *r->agents * (q->nrows + 1));
+    r->nagents = q->nrows;
+    for (size_t i = 0; i < q->nrows; i++)
+        r->agents[i] = (agent_row){db_cell(q, i, 0), db_cell(q, i, 1) ? db_cell(q, i, 1) : "", db_cell_ll(q, i, 2),
+                                   db_cell_ll(q, i, 3), db_cell_ll(q, i, 4), db_cell_double(q, i, 5), db_cell_double(q, i, 6)};
 }
 
 void conversions_render(const conversion_report *r, const char *format, buf *o)

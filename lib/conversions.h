@@ -94,6 +94,14 @@ typedef struct conversion_report {
 /* Fill r (strings in a). 0 or -1 (db_error). */
 int conversions_compute(sb_db *db, arena *a, const sb_config *cfg, long long company, int64_t since, int64_t until,
                         conversion_report *r);
+/* Shared by the live report and the daily aggregates (daily_stats.c), which
+ * read the same row shapes. Days: (day, phone_booked, phone_influenced, web,
+ * other, phone value, web value, ...) -> r->days and the attribution totals.
+ * Agents: (agent id, name, calls, answered, booked, mean answered seconds,
+ * cost EUR) -> r->agents; also sets the ROI from the values and costs already
+ * in r, so call it last. */
+void conversions_fill_days(conversion_report *r, arena *a, const db_rows *q);
+void conversions_fill_agents(conversion_report *r, arena *a, const db_rows *q);
 /* n / d in percent, truncated to 2 decimals; 0 when d is 0. */
 double conversions_percent(long long n, long long d);
 /* Render as "table", "json" or "csv" into out. */

@@ -307,16 +307,8 @@ int daily_stats_report(sb_db *db, arena *a, const sb_config *cfg, long long comp
     r->phone_booking_rate = conversions_percent(r->phone_booked_calls, r->answered);
     r->customer_match_rate = conversions_percent(r->matched_calls, r->answered);
     if (db_query(db, a, D_DAYS, p, 6, &q) != 0) return -1;
-    r->days = arena_zalloc(a, sizeof *r->days * (q.nrows + 1));
-    r->ndays = q.nrows;
-    for (size_t i = 0; i < q.nrows; i++) {
-        r->days[i] = (day_row){db_cell(&q, i, 0), db_cell_ll(&q, i, 1), db_cell_ll(&q, i, 2), db_cell_ll(&q, i, 3), db_cell_ll(&q, i, 4)};
-        r->appt_phone_booked += r->days[i].phone_booked;
-        r->appt_phone_influenced += r->days[i].phone_influenced;
-        r->appt_web += r->days[i].web;
-        r->appt_other += r->days[i].other;
-        r->phone_value_eur += db_cell_double(&q, i, 5);
-        r->web_value_eur += db_cell_double(&q, i, 6);
+    conversions_fill_days(r, a, &q);
+    for (size_t i = 0; i < q.nrows; i++) { /* what only the aggregates carry per day */
         r->visitors += db_cell_ll(&q, i, 7);
         r->converted_visitors += db_cell_ll(&q, i, 8);
         r->web_events += db_cell_ll(&q, i, 9);
@@ -330,13 +322,7 @@ int daily_stats_report(sb_db *db, arena *a, const sb_config *cfg, long long comp
     r->minutes_to_booking_median = booked ? histogram_rank(&q, booked, 50) : -1;
     r->minutes_to_booking_p90 = booked ? histogram_rank(&q, booked, 90) : -1;
     r->web_cost_eur = (double)cfg->metrics_web_monthly_cost_eur * (double)days / 30.0;
-    r->phone_roi = r->phone_cost_eur > 0 ? r->phone_value_eur / r->phone_cost_eur : -1;
-    r->web_roi = r->web_cost_eur > 0 ? r->web_value_eur / r->web_cost_eur : -1;
     if (db_query(db, a, D_AGENTS, p, 6, &q) != 0) return -1;
-    r->agents = arena_zalloc(a, sizeof *r->agents * (q.nrows + 1));
-    r->nagents = q.nrows;
-    for (size_t i = 0; i < q.nrows; i++)
-        r->agents[i] = (agent_row){db_cell(&q, i, 0), db_cell(&q, i, 1) ? db_cell(&q, i, 1) : "", db_cell_ll(&q, i, 2),
-                                   db_cell_ll(&q, i, 3), db_cell_ll(&q, i, 4), db_cell_double(&q, i, 5), db_cell_double(&q, i, 6)};
+    conversions_fill_agents(r, a, &q);
     return 0;
 }
