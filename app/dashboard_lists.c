@@ -283,6 +283,65 @@ static void older_link_end(buf *b, sb_lang lang)
     buf_puts(b, "</a></p>");
 }
 
+/* A list page (calls, appointments): what differs is in its spec. */
+typedef struct list_spec {
+    const char *const *sql_by_kind; /* the statement per search kind (list_read) */
+    const char *const *csv_cols;
+    const char *csv_disposition;
+    i18n_msg title;
+    const char *path, *detail_path; /* /calls and /call?id= */
+    i18n_msg head[8];               /* the shown columns after the id */
+    size_t nshown;
+} list_spec;
+
+static void list_page(sb_app *app, const sb_request *req, sb_response *resp, const list_spec *k, int csv)
+{
+    list_view v;
+    if (!list_read(app, req, resp, k->sql_by_kind, k->csv_cols, k->csv_disposition, csv, &v)) return;
+    const char *q = v.q ? v.q : "";
+    sb_lang L = v.s.lang;
+    dash_page_start(app, req, resp, i18n_text(L, k->title), &v.s);
+    buf *b = &resp->body;
+    search_field(b, L, k->path, v.q);
+    buf_puts(b, "<label>");
+    html_text(b, i18n_text(L, M_PERIOD));
+    buf_puts(b, " ");
+    dash_period_select(b, L, v.days);
+    buf_puts(b, "</label>");
+    filter_button(b, L, req);
+    buf_puts(b, " <a href=\"");
+    html_attr(b, k->path);
+    buf_printf(b, ".csv?days=%lld&amp;q=", v.days);
+    html_url(b, q);
+    branch_arg(b, req);
+    buf_puts(b, "\">CSV</a></form><table><thead><tr><th>#</th>");
+    dash_th(b, L, k->head, k->nshown);
+    buf_puts(b, "</tr></thead><tbody>");
+    for (size_t i = 0; i < v.rows.nrows; i++) {
+        buf_puts(b, "<tr><td><a href=\"");
+        html_attr(b, k->detail_path);
+        buf_puts(b, "?id=");
+        html_url(b, db_cell(&v.rows, i, 0));
+        buf_puts(b, "\">");
+        html_text(b, db_cell(&v.rows, i, 0));
+        buf_puts(b, "</a></td>");
+        for (size_t c = 1; c <= k->nshown; c++) cell(b, db_cell(&v.rows, i, c));
+        buf_puts(b, "</tr>");
+    }
+    buf_puts(b, "</tbody></table>");
+    if (v.rows.nrows == PAGE_ROWS) { /* keyset: the next page starts below the last id shown */
+        buf_puts(b, "<p><a href=\"");
+        html_attr(b, k->path);
+        buf_printf(b, "?days=%lld&amp;before=", v.days);
+        html_url(b, db_cell(&v.rows, v.rows.nrows - 1, 0));
+        buf_puts(b, "&amp;q=");
+        html_url(b, q);
+        branch_arg(b, req);
+        older_link_end(b, L);
+    }
+    dash_page_end(resp);
+}
+
 /* a detail page's table: one row per label, the cell link_col links to link_path?id= */
 static void detail_table(buf *b, sb_lang lang, const db_rows *r, const i18n_msg *labels, size_t n, size_t link_col,
                          const char *link_path)
@@ -307,54 +366,11 @@ static void detail_table(buf *b, sb_lang lang, const db_rows *r, const i18n_msg 
     buf_puts(b, "</tbody></table>");
 }
 
-static void calls_page(sb_app *app, const sb_request *req, sb_response *resp, int csv)
-{
-    list_view v;
-    if (!list_read(app, req, resp, CALLS_BY_SEARCH, CALL_COLS, "attachment; filename=\"calls.csv\"", csv, &v)) return;
-    session s = v.s;
-    long long days = v.days;
-    const char *q = v.q;
-    db_rows r = v.rows;
-    sb_lang L = s.lang;
-    dash_page_start(app, req, resp, i18n_text(L, M_NAV_CALLS), &s);
-    buf *b = &resp->body;
-    search_field(b, L, "/calls", q);
-    buf_puts(b, "<label>");
-    html_text(b, i18n_text(L, M_PERIOD));
-    buf_puts(b, " ");
-    dash_period_select(b, L, days);
-    buf_puts(b, "</label>");
-    filter_button(b, L, req);
-    buf_puts(b, " <a href=\"/calls.csv?");
-    buf_printf(b, "days=%lld&amp;q=", days);
-    html_url(b, q ? q : "");
-    branch_arg(b, req);
-    buf_puts(b, "\">CSV</a></form><table><thead><tr><th>#</th>");
-    dash_th(b, L, (const i18n_msg[]){M_STARTED_UTC, M_CALLER, M_STATUS, M_DURATION_S, M_CUSTOMER, M_APPOINTMENT}, 6);
-    buf_puts(b, "</tr></thead><tbody>");
-    for (size_t i = 0; i < r.nrows; i++) {
-        buf_puts(b, "<tr><td><a href=\"/call?id=");
-        html_url(b, db_cell(&r, i, 0));
-        buf_puts(b, "\">");
-        html_text(b, db_cell(&r, i, 0));
-        buf_puts(b, "</a></td>");
-        for (int c = 1; c <= 6; c++) cell(b, db_cell(&r, i, (size_t)c));
-        buf_puts(b, "</tr>");
-    }
-    buf_puts(b, "</tbody></table>");
-    if (r.nrows == PAGE_ROWS) { /* keyset: the next page starts below the last id shown */
-        buf_printf(b, "<p><a href=\"/calls?days=%lld&amp;before=", days);
-        html_url(b, db_cell(&r, r.nrows - 1, 0));
-        buf_puts(b, "&amp;q=");
-        html_url(b, q ? q : "");
-        branch_arg(b, req);
-        older_link_end(b, L);
-    }
-    dash_page_end(resp);
-}
+static const list_spec CALLS_LIST = {CALLS_BY_SEARCH, CALL_COLS, "attachment; filename=\"calls.csv\"", M_NAV_CALLS, "/calls",
+                                      "/call", {M_STARTED_UTC, M_CALLER, M_STATUS, M_DURATION_S, M_CUSTOMER, M_APPOINTMENT}, 6};
 
-void dash_calls(sb_app *app, const sb_request *req, sb_response *resp) { calls_page(app, req, resp, 0); }
-void dash_calls_csv(sb_app *app, const sb_request *req, sb_response *resp) { calls_page(app, req, resp, 1); }
+void dash_calls(sb_app *app, const sb_request *req, sb_response *resp) { list_page(app, req, resp, &CALLS_LIST, 0); }
+void dash_calls_csv(sb_app *app, const sb_request *req, sb_response *resp) { list_page(app, req, resp, &CALLS_LIST, 1); }
 
 /* webhook events of an entity and (for appointments) the audit trail, as tables */
 static void events_table(sb_app *app, const sb_request *req, sb_lang lang, buf *b, const char *event_id_sql, db_param key)
@@ -419,49 +435,12 @@ static const char *const APPT_COLS[] = {"id", "created", "starts", "status", "so
 static const char *const APPTS_BY_SEARCH[SEARCH_KINDS] = {
     APPTS("? = 0"), APPTS("a.calcom_v2_booking_id = ?"), APPTS("cu.phone LIKE ? ESCAPE '|'"), APPTS("cu.name LIKE ? ESCAPE '|'")};
 
-static void appointments_page(sb_app *app, const sb_request *req, sb_response *resp, int csv)
-{
-    list_view v;
-    if (!list_read(app, req, resp, APPTS_BY_SEARCH, APPT_COLS, "attachment; filename=\"appointments.csv\"", csv, &v)) return;
-    session s = v.s;
-    long long days = v.days;
-    const char *q = v.q;
-    db_rows r = v.rows;
-    sb_lang L = s.lang;
-    dash_page_start(app, req, resp, i18n_text(L, M_NAV_APPOINTMENTS), &s);
-    buf *b = &resp->body;
-    search_field(b, L, "/appointments", q);
-    buf_printf(b, "<input type=\"hidden\" name=\"days\" value=\"%lld\">", days);
-    filter_button(b, L, req);
-    buf_printf(b, " <a href=\"/appointments.csv?days=%lld&amp;q=", days);
-    html_url(b, q ? q : "");
-    branch_arg(b, req);
-    buf_puts(b, "\">CSV</a></form><table><thead><tr><th>#</th>");
-    dash_th(b, L, (const i18n_msg[]){M_CREATED, M_STARTS, M_STATUS, M_SOURCE, M_CUSTOMER, M_SERVICE, M_CALL}, 7);
-    buf_puts(b, "</tr></thead><tbody>");
-    for (size_t i = 0; i < r.nrows; i++) {
-        buf_puts(b, "<tr><td><a href=\"/appointment?id=");
-        html_url(b, db_cell(&r, i, 0));
-        buf_puts(b, "\">");
-        html_text(b, db_cell(&r, i, 0));
-        buf_puts(b, "</a></td>");
-        for (int c = 1; c <= 7; c++) cell(b, db_cell(&r, i, (size_t)c));
-        buf_puts(b, "</tr>");
-    }
-    buf_puts(b, "</tbody></table>");
-    if (r.nrows == PAGE_ROWS) {
-        buf_printf(b, "<p><a href=\"/appointments?days=%lld&amp;before=", days);
-        html_url(b, db_cell(&r, r.nrows - 1, 0));
-        buf_puts(b, "&amp;q=");
-        html_url(b, q ? q : "");
-        branch_arg(b, req);
-        older_link_end(b, L);
-    }
-    dash_page_end(resp);
-}
+static const list_spec APPTS_LIST = {APPTS_BY_SEARCH, APPT_COLS, "attachment; filename=\"appointments.csv\"", M_NAV_APPOINTMENTS,
+                                      "/appointments", "/appointment",
+                                      {M_CREATED, M_STARTS, M_STATUS, M_SOURCE, M_CUSTOMER, M_SERVICE, M_CALL}, 7};
 
-void dash_appointments(sb_app *app, const sb_request *req, sb_response *resp) { appointments_page(app, req, resp, 0); }
-void dash_appointments_csv(sb_app *app, const sb_request *req, sb_response *resp) { appointments_page(app, req, resp, 1); }
+void dash_appointments(sb_app *app, const sb_request *req, sb_response *resp) { list_page(app, req, resp, &APPTS_LIST, 0); }
+void dash_appointments_csv(sb_app *app, const sb_request *req, sb_response *resp) { list_page(app, req, resp, &APPTS_LIST, 1); }
 
 void dash_appointment(sb_app *app, const sb_request *req, sb_response *resp)
 {
