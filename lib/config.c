@@ -121,7 +121,7 @@ static char *trim(char *s)
     return s;
 }
 
-static int parse_text(sb_config *c, const char *text, const char *origin, char *err, size_t errlen)
+static int parse_text(sb_config *c, const char *text, const char *origin, bool *in_file, char *err, size_t errlen)
 {
     char *copy = strdup(text);
     if (!copy) abort();
@@ -154,6 +154,7 @@ static int parse_text(sb_config *c, const char *text, const char *origin, char *
                 rc = -1;
                 break;
             }
+            in_file[k - KEYS] = true;
             rc = set_value(c, k, val, where, err, errlen);
         }
         line = nl ? nl + 1 : NULL;
@@ -162,7 +163,50 @@ static int parse_text(sb_config *c, const char *text, const char *origin, char *
     return rc;
 }
 
-static int apply_env(sb_config *c, char *const *envp, char *err, size_t errlen)
+/* Edit distance of a and b (optimal string alignment), capped: 3 means "3 or more". */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 127 || lb > 127 || (la > lb ? la - lb : lb - la) > 2) return 3;
+    size_t d[128][128];
+    for (size_t i = 0; i <= la; i++) d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb] > 3 ? 3 : d[la][lb];
+}
+
+/* An unknown SWITCHBOARD_ variable (name: "DB_PASWORD", n bytes): -1 with err when it looks like a
+ * misspelling of a key the file sets (that file value would silently win, D152), else a warning. */
+static int unknown_env(const char *var, size_t varlen, const char *name, size_t n, const bool *in_file, char *err,
+                       size_t errlen)
+{
+    char want[128], env[160];
+    snprintf(want, sizeof want, "%.*s", (int)n, name);
+    const struct cfg_key *near = NULL;
+    for (size_t i = 0; i < NKEYS; i++) {
+        sb_config_env_name(KEYS[i].name, env, sizeof env);
+        if (distance(want, env + 12) > 2) continue;
+        near = &KEYS[i];
+        if (!in_file[i]) continue;
+        snprintf(err, errlen, "environment: unknown variable %.*s; did you mean SWITCHBOARD_%s? (%s is set in the "
+                              "file, whose value would be used instead)", (int)varlen, var, env + 12, KEYS[i].name);
+        return -1;
+    }
+    if (near) sb_config_env_name(near->name, env, sizeof env);
+    fprintf(stderr, "switchboard: warning: environment: unknown variable %.*s ignored%s%s%s\n", (int)varlen, var,
+            near ? " (did you mean " : "", near ? env : "", near ? "?)" : "");
+    return 0;
+}
+
+static int apply_env(sb_config *c, char *const *envp, const bool *in_file, char *err, size_t errlen)
 {
     static const char PREFIX[] = "SWITCHBOARD_";
     for (; envp && *envp; envp++) {
@@ -190,8 +234,8 @@ static int apply_env(sb_config *c, char *const *envp, char *err, size_t errlen)
             if (same) k = &KEYS[i];
         }
         if (!k) {
-            snprintf(err, errlen, "environment: unknown variable %.*s", (int)(eq - e), e);
-            return -1;
+            if (unknown_env(e, (size_t)(eq - e), name, n, in_file, err, errlen) != 0) return -1;
+            continue;
         }
         char origin[160];
         snprintf(origin, sizeof origin, "environment %.*s", (int)(eq - e), e);
@@ -259,8 +303,9 @@ int sb_config_load_text(sb_config *cfg, const char *text, const char *origin, ch
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < NKEYS; i++)
         if (KEYS[i].def && set_value(cfg, &KEYS[i], KEYS[i].def, "default", err, errlen) != 0) goto fail;
-    if (text && parse_text(cfg, text, origin, err, errlen) != 0) goto fail;
-    if (apply_env(cfg, envp, err, errlen) != 0) goto fail;
+    bool in_file[NKEYS] = {false};
+    if (text && parse_text(cfg, text, origin, in_file, err, errlen) != 0) goto fail;
+    if (apply_env(cfg, envp, in_file, err, errlen) != 0) goto fail;
     if (finish(cfg, err, errlen) != 0) goto fail;
     return 0;
 fail:
@@ -335,5 +380,32 @@ void sb_config_print(const sb_config *cfg, FILE *out)
             if (k->secret) fprintf(out, "%s = %s\n", k->name, v && *v ? "(set)" : "(not set)");
             else fprintf(out, "%s = %s\n", k->name, v ? v : "");
         }
+    }
+}
+
+int sb_config_key(size_t i, sb_config_key_info *out)
+{
+    if (i >= NKEYS) return -1;
+    const struct cfg_key *k = &KEYS[i];
+    *out = (sb_config_key_info){k->name, k->def, k->help, k->required, k->secret, k->type == CFG_INT, k->min, k->max};
+    return 0;
+}
+
+void sb_config_env_name(const char *key, char *out, size_t n)
+{
+    size_t o = (size_t)snprintf(out, n, "SWITCHBOARD_");
+    for (; *key && o + 1 < n; key++) out[o++] = *key == '.' ? '_' : (char)toupper((unsigned char)*key);
+    out[o < n ? o : n - 1] = '\0';
+}
+
+void sb_config_print_keys(FILE *out)
+{
+    fputs("# key\tenvironment variable\tdefault\tdescription\n", out);
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct cfg_key *k = &KEYS[i];
+        char env[160];
+        sb_config_env_name(k->name, env, sizeof env);
+        const char *def = k->required ? "(required)" : !k->def ? "(none)" : !*k->def ? "(empty)" : k->def;
+        fprintf(out, "%s\t%s\t%s\t%s%s\n", k->name, env, def, k->help, k->secret ? " [secret]" : "");
     }
 }

@@ -2,9 +2,12 @@
  *
  * Sources, later wins: built-in defaults, the file (`key = value` lines,
  * '#' comments), then SWITCHBOARD_<KEY> environment variables (key upper-
- * cased, '.' -> '_', e.g. SWITCHBOARD_DB_PASSWORD). Unknown keys in the file
- * or unknown SWITCHBOARD_* variables, bad values and missing required keys
- * stop startup with a message naming the key. Secret values are never
+ * cased, '.' -> '_', e.g. SWITCHBOARD_DB_PASSWORD). Unknown keys in the file,
+ * bad values and missing required keys stop startup with a message naming
+ * the key. An unknown SWITCHBOARD_* variable stops it only when it looks like
+ * a misspelling (edit distance <= 2) of a key the file sets, whose value would
+ * otherwise silently win; any other is a warning on stderr (a variable meant
+ * for another tool must not stop the service, D152). Secret values are never
  * printed (sb_config_print masks them).
  *
  * migrations.dir, when not set, is found next to the binary: the installed
@@ -91,6 +94,18 @@ int sb_config_load_text(sb_config *cfg, const char *text, const char *origin, ch
 void sb_config_free(sb_config *cfg);
 /* Every key = value, secrets shown as "(set)" or "(not set)". */
 void sb_config_print(const sb_config *cfg, FILE *out);
+/* The key table, for help and the man page. Static strings; def NULL: no default. */
+typedef struct sb_config_key_info {
+    const char *name, *def, *help;
+    int required, secret, is_int;
+    long long min, max;
+} sb_config_key_info;
+/* Key i (0, 1, ...): 0 and *out filled, or -1 past the last. */
+int sb_config_key(size_t i, sb_config_key_info *out);
+/* The environment variable of a key: "db.read_host" -> "SWITCHBOARD_DB_READ_HOST". */
+void sb_config_env_name(const char *key, char *out, size_t n);
+/* `switchboard config --keys`: every key, its variable, default and description (tab-separated). */
+void sb_config_print_keys(FILE *out);
 /* 1 when a key whose name starts with prefix ("db.", "log.file") has
  * different values in a and b, else 0. For a reload: what must be redone. */
 int sb_config_changed(const sb_config *a, const sb_config *b, const char *prefix);
