@@ -23,7 +23,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/json.h"
 #include "../lib/log.h"
+#include "../lib/progress.h"
 
 #define REPLAY_MAX_WINDOW_S (14 * 86400)
 #define REPLAY_MAX_EVENTS 10000
@@ -83,6 +85,20 @@ static void wait_settled(sb_app *app, arena *a, uint64_t id)
     }
 }
 
+/* One result line: "id<TAB>status<TAB>note" (table) or a member of "events" (json). */
+static void put_result(sb_app *app, buf *js, uint64_t id, const char *status, const char *note)
+{
+    if (strcmp(app->format, "json") != 0) {
+        printf("%llu\t%s\t%s\n", (unsigned long long)id, status, note);
+        return;
+    }
+    buf_printf(js, "%s{\"id\":%llu,\"status\":", js->len ? "," : "", (unsigned long long)id);
+    json_buf_str(js, status);
+    buf_puts(js, ",\"note\":");
+    json_buf_str(js, note);
+    buf_putc(js, '}');
+}
+
 static int replay_ids(sb_app *app, const uint64_t *ids, size_t n, const char *by)
 {
     uint64_t *rids = calloc(n ? n : 1, sizeof *rids);
@@ -92,13 +108,19 @@ static int replay_ids(sb_app *app, const uint64_t *ids, size_t n, const char *by
         fprintf(stderr, "switchboard: replay failed: %s\n", db_error(app->db));
         free(rids);
         arena_free(a);
-        return 1;
+        return CLI_EXIT_DB;
     }
     int bad = 0;
+    long long skipped = 0;
+    buf js = BUF_INIT;
+    progress pr;
+    progress_start(&pr, stderr, "replay", "events", (long long)n, app->quiet);
     for (size_t i = 0; i < n; i++) {
+        progress_set(&pr, (long long)i);
         if (!rids[i]) {
-            printf("%llu\tskipped (unknown, not switchboard's, or processing right now)\n", (unsigned long long)ids[i]);
+            put_result(app, &js, ids[i], "skipped", "unknown, not switchboard's, or processing right now");
             bad = 1;
+            skipped++;
             continue;
         }
         if (pipeline_run_id(&app->pipe, ids[i]) <= 0) wait_settled(app, a, ids[i]);
@@ -108,9 +130,15 @@ static int replay_ids(sb_app *app, const uint64_t *ids, size_t n, const char *by
         db_rows rows;
         if (db_query(app->db, a, "SELECT status, COALESCE(error_message, notes, '') FROM webhook_events WHERE id = ?",
                      &p, 1, &rows) == 0 && rows.nrows)
-            printf("%llu\t%s\t%s\n", (unsigned long long)ids[i], db_cell(&rows, 0, 0), db_cell(&rows, 0, 1));
+            put_result(app, &js, ids[i], db_cell(&rows, 0, 0), db_cell(&rows, 0, 1));
     }
-    printf("%d event(s) replayed\n", queued);
+    progress_set(&pr, (long long)n);
+    progress_end(&pr);
+    if (!strcmp(app->format, "json"))
+        printf("{\"dry_run\":false,\"replayed\":%d,\"skipped\":%lld,\"events\":[%s]}\n", queued, skipped, buf_cstr(&js));
+    else
+        printf("%d event(s) replayed\n", queued);
+    buf_free(&js);
     free(rids);
     arena_free(a);
     return bad;
@@ -190,7 +218,7 @@ int cmd_replay(sb_app *app, int argc, char **argv)
     if (db_query(app->db, a, SEL, p, sizeof p / sizeof *p, &rows) != 0) {
         fprintf(stderr, "switchboard: replay: %s\n", db_error(app->db));
         arena_free(a);
-        return 1;
+        return CLI_EXIT_DB;
     }
     if ((long long)rows.nrows > limit) {
         fprintf(stderr, "switchboard: replay: more than %lld events match; narrow the filter (refusing, nothing "
@@ -200,7 +228,13 @@ int cmd_replay(sb_app *app, int argc, char **argv)
     }
     uint64_t *sel = calloc(rows.nrows + 1, sizeof *sel);
     for (size_t i = 0; i < rows.nrows; i++) sel[i] = strtoull(db_cell(&rows, i, 0), NULL, 10);
-    if (dry) {
+    if (dry && !strcmp(app->format, "json")) {
+        printf("{\"dry_run\":true,\"replayed\":0,\"skipped\":0,\"events\":[");
+        for (size_t i = 0; i < rows.nrows; i++)
+            printf("%s{\"id\":%llu,\"status\":\"would_replay\",\"note\":\"\"}", i ? "," : "", (unsigned long long)sel[i]);
+        printf("]}\n");
+        rc = 0;
+    } else if (dry) {
         for (size_t i = 0; i < rows.nrows; i++) printf("%llu\n", (unsigned long long)sel[i]);
         printf("%zu event(s) would be replayed (dry run)\n", rows.nrows);
         rc = 0;
@@ -229,18 +263,31 @@ int cmd_prune(sb_app *app, int argc, char **argv)
         "DELETE FROM webhook_events WHERE status IN ('processed','ignored')"
         " AND created_at < NOW() - INTERVAL ? SECOND ORDER BY id LIMIT ?";
     unsigned long long total = 0;
+    progress pr; /* a counter: counting first would scan what the batches are there to spare */
+    progress_start(&pr, stderr, "prune", "events deleted", 0, app->quiet);
     for (;;) {
         db_param p[] = {db_int(older), db_int(batch)};
         uint64_t n = 0;
         if (db_exec(app->db, DEL, p, 2, NULL, &n) != 0) {
+            progress_end(&pr);
             fprintf(stderr, "switchboard: prune: %s (%llu deleted before)\n", db_error(app->db), total);
-            return 1;
+            return CLI_EXIT_DB;
         }
         total += n;
+        progress_set(&pr, (long long)total);
         if (n < (uint64_t)batch) break;
         usleep(50000); /* let Laravel's and our writers in between batches */
     }
-    printf("%llu processed/ignored event(s) older than %s deleted\n", total, older_text);
+    progress_end(&pr);
+    if (!strcmp(app->format, "json")) {
+        buf js = BUF_INIT;
+        buf_printf(&js, "{\"deleted\":%llu,\"older_than\":", total);
+        json_buf_str(&js, older_text);
+        printf("%s}\n", buf_cstr(&js));
+        buf_free(&js);
+    } else {
+        printf("%llu processed/ignored event(s) older than %s deleted\n", total, older_text);
+    }
     /* the phone agent's slot cache lives for minutes */
     db_exec(app->db, "DELETE FROM switchboard_slot_cache WHERE fetched_at < NOW() - INTERVAL 1 HOUR", NULL, 0, NULL, NULL);
     log_msg("info", "prune: %llu events deleted", total);

@@ -35,6 +35,7 @@
 
 #include "../lib/http_client.h"
 #include "../lib/json.h"
+#include "../lib/progress.h"
 #include "../lib/sig.h"
 #include "../lib/simulate.h"
 #include "../lib/timeutil.h"
@@ -723,6 +724,9 @@ int cmd_simulate(sb_app *app, int argc, char **argv)
     sim_run run = {.app = app, .a = step_arena, .base_url = url, .t = &t, .plan = &plan, .dry_run = dry, .live = live, .rate = rate,
                    .plan_end = to};
     int64_t t0 = http_now_us(), deadline = t0 + duration * 1000000LL;
+    progress pr; /* --live is paced by the clock: its bar is the plan, which it may stop short of */
+    progress_start(&pr, stderr, live ? "simulate --live" : "simulate --history", "steps", live ? 0 : (long long)plan.n,
+                   app->quiet);
     for (size_t i = 0; i < plan.n; i++) {
         const sim_step *s = &plan.steps[i];
         if (live) {
@@ -736,7 +740,9 @@ int cmd_simulate(sb_app *app, int argc, char **argv)
         else if (s->kind == SIM_WEB_CHANGE && t.nservices) web_change(&run, s);
         else if (s->kind == SIM_FORGED) forged(&run, s);
         arena_reset(step_arena);
+        progress_set(&pr, (long long)i + 1);
     }
+    progress_end(&pr);
     char mode[64];
     if (live) snprintf(mode, sizeof mode, "live %.1f/s", rate);
     else snprintf(mode, sizeof mode, "history %lldd", history / 86400);
