@@ -12,17 +12,6 @@ static int64_t now_us(void)
     return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
-void progress_start(progress *p, FILE *out, const char *label, const char *unit, long long total, int quiet)
-{
-    memset(p, 0, sizeof *p);
-    p->out = out;
-    p->label = label;
-    p->unit = unit;
-    p->total = total > 0 ? total : 0;
-    p->t0_us = now_us();
-    p->live = !quiet && isatty(fileno(out));
-}
-
 static void fmt_hms(long long s, char *out, size_t n)
 {
     if (s >= 3600) snprintf(out, n, "%lld:%02lld:%02lld", s / 3600, s / 60 % 60, s % 60);
@@ -57,6 +46,18 @@ static void draw(progress *p, int64_t t)
     p->last_us = t;
 }
 
+void progress_start(progress *p, FILE *out, const char *label, const char *unit, long long total, int quiet)
+{
+    memset(p, 0, sizeof *p);
+    p->out = out;
+    p->label = label;
+    p->unit = unit;
+    p->total = total > 0 ? total : 0;
+    p->t0_us = now_us();
+    p->live = !quiet && isatty(fileno(out));
+    if (p->live) draw(p, p->t0_us); /* at once: the operator sees it started */
+}
+
 void progress_set(progress *p, long long done)
 {
     p->done = done;
@@ -68,7 +69,11 @@ void progress_set(progress *p, long long done)
 
 void progress_add(progress *p, long long n) { progress_set(p, p->done + n); }
 
-void progress_total(progress *p, long long total) { p->total = total > 0 ? total : 0; }
+void progress_total(progress *p, long long total)
+{
+    p->total = total > 0 ? total : 0;
+    if (p->live) draw(p, now_us()); /* the bar appears as soon as its length is known */
+}
 
 void progress_end(progress *p)
 {

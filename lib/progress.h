@@ -25,13 +25,13 @@ typedef struct progress {
     FILE *out;
 } progress;
 
-/* Start; total 0 when unknown. live when out is a TTY and quiet is 0. */
+/* Start (and draw the first line when live); total 0 when unknown. live when out is a TTY and quiet is 0. */
 void progress_start(progress *p, FILE *out, const char *label, const char *unit, long long total, int quiet);
 /* Set the count to done (monotonic) and redraw when the last draw is old enough. */
 void progress_set(progress *p, long long done);
 /* Add n to the count. */
 void progress_add(progress *p, long long n);
-/* Change the total (known only once counted). */
+/* Change the total (known only once counted); redraws when live. */
 void progress_total(progress *p, long long total);
 /* Erase the line and print the final one (only when live). */
 void progress_end(progress *p);

@@ -205,9 +205,17 @@ static void test_env_supplies_required_key(void **state)
 static void test_env_unknown_and_bad(void **state)
 {
     (void)state;
-    char *unknown[] = {"SWITCHBOARD_FOO=1", NULL};
-    const char *foo[] = {"SWITCHBOARD_FOO", NULL};
-    expect_error(MINIMAL, unknown, foo);
+    /* a variable meant for another tool only warns (D152) ... */
+    char *unknown[] = {"SWITCHBOARD_FOO=1", "SWITCHBOARD_DB_PASWORD=x", NULL};
+    sb_config cfg;
+    load_ok(&cfg, MINIMAL, unknown);
+    sb_config_free(&cfg);
+    /* ... but a misspelt key whose value the file also sets stops it: the file's value would win unseen */
+    const char *pasword[] = {"SWITCHBOARD_DB_PASWORD", "SWITCHBOARD_DB_PASSWORD", NULL};
+    expect_error(MINIMAL "db.password = from-file\n", unknown, pasword);
+    char *swapped[] = {"SWITCHBOARD_WORKER_POLL_SM=5", NULL};
+    const char *poll_sm[] = {"SWITCHBOARD_WORKER_POLL_SM", NULL};
+    expect_error(MINIMAL "worker.poll_ms = 100\n", swapped, poll_sm);
     char *bad[] = {"SWITCHBOARD_WORKER_POLL_MS=fast", NULL};
     const char *poll[] = {"worker.poll_ms", NULL};
     expect_error(MINIMAL, bad, poll);
