@@ -185,8 +185,8 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv)
                "\"dry_run\":%s,\"complete\":%s}\n",
                seen, created, updated, unchanged, skipped, page, dry ? "true" : "false", rc ? "false" : "true");
     else
-        printf("%lld calls: %lld new, %lld updated, %lld unchanged, %lld skipped%s\n", seen, created, updated, unchanged,
-               skipped, dry ? " (dry run: nothing written)" : "");
+        printf("%lld calls: %lld new, %lld updated, %lld unchanged, %lld skipped; %d page(s)%s\n", seen, created, updated,
+               unchanged, skipped, page, dry ? " (dry run: nothing written)" : "");
     log_msg("info", "sync-calls: %lld calls, %lld new, %lld updated%s", seen, created, updated, dry ? " (dry run)" : "");
     return rc;
 }

@@ -153,8 +153,8 @@ void cli_help(const cli_cmd *cmd, FILE *out)
         fputc('\n', out);
     }
     fprintf(out, "  %-24s %s\n", "--help", "this text (needs no config file)");
-    fprintf(out, "  %-24s %s\n", "-c FILE (before NAME)",
-            "config file (default: $SWITCHBOARD_CONFIG, else /etc/switchboard/switchboard.conf)");
+    fprintf(out, "  %-24s %s\n", "-c FILE",
+            "config file, given before the command (default: $SWITCHBOARD_CONFIG, else /etc/switchboard/switchboard.conf)");
     if (cmd->json) fprintf(out, "\n--format json prints one object:\n  %s\n", cmd->json);
     fprintf(out, "\nexample:\n  %s\n", cmd->example);
     exit_codes(out);
