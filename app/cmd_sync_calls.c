@@ -44,7 +44,8 @@ static long long parse_when(const char *s, long long now)
 }
 
 /* One page, with retries. Returns 0 and the parsed body, or -1 with err. */
-static int fetch_page(sb_app *app, const char *body, int attempts, json_object **out, char *err, size_t errlen)
+static int fetch_page(sb_app *app, const char *body, int attempts, progress *pr, json_object **out, char *err,
+                      size_t errlen)
 {
     char url[1024], auth[600];
     snprintf(url, sizeof url, "%s/v3/list-calls", app->cfg.retell_api_base);
@@ -73,6 +74,7 @@ static int fetch_page(sb_app *app, const char *body, int attempts, json_object *
         }
         if (rc == 0) http_client_response_free(&r);
         if (!retry || attempt == attempts) return -1;
+        progress_clear(pr);
         fprintf(stderr, "sync-calls: %s; retrying in %d s (attempt %d of %d)\n", err, wait, attempt + 1, attempts);
         sleep((unsigned)wait);
         delay *= 2;
@@ -126,7 +128,7 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv)
         buf_putc(&body, '}');
         json_object *resp = NULL;
         char err[512];
-        int fr = fetch_page(app, buf_cstr(&body), (int)attempts, &resp, err, sizeof err);
+        int fr = fetch_page(app, buf_cstr(&body), (int)attempts, &pr, &resp, err, sizeof err);
         buf_free(&body);
         if (fr != 0) {
             progress_end(&pr);

@@ -75,6 +75,14 @@ void progress_total(progress *p, long long total)
     if (p->live) draw(p, now_us()); /* the bar appears as soon as its length is known */
 }
 
+void progress_clear(progress *p)
+{
+    if (!p->live || !p->drawn) return;
+    fputs("\r\033[K", p->out);
+    fflush(p->out);
+    p->drawn = 0;
+}
+
 void progress_end(progress *p)
 {
     if (!p->live) return;

@@ -33,6 +33,8 @@ void progress_set(progress *p, long long done);
 void progress_add(progress *p, long long n);
 /* Change the total (known only once counted); redraws when live. */
 void progress_total(progress *p, long long total);
+/* Erase the line (when one is drawn) so that a message can be printed; the next tick redraws it. */
+void progress_clear(progress *p);
 /* Erase the line and print the final one (only when live). */
 void progress_end(progress *p);
 /* The line for these numbers into out (tests): "label  12/40  30%  5.0/s  ETA 0:05". */
