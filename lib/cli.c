@@ -364,6 +364,7 @@ void cli_bash_completion(const cli_cmd *cmds, size_t n, FILE *out)
     fputs("    esac\n"
           "    COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
           "    [[ ${#COMPREPLY[@]} -eq 0 && $cur != -* ]] && COMPREPLY=($(compgen -f -- \"$cur\"))\n"
+          "    return 0\n"
           "}\n"
           "complete -F _switchboard switchboard\n",
           out);

@@ -327,6 +327,33 @@ static void json_output_has_the_documented_shape(void **state)
     assert_non_null(strstr(t.out, "queue "));
 }
 
+/* The completion script in bash: what <TAB> offers after the given words (the last is the one typed). */
+static const char *complete(const char *words)
+{
+    /* words go inside bash's own parentheses: "" is an empty word there */
+    const char *script = arena_printf(e2e_arena(),
+                                      "bash -c 'source <(\"%s\" completion) && COMP_WORDS=(switchboard %s) && "
+                                      "COMP_CWORD=$((${#COMP_WORDS[@]} - 1)) && _switchboard; echo \"${COMPREPLY[*]}\"'",
+                                      bin(), words);
+    FILE *p = popen(script, "r");
+    assert_non_null(p);
+    char line[4096] = "";
+    if (!fgets(line, sizeof line, p)) line[0] = '\0';
+    assert_int_equal(pclose(p), 0);
+    line[strcspn(line, "\n")] = '\0';
+    return arena_strdup(e2e_arena(), line);
+}
+
+static void bash_completion_offers_commands_and_options(void **state)
+{
+    (void)state;
+    assert_string_equal(complete("de"), "detect-conversions");
+    assert_string_equal(complete("-c /etc/x.conf sy"), "sync-calls");
+    assert_string_equal(complete("prune --"), "--older-than --batch --format --quiet --help");
+    assert_string_equal(complete("report --format \"\""), "table json csv");
+    assert_string_equal(complete("help shadow-"), "shadow-init shadow-diff");
+}
+
 static void unknown_environment_variables(void **state)
 {
     (void)state;
@@ -351,6 +378,7 @@ int main(void)
         cmocka_unit_test(man_page_renders_every_command_and_key),
         cmocka_unit_test(progress_on_a_terminal_only),
         cmocka_unit_test(json_output_has_the_documented_shape),
+        cmocka_unit_test(bash_completion_offers_commands_and_options),
         cmocka_unit_test(unknown_environment_variables),
     };
     return cmocka_run_group_tests_name("e2e_cli", tests, e2e_setup, e2e_teardown);
