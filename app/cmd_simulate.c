@@ -656,11 +656,8 @@ static void summary(const sim_run *run, const char *mode, double secs, uint64_t 
 
 static int bad_usage(const char *msg)
 {
-    fprintf(stderr, "switchboard: simulate: %s\n"
-                    "usage: switchboard simulate --history 90d | --live [--rate 5/s] [--duration 60s]\n"
-                    "                            [--seed S] [--company ID] [--url BASE] [--dry-run]\n",
-            msg);
-    return 2;
+    fprintf(stderr, "switchboard: simulate: %s\n", msg); /* main adds the usage (app/commands.c) */
+    return CLI_EXIT_USAGE;
 }
 
 int cmd_simulate(sb_app *app, int argc, char **argv)

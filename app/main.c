@@ -164,7 +164,7 @@ static int run_configured(const cli_cmd *cmd, sb_app *app, int argc, char **argv
     if (cmd->flags & CLI_LONG_SQL) db_set_rw_timeout(app->db, 3600);
     int rc = cmd->run(app, argc, argv);
     if (rc == CLI_EXIT_USAGE) bad_usage(cmd, NULL); /* the handler said why; the usage follows */
-    daily_stats_flush(app->db); /* what a command's writes changed, once its transactions are over */
+    if (app->db) daily_stats_flush(app->db); /* what a command's writes changed, once its transactions are over */
     db_reads_free(&app->reads);
     db_free(app->db);
     return rc;
