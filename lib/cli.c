@@ -234,7 +234,7 @@ static void man_json(const cli_cmd *cmds, size_t n, FILE *out)
     fputs(".SH JSON OUTPUT\n"
           "With \\fB\\-\\-format json\\fR a command prints exactly one JSON object on standard output (progress and\n"
           "messages go to standard error). The members below are stable: new members may be added, none is\n"
-          "renamed or removed. N is a number, S a string, T an ISO 8601 UTC time.\n",
+          "renamed or removed. N is a number, S a string, B true or false, T an ISO 8601 UTC time.\n",
           out);
     for (size_t i = 0; i < n; i++) {
         if (!cmds[i].json) continue;
@@ -268,6 +268,7 @@ static void man_config(FILE *out)
             fputs("; default: ", out);
             roff(*k.def ? k.def : "empty", out);
         }
+        if (k.is_int) fprintf(out, "; %lld to %lld", k.min, k.max);
         fputs(k.secret ? "; secret, never printed" : "", out);
         fputs(")\n", out);
         roff(k.help, out);
