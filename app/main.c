@@ -50,6 +50,7 @@ static int usage(FILE *out)
                  "                          [--seed S] [--company ID] [--url BASE] [--dry-run] |\n"
                  "                   shadow-init --from MAIN_DB |\n"
                  "                   shadow-diff --from MAIN_DB [--since 1d] [--entity E] [--format table|json] [--limit N] |\n"
+                 "                   operators list | add EMAIL [--by NAME] | remove EMAIL|ID |\n"
                  "                   sign calcom|retell FILE | version\n");
     return out == stderr ? 2 : 0;
 }
@@ -177,7 +178,7 @@ int main(int argc, char **argv)
     }
     /* the processes and the commands that change data log to the file; config/sign/migrate stay on the terminal */
     if (!strcmp(cmd, "serve") || !strcmp(cmd, "worker") || !strcmp(cmd, "sync-calls") || !strcmp(cmd, "replay") || !strcmp(cmd, "detect-conversions") ||
-        !strcmp(cmd, "prune") || !strcmp(cmd, "stats")) {
+        !strcmp(cmd, "prune") || !strcmp(cmd, "stats") || !strcmp(cmd, "operators")) {
         if (log_open(app.cfg.log_file) != 0)
             fprintf(stderr, "switchboard: cannot open log.file %s, logging to stderr\n", app.cfg.log_file);
         metrics_open(app.cfg.metrics_file);
@@ -236,6 +237,8 @@ int main(int argc, char **argv)
         rc = 0;
     } else if (!strcmp(cmd, "sign")) {
         rc = cmd_sign(&app, argc - i, argv + i);
+    } else if (!strcmp(cmd, "operators")) {
+        rc = cmd_operators(&app, argc - i, argv + i);
     } else {
         rc = usage(stderr);
     }
