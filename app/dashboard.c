@@ -3,8 +3,8 @@
  * Every page is built in the response buffer with literal markup (buf_puts)
  * and data only through the escapers of lib/html.h. Every page sends CSP,
  * frame denial and a referrer policy. A user with a company sees only that
- * company, everywhere; a user without one is an operator. Every POST carries
- * the session's CSRF token. Every label is looked up in lib/i18n.h in the
+ * company, everywhere; a user without one is an operator when granted (D131)
+ * and refused otherwise. Every POST, the login's too (D134), carries a CSRF token. Every label is looked up in lib/i18n.h in the
  * request's language: cookie sb_lang, then Accept-Language, then German (D55). */
 #include "app.h"
 
