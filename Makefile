@@ -263,7 +263,7 @@ install:
 	  conf/nginx.conf.in $(DESTDIR)$(DOCDIR)/
 	for f in $$(cd conf && find nginx apache -type f); do \
 	  install -D -m 0644 conf/$$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
-	install -m 0644 docs/MIGRATION.md docs/SCALING.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 docs/MIGRATION.md docs/SCALING.md docs/SECURITY.md $(DESTDIR)$(DOCDIR)/
 	test -e $(DESTDIR)$(SYSCONFDIR)/switchboard/switchboard.conf || \
 	  install -m 0640 conf/switchboard.conf.example $(DESTDIR)$(SYSCONFDIR)/switchboard/switchboard.conf
 

@@ -210,6 +210,11 @@ static const cli_opt SHADOW_DIFF_OPTS[] = {
     OPT_END,
 };
 
+static const cli_opt OPERATORS_OPTS[] = {
+    {"--by", "NAME", "cli", "who granted, recorded with the grant (add only)", 0},
+    OPT_END,
+};
+
 static const cli_opt MONITOR_OPTS[] = {
     {"--company", "ID", "all", "numbers of one company only (as a tenant's token sees them)", 0},
     OPT_FORMAT,
@@ -290,6 +295,11 @@ const cli_cmd COMMANDS[] = {
      "the body of GET /api/webhooks/monitor: {\"status\":S,\"timestamp\":T,\"reasons\":S,\"shadow\":B,\"scope\":..., "
      "\"stats\":{...},\"queue\":{...},\"thresholds\":{...},\"unroutable_numbers\":[...],\"recent_webhooks\":[...]}",
      "switchboard monitor --format json", 0},
+    {"operators", cmd_operators, "list | add EMAIL [--by NAME] | remove EMAIL|ID",
+     "who may see every company on the dashboard and with a Sanctum token (D131)",
+     "A Laravel user without a company is refused unless granted here; grants are stored by user id. "
+     "remove ends the user's sessions at their next request. Exit 1 when there is no such user or grant.",
+     OPERATORS_OPTS, 2, NULL, "switchboard operators add ops@example.com --by alice", CLI_LOGS},
     {"sign", cmd_sign, "calcom|retell FILE", "print the signature header value a provider would send for FILE",
      "For hand-made test requests (curl -H).", NO_OPTS, 2, NULL, "switchboard sign calcom booking.json", 0},
     {"help", cmd_help, "[COMMAND]", "this overview, or one command's usage, options and example", NULL, NO_OPTS, 1, NULL,
@@ -303,4 +313,4 @@ const cli_cmd COMMANDS[] = {
 };
 const size_t NCOMMANDS = sizeof COMMANDS / sizeof COMMANDS[0];
 /* every row must be complete: the generators print each field */
-_Static_assert(sizeof COMMANDS / sizeof COMMANDS[0] >= 19, "serve ... completion: every command has its row");
+_Static_assert(sizeof COMMANDS / sizeof COMMANDS[0] >= 20, "serve ... completion: every command has its row");

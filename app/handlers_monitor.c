@@ -24,7 +24,7 @@
 /* 0 and *who filled when the caller may proceed; otherwise the response is set. */
 static int require_bearer(sb_app *app, const sb_request *req, sb_response *resp, auth_identity *who)
 {
-    if (auth_bearer(app->db, req->pool, &app->cfg, http_header(req, "authorization"), who) != 0) {
+    if (auth_bearer(app->db, req->pool, &app->cfg, http_header(req, "authorization"), AUTH_ABILITY_MONITOR, who) != 0) {
         http_json_error(resp, 503, "cannot check the token: database unavailable");
         return -1;
     }

@@ -77,6 +77,9 @@ static const struct cfg_key KEYS[] = {
     {"shutdown.grace_seconds", I(shutdown_grace_seconds), "15", false, false, 1, 600, "after SIGTERM, how long the request or event in flight may take before the process exits anyway"},
     /* shadow mode (DESIGN D80) */
     {"shadow", I(shadow), "0", false, false, 0, 1, "1: a shadow instance fed by nginx mirror, on its own db.name; refuses every Cal.com/Retell API request"},
+    /* web hardening (issue 15: D131, D137) */
+    {"auth.sanctum_expiration_minutes", I(auth_sanctum_expiration_minutes), "0", false, false, 0, 52560000, "a Sanctum token older than this is refused, as Laravel's sanctum.expiration (0: only its expires_at)"},
+    {"http.body_timeout_seconds", I(http_body_timeout_seconds), "10", false, false, 1, 600, "a request body must have arrived this long after the request started (slow clients), else 408"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

@@ -69,6 +69,8 @@ typedef struct sb_config {
 
     char *metrics_file;
     char *monitor_token;
+    int64_t auth_sanctum_expiration_minutes; /* Laravel's sanctum.expiration; 0: none (D131) */
+    int64_t http_body_timeout_seconds;       /* the whole body must arrive within this (D137) */
 
     /* read replica for dashboard reads (lib/db_reads.h); empty host and socket: none */
     char *db_read_host;
