@@ -67,6 +67,8 @@ typedef struct fn_ctx {
     const char *caller;         /* the verified caller ID in E.164, or NULL (withheld, or no signed call object) */
     int verified;               /* the call came from Retell's signed call object (not from the model's arguments) */
     calcom_api cal;
+    const char *outcome;        /* the log's outcome when the answer's status does not say it (D90) */
+    uint64_t appointment_id;    /* the appointment booked, moved or cancelled, for the log */
 } fn_ctx;
 
 /* ---- answers ---- */
@@ -83,6 +85,13 @@ static int say(fn_ctx *c, int success, const char *status, const char *message, 
     if (extra_json && *extra_json) buf_printf(b, ",%s", extra_json);
     buf_putc(b, '}');
     return 0;
+}
+
+/* A failure of ours (database): the log's outcome is internal_error. */
+static int say_internal(fn_ctx *c)
+{
+    c->outcome = "internal_error";
+    return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
 }
 
 static const char *arg(fn_ctx *c, const char *const *names, size_t n)
@@ -287,6 +296,7 @@ static int read_wish(fn_ctx *c, wish *w)
 
 static int say_bad_wish(fn_ctx *c, int rc)
 {
+    c->outcome = "invalid_input";
     say(c, 0, "error", rc == -2 ? "Entschuldigung, die Uhrzeit habe ich nicht verstanden. Können Sie sie bitte wiederholen?"
                                 : "Entschuldigung, ich konnte das Datum nicht verstehen. Können Sie es bitte noch einmal sagen?",
         "\"bestaetigung_status\":\"error\"");
@@ -339,8 +349,10 @@ static size_t nearest(const int64_t *v, size_t n, int64_t at, int64_t out[2])
     return k;
 }
 
-static int say_calcom_down(fn_ctx *c, const char *err)
+/* Cal.com did not answer (calcom_down) or refused to (calcom_error): the caller hears the same promise. */
+static int say_calcom_down(fn_ctx *c, calcom_result cr, const char *err)
 {
+    c->outcome = cr == CALCOM_UNAVAILABLE ? "calcom_down" : "calcom_error";
     log_msg("warn", "function call %s: Cal.com unavailable: %s", c->retell_call_id, err);
     say(c, 0, "error", "Entschuldigung, das Buchungssystem ist gerade nicht erreichbar. Ich notiere Ihren Wunsch, "
                        "und wir rufen Sie zurück.", "\"bestaetigung_status\":\"error\"");
@@ -359,10 +371,10 @@ static int fn_check_customer(fn_ctx *c)
     const char *cc = phone_country_code(c->app->cfg.phone_default_country);
     db_rows r = {0};
     if (c->caller && customer_of_caller(c->app->db, c->a, c->company, c->caller, cc, &id) != 0)
-        return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
+        return say_internal(c);
     db_param p = db_int((long long)id);
     if (id && db_query(c->app->db, c->a, SQL, &p, 1, &r) != 0)
-        return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
+        return say_internal(c);
     if (!r.nrows)
         return say(c, 0, "not_found", "Neuer Kunde", "\"customer_exists\":false,\"suggested_action\":\"collect_customer_data\"");
     buf b = BUF_INIT;
@@ -386,7 +398,7 @@ static int fn_list_services(fn_ctx *c)
                  "SELECT id, COALESCE(display_name, name), COALESCE(duration_minutes, duration, 30), price FROM services"
                  " WHERE company_id = ? AND deleted_at IS NULL AND is_active = 1 ORDER BY priority, id",
                  &p, 1, &r) != 0)
-        return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
+        return say_internal(c);
     buf list = BUF_INIT, spoken_list = BUF_INIT;
     buf_puts(&list, "\"services\":[");
     for (size_t i = 0; i < r.nrows; i++) {
@@ -408,7 +420,7 @@ static int fn_check_availability(fn_ctx *c, int alternatives_only)
 {
     service s;
     int found = find_service(c, &s);
-    if (found < 0) return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
+    if (found < 0) return say_internal(c);
     if (!found) return say(c, 0, "error", "Diese Leistung kann ich leider nicht finden. Welche Leistung wünschen Sie?", "\"available_slots\":[]");
     wish w;
     int rc = read_wish(c, &w);
@@ -418,7 +430,7 @@ static int fn_check_availability(fn_ctx *c, int alternatives_only)
     size_t n;
     char err[256];
     calcom_result cr = day_slots(c, &s, &w.day, &v, &n, err, sizeof err);
-    if (cr != CALCOM_OK) return say_calcom_down(c, err);
+    if (cr != CALCOM_OK) return say_calcom_down(c, cr, err);
     const char *date = arena_printf(c->a, "\"service\":\"%s\",\"date\":\"%04d-%02d-%02d\"", s.name, w.day.year, w.day.month, w.day.day);
     if (n == 0)
         return say(c, 0, "unavailable", arena_printf(c->a, "Am %02d.%02d.%04d ist leider nichts mehr frei. Möchten Sie einen anderen Tag probieren?",
@@ -553,13 +565,13 @@ static int book(fn_ctx *c, const service *s, int64_t at, const char *name, const
                 " customer_name, customer_phone, customer_email, caller_phone, status)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
                 ins, 9, NULL, &affected) != 0)
-        return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
+        return say_internal(c);
     db_param k = db_str(key);
     db_rows r;
     if (!affected) {
         /* the same booking asked again (Retell retried): wait for the first attempt, then answer the same */
         int run = idem_wait(c, &BOOKINGS, key, &r);
-        if (run < 0) return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
+        if (run < 0) return say_internal(c);
         if (!run && !strcmp(db_cell(&r, 0, 0), "booked"))
             return say(c, 1, "booked", arena_printf(c->a, "Ihr Termin %s ist gebucht.", spoken(c, at)),
                        arena_printf(c->a, "\"booking_uid\":\"%s\",\"appointment_id\":\"%s\",\"bestaetigung_status\":\"confirmed\"",
@@ -575,7 +587,7 @@ static int book(fn_ctx *c, const service *s, int64_t at, const char *name, const
     if (cr != CALCOM_OK) {
         db_param f[] = {db_str(err), k};
         db_exec(db, "UPDATE switchboard_phone_bookings SET status = 'failed', error = ? WHERE idem_key = ?", f, 2, NULL, NULL);
-        if (cr == CALCOM_UNAVAILABLE) return say_calcom_down(c, err);
+        if (cr == CALCOM_UNAVAILABLE) return say_calcom_down(c, cr, err);
         /* refused: most likely taken a moment ago; offer what is free now */
         int64_t *v;
         size_t n;
@@ -593,6 +605,7 @@ static int book(fn_ctx *c, const service *s, int64_t at, const char *name, const
                 if (v[i] != at) others[m++] = v[i];
             na = nearest(others, m, at, alt);
         }
+        c->outcome = "calcom_error"; /* Cal.com refused the booking (most likely taken a moment ago) */
         return say(c, 0, collect_style ? "unavailable" : "slot_taken",
                    na ? arena_printf(c->a, "Dieser Termin wurde gerade vergeben. %s wäre noch frei.", spoken(c, alt[0]))
                       : "Dieser Termin wurde gerade vergeben, und an dem Tag ist leider nichts mehr frei.",
@@ -602,6 +615,7 @@ static int book(fn_ctx *c, const service *s, int64_t at, const char *name, const
     db_exec(db, "UPDATE switchboard_phone_bookings SET status = 'booked', calcom_uid = ?, calcom_id = ?, ends_at_unix = ?"
                 " WHERE idem_key = ?", ok, 4, NULL, NULL);
     uint64_t appt = phone_booking_write(c->app, c->a, key);
+    c->appointment_id = appt;
     if (!appt) {
         /* the slot is booked in Cal.com: the caller hears so; the row is repaired by the pipeline */
         log_msg("error", "phone booking %s (Cal.com %s): local write failed: %s; queued for repair", key, cb.uid, db_error(db));
@@ -625,7 +639,7 @@ static int fn_book(fn_ctx *c, int collect_style)
 {
     service s;
     int found = find_service(c, &s);
-    if (found < 0) return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
+    if (found < 0) return say_internal(c);
     if (!found) return say(c, 0, "error", "Diese Leistung kann ich leider nicht finden. Welche Leistung wünschen Sie?", NULL);
     wish w;
     int rc = read_wish(c, &w);
@@ -650,7 +664,7 @@ static int fn_book(fn_ctx *c, int collect_style)
         size_t n;
         char err[256];
         calcom_result cr = day_slots(c, &s, &w.day, &v, &n, err, sizeof err);
-        if (cr != CALCOM_OK) return say_calcom_down(c, err);
+        if (cr != CALCOM_OK) return say_calcom_down(c, cr, err);
         for (size_t i = 0; i < n; i++)
             if (v[i] == w.at)
                 return say(c, 1, "available",
@@ -748,7 +762,7 @@ static int caller_appointment_or_say(fn_ctx *c, const wish *w, caller_appt *out)
                    "Ohne Ihre Buchungsnummer kann ich den Termin am Telefon leider nicht ändern, weil Ihre Nummer nicht "
                    "übertragen wird. Nennen Sie mir die Buchungsnummer aus Ihrer Bestätigung, oder wir rufen Sie gern zurück.",
                    "\"error\":\"identity_required\",\"callback_offered\":true"), 0;
-    if (found < 0) say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
+    if (found < 0) say_internal(c);
     else if (found == 2) say(c, 0, "invalid_reference", "Diese Buchungsnummer ist nicht eindeutig. Bitte nennen Sie mir mehr Zeichen.",
                              "\"error\":\"ambiguous_reference\"");
     else if (!found && ref) say(c, 0, "not_found", "Unter dieser Buchungsnummer finde ich keinen bevorstehenden Termin.", NULL);
@@ -767,10 +781,10 @@ static int change_begin(fn_ctx *c, const char *fname, const char *key)
                 "INSERT IGNORE INTO switchboard_phone_changes (idem_key, call_id, company_id, function_name, status)"
                 " VALUES (?, ?, ?, ?, 'pending')",
                 ins, 4, NULL, &affected) != 0)
-        return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL), 0;
+        return say_internal(c), 0;
     if (affected) return 1;
     int run = idem_wait(c, &CHANGES, key, &r);
-    if (run < 0) return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL), 0;
+    if (run < 0) return say_internal(c), 0;
     if (run) return 1;
     if (!strcmp(db_cell(&r, 0, 0), "done") && db_cell(&r, 0, 1)) { /* the first answer, as it was */
         c->resp->status = 200;
@@ -807,10 +821,11 @@ static int fn_cancel(fn_ctx *c)
     if (!change_begin(c, "cancel_appointment", key)) return 0;
     caller_appt ap;
     if (!caller_appointment_or_say(c, &w, &ap)) return change_end(c, key, 0, 0), 0;
+    c->appointment_id = ap.id;
     const char *reason = ARG(c, "reason", "grund", "cancellation_reason");
     char err[256];
     calcom_result cr = calcom_cancel(&c->cal, c->a, ap.uid, reason ? reason : "Telefonisch abgesagt", err, sizeof err);
-    if (cr == CALCOM_UNAVAILABLE) return say_calcom_down(c, err), change_end(c, key, 0, 0), 0;
+    if (cr == CALCOM_UNAVAILABLE) return say_calcom_down(c, cr, err), change_end(c, key, 0, 0), 0;
     if (cr == CALCOM_REFUSED) log_msg("warn", "cancel %s: Cal.com refused (%s); cancelling locally", ap.uid, err);
     audit_cause why = {0, "retell function cancel_appointment"};
     field f[] = {FIELD_TEXT("status", "cancelled"), FIELD_TIME("cancelled_at", (long long)time(NULL)),
@@ -846,11 +861,13 @@ static int fn_reschedule(fn_ctx *c)
     if (!change_begin(c, "reschedule_appointment", key)) return 0;
     caller_appt ap;
     if (!caller_appointment_or_say(c, &from, &ap)) return change_end(c, key, 0, 0), 0;
+    c->appointment_id = ap.id;
     char err[256];
     calcom_booking nb;
     calcom_result cr = calcom_reschedule(&c->cal, c->a, ap.uid, to.at, ARG(c, "reason", "grund"), &nb, err, sizeof err);
-    if (cr == CALCOM_UNAVAILABLE) return say_calcom_down(c, err), change_end(c, key, 0, 0), 0;
+    if (cr == CALCOM_UNAVAILABLE) return say_calcom_down(c, cr, err), change_end(c, key, 0, 0), 0;
     if (cr == CALCOM_REFUSED) {
+        c->outcome = "calcom_error";
         say(c, 0, "unavailable", arena_printf(c->a, "%s ist leider nicht frei. Möchten Sie eine andere Uhrzeit?", spoken(c, to.at)), NULL);
         change_end(c, key, 0, 0);
         return 0;
@@ -917,11 +934,159 @@ static void strip_version(char *name)
     if (v && v[1] == 'v' && v[2] && strspn(v + 2, "0123456789") == strlen(v + 2)) *v = '\0';
 }
 
-#define SAY_RETURN(...)  \
-    do {                 \
-        say(__VA_ARGS__); \
-        return;          \
-    } while (0)
+/* ---- the functions by name ---- */
+
+typedef int (*fn_run)(fn_ctx *c, int variant);
+
+static int run_check_customer(fn_ctx *c, int v) { (void)v; return fn_check_customer(c); }
+static int run_list_services(fn_ctx *c, int v) { (void)v; return fn_list_services(c); }
+static int run_cancel(fn_ctx *c, int v) { (void)v; return fn_cancel(c); }
+static int run_reschedule(fn_ctx *c, int v) { (void)v; return fn_reschedule(c); }
+
+/* name (after strip_version) -> function and its variant; the names /metrics labels (lib/metrics.c) */
+static const struct {
+    const char *name;
+    fn_run run;
+    int variant;
+} FUNCTIONS[] = {
+    {"check_customer", run_check_customer, 0},
+    {"list_services", run_list_services, 0},
+    {"check_availability", fn_check_availability, 0},
+    {"find_next_available", fn_check_availability, 0},
+    {"get_alternatives", fn_check_availability, 1},
+    {"collect_appointment_data", fn_book, 1},
+    {"collect_appointment", fn_book, 1},
+    {"book_appointment", fn_book, 0},
+    {"start_booking", fn_book, 0},
+    {"cancel_appointment", run_cancel, 0},
+    {"reschedule_appointment", run_reschedule, 0},
+};
+_Static_assert(sizeof FUNCTIONS / sizeof *FUNCTIONS == 11, "FUNCTIONS: keep lib/metrics.c's FUNCTION_LABELS in step");
+
+/* The arguments as the log keeps them (0012_function_calls.sql): as sent (without
+ * a call object), with the canonical keys service, date (YYYY-MM-DD), time
+ * (HH:MM), customer_name, customer_phone (E.164 when it is a number),
+ * customer_email and reference set from whichever alias the agent used. */
+static const char *canonical_args(fn_ctx *c)
+{
+    json_object *o = json_object_new_object();
+    if (c->args && json_object_is_type(c->args, json_type_object)) {
+        json_object_object_foreach(c->args, k, v) if (strcmp(k, "call") != 0) json_object_object_add(o, k, json_object_get(v));
+    }
+    static const struct {
+        const char *key;
+        const char *aliases[4];
+    } CANON[] = {
+        {"service", {"service", "dienstleistung", "service_name", "service_type"}},
+        {"customer_name", {"customer_name", "name", "kunde_name", NULL}},
+        {"customer_phone", {"customer_phone", "telefonnummer", "phone", NULL}},
+        {"customer_email", {"customer_email", "email", NULL, NULL}},
+    };
+    for (size_t i = 0; i < sizeof CANON / sizeof *CANON; i++) {
+        size_t n = 0;
+        while (n < 4 && CANON[i].aliases[n]) n++;
+        const char *v = arg(c, CANON[i].aliases, n);
+        char e164[PHONE_MAX];
+        if (v && !strcmp(CANON[i].key, "customer_phone") &&
+            phone_normalize(v, phone_country_code(c->app->cfg.phone_default_country), e164) == 0)
+            v = e164;
+        if (v) json_object_object_add(o, CANON[i].key, json_object_new_string(v));
+    }
+    const char *ref = heard_reference(c);
+    if (ref) json_object_object_add(o, "reference", json_object_new_string(reference_of(c->a, ref)));
+    wish w;
+    if (read_wish(c, &w) == 0 && w.have_date) json_object_object_add(o, "date", json_object_new_string(wish_day(c, &w)));
+    if (read_wish(c, &w) == 0 && w.have_time)
+        json_object_object_add(o, "time", json_object_new_string(arena_printf(c->a, "%02d:%02d", w.hour, w.minute)));
+    const char *text = arena_strdup(c->a, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+    return text;
+}
+
+/* Answer one signed request in c (the response is always set). *fname: the function's name, for the log. */
+static void answer(fn_ctx *c, json_object *root, const char *fixed_name, const char **fname_out)
+{
+    sb_app *app = c->app;
+    char err[256];
+    const char *name = fixed_name;
+    if (!name) name = json_get_str(root, "name");
+    if (!name) name = json_get_str(root, "function_name");
+    json_object *args = json_get(root, "args");
+    if (!args) args = json_get(root, "parameters");
+    if (!args) args = json_get(root, "arguments");
+    if (!args || !json_object_is_type(args, json_type_object)) args = root; /* "args only" */
+    c->args = args;
+    json_object *call = json_get(root, "call");
+    int has_call = call && json_object_is_type(call, json_type_object);
+    const char *cid = resolve_call_id(root, args, has_call ? call : NULL);
+    c->outcome = "invalid_input"; /* until a function runs */
+    if (!name) {
+        say(c, 0, "error", "Entschuldigung, da ist etwas schiefgegangen. Welche Auskunft brauchen Sie?", NULL);
+        return;
+    }
+    char *fname = arena_strdup(c->a, name);
+    strip_version(fname);
+    *fname_out = fname;
+    c->resp->log_event_id = cid ? arena_strdup(c->a, cid) : NULL; /* cid lives in root, freed before the log line */
+    if (!cid) {
+        say(c, 0, "error", "Entschuldigung, ich kann Ihren Anruf gerade nicht zuordnen. Bitte rufen Sie uns direkt an.",
+            "\"error\":\"no_call_context\"");
+        return;
+    }
+    c->retell_call_id = c->resp->log_event_id;
+    c->verified = has_call;
+    /* the call, from our table; Retell's live call object creates it if no webhook came first */
+    db_rows r;
+    db_param p = db_str(cid);
+    static const char *const CALL =
+        "SELECT ca.id, ca.company_id, ca.branch_id, ca.from_number, ca.direction, ca.to_number, co.timezone, ca.status"
+        " FROM calls ca LEFT JOIN companies co ON co.id = ca.company_id WHERE ca.retell_call_id = ?";
+    if (db_query(app->db, c->a, CALL, &p, 1, &r) == 0 && !r.nrows && has_call) {
+        audit_cause why = {0, "retell function call"};
+        call_result cr;
+        if (db_begin(app->db) == 0) {
+            if (call_upsert_retell(app->db, c->a, &app->cfg, call, NULL, &why, &cr, err, sizeof err) == 0) db_commit(app->db);
+            else db_rollback(app->db);
+        }
+        db_query(app->db, c->a, CALL, &p, 1, &r);
+    }
+    /* a call id the model named must be a live call: an ended call lends no tenant (D86) */
+    if (!r.nrows || !db_cell(&r, 0, 1) || (!c->verified && call_status_rank(db_cell(&r, 0, 7)) >= 3)) {
+        say(c, 0, "error", "Entschuldigung, ich kann Ihren Anruf gerade nicht zuordnen. Bitte rufen Sie uns direkt an.",
+            "\"error\":\"no_call_context\"");
+        return;
+    }
+    c->call_row = strtoull(db_cell(&r, 0, 0), NULL, 10);
+    c->company = atoll(db_cell(&r, 0, 1));
+    c->branch_id = db_cell(&r, 0, 2);
+    const char *dir = db_cell(&r, 0, 4);
+    const char *caller_raw = dir && !strcmp(dir, "outbound") ? db_cell(&r, 0, 5) : db_cell(&r, 0, 3);
+    char e164[PHONE_MAX];
+    if (c->verified && caller_raw && phone_normalize(caller_raw, phone_country_code(app->cfg.phone_default_country), e164) == 0)
+        c->caller = arena_strdup(c->a, e164);
+    if (db_cell(&r, 0, 6)) c->tz = db_cell(&r, 0, 6);
+    c->cal = (calcom_api){app->cfg.calcom_api_base, calcom_key(c), (long)app->cfg.calcom_timeout_ms};
+    for (size_t i = 0; i < sizeof FUNCTIONS / sizeof *FUNCTIONS; i++)
+        if (!strcmp(fname, FUNCTIONS[i].name)) {
+            c->outcome = NULL; /* from the answer's status, unless the function says otherwise */
+            FUNCTIONS[i].run(c, FUNCTIONS[i].variant);
+            return;
+        }
+    c->outcome = "unknown_function";
+    buf x = BUF_INIT;
+    buf_puts(&x, "\"error\":");
+    json_buf_str(&x, arena_printf(c->a, "Function '%s' is not supported", fname));
+    say(c, 0, "error", "Diese Funktion kenne ich leider nicht.", buf_cstr(&x));
+    buf_free(&x);
+}
+
+/* Retell's signature timestamp (v=<ms>), the provider's time of the request; 0 if none. */
+static int64_t signed_at_ms(const sb_request *req)
+{
+    const char *h = http_header(req, "x-retell-signature");
+    const char *v = h ? strstr(h, "v=") : NULL;
+    return v ? strtoll(v + 2, NULL, 10) : 0;
+}
 
 void retell_function(sb_app *app, const sb_request *req, sb_response *resp, const char *fixed_name)
 {
@@ -937,84 +1102,26 @@ void retell_function(sb_app *app, const sb_request *req, sb_response *resp, cons
     }
     sig_result sr = sig_retell_verify(app->cfg.retell_api_key, req->body, req->body_len, http_header(req, "x-retell-signature"),
                                       req->received_us / 1000, app->cfg.retell_signature_tolerance_ms);
-    if (sr != SIG_OK) {
+    if (sr != SIG_OK) { /* not Retell's: answered, counted in the request metrics, not kept (D90) */
         snprintf(err, sizeof err, "invalid X-Retell-Signature: %s", sig_result_message(sr));
         http_json_error(resp, 401, err);
         return;
     }
     fn_ctx c = {.app = app, .req = req, .resp = resp, .a = req->pool, .tz = "Europe/Berlin"};
+    const char *fname = fixed_name ? fixed_name : "";
     json_object *root = json_parse_strict(req->body, req->body_len, err, sizeof err);
     if (!root || !json_object_is_type(root, json_type_object)) {
-        json_object_put(root);
-        SAY_RETURN(&c, 0, "error", "Entschuldigung, da ist etwas schiefgegangen. Können Sie das bitte wiederholen?", NULL);
+        c.outcome = "invalid_input";
+        say(&c, 0, "error", "Entschuldigung, da ist etwas schiefgegangen. Können Sie das bitte wiederholen?", NULL);
+    } else {
+        answer(&c, root, fixed_name, &fname);
     }
-    const char *name = fixed_name;
-    if (!name) name = json_get_str(root, "name");
-    if (!name) name = json_get_str(root, "function_name");
-    json_object *args = json_get(root, "args");
-    if (!args) args = json_get(root, "parameters");
-    if (!args) args = json_get(root, "arguments");
-    if (!args || !json_object_is_type(args, json_type_object)) args = root; /* "args only" */
-    c.args = args;
-    json_object *call = json_get(root, "call");
-    int has_call = call && json_object_is_type(call, json_type_object);
-    const char *cid = resolve_call_id(root, args, has_call ? call : NULL);
-    if (!name) {
-        json_object_put(root);
-        SAY_RETURN(&c, 0, "error", "Entschuldigung, da ist etwas schiefgegangen. Welche Auskunft brauchen Sie?", NULL);
-    }
-    char *fname = arena_strdup(c.a, name);
-    strip_version(fname);
-    resp->log_event_id = cid ? arena_strdup(c.a, cid) : NULL; /* cid lives in root, freed before the log line */
-    if (!cid) {
-        json_object_put(root);
-        SAY_RETURN(&c, 0, "error", "Entschuldigung, ich kann Ihren Anruf gerade nicht zuordnen. Bitte rufen Sie uns direkt an.",
-                   "\"error\":\"no_call_context\"");
-    }
-    c.retell_call_id = cid;
-    c.verified = has_call;
-    /* the call, from our table; Retell's live call object creates it if no webhook came first */
-    db_rows r;
-    db_param p = db_str(cid);
-    static const char *const CALL =
-        "SELECT ca.id, ca.company_id, ca.branch_id, ca.from_number, ca.direction, ca.to_number, co.timezone, ca.status"
-        " FROM calls ca LEFT JOIN companies co ON co.id = ca.company_id WHERE ca.retell_call_id = ?";
-    if (db_query(app->db, c.a, CALL, &p, 1, &r) == 0 && !r.nrows && has_call) {
-        audit_cause why = {0, "retell function call"};
-        call_result cr;
-        if (db_begin(app->db) == 0) {
-            if (call_upsert_retell(app->db, c.a, &app->cfg, call, NULL, &why, &cr, err, sizeof err) == 0) db_commit(app->db);
-            else db_rollback(app->db);
-        }
-        db_query(app->db, c.a, CALL, &p, 1, &r);
-    }
-    /* a call id the model named must be a live call: an ended call lends no tenant (D86) */
-    if (!r.nrows || !db_cell(&r, 0, 1) || (!c.verified && call_status_rank(db_cell(&r, 0, 7)) >= 3)) {
-        json_object_put(root);
-        SAY_RETURN(&c, 0, "error", "Entschuldigung, ich kann Ihren Anruf gerade nicht zuordnen. Bitte rufen Sie uns direkt an.",
-                   "\"error\":\"no_call_context\"");
-    }
-    c.call_row = strtoull(db_cell(&r, 0, 0), NULL, 10);
-    c.company = atoll(db_cell(&r, 0, 1));
-    c.branch_id = db_cell(&r, 0, 2);
-    const char *dir = db_cell(&r, 0, 4);
-    const char *caller_raw = dir && !strcmp(dir, "outbound") ? db_cell(&r, 0, 5) : db_cell(&r, 0, 3);
-    char e164[PHONE_MAX];
-    if (c.verified && caller_raw && phone_normalize(caller_raw, phone_country_code(app->cfg.phone_default_country), e164) == 0)
-        c.caller = arena_strdup(c.a, e164);
-    if (db_cell(&r, 0, 6)) c.tz = db_cell(&r, 0, 6);
-    c.cal = (calcom_api){app->cfg.calcom_api_base, calcom_key(&c), (long)app->cfg.calcom_timeout_ms};
-
-    if (!strcmp(fname, "check_customer")) fn_check_customer(&c);
-    else if (!strcmp(fname, "list_services")) fn_list_services(&c);
-    else if (!strcmp(fname, "check_availability") || !strcmp(fname, "find_next_available")) fn_check_availability(&c, 0);
-    else if (!strcmp(fname, "get_alternatives")) fn_check_availability(&c, 1);
-    else if (!strcmp(fname, "collect_appointment_data") || !strcmp(fname, "collect_appointment")) fn_book(&c, 1);
-    else if (!strcmp(fname, "book_appointment") || !strcmp(fname, "start_booking")) fn_book(&c, 0);
-    else if (!strcmp(fname, "cancel_appointment")) fn_cancel(&c);
-    else if (!strcmp(fname, "reschedule_appointment")) fn_reschedule(&c);
-    else say(&c, 0, "error", "Diese Funktion kenne ich leider nicht.",
-             arena_printf(c.a, "\"error\":\"Function '%s' is not supported\"", fname));
+    /* the answer is built: keep it (one insert after the response is sent, D90) */
+    fn_log_entry e = {.retell_call_id = c.retell_call_id, .call_row = c.call_row, .company = c.company,
+                        .branch_id = c.branch_id, .function = fname, .args_json = c.args ? canonical_args(&c) : NULL,
+                        .outcome = c.outcome, .appointment_id = c.appointment_id,
+                        .duration_us = http_now_us() - req->received_us, .provider_ms = signed_at_ms(req)};
+    function_log_after(app, c.a, resp, &e);
     json_object_put(root);
 }
 
