@@ -134,6 +134,13 @@ static int say_internal(fn_ctx *c)
     return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
 }
 
+/* The service asked for is none of the tenant's: not_found in the log. */
+static int say_no_service(fn_ctx *c, const char *message, const char *extra_json)
+{
+    c->outcome = "not_found";
+    return say(c, 0, "error", message, extra_json);
+}
+
 static const char *arg(fn_ctx *c, const char *const *names, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -488,7 +495,7 @@ static int fn_check_availability(fn_ctx *c, int alternatives_only)
     service s;
     int found = find_service(c, &s);
     if (found < 0) return say_internal(c);
-    if (!found) return say(c, 0, "error", "Diese Leistung kann ich leider nicht finden. Welche Leistung wünschen Sie?", "\"available_slots\":[]");
+    if (!found) return say_no_service(c, "Diese Leistung kann ich leider nicht finden. Welche Leistung wünschen Sie?", "\"available_slots\":[]");
     wish w;
     int rc = read_wish(c, &w);
     if (rc != 0) return say_bad_wish(c, rc);
@@ -751,7 +758,7 @@ static int fn_book(fn_ctx *c, int collect_style)
     service s;
     int found = find_service(c, &s);
     if (found < 0) return say_internal(c);
-    if (!found) return say(c, 0, "error", "Diese Leistung kann ich leider nicht finden. Welche Leistung wünschen Sie?", NULL);
+    if (!found) return say_no_service(c, "Diese Leistung kann ich leider nicht finden. Welche Leistung wünschen Sie?", NULL);
     wish w;
     int rc = read_wish(c, &w);
     if (rc != 0) return say_bad_wish(c, rc);
@@ -1107,9 +1114,10 @@ static const char *canonical_args(fn_ctx *c)
     const char *ref = heard_reference(c);
     if (ref) json_object_object_add(o, "reference", json_object_new_string(reference_of(c->a, ref)));
     wish w;
-    if (read_wish(c, &w) == 0 && w.have_date) json_object_object_add(o, "date", json_object_new_string(wish_day(c, &w)));
-    if (read_wish(c, &w) == 0 && w.have_time)
-        json_object_object_add(o, "time", json_object_new_string(arena_printf(c->a, "%02d:%02d", w.hour, w.minute)));
+    if (read_wish(c, &w) == 0) {
+        if (w.have_date) json_object_object_add(o, "date", json_object_new_string(wish_day(c, &w)));
+        if (w.have_time) json_object_object_add(o, "time", json_object_new_string(arena_printf(c->a, "%02d:%02d", w.hour, w.minute)));
+    }
     const char *text = arena_strdup(c->a, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     json_object_put(o);
     return text;
