@@ -246,6 +246,26 @@ int cmd_replay(sb_app *app, int argc, char **argv)
     return rc;
 }
 
+/* Run a DELETE ... LIMIT ? (two params: age in seconds, batch) until a batch comes back short; 0 or -1. */
+/* DELETE ... LIMIT batch until a batch is short; pr (may be NULL) follows the count */
+static int delete_in_batches(sb_app *app, const char *sql, long long older, long long batch, unsigned long long *total,
+                             progress *pr)
+{
+    *total = 0;
+    for (;;) {
+        db_param p[] = {db_int(older), db_int(batch)};
+        uint64_t n = 0;
+        if (db_exec(app->db, sql, p, 2, NULL, &n) != 0) {
+            fprintf(stderr, "switchboard: prune: %s (%llu deleted before)\n", db_error(app->db), *total);
+            return -1;
+        }
+        *total += n;
+        if (pr) progress_set(pr, (long long)*total);
+        if (n < (uint64_t)batch) return 0;
+        usleep(50000); /* let Laravel's and our writers in between batches */
+    }
+}
+
 int cmd_prune(sb_app *app, int argc, char **argv)
 {
     long long older = -1, batch = 1000;
@@ -262,34 +282,28 @@ int cmd_prune(sb_app *app, int argc, char **argv)
     static const char *const DEL =
         "DELETE FROM webhook_events WHERE status IN ('processed','ignored')"
         " AND created_at < NOW() - INTERVAL ? SECOND ORDER BY id LIMIT ?";
-    unsigned long long total = 0;
+    /* the function log keeps the events' retention (D90) */
+    static const char *const DEL_FN =
+        "DELETE FROM switchboard_function_calls WHERE created_at < NOW() - INTERVAL ? SECOND ORDER BY id LIMIT ?";
+    unsigned long long total = 0, fns = 0;
     progress pr; /* a counter: counting first would scan what the batches are there to spare */
     progress_start(&pr, stderr, "prune", "events deleted", 0, app->quiet);
-    for (;;) {
-        db_param p[] = {db_int(older), db_int(batch)};
-        uint64_t n = 0;
-        if (db_exec(app->db, DEL, p, 2, NULL, &n) != 0) {
-            progress_end(&pr);
-            fprintf(stderr, "switchboard: prune: %s (%llu deleted before)\n", db_error(app->db), total);
-            return CLI_EXIT_DB;
-        }
-        total += n;
-        progress_set(&pr, (long long)total);
-        if (n < (uint64_t)batch) break;
-        usleep(50000); /* let Laravel's and our writers in between batches */
-    }
+    int failed = delete_in_batches(app, DEL, older, batch, &total, &pr) != 0 ||
+                 delete_in_batches(app, DEL_FN, older, batch, &fns, NULL) != 0;
     progress_end(&pr);
+    if (failed) return CLI_EXIT_DB;
     if (!strcmp(app->format, "json")) {
         buf js = BUF_INIT;
-        buf_printf(&js, "{\"deleted\":%llu,\"older_than\":", total);
+        buf_printf(&js, "{\"deleted\":%llu,\"function_calls_deleted\":%llu,\"older_than\":", total, fns);
         json_buf_str(&js, older_text);
         printf("%s}\n", buf_cstr(&js));
         buf_free(&js);
     } else {
         printf("%llu processed/ignored event(s) older than %s deleted\n", total, older_text);
+        printf("%llu function call(s) older than %s deleted\n", fns, older_text);
     }
     /* the phone agent's slot cache lives for minutes */
     db_exec(app->db, "DELETE FROM switchboard_slot_cache WHERE fetched_at < NOW() - INTERVAL 1 HOUR", NULL, 0, NULL, NULL);
-    log_msg("info", "prune: %llu events deleted", total);
+    log_msg("info", "prune: %llu events, %llu function calls deleted", total, fns);
     return 0;
 }

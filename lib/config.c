@@ -80,6 +80,8 @@ static const struct cfg_key KEYS[] = {
     /* web hardening (issue 15: D131, D137) */
     {"auth.sanctum_expiration_minutes", I(auth_sanctum_expiration_minutes), "0", false, false, 0, 52560000, "a Sanctum token older than this is refused, as Laravel's sanctum.expiration (0: only its expires_at)"},
     {"http.body_timeout_seconds", I(http_body_timeout_seconds), "10", false, false, 1, 600, "a request body must have arrived this long after the request started (slow clients), else 408"},
+    /* the function log (DESIGN D90) */
+    {"functions.log", I(functions_log), "1", false, false, 0, 1, "1: keep every phone-agent function request in switchboard_function_calls (0: only /metrics counts them)"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

@@ -84,6 +84,9 @@ typedef struct sb_config {
     /* shadow mode (docs/MIGRATION.md "Shadow mode", DESIGN D80): a mirror-fed instance on
      * its own schema; every outbound provider request is refused (lib/http_client.h) */
     int64_t shadow;
+
+    /* the phone agent's function log (switchboard_function_calls, DESIGN D90) */
+    int64_t functions_log;
 } sb_config;
 
 /* Load defaults, then path (NULL: no file), then the environment envp
