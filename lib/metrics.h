@@ -31,6 +31,12 @@ void metrics_ingest(const char *provider, enum metrics_ingest outcome);
 /* outcome_status: "processed" | "ignored" | "failed" | "dead" */
 void metrics_processed(const char *provider, const char *event_type, const char *outcome_status, int64_t ms);
 
+/* Append s as the inside of a Prometheus label value: \\, \" and \n escaped as
+ * the text format wants, other control bytes and invalid UTF-8 as U+FFFD, so
+ * no value (an event type from a payload) can end its label, add a label or a
+ * sample line (issue 15 #13). NULL appends nothing. */
+void metrics_label(buf *out, const char *s);
+
 /* Append the Prometheus text exposition of every counter. route_label(i)
  * names route slot i ("POST /api/webhook"), NULL for unused slots. */
 void metrics_render(buf *out, const char *(*route_label)(size_t i));
