@@ -79,6 +79,11 @@ typedef struct sb_config {
     /* shadow mode (docs/MIGRATION.md "Shadow mode", DESIGN D80): a mirror-fed instance on
      * its own schema; every outbound provider request is refused (lib/http_client.h) */
     int64_t shadow;
+
+    /* hardening (issue 15): TLS to a database over TCP (D119), how long failed/dead events stay (D120) */
+    char *db_ssl_mode;          /* disabled | required | verify_ca | verify_identity */
+    char *db_ssl_ca;            /* PEM file of the CA that signed the server's certificate */
+    int64_t retention_failed_days;
 } sb_config;
 
 /* Load defaults, then path (NULL: no file), then the environment envp

@@ -6,10 +6,14 @@
  * and the database connection speaks verified TLS and fails closed. */
 #include "e2e.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -172,11 +176,158 @@ static void hostile_stored_keys_do_not_kill_the_child(void **state)
     }
 }
 
+
+/* ---- issue 15 #14: TLS to the database ------------------------------------
+ * A second mariadbd of the stack's installation, in this test's directory,
+ * with a CA and server certificates made here by openssl, on a free loopback
+ * port; its account requires TLS. The connections are lib/db.c's own. */
+
+static char tls_dir[1024];
+static int tls_port;
+
+static int sh(const char *cmd)
+{
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static int free_port(void)
+{
+    for (int tries = 0; tries < 50; tries++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = 0};
+        socklen_t len = sizeof sa;
+        if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && getsockname(fd, (struct sockaddr *)&sa, &len) == 0) {
+            int port = ntohs(sa.sin_port);
+            close(fd);
+            return port;
+        }
+        if (fd >= 0) close(fd);
+    }
+    return 0;
+}
+
+/* a certificate signed by ca.pem with subjectAltName san, into NAME.pem/NAME.key */
+static const char *issue_cert(const char *name, const char *san)
+{
+    return arena_printf(e2e_arena(),
+                        "cd '%s' && openssl req -newkey rsa:2048 -nodes -keyout %s.key -out %s.csr -subj '/CN=%s' 2>/dev/null &&"
+                        " printf 'subjectAltName=%s\\n' > %s.ext && openssl x509 -req -in %s.csr -CA ca.pem -CAkey ca.key"
+                        " -CAcreateserial -out %s.pem -days 2 -extfile %s.ext 2>/dev/null",
+                        tls_dir, name, name, name, san, name, name, name, name);
+}
+
+static int tls_server_start(void)
+{
+    snprintf(tls_dir, sizeof tls_dir, "%s/tls-db", e2e_var());
+    tls_port = free_port();
+    if (!tls_port) return -1;
+    const char *steps[] = {
+        arena_printf(e2e_arena(), "rm -rf '%s' && mkdir -p '%s/data' '%s/tmp'", tls_dir, tls_dir, tls_dir),
+        arena_printf(e2e_arena(), "cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2"
+                                  " -subj '/CN=switchboard test CA' 2>/dev/null && openssl req -x509 -newkey rsa:2048 -nodes"
+                                  " -keyout other-ca.key -out other-ca.pem -days 2 -subj '/CN=another CA' 2>/dev/null",
+                     tls_dir),
+        issue_cert("right", "IP:127.0.0.1"),
+        issue_cert("wrong-name", "DNS:db.elsewhere.test"),
+        arena_printf(e2e_arena(), "cd '%s' && cp right.pem server.pem && cp right.key server.key", tls_dir),
+        arena_printf(e2e_arena(), "mariadb-install-db --no-defaults --datadir='%s/data' --user=\"$(id -un)\""
+                                  " --auth-root-authentication-method=socket --skip-name-resolve --force --skip-test-db"
+                                  " >'%s/install.log' 2>&1", tls_dir, tls_dir),
+        arena_printf(e2e_arena(), "nohup mariadbd --no-defaults --datadir='%s/data' --socket='%s/sock' --pid-file='%s/pid'"
+                                  " --tmpdir='%s/tmp' --skip-name-resolve --user=\"$(id -un)\" --log-error='%s/err'"
+                                  " --port=%d --bind-address=127.0.0.1 --ssl-ca='%s/ca.pem' --ssl-cert='%s/server.pem'"
+                                  " --ssl-key='%s/server.key' --innodb-buffer-pool-size=16M --innodb-log-file-size=8M"
+                                  " >/dev/null 2>&1 &",
+                     tls_dir, tls_dir, tls_dir, tls_dir, tls_dir, tls_port, tls_dir, tls_dir, tls_dir),
+        arena_printf(e2e_arena(), "for i in $(seq 300); do mariadb-admin --no-defaults --socket='%s/sock' -u \"$(id -un)\" ping"
+                                  " >/dev/null 2>&1 && exit 0; sleep 0.1; done; exit 1", tls_dir),
+        arena_printf(e2e_arena(), "mariadb --no-defaults --socket='%s/sock' -u \"$(id -un)\" -e \"CREATE DATABASE tlsdb;"
+                                  " CREATE USER 'tls'@'127.0.0.1' IDENTIFIED BY 'tls-pw' REQUIRE SSL;"
+                                  " GRANT ALL ON tlsdb.* TO 'tls'@'127.0.0.1'\"", tls_dir),
+    };
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
+        if (sh(steps[i]) != 0) {
+            fprintf(stderr, "# TLS server step %zu failed: %s\n", i, steps[i]);
+            return -1;
+        }
+    return 0;
+}
+
+static void tls_server_stop(void)
+{
+    if (!*tls_dir) return;
+    sh(arena_printf(e2e_arena(), "mariadb-admin --no-defaults --socket='%s/sock' -u \"$(id -un)\" shutdown >/dev/null 2>&1;"
+                                 " for i in $(seq 100); do [ -e '%s/pid' ] || break; sleep 0.1; done", tls_dir, tls_dir));
+}
+
+/* connect with these TLS settings through lib/db.c; the session's cipher, or NULL with the error */
+static const char *tls_connect(const char *mode, const char *ca_file, const char **error)
+{
+    char text[8192], err[512];
+    snprintf(text, sizeof text,
+             "db.host = 127.0.0.1\ndb.port = %d\ndb.name = tlsdb\ndb.user = tls\ndb.password = tls-pw\n"
+             "db.ssl_mode = %s\ndb.ssl_ca = %s%s\nspool.dir = %s/spool\nlog.file = %s/log\n",
+             tls_port, mode, ca_file ? tls_dir : "", ca_file ? arena_printf(e2e_arena(), "/%s", ca_file) : "", tls_dir, tls_dir);
+    sb_config c;
+    if (sb_config_load_text(&c, text, "test_93", NULL, err, sizeof err) != 0) fail_msg("config: %s", err);
+    sb_db *db = db_new(&c);
+    db_rows r;
+    const char *cipher = NULL;
+    *error = NULL;
+    if (db_query(db, e2e_arena(), "SHOW SESSION STATUS LIKE 'Ssl_cipher'", NULL, 0, &r) == 0)
+        cipher = db_cell(&r, 0, 1) && *db_cell(&r, 0, 1) ? arena_strdup(e2e_arena(), db_cell(&r, 0, 1)) : NULL;
+    else
+        *error = arena_strdup(e2e_arena(), db_error(db));
+    db_free(db);
+    sb_config_free(&c);
+    return cipher;
+}
+
+static void database_tls_is_verified_and_fails_closed(void **state)
+{
+    (void)state;
+    if (tls_server_start() != 0) {
+        tls_server_stop();
+        fail_msg("could not start the TLS MariaDB (see %s)", tls_dir);
+    }
+    const char *error;
+    /* the right CA and the server's name: an encrypted session */
+    const char *cipher = tls_connect("verify_identity", "ca.pem", &error);
+    if (!cipher) fail_msg("verify_identity with the right CA: %s", error ? error : "no cipher");
+    assert_non_null(cipher = tls_connect("verify_ca", "ca.pem", &error));
+    /* a CA that did not sign the server's certificate: no connection */
+    assert_null(tls_connect("verify_ca", "other-ca.pem", &error));
+    assert_non_null(error);
+    assert_non_null(strstr(error, "TLS/SSL error"));
+    assert_null(tls_connect("verify_identity", "other-ca.pem", &error));
+    assert_non_null(strstr(error, "TLS/SSL error"));
+    /* the account needs TLS: without it the server refuses (this is the server's side) */
+    assert_null(tls_connect("disabled", NULL, &error));
+    /* a certificate of the right CA for another name: verify_identity refuses, verify_ca accepts */
+    assert_int_equal(sh(arena_printf(e2e_arena(), "cd '%s' && cp wrong-name.pem server.pem && cp wrong-name.key server.key &&"
+                                                  " mariadb --no-defaults --socket='%s/sock' -u \"$(id -un)\" -e 'FLUSH SSL'",
+                                     tls_dir, tls_dir)),
+                     0);
+    assert_null(tls_connect("verify_identity", "ca.pem", &error));
+    assert_non_null(strstr(error, "TLS/SSL error"));
+    assert_non_null(tls_connect("verify_ca", "ca.pem", &error));
+    tls_server_stop();
+}
+
+/* the TLS server goes even when an assertion stopped its test */
+static int teardown(void **state)
+{
+    tls_server_stop();
+    return e2e_teardown(state);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(unreadable_tenant_key_is_spoken_logged_and_listed),
         cmocka_unit_test(hostile_stored_keys_do_not_kill_the_child),
+        cmocka_unit_test(database_tls_is_verified_and_fails_closed),
     };
-    return cmocka_run_group_tests_name("e2e_hardening", tests, e2e_setup, e2e_teardown);
+    return cmocka_run_group_tests_name("e2e_hardening", tests, e2e_setup, teardown);
 }
