@@ -14,7 +14,10 @@
  *
  * prune --older-than 90d [--batch N]
  *                         delete processed/ignored events older than that, in
- *                         small batches (short locks); failed and dead stay. */
+ *                         small batches (short locks); failed and dead events
+ *                         (names, phones, transcripts) once they are older than
+ *                         retention.failed_days (default 30; D120), replayable
+ *                         until then. A failed event still being retried stays. */
 #include "app.h"
 
 #include <stdio.h>
@@ -212,6 +215,25 @@ int cmd_replay(sb_app *app, int argc, char **argv)
     return rc;
 }
 
+/* failed/dead events past retention.failed_days, by when they last ended (D120); a failed
+ * event the pipeline still retries (next_attempt_at set) ends processed or dead first */
+static int prune_failed(sb_app *app, long long batch, unsigned long long *total)
+{
+    static const char *const DEL =
+        "DELETE FROM webhook_events WHERE status IN ('failed','dead')"
+        " AND COALESCE(finished_at, updated_at, created_at) < NOW() - INTERVAL ? DAY"
+        " AND (status = 'dead' OR next_attempt_at IS NULL)"
+        " ORDER BY id LIMIT ?";
+    for (;;) {
+        db_param p[] = {db_int(app->cfg.retention_failed_days), db_int(batch)};
+        uint64_t n = 0;
+        if (db_exec(app->db, DEL, p, 2, NULL, &n) != 0) return -1;
+        *total += n;
+        if (n < (uint64_t)batch) return 0;
+        usleep(50000);
+    }
+}
+
 int cmd_prune(sb_app *app, int argc, char **argv)
 {
     long long older = -1, batch = 1000;
@@ -241,8 +263,15 @@ int cmd_prune(sb_app *app, int argc, char **argv)
         usleep(50000); /* let Laravel's and our writers in between batches */
     }
     printf("%llu processed/ignored event(s) older than %s deleted\n", total, older_text);
+    unsigned long long failed = 0;
+    if (prune_failed(app, batch, &failed) != 0) {
+        fprintf(stderr, "switchboard: prune: %s (%llu failed/dead deleted before)\n", db_error(app->db), failed);
+        return 1;
+    }
+    printf("%llu failed/dead event(s) older than retention.failed_days = %lld deleted\n", failed,
+           (long long)app->cfg.retention_failed_days);
     /* the phone agent's slot cache lives for minutes */
     db_exec(app->db, "DELETE FROM switchboard_slot_cache WHERE fetched_at < NOW() - INTERVAL 1 HOUR", NULL, 0, NULL, NULL);
-    log_msg("info", "prune: %llu events deleted", total);
+    log_msg("info", "prune: %llu events deleted, %llu of them failed/dead", total + failed, failed);
     return 0;
 }

@@ -177,6 +177,41 @@ static void hostile_stored_keys_do_not_kill_the_child(void **state)
 }
 
 
+/* issue 15 #14: failed/dead events (personal data) are kept only retention.failed_days (30):
+ * `switchboard prune` deletes older ones, keeps younger ones (still replayable) and any
+ * failed event the pipeline still retries */
+static void prune_keeps_failed_and_dead_events_only_for_the_retention(void **state)
+{
+    (void)state;
+    static const char *const INS =
+        "INSERT INTO webhook_events (provider, event_type, event_id, idempotency_key, payload, status, retry_count,"
+        " next_attempt_at, finished_at, created_at, updated_at) VALUES ('calcom', 'SWITCHBOARD_TEST_RETENTION', ?, ?,"
+        " '{\"triggerEvent\":\"SWITCHBOARD_TEST_RETENTION\"}', ?, 1, IF(? = 1, NOW() + INTERVAL 1 YEAR, NULL),"
+        " NOW() - INTERVAL ? DAY, NOW() - INTERVAL ? DAY, NOW() - INTERVAL ? DAY)";
+    static const struct { const char *status; int retrying, age_days, pruned; } ROWS[] = {
+        {"dead", 0, 40, 1}, {"dead", 0, 10, 0}, {"failed", 0, 40, 1}, {"failed", 1, 40, 0}, {"processed", 0, 40, 0},
+    };
+    const char *tag = arena_printf(e2e_arena(), "ret-%d-%lld", (int)getpid(), (long long)e2e_now_ms());
+    for (size_t i = 0; i < sizeof ROWS / sizeof *ROWS; i++) {
+        const char *id = arena_printf(e2e_arena(), "%s-%zu", tag, i);
+        db_param p[] = {db_str(id), db_str(arena_printf(e2e_arena(), "calcom:SWITCHBOARD_TEST_RETENTION:%s", id)),
+                        db_str(ROWS[i].status), db_int(ROWS[i].retrying), db_int(ROWS[i].age_days),
+                        db_int(ROWS[i].age_days), db_int(ROWS[i].age_days)};
+        if (db_exec(e2e_db(), INS, p, 7, NULL, NULL) != 0) fail_msg("%s", db_error(e2e_db()));
+    }
+    const char *out;
+    int rc = e2e_cli("prune --older-than 90d", &out);
+    if (rc != 0) fail_msg("prune: %s", out);
+    assert_non_null(strstr(out, "failed/dead event(s) older than retention.failed_days = 30 deleted"));
+    for (size_t i = 0; i < sizeof ROWS / sizeof *ROWS; i++) {
+        db_param p = db_str(arena_printf(e2e_arena(), "%s-%zu", tag, i));
+        long long left = e2e_count("SELECT COUNT(*) FROM webhook_events WHERE event_id = ?", &p, 1);
+        if (left != !ROWS[i].pruned) fail_msg("row %zu (%s, %d days): %lld left", i, ROWS[i].status, ROWS[i].age_days, left);
+    }
+    db_param like = db_str(arena_printf(e2e_arena(), "%s-%%", tag));
+    db_exec(e2e_db(), "DELETE FROM webhook_events WHERE event_id LIKE ?", &like, 1, NULL, NULL);
+}
+
 /* ---- issue 15 #14: TLS to the database ------------------------------------
  * A second mariadbd of the stack's installation, in this test's directory,
  * with a CA and server certificates made here by openssl, on a free loopback
@@ -327,6 +362,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(unreadable_tenant_key_is_spoken_logged_and_listed),
         cmocka_unit_test(hostile_stored_keys_do_not_kill_the_child),
+        cmocka_unit_test(prune_keeps_failed_and_dead_events_only_for_the_retention),
         cmocka_unit_test(database_tls_is_verified_and_fails_closed),
     };
     return cmocka_run_group_tests_name("e2e_hardening", tests, e2e_setup, teardown);
