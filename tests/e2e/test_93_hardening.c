@@ -6,14 +6,10 @@
  * and the database connection speaks verified TLS and fails closed. */
 #include "e2e.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -220,28 +216,6 @@ static void prune_keeps_failed_and_dead_events_only_for_the_retention(void **sta
 static char tls_dir[1024];
 static int tls_port;
 
-static int sh(const char *cmd)
-{
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static int free_port(void)
-{
-    for (int tries = 0; tries < 50; tries++) {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = 0};
-        socklen_t len = sizeof sa;
-        if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 && getsockname(fd, (struct sockaddr *)&sa, &len) == 0) {
-            int port = ntohs(sa.sin_port);
-            close(fd);
-            return port;
-        }
-        if (fd >= 0) close(fd);
-    }
-    return 0;
-}
-
 /* a certificate signed by ca.pem with subjectAltName san, into NAME.pem/NAME.key */
 static const char *issue_cert(const char *name, const char *san)
 {
@@ -252,11 +226,10 @@ static const char *issue_cert(const char *name, const char *san)
                         tls_dir, name, name, name, san, name, name, name, name);
 }
 
-static int tls_server_start(void)
+static void tls_server_start(void)
 {
     snprintf(tls_dir, sizeof tls_dir, "%s/tls-db", e2e_var());
-    tls_port = free_port();
-    if (!tls_port) return -1;
+    tls_port = e2e_free_port();
     const char *steps[] = {
         arena_printf(e2e_arena(), "rm -rf '%s' && mkdir -p '%s/data' '%s/tmp'", tls_dir, tls_dir, tls_dir),
         arena_printf(e2e_arena(), "cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2"
@@ -281,18 +254,13 @@ static int tls_server_start(void)
                                   " CREATE USER 'tls'@'127.0.0.1' IDENTIFIED BY 'tls-pw' REQUIRE SSL;"
                                   " GRANT ALL ON tlsdb.* TO 'tls'@'127.0.0.1'\"", tls_dir),
     };
-    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++)
-        if (sh(steps[i]) != 0) {
-            fprintf(stderr, "# TLS server step %zu failed: %s\n", i, steps[i]);
-            return -1;
-        }
-    return 0;
+    for (size_t i = 0; i < sizeof steps / sizeof *steps; i++) e2e_sh(steps[i]);
 }
 
 static void tls_server_stop(void)
 {
     if (!*tls_dir) return;
-    sh(arena_printf(e2e_arena(), "mariadb-admin --no-defaults --socket='%s/sock' -u \"$(id -un)\" shutdown >/dev/null 2>&1;"
+    (void)!system(arena_printf(e2e_arena(), "mariadb-admin --no-defaults --socket='%s/sock' -u \"$(id -un)\" shutdown >/dev/null 2>&1;"
                                  " for i in $(seq 100); do [ -e '%s/pid' ] || break; sleep 0.1; done", tls_dir, tls_dir));
 }
 
@@ -322,10 +290,7 @@ static const char *tls_connect(const char *mode, const char *ca_file, const char
 static void database_tls_is_verified_and_fails_closed(void **state)
 {
     (void)state;
-    if (tls_server_start() != 0) {
-        tls_server_stop();
-        fail_msg("could not start the TLS MariaDB (see %s)", tls_dir);
-    }
+    tls_server_start(); /* a failed step fails the test; the group teardown stops the server */
     const char *error;
     /* the right CA and the server's name: an encrypted session */
     const char *cipher = tls_connect("verify_identity", "ca.pem", &error);
@@ -340,10 +305,9 @@ static void database_tls_is_verified_and_fails_closed(void **state)
     /* the account needs TLS: without it the server refuses (this is the server's side) */
     assert_null(tls_connect("disabled", NULL, &error));
     /* a certificate of the right CA for another name: verify_identity refuses, verify_ca accepts */
-    assert_int_equal(sh(arena_printf(e2e_arena(), "cd '%s' && cp wrong-name.pem server.pem && cp wrong-name.key server.key &&"
-                                                  " mariadb --no-defaults --socket='%s/sock' -u \"$(id -un)\" -e 'FLUSH SSL'",
-                                     tls_dir, tls_dir)),
-                     0);
+    e2e_sh(arena_printf(e2e_arena(), "cd '%s' && cp wrong-name.pem server.pem && cp wrong-name.key server.key &&"
+                                     " mariadb --no-defaults --socket='%s/sock' -u \"$(id -un)\" -e 'FLUSH SSL'",
+                        tls_dir, tls_dir));
     assert_null(tls_connect("verify_identity", "ca.pem", &error));
     assert_non_null(strstr(error, "TLS/SSL error"));
     assert_non_null(tls_connect("verify_ca", "ca.pem", &error));
