@@ -4,8 +4,8 @@
  * Input: a stored payload (webhook_events.payload is valid JSON: MariaDB's
  * CHECK; the strict parser stands for it). Fed to the Cal.com reader for
  * each of the 7 booking kinds (app/calcom_fields.h), to the metadata merge
- * with the input as the stored appointments.metadata (as text and as raw
- * bytes), to the Retell call reader (lib/calls.h, the "call" object or the
+ * with the input as the stored appointments.metadata (as it is and
+ * double-encoded as a JSON string), to the Retell call reader (lib/calls.h, the "call" object or the
  * root) and the call_inbound number lookup's read. Properties: every string
  * handed on is a string of the payload or NULL, the merged metadata is a
  * JSON object again, the field lists stay within their room and each text
@@ -34,15 +34,19 @@ static void calcom(json_object *root, const char *raw, arena *a)
         const char *strs[] = {f.name, f.email, f.phone_raw, f.notes, f.tz, f.organizer_email};
         for (size_t i = 0; i < sizeof strs / sizeof *strs; i++) FUZZ_CHECK(!strs[i] || strlen(strs[i]) < (1u << 24));
 
-        /* the stored metadata: this JSON as text, and the raw bytes */
-        const char *stored[] = {json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN), raw};
+        if (k != CAL_RESCHEDULED) continue;
+        /* the stored metadata (once, with the reschedule's previous uid): the input, and the input
+         * double-encoded as a JSON string (the legacy spelling calcom_meta_parse unwraps) */
+        json_object *as_string = json_object_new_string(raw);
+        const char *stored[] = {raw, arena_strdup(a, json_object_to_json_string_ext(as_string, JSON_C_TO_STRING_PLAIN))};
+        json_object_put(as_string);
         for (size_t i = 0; i < 2; i++) {
             json_object *meta = calcom_meta_parse(stored[i]);
             FUZZ_CHECK(meta && json_object_is_type(meta, json_type_object));
             int64_t at = 0;
             json_get_int(meta, "switchboard.calcom_event_at", &at);
             const char *text = calcom_meta_build(a, meta, f.b, "BOOKING_RESCHEDULED", f.evt_at, (long long)f.event_type,
-                                                 f.prev_uid ? f.prev_uid : f.uid ? f.uid : "uid-of-the-chain", k % 2);
+                                                 f.prev_uid ? f.prev_uid : f.uid ? f.uid : "uid-of-the-chain", (int)i);
             json_object_put(meta);
             char err[128];
             json_object *again = json_parse_strict(text, strlen(text), err, sizeof err);
