@@ -11,7 +11,7 @@
 
 #include "db.h"
 
-/* kind names (one table, checked by the monitor's tests) */
+/* kind names */
 #define PROBLEM_CALCOM_KEY_UNREADABLE "calcom_key_unreadable"
 
 void problem_note(sb_db *db, const char *kind, long long company_id, const char *detail);
