@@ -185,16 +185,18 @@ static void prune_keeps_failed_and_dead_events_only_for_the_retention(void **sta
     static const char *const INS =
         "INSERT INTO webhook_events (provider, event_type, event_id, idempotency_key, payload, status, retry_count,"
         " next_attempt_at, finished_at, created_at, updated_at) VALUES ('calcom', 'SWITCHBOARD_TEST_RETENTION', ?, ?,"
-        " '{\"triggerEvent\":\"SWITCHBOARD_TEST_RETENTION\"}', ?, 1, IF(? = 1, NOW() + INTERVAL 1 YEAR, NULL),"
+        " '{\"triggerEvent\":\"SWITCHBOARD_TEST_RETENTION\"}', ?, 1,"
+        " CASE ? WHEN 1 THEN NOW() + INTERVAL 1 YEAR WHEN 2 THEN NULL ELSE NOW() - INTERVAL 1 DAY END,"
         " NOW() - INTERVAL ? DAY, NOW() - INTERVAL ? DAY, NOW() - INTERVAL ? DAY)";
-    static const struct { const char *status; int retrying, age_days, pruned; } ROWS[] = {
-        {"dead", 0, 40, 1}, {"dead", 0, 10, 0}, {"failed", 0, 40, 1}, {"failed", 1, 40, 0}, {"processed", 0, 40, 0},
+    /* next: 0 switchboard's row (next_attempt_at set, in the past), 1 still retried (due next year), 2 Laravel's (NULL) */
+    static const struct { const char *status; int next, age_days, pruned; } ROWS[] = {
+        {"dead", 0, 40, 1}, {"dead", 0, 10, 0}, {"failed", 2, 40, 1}, {"failed", 1, 40, 0}, {"processed", 0, 40, 0},
     };
     const char *tag = arena_printf(e2e_arena(), "ret-%d-%lld", (int)getpid(), (long long)e2e_now_ms());
     for (size_t i = 0; i < sizeof ROWS / sizeof *ROWS; i++) {
         const char *id = arena_printf(e2e_arena(), "%s-%zu", tag, i);
         db_param p[] = {db_str(id), db_str(arena_printf(e2e_arena(), "calcom:SWITCHBOARD_TEST_RETENTION:%s", id)),
-                        db_str(ROWS[i].status), db_int(ROWS[i].retrying), db_int(ROWS[i].age_days),
+                        db_str(ROWS[i].status), db_int(ROWS[i].next), db_int(ROWS[i].age_days),
                         db_int(ROWS[i].age_days), db_int(ROWS[i].age_days)};
         if (db_exec(e2e_db(), INS, p, 7, NULL, NULL) != 0) fail_msg("%s", db_error(e2e_db()));
     }
@@ -207,6 +209,13 @@ static void prune_keeps_failed_and_dead_events_only_for_the_retention(void **sta
         long long left = e2e_count("SELECT COUNT(*) FROM webhook_events WHERE event_id = ?", &p, 1);
         if (left != !ROWS[i].pruned) fail_msg("row %zu (%s, %d days): %lld left", i, ROWS[i].status, ROWS[i].age_days, left);
     }
+    /* the dead event inside the retention is still replayable (no handler for its type: ignored) */
+    db_param young = db_str(arena_printf(e2e_arena(), "%s-1", tag));
+    const char *id = e2e_scalar("SELECT id FROM webhook_events WHERE event_id = ?", &young, 1);
+    assert_non_null(id);
+    rc = e2e_cli(arena_printf(e2e_arena(), "replay %s", id), &out);
+    if (rc != 0) fail_msg("replay: %s", out);
+    assert_true(e2e_wait_status(strtoull(id, NULL, 10), "ignored", 10));
     db_param like = db_str(arena_printf(e2e_arena(), "%s-%%", tag));
     db_exec(e2e_db(), "DELETE FROM webhook_events WHERE event_id LIKE ?", &like, 1, NULL, NULL);
 }
