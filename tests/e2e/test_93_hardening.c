@@ -1,11 +1,13 @@
 /* test_93_hardening.c: the guards of issue 15 (items 1, 7, 8, 9, 13, 14)
  * through the running stack: a tenant's unreadable Cal.com key is spoken,
  * logged and listed (never replaced by the platform key), hostile stored
- * keys do not kill the child, /api/health keeps database details to itself,
- * spool files are 0600, dead events are pruned after retention.failed_days,
- * and the database connection speaks verified TLS and fails closed. */
+ * keys are answered, a hostile event type stays inside its /metrics label,
+ * dead events are pruned after retention.failed_days (replayable before), and
+ * the database connection speaks verified TLS and fails closed. (#8 is in
+ * test_90, which stops the database anyway; #9, spool modes: unit tests.) */
 #include "e2e.h"
 
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +178,35 @@ static void hostile_stored_keys_do_not_kill_the_child(void **state)
 }
 
 
+/* issue 15 #13: a signed delivery's event type with quotes, braces and a backslash stays inside
+ * its label on /metrics; every sample line keeps the exposition format */
+static void metrics_labels_hold_hostile_event_types(void **state)
+{
+    (void)state;
+    const char *body = arena_printf(e2e_arena(), "{\"triggerEvent\":\"HOSTILE\\\"}9,x=\\\"\\\\\",\"payload\":{\"uid\":\"hostile-%d-%lld\"}}",
+                                    (int)getpid(), (long long)e2e_now_ms());
+    e2e_response r = e2e_post_signed("calcom", "/api/calcom/webhook", body, strlen(body));
+    assert_int_equal(r.status, 200);
+    int64_t ev;
+    assert_true(json_get_int(r.json, "id", &ev));
+    assert_true(e2e_wait_status((uint64_t)ev, "ignored", 10)); /* no handler: counted as ignored */
+    const char *h[] = {arena_printf(e2e_arena(), "Authorization: Bearer %s", e2e_config()->monitor_token), NULL};
+    r = e2e_request("GET", "/metrics", h, NULL, 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "event_type=\"HOSTILE\\\"}9,x=\\\"\\\\\",outcome=\"ignored\"} "));
+    regex_t re;
+    assert_int_equal(regcomp(&re,
+                             "^[a-z_]+(\\{[a-z_]+=\"([^\"\\\\]|\\\\[\"\\\\n])*\"(,[a-z_]+=\"([^\"\\\\]|\\\\[\"\\\\n])*\")*\\})? "
+                             "[-0-9.e+Inf]+$",
+                             REG_EXTENDED | REG_NOSUB),
+                     0);
+    char *text = strdup(r.body), *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        if (line[0] != '#' && regexec(&re, line, 0, NULL, 0) != 0) fail_msg("malformed /metrics line: %s", line);
+    free(text);
+    regfree(&re);
+}
+
 /* issue 15 #14: failed/dead events (personal data) are kept only retention.failed_days (30):
  * `switchboard prune` deletes older ones, keeps younger ones (still replayable) and any
  * failed event the pipeline still retries */
@@ -338,6 +369,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(unreadable_tenant_key_is_spoken_logged_and_listed),
         cmocka_unit_test(hostile_stored_keys_do_not_kill_the_child),
+        cmocka_unit_test(metrics_labels_hold_hostile_event_types),
         cmocka_unit_test(prune_keeps_failed_and_dead_events_only_for_the_retention),
         cmocka_unit_test(database_tls_is_verified_and_fails_closed),
     };
