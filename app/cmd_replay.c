@@ -14,7 +14,10 @@
  *
  * prune --older-than 90d [--batch N]
  *                         delete processed/ignored events older than that, in
- *                         small batches (short locks); failed and dead stay. */
+ *                         small batches (short locks); failed and dead events
+ *                         (names, phones, transcripts) once they are older than
+ *                         retention.failed_days (default 30; D120), replayable
+ *                         until then. A failed event still being retried stays. */
 #include "app.h"
 
 #include <stdio.h>
@@ -246,7 +249,6 @@ int cmd_replay(sb_app *app, int argc, char **argv)
     return rc;
 }
 
-/* Run a DELETE ... LIMIT ? (two params: age in seconds, batch) until a batch comes back short; 0 or -1. */
 /* DELETE ... LIMIT batch until a batch is short; pr (may be NULL) follows the count */
 static int delete_in_batches(sb_app *app, const char *sql, long long older, long long batch, unsigned long long *total,
                              progress *pr)
@@ -263,6 +265,25 @@ static int delete_in_batches(sb_app *app, const char *sql, long long older, long
         if (pr) progress_set(pr, (long long)*total);
         if (n < (uint64_t)batch) return 0;
         usleep(50000); /* let Laravel's and our writers in between batches */
+    }
+}
+
+/* failed/dead events past retention.failed_days, by when they last ended (D120); a failed
+ * event the pipeline still retries (next_attempt_at set) ends processed or dead first */
+static int prune_failed(sb_app *app, long long batch, unsigned long long *total)
+{
+    static const char *const DEL =
+        "DELETE FROM webhook_events WHERE status IN ('failed','dead')"
+        " AND COALESCE(finished_at, updated_at, created_at) < NOW() - INTERVAL ? DAY"
+        " AND (status = 'dead' OR next_attempt_at IS NULL)"
+        " ORDER BY id LIMIT ?";
+    for (;;) {
+        db_param p[] = {db_int(app->cfg.retention_failed_days), db_int(batch)};
+        uint64_t n = 0;
+        if (db_exec(app->db, DEL, p, 2, NULL, &n) != 0) return -1;
+        *total += n;
+        if (n < (uint64_t)batch) return 0;
+        usleep(50000);
     }
 }
 
@@ -288,22 +309,31 @@ int cmd_prune(sb_app *app, int argc, char **argv)
     unsigned long long total = 0, fns = 0;
     progress pr; /* a counter: counting first would scan what the batches are there to spare */
     progress_start(&pr, stderr, "prune", "events deleted", 0, app->quiet);
+    unsigned long long failed_old = 0;
     int failed = delete_in_batches(app, DEL, older, batch, &total, &pr) != 0 ||
                  delete_in_batches(app, DEL_FN, older, batch, &fns, NULL) != 0;
+    if (!failed && prune_failed(app, batch, &failed_old) != 0) {
+        fprintf(stderr, "switchboard: prune: %s (%llu failed/dead deleted before)\n", db_error(app->db), failed_old);
+        failed = 1;
+    }
     progress_end(&pr);
     if (failed) return CLI_EXIT_DB;
     if (!strcmp(app->format, "json")) {
         buf js = BUF_INIT;
-        buf_printf(&js, "{\"deleted\":%llu,\"function_calls_deleted\":%llu,\"older_than\":", total, fns);
+        buf_printf(&js, "{\"deleted\":%llu,\"function_calls_deleted\":%llu,\"failed_deleted\":%llu,\"older_than\":",
+                   total, fns, failed_old);
         json_buf_str(&js, older_text);
         printf("%s}\n", buf_cstr(&js));
         buf_free(&js);
     } else {
         printf("%llu processed/ignored event(s) older than %s deleted\n", total, older_text);
         printf("%llu function call(s) older than %s deleted\n", fns, older_text);
+        printf("%llu failed/dead event(s) older than retention.failed_days = %lld deleted\n", failed_old,
+               (long long)app->cfg.retention_failed_days);
     }
     /* the phone agent's slot cache lives for minutes */
     db_exec(app->db, "DELETE FROM switchboard_slot_cache WHERE fetched_at < NOW() - INTERVAL 1 HOUR", NULL, 0, NULL, NULL);
-    log_msg("info", "prune: %llu events, %llu function calls deleted", total, fns);
+    log_msg("info", "prune: %llu events deleted, %llu of them failed/dead; %llu function calls", total + failed_old,
+            failed_old, fns);
     return 0;
 }

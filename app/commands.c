@@ -243,9 +243,10 @@ const cli_cmd COMMANDS[] = {
      REPLAY_OPTS, -1,
      "{\"dry_run\":B,\"replayed\":N,\"skipped\":N,\"events\":[{\"id\":N,\"status\":S,\"note\":S}]}",
      "switchboard replay --since 2d --status failed --dry-run", CLI_LOGS},
-    {"prune", cmd_prune, "--older-than AGE [--batch N]", "delete processed and ignored events older than AGE",
-     "Small batches (short locks); failed and dead events stay. Prints the count deleted.", PRUNE_OPTS, 0,
-     "{\"deleted\":N,\"function_calls_deleted\":N,\"older_than\":S}", "switchboard prune --older-than 90d", CLI_LOGS | CLI_LONG_SQL},
+    {"prune", cmd_prune, "--older-than AGE [--batch N]", "delete processed and ignored events older than AGE, and what retention allows",
+     "Small batches (short locks). Also deletes the function log older than AGE and failed/dead events older than "
+     "retention.failed_days (D120). Prints the counts deleted.", PRUNE_OPTS, 0,
+     "{\"deleted\":N,\"function_calls_deleted\":N,\"failed_deleted\":N,\"older_than\":S}", "switchboard prune --older-than 90d", CLI_LOGS | CLI_LONG_SQL},
     {"sync-calls", cmd_sync_calls, "[--since T] [--until T] [--limit N] [--page-size N] [--retries N] [--dry-run]",
      "reconcile calls with Retell's list-calls (the legacy retell:sync-calls)",
      "Upserts each call through the webhooks' own code path, one transaction per call; safe while webhooks arrive. "

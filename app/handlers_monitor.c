@@ -155,6 +155,24 @@ static int monitor_body(sb_app *app, arena *pool, long long company_id, buf *b, 
                 buf_putc(b, '}');
             }
     }
+    /* problems no event carries (lib/problems.h), last 24 h, the tenant's own only */
+    buf_puts(b, "],\"problems\":[");
+    static const char *const PROBLEMS =
+        "SELECT kind, company_id, detail, occurrences,"
+        " DATE_FORMAT(CONVERT_TZ(last_seen, @@session.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%sZ')"
+        " FROM switchboard_problems WHERE last_seen >= NOW() - INTERVAL 1 DAY AND (? = 0 OR company_id = ?)"
+        " ORDER BY last_seen DESC LIMIT 50";
+    db_rows pr;
+    if (db_query(app->db, pool, PROBLEMS, p, 2, &pr) == 0)
+        for (size_t r = 0; r < pr.nrows; r++) {
+            buf_puts(b, r ? ",{\"kind\":" : "{\"kind\":");
+            json_buf_str(b, db_cell(&pr, r, 0));
+            buf_printf(b, ",\"company_id\":%lld,\"detail\":", db_cell_ll(&pr, r, 1));
+            json_buf_str(b, db_cell(&pr, r, 2));
+            buf_printf(b, ",\"occurrences\":%lld,\"last_seen\":", db_cell_ll(&pr, r, 3));
+            put_str_or_null(b, db_cell(&pr, r, 4));
+            buf_putc(b, '}');
+        }
     buf_puts(b, "],\"recent_webhooks\":[");
     static const char *const COLS[] = {NULL, "provider", "event_type", "event_id", "status", "received_at",
                                        "processed_at", "error_message"};

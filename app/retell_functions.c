@@ -47,6 +47,7 @@
 #include "../lib/laravel_crypt.h"
 #include "../lib/log.h"
 #include "../lib/phone.h"
+#include "../lib/problems.h"
 #include "../lib/record.h"
 #include "../lib/sig.h"
 #include "../lib/spool.h"
@@ -237,16 +238,22 @@ static int find_service(fn_ctx *c, service *s)
     return 1;
 }
 
-/* The tenant's Cal.com key: companies.calcom_api_key (Laravel-encrypted), else calcom.api_key. */
+/* The tenant's Cal.com key: companies.calcom_api_key (Laravel-encrypted), else calcom.api_key.
+ * A key the tenant has but we cannot read is NULL, never the platform's key (issue 15 #1):
+ * Cal.com is then not called and the agent says the booking system is unavailable. */
 static const char *calcom_key(fn_ctx *c)
 {
     db_param p = db_int(c->company);
     db_rows r;
     if (db_query(c->app->db, c->a, "SELECT calcom_api_key FROM companies WHERE id = ?", &p, 1, &r) == 0 && r.nrows &&
-        db_cell(&r, 0, 0) && *c->app->cfg.laravel_app_key) {
-        char *key = arena_alloc(c->a, 512), err[160];
-        if (laravel_decrypt(c->app->cfg.laravel_app_key, db_cell(&r, 0, 0), key, 512, err, sizeof err) == 0) return key;
-        log_msg("warn", "company %lld: calcom_api_key unreadable (%s); using calcom.api_key", c->company, err);
+        db_cell(&r, 0, 0) && *db_cell(&r, 0, 0)) {
+        char *key = arena_alloc(c->a, 512), err[160] = "laravel.app_key is not set";
+        if (*c->app->cfg.laravel_app_key &&
+            laravel_decrypt(c->app->cfg.laravel_app_key, db_cell(&r, 0, 0), key, 512, err, sizeof err) == 0)
+            return key;
+        problem_note(c->app->db, PROBLEM_CALCOM_KEY_UNREADABLE, c->company,
+                     arena_printf(c->a, "companies.calcom_api_key cannot be decrypted: %s", err));
+        return NULL;
     }
     return c->app->cfg.calcom_api_key;
 }

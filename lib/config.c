@@ -82,6 +82,10 @@ static const struct cfg_key KEYS[] = {
     {"http.body_timeout_seconds", I(http_body_timeout_seconds), "10", false, false, 1, 600, "a request body must have arrived this long after the request started (slow clients), else 408"},
     /* the function log (DESIGN D90) */
     {"functions.log", I(functions_log), "1", false, false, 0, 1, "1: keep every phone-agent function request in switchboard_function_calls (0: only /metrics counts them)"},
+    /* hardening (issue 15 #14, DESIGN D119-D120) */
+    {"db.ssl_mode", S(db_ssl_mode), "disabled", false, false, 0, 0, "TLS to the database over TCP (db.host, db.read_host): disabled, required (encrypted, server not verified), verify_ca (certificate signed by db.ssl_ca), verify_identity (and its name is db.host)"},
+    {"db.ssl_ca", S(db_ssl_ca), "", false, false, 0, 0, "PEM file of the CA that signed the database server's certificate (verify_ca, verify_identity)"},
+    {"retention.failed_days", I(retention_failed_days), "30", false, false, 1, 3650, "switchboard prune deletes failed and dead webhook events (payloads with names, phones, transcripts) older than this; replay them before"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 
@@ -293,6 +297,21 @@ static int finish(sb_config *c, char *err, size_t errlen)
     if (!phone_country_code(c->phone_default_country)) {
         snprintf(err, errlen, "phone.default_country: unknown country \"%s\" (use DE, AT, CH, FR, NL, BE, ...)",
                  c->phone_default_country);
+        return -1;
+    }
+    static const char *const SSL_MODES[] = {"disabled", "required", "verify_ca", "verify_identity"};
+    size_t m = 0;
+    while (m < sizeof SSL_MODES / sizeof *SSL_MODES && strcmp(SSL_MODES[m], c->db_ssl_mode)) m++;
+    if (m == sizeof SSL_MODES / sizeof *SSL_MODES) {
+        snprintf(err, errlen, "db.ssl_mode: \"%s\" is not one of disabled, required, verify_ca, verify_identity", c->db_ssl_mode);
+        return -1;
+    }
+    if (m >= 2 && !*c->db_ssl_ca) {
+        snprintf(err, errlen, "db.ssl_mode = %s needs db.ssl_ca (the CA file that signed the server's certificate)", c->db_ssl_mode);
+        return -1;
+    }
+    if (m >= 1 && c->db_socket && *c->db_socket) {
+        snprintf(err, errlen, "db.ssl_mode = %s applies to TCP: set db.host and leave db.socket empty", c->db_ssl_mode);
         return -1;
     }
     if ((!c->db_socket || !*c->db_socket) && (!c->db_host || !*c->db_host)) {

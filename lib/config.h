@@ -87,6 +87,10 @@ typedef struct sb_config {
 
     /* the phone agent's function log (switchboard_function_calls, DESIGN D90) */
     int64_t functions_log;
+    /* hardening (issue 15): TLS to a database over TCP (D119), how long failed/dead events stay (D120) */
+    char *db_ssl_mode;          /* disabled | required | verify_ca | verify_identity */
+    char *db_ssl_ca;            /* PEM file of the CA that signed the server's certificate */
+    int64_t retention_failed_days;
 } sb_config;
 
 /* Load defaults, then path (NULL: no file), then the environment envp
