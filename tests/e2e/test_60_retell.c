@@ -321,7 +321,9 @@ static void stop_fake(void)
     fake_pid = 0;
 }
 
-/* 7 calls built from the fixture: ids, start times one hour apart, two callers. */
+/* 7 calls built from the fixture: ids, start times one hour apart, two callers; and two
+ * calls outside the synced window (a day before, a day after: PREFIX_early, PREFIX_late) that a
+ * client dropping the list-calls filter would get from the fake and sync. */
 static const char *write_dataset(const char *prefix)
 {
     size_t len;
@@ -335,6 +337,16 @@ static const char *write_dataset(const char *prefix)
         json_object_object_add(c, "start_timestamp", json_object_new_int64(1773132067215LL + i * 3600000LL));
         json_object_object_add(c, "end_timestamp", json_object_new_int64(1773132232904LL + i * 3600000LL));
         if (i % 2) json_object_object_add(c, "from_number", json_object_new_string("+4915155550000"));
+        json_object_array_add(arr, c);
+    }
+    static const struct { const char *suffix; long long start_ms; } OUTSIDE[] = {
+        {"early", 1773132067215LL - 86400000LL}, {"late", 1773132067215LL + 2 * 86400000LL}};
+    for (size_t i = 0; i < sizeof OUTSIDE / sizeof *OUTSIDE; i++) {
+        json_object *c = NULL;
+        json_object_deep_copy(call, &c, NULL);
+        json_object_object_add(c, "call_id", json_object_new_string(arena_printf(e2e_arena(), "%s_%s", prefix, OUTSIDE[i].suffix)));
+        json_object_object_add(c, "start_timestamp", json_object_new_int64(OUTSIDE[i].start_ms));
+        json_object_object_add(c, "end_timestamp", json_object_new_int64(OUTSIDE[i].start_ms + 165689));
         json_object_array_add(arr, c);
     }
     const char *path = arena_printf(e2e_arena(), "%s/%s.json", e2e_var(), prefix);
@@ -374,6 +386,9 @@ static void sync_calls_pages_inserts_updates_and_reruns_to_nothing(void **state)
     assert_non_null(strstr(out, "page 3"));
     assert_int_equal(e2e_count("SELECT COUNT(*) FROM calls WHERE retell_call_id LIKE ?",
                                (db_param[]){db_str(arena_printf(e2e_arena(), "%s_%%", prefix))}, 1), 7);
+    /* the window held: the fake only filters what the client asks it to */
+    assert_null(call_col(arena_printf(e2e_arena(), "%s_early", prefix), "id"));
+    assert_null(call_col(arena_printf(e2e_arena(), "%s_late", prefix), "id"));
     const char *c0 = arena_printf(e2e_arena(), "%s_0", prefix), *c1 = arena_printf(e2e_arena(), "%s_1", prefix);
     EQ(call_col(c0, "status"), "analyzed");
     EQ(call_col(c0, "company_id"), "2");
