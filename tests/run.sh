@@ -97,10 +97,12 @@ PORT=$(free_port)
 echo "# booting the test stack in $TMP on 127.0.0.1:$PORT"
 export SB_CALCOM_SECRET=$(sed -n 's/.*"secret": *"\([^"]*\)".*/\1/p' tests/fixtures/calcom/signatures.json)
 export SB_RETELL_KEY=$(sed -n 's/.*"api_key": *"\([^"]*\)".*/\1/p' tests/fixtures/retell/signatures.json)
-# the test stack: the probe handler on, retries 100x faster, short leases
+# the test stack: the probe handler on, retries 100x faster, short leases; Laravel's APP_KEY
+# of the crypt fixtures (tests/fixtures/laravel), so a company's encrypted Cal.com key is read
 export SB_EXTRA_CONF="pipeline.test_probe = 1
 pipeline.retry_scale_permille = 10
-pipeline.lease_seconds = 3"
+pipeline.lease_seconds = 3
+laravel.app_key = $(sed -n 's/^# APP_KEY=\([^ ]*\).*/\1/p' tests/fixtures/laravel/encrypted.tsv)"
 stack_ok=1
 export SB_FAKE="$(cd "$BINDIR" && pwd)/fake_providers"
 # what the e2e tests need besides the stack: conf/stack.sh starts no fake when the

@@ -376,6 +376,57 @@ static void cancel_and_reschedule_reach_calcom(void **state)
     EQ(appt_col(new_uid, "cancellation_reason"), "Krank");
 }
 
+/* The payload of a row of tests/fixtures/laravel/encrypted.tsv (made as Laravel makes them) */
+static const char *laravel_fixture(const char *name)
+{
+    size_t len;
+    const char *tsv = e2e_fixture("laravel/encrypted.tsv", &len);
+    const char *at = strstr(tsv, arena_printf(e2e_arena(), "\n%s\t", name));
+    assert_non_null(at);
+    const char *payload = strchr(strchr(at + 1, '\t') + 1, '\t') + 1;
+    return arena_printf(e2e_arena(), "%.*s", (int)strcspn(payload, "\n"), payload);
+}
+
+static int company_key_reset(void **state)
+{
+    (void)state;
+    db_exec(e2e_db(), "UPDATE companies SET calcom_api_key = NULL WHERE id = 2", NULL, 0, NULL, NULL);
+    json_object_put(fake("POST", "/_control", "{\"accept_key\":\"\"}"));
+    return 0;
+}
+
+/* companies.calcom_api_key as Laravel stored it (the test stack has the fixtures' APP_KEY):
+ * the salon's bookings go to Cal.com with the salon's own key; a value that does not
+ * decrypt falls back to calcom.api_key */
+static void the_company_calcom_key_is_laravels_encrypted_one(void **state)
+{
+    (void)state;
+    json_object_put(fake("POST", "/_control", "{\"accept_key\":\"cal_live_company2_fixture_key_0001\"}"));
+    db_param k = db_str(laravel_fixture("company_calcom_key"));
+    assert_int_equal(db_exec(e2e_db(), "UPDATE companies SET calcom_api_key = ? WHERE id = 2", &k, 1, NULL, NULL), 0);
+    const char *id = new_call();
+    e2e_response r = fn(id, "book_appointment", arena_printf(e2e_arena(),
+                        "{\"service\":\"herrenhaarschnitt\",\"datum\":\"%s\",\"uhrzeit\":\"15:30\",\"customer_name\":\"Jonas Becker\"}", day_de(11)));
+    assert_true(ok(r));
+    json_object *held = fake_booking(json_get_str(r.json, "booking_uid"));
+    assert_non_null(held);
+    EQ(json_get_str(held, "x_fake_key"), "accept_key");
+    json_object_put(held);
+    /* a payload changed in one character fails its MAC: the configured key books */
+    char *tampered = arena_strdup(e2e_arena(), laravel_fixture("company_calcom_key"));
+    tampered[40] = tampered[40] == 'A' ? 'B' : 'A';
+    db_param wrong = db_str(tampered);
+    assert_int_equal(db_exec(e2e_db(), "UPDATE companies SET calcom_api_key = ? WHERE id = 2", &wrong, 1, NULL, NULL), 0);
+    const char *id2 = new_call();
+    r = fn(id2, "book_appointment", arena_printf(e2e_arena(),
+           "{\"service\":\"herrenhaarschnitt\",\"datum\":\"%s\",\"uhrzeit\":\"16:00\",\"customer_name\":\"Jonas Becker\"}", day_de(11)));
+    assert_true(ok(r));
+    held = fake_booking(json_get_str(r.json, "booking_uid"));
+    assert_non_null(held);
+    EQ(json_get_str(held, "x_fake_key"), "calcom_key");
+    json_object_put(held);
+}
+
 static void garbage_gets_a_german_answer_never_a_500(void **state)
 {
     (void)state;
@@ -427,6 +478,7 @@ int main(void)
         cmocka_unit_test(calcom_down_is_a_spoken_error_and_no_row),
         cmocka_unit_test(a_failed_local_write_is_repaired_by_the_pipeline),
         cmocka_unit_test(cancel_and_reschedule_reach_calcom),
+        cmocka_unit_test_teardown(the_company_calcom_key_is_laravels_encrypted_one, company_key_reset),
         cmocka_unit_test(garbage_gets_a_german_answer_never_a_500),
     };
     return cmocka_run_group_tests_name("e2e_phone_booking", tests, e2e_setup, e2e_teardown);

@@ -19,8 +19,10 @@
  * 09:00, 09:30, 11:30, 12:00, 15:30, 16:00, 17:30 Europe/Berlin, minus booked
  * starts), POST /v2/bookings (400 "already has booking" when taken, 201 with a
  * new uid), POST /v2/bookings/{uid}/cancel, POST /v2/bookings/{uid}/reschedule.
- * Test controls: POST /_control {"latency_ms": N, "fail_500": true|false},
- * GET /_bookings (what the fake holds).
+ * Test controls: POST /_control {"latency_ms": N, "fail_500": true|false,
+ * "accept_key": KEY (a tenant's own API key, accepted besides --calcom-key; "" ends it)},
+ * GET /_bookings (what the fake holds; each booking's "x_fake_key" says which key made it:
+ * "calcom_key" or "accept_key").
  * Strict like the contracts in tests/fixtures (PROVENANCE.md §3, §4): a wrong
  * cal-api-version for the endpoint (slots 2024-09-04, bookings 2024-08-13), a POST
  * without Content-Type: application/json, an attendee without name/timeZone/(email or
@@ -50,6 +52,8 @@ static json_object *bookings; /* Cal.com bookings the fake holds */
 static int calcom_latency_ms, calcom_fail_500, next_booking_id = 4800001;
 static int fail_429, fail_500_after, list_requests, legacy_mode;
 static json_object *booking_template, *slot_taken_fixture; /* --fixtures DIR, else NULL */
+static char accept_key[256];         /* POST /_control {"accept_key": ...} */
+static const char *request_key = ""; /* which key the request being answered carried */
 
 static void respond(int fd, int status, const char *extra_headers, const char *body)
 {
@@ -353,6 +357,7 @@ static json_object *new_booking(long long event_type, long long start, json_obje
     json_object_object_add(b, "attendees", atts);
     json_object_object_add(b, "metadata", metadata ? json_object_get(metadata) : json_object_new_object());
     if (from_uid) json_object_object_add(b, "rescheduledFromUid", json_object_new_string(from_uid));
+    json_object_object_add(b, "x_fake_key", json_object_new_string(request_key));
     json_object_array_add(bookings, b);
     return b;
 }
@@ -567,6 +572,7 @@ static void control(int fd, const char *body)
     json_object *req = json_tokener_parse(body), *v;
     if (req && json_object_object_get_ex(req, "latency_ms", &v)) calcom_latency_ms = json_object_get_int(v);
     if (req && json_object_object_get_ex(req, "fail_500", &v)) calcom_fail_500 = json_object_get_boolean(v);
+    if (req && json_object_object_get_ex(req, "accept_key", &v)) snprintf(accept_key, sizeof accept_key, "%s", json_object_get_string(v));
     json_object_put(req);
     respond(fd, 200, NULL, "{\"ok\":true}");
 }
@@ -583,9 +589,11 @@ static int calcom_route(int fd, const char *method, const char *path, const char
     }
     if (strncmp(path, "/v2/slots", 9) && strncmp(path, "/v2/bookings", 12)) return 0;
     if (calcom_key) {
-        char want[512];
+        char want[512], also[512];
         snprintf(want, sizeof want, "\r\nAuthorization: Bearer %s\r\n", calcom_key);
-        if (!strcasestr(head, want)) {
+        snprintf(also, sizeof also, "\r\nAuthorization: Bearer %s\r\n", accept_key);
+        request_key = strcasestr(head, want) ? "calcom_key" : *accept_key && strcasestr(head, also) ? "accept_key" : "";
+        if (!*request_key) {
             respond(fd, 401, NULL, "{\"status\":\"error\",\"error\":{\"code\":\"UnauthorizedException\",\"message\":\"invalid api key\"}}");
             return 1;
         }
