@@ -67,6 +67,53 @@ static void login_logout_and_pages(void **state)
     snprintf(operator_cookie, sizeof operator_cookie, "%s", c);
 }
 
+/* Every state-changing dashboard POST refuses a token that is not this session's: another
+ * session's valid one, a wrong one of the right length (64 hex), a short one, none; and
+ * takes this session's (the control: the refusals are the token's doing). /login is the
+ * hardening issue's decision and not listed here. */
+static void every_post_route_refuses_another_sessions_token(void **state)
+{
+    (void)state;
+    static const struct { const char *path, *form; long ok; } POSTS[] = {
+        {"/scope", "company=2", 303},
+        {"/webhooks/replay", "id=0", 404},
+        {"/webhooks/replay-all", "status=processed", 400}, /* checked after the token: a refusal without side effect */
+        {"/logout", "", 303},                              /* last: it ends session A */
+    };
+    /* the table covers every session POST route of app/routes.c */
+    FILE *f = fopen(arena_printf(e2e_arena(), "%s/app/routes.c", getenv("SB_TEST_ROOT")), "r");
+    assert_non_null(f);
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        char path[128];
+        if (!strstr(line, ", dash_") || sscanf(line, " {\"POST\", \"%127[^\"]\"", path) != 1 || !strcmp(path, "/login")) continue;
+        size_t i = 0;
+        while (i < sizeof POSTS / sizeof *POSTS && strcmp(POSTS[i].path, path)) i++;
+        if (i == sizeof POSTS / sizeof *POSTS) fail_msg("POST %s has no CSRF case here", path);
+    }
+    fclose(f);
+    long st;
+    char a[128], b[128];
+    snprintf(a, sizeof a, "%s", login(OPERATOR, "switchboard-demo", &st));
+    snprintf(b, sizeof b, "%s", login(OPERATOR, "switchboard-demo", &st));
+    const char *tok_a = csrf_of(page("GET", "/webhooks", a, NULL).body), *tok_b = csrf_of(page("GET", "/webhooks", b, NULL).body);
+    assert_int_equal(strlen(tok_a), 64);
+    assert_string_not_equal(tok_a, tok_b); /* per session, or the first refusal below proves nothing */
+    const char *wrong[] = {tok_b, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                           arena_strndup(e2e_arena(), tok_a, 63), NULL};
+    for (size_t i = 0; i < sizeof POSTS / sizeof *POSTS; i++) {
+        for (size_t w = 0; w < sizeof wrong / sizeof *wrong; w++) {
+            const char *form = wrong[w] ? arena_printf(e2e_arena(), "csrf=%s&%s", wrong[w], POSTS[i].form) : POSTS[i].form;
+            long got = page("POST", POSTS[i].path, a, form).status;
+            if (got != 403) fail_msg("POST %s with %s answered %ld, not 403", POSTS[i].path, wrong[w] ? wrong[w] : "no token", got);
+        }
+        long got = page("POST", POSTS[i].path, a, arena_printf(e2e_arena(), "csrf=%s&%s", tok_a, POSTS[i].form)).status;
+        if (got != POSTS[i].ok) fail_msg("POST %s with the session's token answered %ld, not %ld", POSTS[i].path, got, POSTS[i].ok);
+    }
+    assert_int_equal(page("GET", "/", a, NULL).status, 303); /* logged out */
+    assert_int_equal(page("GET", "/", b, NULL).status, 200); /* the other session lives on */
+}
+
 static void security_headers_on_every_page(void **state)
 {
     (void)state;
@@ -463,6 +510,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(login_logout_and_pages),
         cmocka_unit_test(security_headers_on_every_page),
+        cmocka_unit_test(every_post_route_refuses_another_sessions_token),
         cmocka_unit_test(tenant_wall_escaping_and_replay),
         cmocka_unit_test(the_live_feed_brings_new_events_inside_the_wall),
         cmocka_unit_test(operators_narrow_to_a_company_and_periods_have_presets),
