@@ -408,7 +408,8 @@ static void figures_stay_behind_the_tenant_wall(void **state)
     assert_null(strstr(e2e_get_as(op21, "/agents?days=2").body, "Generierte Agentin"));
     /* the salon's owner: the salon's answered calls and bookings, counted here */
     static const char *const OWN =
-        "SELECT CONCAT(SUM(" SQL_ANSWERED " AND " SQL_LINK_METHOD " IN ('booked_during_call', 'phone_match')), ',', SUM(" SQL_ANSWERED "))"
+        "SELECT CONCAT(COALESCE(SUM(" SQL_ANSWERED " AND " SQL_LINK_METHOD " IN ('booked_during_call', 'phone_match')), 0), ',',"
+        " COALESCE(SUM(" SQL_ANSWERED "), 0))"
         " FROM calls c WHERE c.company_id = 2 AND c.deleted_at IS NULL AND c.created_at >= UTC_DATE() - INTERVAL 1 DAY";
     const char *own = e2e_scalar(OWN, NULL, 0);
     assert_non_null(own);
