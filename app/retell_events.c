@@ -82,9 +82,9 @@ static void put_day(buf *b, int *first, const char *name, time_t base, int plus_
 }
 
 /* The answer Retell waits for while the caller hears ringing: never more than
- * 1.5 s of database time (1 s for the routing, 0.5 s for the caller's name; D156:
- * the answer itself must be there within 2 s, test_60), never a non-2xx (that only makes Retell retry
- * while the caller waits). An unknown number gets an empty call_inbound, so
+ * 1.5 s of database time (1 s for the routing, 0.5 s for the caller's name: the
+ * answer itself must be there within 2 s, D156, test_60), never a non-2xx (that
+ * only makes Retell retry while the caller waits). An unknown number gets an empty call_inbound, so
  * the number's own agent answers. */
 void retell_inbound_answer(sb_app *app, const sb_request *req, json_object *root, sb_response *resp)
 {

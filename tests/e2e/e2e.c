@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../lib/sig.h"
@@ -376,4 +377,37 @@ e2e_response e2e_get_as(const char *cookie, const char *path)
 {
     const char *h[] = {arena_printf(pool, "Cookie: %s", cookie), NULL};
     return e2e_request("GET", path, h, NULL, 0);
+}
+
+const char *e2e_berlin_utc(int days, int h, int m)
+{
+    time_t t = time(NULL) + days * 86400;
+    struct tm tm;
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    localtime_r(&t, &tm);
+    tm.tm_hour = h;
+    tm.tm_min = m;
+    tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    time_t u = mktime(&tm);
+    struct tm g;
+    gmtime_r(&u, &g);
+    char out[32];
+    strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%S", &g);
+    return arena_strdup(pool, out);
+}
+
+const char *e2e_started_call(const char *prefix)
+{
+    static int n;
+    const char *id = arena_printf(pool, "%s_%d_%d", prefix, (int)getpid(), ++n);
+    size_t len;
+    const char *body = e2e_replace(e2e_fixture("retell/webhook_call_started.json", &len), "call_9f2c41d7b8e34a6f8d12c07be5a91f3e", id);
+    e2e_response r = e2e_post_signed("retell", "/api/webhooks/retell", body, strlen(body));
+    assert_int_equal(r.status, 200);
+    int64_t ev;
+    assert_true(json_get_int(r.json, "id", &ev));
+    assert_true(e2e_wait_status((uint64_t)ev, "processed", 10));
+    return id;
 }

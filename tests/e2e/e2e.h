@@ -95,6 +95,12 @@ FILE *e2e_nginx_conf_open(const char *prefix);
 int e2e_start_legacy(void);
 void e2e_stop_legacy(void);
 
+/* "YYYY-MM-DDTHH:MM:SS" (UTC) of hh:mm Europe/Berlin on the day `days` from today (arena). */
+const char *e2e_berlin_utc(int days, int h, int m);
+/* A call the stack knows: retell/webhook_call_started.json with a fresh id (PREFIX_PID_N)
+ * delivered and processed. Its id (arena). */
+const char *e2e_started_call(const char *prefix);
+
 /* POST the dashboard's login form; the session cookie ("sb_session=...", its
  * HttpOnly and SameSite=Lax flags checked) or "" when refused; *status = the answer. */
 const char *e2e_login(const char *email, const char *password, long *status);

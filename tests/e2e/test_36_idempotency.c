@@ -19,7 +19,6 @@
 #include "../../lib/spool.h"
 #include "../../lib/webhook.h"
 
-#define CALL_ID "call_9f2c41d7b8e34a6f8d12c07be5a91f3e"
 #define EQ(actual, expected) assert_string_equal((actual) ? (actual) : "(null)", (expected))
 
 /* the stack's fake Cal.com (conf/stack.sh: PORT + 1) */
@@ -70,41 +69,6 @@ static int calcom_bookings_requested(const char *call_id)
     return n;
 }
 
-/* a day `days` ahead at hh:mm Berlin: its UTC "YYYY-MM-DDTHH:MM:SS" */
-static const char *utc_of(int days, int h, int m)
-{
-    time_t t = time(NULL) + days * 86400;
-    struct tm tm;
-    setenv("TZ", "Europe/Berlin", 1);
-    tzset();
-    localtime_r(&t, &tm);
-    tm.tm_hour = h;
-    tm.tm_min = m;
-    tm.tm_sec = 0;
-    tm.tm_isdst = -1;
-    time_t u = mktime(&tm);
-    struct tm g;
-    gmtime_r(&u, &g);
-    char out[32];
-    strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%S", &g);
-    return arena_strdup(e2e_arena(), out);
-}
-
-/* a call the stack knows (call_started delivered and processed): its id */
-static const char *started_call(void)
-{
-    static int n;
-    const char *id = arena_printf(e2e_arena(), "call_idem_%d_%d", (int)getpid(), ++n);
-    size_t len;
-    const char *body = e2e_replace(e2e_fixture("retell/webhook_call_started.json", &len), CALL_ID, id);
-    e2e_response r = e2e_post_signed("retell", "/api/webhooks/retell", body, strlen(body));
-    assert_int_equal(r.status, 200);
-    int64_t ev;
-    assert_true(json_get_int(r.json, "id", &ev));
-    assert_true(e2e_wait_status((uint64_t)ev, "processed", 10));
-    return id;
-}
-
 static const char *book_body(const char *call_id, const char *start_utc)
 {
     return arena_printf(e2e_arena(),
@@ -144,7 +108,7 @@ static int reset_calcom(void **state)
 static void a_retry_while_the_first_waits_on_calcom_books_once(void **state)
 {
     (void)state;
-    const char *id = started_call(), *start = utc_of(10, 9, 30);
+    const char *id = e2e_started_call("call_idem"), *start = e2e_berlin_utc(10, 9, 30);
     char answer[] = "/tmp/switchboard-idem-XXXXXX";
     int fd = mkstemp(answer);
     assert_true(fd >= 0);
@@ -188,7 +152,7 @@ static void a_retry_while_the_first_waits_on_calcom_books_once(void **state)
 static void a_retry_after_calcom_answered_500_books_once(void **state)
 {
     (void)state;
-    const char *id = started_call(), *start = utc_of(10, 11, 30);
+    const char *id = e2e_started_call("call_idem"), *start = e2e_berlin_utc(10, 11, 30);
     calcom_control("{\"fail_500\":true}");
     e2e_response first = book(id, start);
     calcom_control("{\"fail_500\":false}");

@@ -87,38 +87,9 @@ static const char *day_de(int days)
 }
 
 /* the UTC ISO start of hh:mm Berlin on that day */
-static const char *utc_of(int days, int h, int m)
-{
-    time_t t = time(NULL) + days * 86400;
-    struct tm tm;
-    setenv("TZ", "Europe/Berlin", 1);
-    tzset();
-    localtime_r(&t, &tm);
-    tm.tm_hour = h;
-    tm.tm_min = m;
-    tm.tm_sec = 0;
-    tm.tm_isdst = -1;
-    time_t u = mktime(&tm);
-    struct tm g;
-    gmtime_r(&u, &g);
-    char out[32];
-    strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%S", &g);
-    return arena_strdup(e2e_arena(), out);
-}
+static const char *utc_of(int days, int h, int m) { return e2e_berlin_utc(days, h, m); }
 
-static const char *new_call(void)
-{
-    static int n;
-    const char *id = arena_printf(e2e_arena(), "call_fn_%d_%d", (int)getpid(), ++n);
-    size_t len;
-    const char *body = e2e_replace(e2e_fixture("retell/webhook_call_started.json", &len), CALL_ID, id);
-    e2e_response r = e2e_post_signed("retell", "/api/webhooks/retell", body, strlen(body));
-    assert_int_equal(r.status, 200);
-    int64_t ev;
-    assert_true(json_get_int(r.json, "id", &ev));
-    assert_true(e2e_wait_status((uint64_t)ev, "processed", 10));
-    return id;
-}
+static const char *new_call(void) { return e2e_started_call("call_fn"); }
 
 /* Retell's envelope, signed, to the dispatcher. */
 static e2e_response fn(const char *call_id, const char *name, const char *args_json)
