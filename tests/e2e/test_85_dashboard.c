@@ -319,7 +319,7 @@ static uint64_t own_appointment(void)
     return appt;
 }
 
-static void every_page_lists_and_walls(void **state)
+static void every_page_answers_and_the_detail_pages_are_walled(void **state)
 {
     (void)state;
     static const char *const PAGES[] = {"/", "/channels", "/agents", "/calls", "/appointments", "/webhooks", "/calls?q=%2B49&days=90",
@@ -516,7 +516,7 @@ int main(void)
         cmocka_unit_test(operators_narrow_to_a_company_and_periods_have_presets),
         cmocka_unit_test(bulk_replay_stays_inside_the_wall),
         cmocka_unit_test(exports_stream_every_row_once),
-        cmocka_unit_test(every_page_lists_and_walls),
+        cmocka_unit_test(every_page_answers_and_the_detail_pages_are_walled),
         cmocka_unit_test(report_pages_follow_processed_events),
         cmocka_unit_test(search_finds_by_number_id_and_name),
         cmocka_unit_test(pages_follow_the_readers_language),
