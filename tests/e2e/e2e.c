@@ -411,3 +411,31 @@ const char *e2e_started_call(const char *prefix)
     assert_true(e2e_wait_status((uint64_t)ev, "processed", 10));
     return id;
 }
+
+uint64_t e2e_booking_created(const char **uid)
+{
+    size_t len;
+    const char *body = e2e_fixture_new_id("calcom/webhook_booking_created.json", "mT4kQ8vXb2nR7sLp9wE3Yd", uid, &len);
+    e2e_response r = e2e_post_signed("calcom", "/api/calcom/webhook", body, len);
+    assert_int_equal(r.status, 200);
+    int64_t id = 0;
+    assert_true(json_get_int(r.json, "id", &id));
+    assert_true(e2e_wait_status((uint64_t)id, "processed", 15));
+    return (uint64_t)id;
+}
+
+json_object *e2e_fake_calcom(const char *method, const char *path, const char *body)
+{
+    const char *colon = strrchr(getenv("SB_TEST_URL"), ':');
+    const char *url = arena_printf(pool, "http://127.0.0.1:%d%s", atoi(colon + 1) + 1, path);
+    const char *h[] = {"Content-Type: application/json", "cal-api-version: 2024-08-13",
+                       arena_printf(pool, "Authorization: Bearer %s", cfg.calcom_api_key), NULL};
+    http_client_response r;
+    char err[256];
+    if (http_client_request(method, url, h, body, body ? strlen(body) : 0, 10000, &r, err, sizeof err) != 0)
+        fail_msg("fake Cal.com: %s", err);
+    json_object *j = json_tokener_parse(buf_cstr(&r.body));
+    http_client_response_free(&r);
+    return j;
+}
+

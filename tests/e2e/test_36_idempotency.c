@@ -22,25 +22,7 @@
 
 #define EQ(actual, expected) assert_string_equal((actual) ? (actual) : "(null)", (expected))
 
-/* the stack's fake Cal.com (conf/stack.sh: PORT + 1) */
-static const char *calcom_url(const char *path)
-{
-    const char *colon = strrchr(getenv("SB_TEST_URL"), ':');
-    return arena_printf(e2e_arena(), "http://127.0.0.1:%d%s", atoi(colon + 1) + 1, path);
-}
-
-static json_object *calcom(const char *method, const char *path, const char *body)
-{
-    http_client_response r;
-    char err[256];
-    const char *h[] = {"Content-Type: application/json", "cal-api-version: 2024-08-13",
-                       arena_printf(e2e_arena(), "Authorization: Bearer %s", e2e_config()->calcom_api_key), NULL};
-    if (http_client_request(method, calcom_url(path), h, body, body ? strlen(body) : 0, 10000, &r, err, sizeof err) != 0)
-        fail_msg("fake Cal.com: %s", err);
-    json_object *j = json_tokener_parse(buf_cstr(&r.body));
-    http_client_response_free(&r);
-    return j;
-}
+static json_object *calcom(const char *method, const char *path, const char *body) { return e2e_fake_calcom(method, path, body); }
 
 static void calcom_control(const char *json) { json_object_put(calcom("POST", "/_control", json)); }
 
@@ -192,13 +174,7 @@ static void two_replays_racing_leave_one_appointment(void **state)
 {
     (void)state;
     const char *uid;
-    size_t len;
-    const char *body = e2e_fixture_new_id("calcom/webhook_booking_created.json", "mT4kQ8vXb2nR7sLp9wE3Yd", &uid, &len);
-    e2e_response r = e2e_post_signed("calcom", "/api/calcom/webhook", body, len);
-    assert_int_equal(r.status, 200);
-    int64_t id = 0;
-    assert_true(json_get_int(r.json, "id", &id));
-    assert_true(e2e_wait_status((uint64_t)id, "processed", 15));
+    int64_t id = (int64_t)e2e_booking_created(&uid);
     assert_int_equal(appointments_of(uid), 1);
     const char *a = cli_line(arena_printf(e2e_arena(), "replay --by racer-a %lld", (long long)id));
     const char *b = cli_line(arena_printf(e2e_arena(), "replay --by racer-b %lld", (long long)id));

@@ -18,18 +18,7 @@ static const char *fake_url(const char *path)
     return arena_printf(e2e_arena(), "http://127.0.0.1:%d%s", atoi(colon + 1) + 1, path);
 }
 
-static json_object *fake(const char *method, const char *path, const char *body)
-{
-    http_client_response r;
-    char err[256];
-    const char *h[] = {"Content-Type: application/json", "cal-api-version: 2024-08-13",
-                       arena_printf(e2e_arena(), "Authorization: Bearer %s", e2e_config()->calcom_api_key), NULL};
-    if (http_client_request(method, fake_url(path), h, body, body ? strlen(body) : 0, 10000, &r, err, sizeof err) != 0)
-        fail_msg("fake Cal.com: %s", err);
-    json_object *j = json_tokener_parse(buf_cstr(&r.body));
-    http_client_response_free(&r);
-    return j;
-}
+static json_object *fake(const char *method, const char *path, const char *body) { return e2e_fake_calcom(method, path, body); }
 
 /* The status the fake Cal.com answers to a request with these version and content type
  * headers (NULL: left out). */

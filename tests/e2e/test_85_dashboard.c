@@ -456,13 +456,7 @@ static void report_pages_follow_processed_events(void **state)
     assert_int_equal(before.status, 200);
     long long web0 = kpi(before.body, "online");
     const char *uid;
-    size_t len;
-    const char *body = e2e_fixture_new_id("calcom/webhook_booking_created.json", "mT4kQ8vXb2nR7sLp9wE3Yd", &uid, &len);
-    e2e_response r = e2e_post_signed("calcom", "/api/calcom/webhook", body, len);
-    assert_int_equal(r.status, 200);
-    int64_t id = 0;
-    assert_true(json_get_int(r.json, "id", &id));
-    assert_true(e2e_wait_status((uint64_t)id, "processed", 15));
+    e2e_booking_created(&uid);
     long long web1 = web0;
     for (int i = 0; i < 50 && web1 == web0; i++) {
         if (i) usleep(100000);
