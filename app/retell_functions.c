@@ -805,6 +805,14 @@ static int fn_book(fn_ctx *c, int collect_style)
                      : "An diesem Tag sind leider keine freien Termine mehr. Möchten Sie einen anderen Tag probieren?",
                    members(c, &m));
     }
+    /* Cal.com's attendee needs an email or a phone (fixtures C13): a withheld caller who
+     * said neither is asked for one rather than refused by Cal.com later (D94) */
+    const char *said_phone = ARG(c, "customer_phone", "telefonnummer", "phone");
+    char e164[32];
+    if (!email && !c->caller &&
+        (!said_phone || phone_normalize(said_phone, phone_country_code(c->app->cfg.phone_default_country), e164) != 0))
+        return say(c, 0, "error", "Unter welcher Telefonnummer oder E-Mail-Adresse können wir Sie erreichen?",
+                   "\"bestaetigung_status\":\"error\"");
     book(c, &s, w.at, name, email, ARG(c, "notes", "kundenpraeferenzen"), collect_style);
     return 0;
 }
