@@ -7,6 +7,8 @@
 #ifndef SB_APP_H
 #define SB_APP_H
 
+#include <signal.h>
+
 #include "../lib/config.h"
 #include "../lib/db.h"
 #include "../lib/db_reads.h"
@@ -136,5 +138,15 @@ int cmd_shadow(sb_app *app, const char *cmd, int argc, char **argv);
  * or a number with the row an event wrote (table "calls" or "appointments",
  * id); the hourly full run reconciles the rest (pipeline hook). 0 or -1. */
 int app_link_conversions(pipeline *p, arena *a, long long company_id, const char *table, uint64_t id);
+
+/* mail_worker.c (DESIGN D106-D115): in the call_ended event's transaction, note that
+ * the call owes a summary (idempotent). 0 or -1 (db_error). */
+int mail_note_call_ended(sb_db *db, const sb_config *cfg, uint64_t call_id);
+/* The worker's mail thread (own config copy and DB connection): composes summaries,
+ * digests and callback alerts into switchboard_mail_outbox and delivers it over SMTP
+ * until *stop. Nothing when smtp.url is empty or in shadow mode. 0 or -1. */
+int mail_start(sb_app *app, volatile sig_atomic_t *stop);
+/* Wait for the mail thread (after *stop was set) and free it. */
+void mail_stop(void);
 
 #endif

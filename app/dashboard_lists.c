@@ -42,18 +42,6 @@ static void cell(buf *b, const char *v)
     buf_puts(b, "</td>");
 }
 
-static void csv_field(buf *b, const char *v)
-{
-    /* quoted, quotes doubled; a leading = + - @ would be a formula in a spreadsheet */
-    buf_putc(b, '"');
-    if (v && (*v == '=' || *v == '+' || *v == '-' || *v == '@')) buf_putc(b, '\'');
-    for (const char *p = v ? v : ""; *p; p++) {
-        if (*p == '"') buf_putc(b, '"');
-        buf_putc(b, *p);
-    }
-    buf_putc(b, '"');
-}
-
 static void csv_line(buf *b, const db_rows *r, size_t i, size_t ncol);
 
 static void csv_rows(sb_response *resp, const char *filename, const char *const *head, size_t ncol, const db_rows *r)

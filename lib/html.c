@@ -58,3 +58,15 @@ void html_url(buf *b, const char *s)
         }
     }
 }
+
+void csv_field(buf *b, const char *v)
+{
+    /* quoted, quotes doubled; a leading = + - @ would be a formula in a spreadsheet */
+    buf_putc(b, '"');
+    if (v && (*v == '=' || *v == '+' || *v == '-' || *v == '@')) buf_putc(b, '\'');
+    for (const char *p = v ? v : ""; *p; p++) {
+        if (*p == '"') buf_putc(b, '"');
+        buf_putc(b, *p);
+    }
+    buf_putc(b, '"');
+}

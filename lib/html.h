@@ -3,7 +3,9 @@
  * buf_puts and never mixed with data in a format string.
  *   html_text  element content: & < > " ' escaped
  *   html_attr  a quoted attribute value: the same, plus ` = and control characters
- *   html_url   a query-string component: everything but unreserved characters percent-encoded */
+ *   html_url   a query-string component: everything but unreserved characters percent-encoded
+ * and the one CSV cell escaper (dashboard exports, mail attachments):
+ *   csv_field  quoted, quotes doubled, a leading = + - @ defused with ' (no spreadsheet formula) */
 #ifndef SB_HTML_H
 #define SB_HTML_H
 
@@ -12,5 +14,6 @@
 void html_text(buf *b, const char *s);
 void html_attr(buf *b, const char *s);
 void html_url(buf *b, const char *s);
+void csv_field(buf *b, const char *v);
 
 #endif
