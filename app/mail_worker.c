@@ -46,7 +46,7 @@ static const char SQL_NOTE[] =
     "INSERT INTO switchboard_mail_calls (call_id, company_id, branch_id, ended_at, due_at)"
     " SELECT id, company_id, branch_id, COALESCE(end_timestamp, NOW(3)), NOW(3) + INTERVAL ? SECOND"
     " FROM calls WHERE id = ? AND company_id IS NOT NULL"
-    " ON DUPLICATE KEY UPDATE call_id = call_id";
+    " ON DUPLICATE KEY UPDATE switchboard_mail_calls.call_id = switchboard_mail_calls.call_id";
 
 int mail_note_call_ended(sb_db *db, const sb_config *cfg, uint64_t call_id)
 {
@@ -657,6 +657,22 @@ static void deliver(mail_ctx *x, long long id)
     if (db_exec(x->db, SQL_FAILED, f, 5, NULL, NULL) != 0) log_msg("warn", "mail: outbox %lld: %s", id, db_error(x->db));
 }
 
+/* 1 when no process pid runs here: no /proc entry, or a zombie nobody reaped (a
+ * killed worker whose parent, the shell that started it, is gone: conf/stack.sh's alive()) */
+static int process_gone(long pid)
+{
+    if (pid <= 0) return 0;
+    char path[64], line[512];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return errno == ENOENT;
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[n] = 0;
+    const char *paren = strrchr(line, ')');
+    return paren && paren[1] == ' ' && paren[2] == 'Z';
+}
+
 /* A worker killed mid-send leaves rows in `sending` under its lease. When the owner
  * was a process of this host that no longer exists, its rows are due now rather than
  * when the lease runs out (D112). */
@@ -670,8 +686,7 @@ static void reclaim_dead_owners(mail_ctx *x)
     for (size_t i = 0; i < r.nrows; i++) {
         const char *o = db_cell(&r, i, 0), *c = o ? strrchr(o, ':') : NULL;
         if (!c || (size_t)(c - o) != hostlen || strncmp(o, x->owner, hostlen) != 0 || !strcmp(o, x->owner)) continue;
-        pid_t pid = (pid_t)atol(c + 1);
-        if (pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH) continue;
+        if (!process_gone(atol(c + 1))) continue;
         db_param p[] = {db_str(o)};
         uint64_t n = 0;
         if (db_exec(x->db, "UPDATE switchboard_mail_outbox SET lease_expires_at = NOW(3) - INTERVAL 1 SECOND"
