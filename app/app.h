@@ -112,6 +112,8 @@ void app_stop_deadline(void);
  * renewed only when a db.* key changed; log.file is reopened (logrotate). An
  * invalid file keeps the config in effect and logs why. who names the process. */
 void app_reload_pending(sb_app *app, const char *who);
+/* +1 at each reload that took effect: threads with a config copy of their own reload it too */
+extern volatile sig_atomic_t app_config_generation;
 
 /* fcgi.c: the FastCGI loop on fd 0 (spawn-fcgi's socket). Returns the exit code. */
 int fcgi_serve(sb_app *app);

@@ -11,8 +11,8 @@
  *            source rows marked done in the same transaction;
  *   deliver  (mail thread) claim an outbox row (status sending + lease), send
  *            it, record sent / failed with backoff / dead.
- * The thread has its own config copy and DB connection, so a slow SMTP server
- * delays mail only, never the pipeline (D107). */
+ * The thread has its own config copy (reloaded after the worker's SIGHUP) and DB
+ * connection, so a slow SMTP server delays mail only, never the pipeline (D107). */
 #include "app.h"
 
 #include <errno.h>
@@ -32,6 +32,8 @@
 #include "../lib/timeutil.h"
 
 extern char **environ;
+
+volatile sig_atomic_t app_config_generation; /* app.h: main.c's reload counts up, the mail thread reads */
 
 #define COMPOSE_BATCH 20
 #define SEND_BATCH 8
@@ -278,6 +280,8 @@ typedef struct mail_ctx {
     arena *a;
     const char *owner;
     volatile sig_atomic_t *stop;
+    sig_atomic_t generation; /* app_config_generation of cfg */
+    const char *config_path;
 } mail_ctx;
 
 /* the key names the mail; the recipient goes in as a hash so any address fits */
@@ -317,6 +321,19 @@ static int outbox_put(mail_ctx *x, const char *kind, long long company, long lon
     int rc = db_exec(x->db, SQL_OUTBOX_PUT, p, 8, NULL, NULL);
     buf_free(&msg);
     return rc;
+}
+
+/* one mail to each of the first n recipients of s; `what` names the batch in the
+ * dedup key. 0 or -1 */
+static int put_each(mail_ctx *x, const char *kind, long long company, long long call, const char *what,
+                    const summary_settings *s, size_t n, const char *subject, const buf *text, const char *att,
+                    const buf *csv)
+{
+    for (size_t i = 0; i < n; i++)
+        if (outbox_put(x, kind, company, call, dedup_key(x->a, what, s->rcpt[i]), s->rcpt[i], subject, buf_cstr(text),
+                       att, att ? csv : NULL) != 0)
+            return -1;
+    return 0;
 }
 
 /* ---- compose: summaries -------------------------------------------------- */
@@ -410,11 +427,8 @@ static int compose_summary(mail_ctx *x, long long call_id)
     }
     const char *att = s.csv ? arena_printf(a, "anruf_%lld_%s.csv", v.id, local_fmt(a, v.at, s.tz, "%Y-%m-%d")) : NULL;
     const char *subject = summary_subject(a, &v, s.tz);
-    int bad = 0;
-    for (size_t i = 0; i < s.nrcpt && !bad; i++)
-        bad = outbox_put(x, "call_summary", company, call_id,
-                         dedup_key(a, arena_printf(a, "summary:%lld", call_id), s.rcpt[i]), s.rcpt[i], subject,
-                         buf_cstr(&text), att, s.csv ? &csv : NULL) != 0;
+    int bad = put_each(x, "call_summary", company, call_id, arena_printf(a, "summary:%lld", call_id), &s, s.nrcpt,
+                       subject, &text, att, &csv);
     buf_free(&text);
     buf_free(&csv);
     if (bad || mark(x, call_id, "mailed", s.frequency, NULL, 0, arena_printf(a, "%zu recipients", s.nrcpt)) != 0) goto fail;
@@ -480,12 +494,9 @@ static int compose_digest(mail_ctx *x, const char *dkey)
     const char *att = s.csv ? arena_printf(a, "anruf_zusammenfassung_%s_%s.csv", hourly ? "hourly" : "daily",
                                            local_fmt(a, end, s.tz, "%Y-%m-%d_%H%M%S"))
                             : NULL;
-    int bad = 0;
     /* settings switched off (or every recipient removed) since the calls were batched: nothing is sent */
     size_t n = s.send && shown ? s.nrcpt : 0;
-    for (size_t i = 0; i < n && !bad; i++)
-        bad = outbox_put(x, "summary_digest", company, 0, dedup_key(a, arena_printf(a, "digest:%s", dkey), s.rcpt[i]),
-                         s.rcpt[i], subject, buf_cstr(&text), att, s.csv ? &csv : NULL) != 0;
+    int bad = put_each(x, "summary_digest", company, 0, arena_printf(a, "digest:%s", dkey), &s, n, subject, &text, att, &csv);
     buf_free(&list);
     buf_free(&csv);
     buf_free(&text);
@@ -575,11 +586,8 @@ static int compose_alert(mail_ctx *x, long long company)
     }
     const char *subject = arena_printf(a, "Rückruf nötig: %zu %s - %s", it.nrows,
                                        it.nrows == 1 ? "offener Rückruf" : "offene Rückrufe", s.company_name);
-    int bad = 0;
-    for (size_t i = 0; i < s.nrcpt && !bad; i++)
-        bad = outbox_put(x, "callback_alert", company, 0,
-                         dedup_key(a, arena_printf(a, "callbacks:%lld:%lld-%lld", company, first, last), s.rcpt[i]),
-                         s.rcpt[i], subject, buf_cstr(&text), NULL, NULL) != 0;
+    int bad = put_each(x, "callback_alert", company, 0, arena_printf(a, "callbacks:%lld:%lld-%lld", company, first, last),
+                       &s, s.nrcpt, subject, &text, NULL, NULL);
     buf_free(&text);
     if (!s.nrcpt) log_msg("warn", "mail: company %lld has no address for callback alerts; %zu items marked alerted", company, it.nrows);
     db_param d[] = {db_int(company), db_int(first), db_int(last)};
@@ -701,6 +709,7 @@ static int mail_round(mail_ctx *x)
     int work = 0;
     db_rows r;
     arena_reset(x->a);
+    if (!x->cfg.smtp_url || !*x->cfg.smtp_url || x->cfg.shadow) return 0; /* switched off by a reload */
     if (db_query(x->db, x->a, SQL_DUE, NULL, 0, &r) == 0)
         for (size_t i = 0; i < r.nrows && !*x->stop; i++) work += compose_summary(x, db_cell_ll(&r, i, 0)) == 0;
     if (db_query(x->db, x->a, SQL_DIGESTS_DUE, NULL, 0, &r) == 0)
@@ -714,6 +723,22 @@ static int mail_round(mail_ctx *x)
     return work + (int)n;
 }
 
+/* SIGHUP reloaded the worker's config: the same file again for this copy */
+static void reload_copy(mail_ctx *x)
+{
+    if (x->generation == app_config_generation) return;
+    x->generation = app_config_generation;
+    sb_config next;
+    char err[512];
+    if (sb_config_load(&next, x->config_path, environ, err, sizeof err) != 0) return; /* the main loop logged it */
+    int db_changed = sb_config_changed(&x->cfg, &next, "db.");
+    sb_config old = x->cfg;
+    x->cfg = next; /* x->db points at x->cfg: it sees the new values */
+    sb_config_free(&old);
+    if (db_changed) db_disconnect(x->db);
+    log_msg("info", "worker: mail thread reloaded its configuration (smtp.url %s)", x->cfg.smtp_url);
+}
+
 static void *mail_thread(void *arg)
 {
     mail_ctx *x = arg;
@@ -722,6 +747,7 @@ static void *mail_thread(void *arg)
     pthread_sigmask(SIG_BLOCK, &all, NULL); /* SIGTERM/SIGHUP are the main loop's */
     reclaim_dead_owners(x);
     while (!*x->stop) {
+        reload_copy(x);
         if (mail_round(x) > 0) continue;
         for (int i = 0; i < 4 && !*x->stop; i++) { /* idle: about a second, the stop seen within 250 ms */
             struct timespec ts = {0, 250 * 1000000L};
@@ -755,6 +781,8 @@ int mail_start(sb_app *app, volatile sig_atomic_t *stop)
     x->a = arena_new(256 * 1024);
     x->owner = app->pipe.owner;
     x->stop = stop;
+    x->generation = app_config_generation;
+    x->config_path = app->config_path;
     if (pthread_create(&thread, NULL, mail_thread, x) != 0) {
         log_msg("error", "worker: mail: cannot start the mail thread");
         db_free(x->db);
