@@ -184,7 +184,7 @@ typedef struct call_view {
 static const char SQL_CALL[] =
     "SELECT c.id, UNIX_TIMESTAMP(COALESCE(c.start_timestamp, c.created_at)), COALESCE(c.duration_sec, 0),"
     " c.from_number, COALESCE(cu.name, c.customer_name), cu.email, COALESCE(c.summary, c.call_summary), c.transcript,"
-    " c.status, c.urgency_level, COALESCE(c.appointment_id, c.converted_appointment_id, 0), c.agent_name, b.name"
+    " c.status, c.urgency_level, COALESCE(c.appointment_id, 0), c.agent_name, b.name"
     " FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id AND cu.company_id = c.company_id"
     " LEFT JOIN branches b ON b.id = c.branch_id WHERE c.id = ? AND c.company_id = ?";
 
@@ -281,6 +281,7 @@ typedef struct mail_ctx {
     const char *owner;
     volatile sig_atomic_t *stop;
     sig_atomic_t generation; /* app_config_generation of cfg */
+    time_t pruned_at;
     const char *config_path;
 } mail_ctx;
 
@@ -703,6 +704,28 @@ static void reclaim_dead_owners(mail_ctx *x)
     }
 }
 
+/* Sent and dead mails (their messages hold transcripts) and finished notes are kept
+ * mail.keep_days, like the webhook events `switchboard prune` keeps; checked hourly. */
+static void prune(mail_ctx *x)
+{
+    static const char *const SQL_PRUNE[] = {
+        "DELETE FROM switchboard_mail_outbox WHERE status IN ('sent', 'dead')"
+        " AND updated_at < NOW(3) - INTERVAL ? DAY ORDER BY id LIMIT 1000",
+        "DELETE FROM switchboard_mail_calls WHERE state IN ('mailed', 'skipped')"
+        " AND updated_at < NOW(3) - INTERVAL ? DAY ORDER BY call_id LIMIT 1000",
+    };
+    time_t now = time(NULL);
+    if (now - x->pruned_at < 3600) return;
+    x->pruned_at = now;
+    for (size_t i = 0; i < sizeof SQL_PRUNE / sizeof SQL_PRUNE[0]; i++) {
+        db_param p[] = {db_int(x->cfg.mail_keep_days)};
+        uint64_t n = 0;
+        if (db_exec(x->db, SQL_PRUNE[i], p, 1, NULL, &n) != 0) log_msg("warn", "mail: prune: %s", db_error(x->db));
+        else if (n) log_msg("info", "mail: pruned %llu rows older than %lld days", (unsigned long long)n,
+                            (long long)x->cfg.mail_keep_days);
+    }
+}
+
 /* One round: compose what is owed, then deliver what is due. Returns the work done. */
 static int mail_round(mail_ctx *x)
 {
@@ -720,6 +743,7 @@ static int mail_round(mail_ctx *x)
     long long ids[SEND_BATCH];
     size_t n = claim(x, ids);
     for (size_t i = 0; i < n; i++) deliver(x, ids[i]); /* a stop waits for the one in flight (its lease covers it) */
+    prune(x);
     return work + (int)n;
 }
 

@@ -91,6 +91,7 @@ static const struct cfg_key KEYS[] = {
     {"mail.retry_base_seconds", I(mail_retry_base_seconds), "60", false, false, 1, 86400, "first retry delay of a failed mail, doubled per attempt (at most 6 h)"},
     {"mail.max_attempts", I(mail_max_attempts), "12", false, false, 1, 100, "a mail still failing after this many attempts is dead"},
     {"mail.dashboard_url", S(mail_dashboard_url), "", false, false, 0, 0, "the dashboard's public base URL, for links in mails (empty: no links)"},
+    {"mail.keep_days", I(mail_keep_days), "90", false, false, 1, 3650, "sent and dead mails (with their text) and finished summary notes are deleted after this many days"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

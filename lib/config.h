@@ -94,6 +94,7 @@ typedef struct sb_config {
     int64_t mail_retry_base_seconds;
     int64_t mail_max_attempts;
     char *mail_dashboard_url;
+    int64_t mail_keep_days;
 } sb_config;
 
 /* Load defaults, then path (NULL: no file), then the environment envp

@@ -480,6 +480,29 @@ static void a_refused_recipient_is_dead_the_others_sent(void **state)
     settings(defaults_company, defaults_branch);
 }
 
+static int old_rows_gone(void)
+{
+    return e2e_count("SELECT COUNT(*) FROM switchboard_mail_outbox WHERE dedup_key LIKE 'test76-old:%'", NULL, 0) == 1;
+}
+
+static void sent_mails_are_kept_keep_days_then_deleted(void **state)
+{
+    (void)state;
+    const char *key = arena_printf(e2e_arena(), "test76-old:%d", (int)getpid());
+    const char *ins = "INSERT INTO switchboard_mail_outbox (kind, company_id, dedup_key, message_id, recipient, subject, message,"
+                      " status, sent_at, created_at, updated_at) VALUES ('call_summary', 760, ?, '<old@x>', 'a@b.de', 's', 'm',"
+                      " 'sent', NOW(), NOW() - INTERVAL ? DAY, NOW() - INTERVAL ? DAY)";
+    /* one a day past mail.keep_days (90), one a day inside it */
+    db_param p[] = {db_str(arena_printf(e2e_arena(), "%s:a", key)), db_int(91), db_int(91)};
+    assert_int_equal(db_exec(e2e_db(), ins, p, 3, NULL, NULL), 0);
+    db_param q[] = {db_str(arena_printf(e2e_arena(), "%s:b", key)), db_int(89), db_int(89)};
+    assert_int_equal(db_exec(e2e_db(), ins, q, 3, NULL, NULL), 0);
+    restart_worker(WORKER_ENV); /* the mail thread prunes at its start, then hourly */
+    assert_true(e2e_wait(old_rows_gone, 20));
+    db_param k = db_str(arena_printf(e2e_arena(), "%s:b", key));
+    assert_int_equal(e2e_count("SELECT COUNT(*) FROM switchboard_mail_outbox WHERE dedup_key = ?", &k, 1), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -490,6 +513,7 @@ int main(void)
         cmocka_unit_test(killed_mid_send_the_mail_arrives_once),
         cmocka_unit_test(a_lost_reply_is_resent_with_the_same_message_id),
         cmocka_unit_test(a_refused_recipient_is_dead_the_others_sent),
+        cmocka_unit_test(sent_mails_are_kept_keep_days_then_deleted),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
