@@ -480,6 +480,27 @@ static void a_refused_recipient_is_dead_the_others_sent(void **state)
     settings(defaults_company, defaults_branch);
 }
 
+static void starttls_required_never_sends_in_clear(void **state)
+{
+    (void)state;
+    settings(defaults_company, defaults_branch);
+    /* the sink offers no STARTTLS: with smtp.starttls = 1 nothing may go out in plain text */
+    restart_worker(WORKER_ENV " SWITCHBOARD_SMTP_STARTTLS=1");
+    long long id = call(1);
+    const char *where = arena_printf(e2e_arena(), "call_id = %lld", id);
+    waited_where = arena_printf(e2e_arena(), "%s AND status = 'failed'", where);
+    int failed = e2e_wait(outbox_failed_once, 30);
+    const char *err = outbox("last_error", where), *mid = outbox("message_id", where);
+    restart_worker(WORKER_ENV);
+    assert_true(failed);
+    assert_non_null(err);
+    sink_mail m[2];
+    assert_int_equal(sink_find(arena_printf(e2e_arena(), "Message-ID: %s", mid), m, 2), 0);
+    /* without the requirement the same mail goes out, once */
+    wait_sent(where, 1);
+    assert_int_equal(sink_find(arena_printf(e2e_arena(), "Message-ID: %s", mid), m, 2), 1);
+}
+
 static int old_rows_gone(void)
 {
     return e2e_count("SELECT COUNT(*) FROM switchboard_mail_outbox WHERE dedup_key LIKE 'test76-old:%'", NULL, 0) == 1;
@@ -513,6 +534,7 @@ int main(void)
         cmocka_unit_test(killed_mid_send_the_mail_arrives_once),
         cmocka_unit_test(a_lost_reply_is_resent_with_the_same_message_id),
         cmocka_unit_test(a_refused_recipient_is_dead_the_others_sent),
+        cmocka_unit_test(starttls_required_never_sends_in_clear),
         cmocka_unit_test(sent_mails_are_kept_keep_days_then_deleted),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
