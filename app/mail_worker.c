@@ -337,6 +337,24 @@ static int put_each(mail_ctx *x, const char *kind, long long company, long long 
     return 0;
 }
 
+/* a composing transaction that failed: nothing of it stays, the next round tries again */
+static int rolled_back(mail_ctx *x, const char *what)
+{
+    log_msg("warn", "mail: %s not composed: %s", what, db_error(x->db));
+    db_rollback(x->db);
+    return -1;
+}
+
+/* Open a composing transaction and lock the source rows (sql with one parameter).
+ * 1 rows locked; 0 none left (committed: another worker took them); -1 error */
+static int lock_rows(mail_ctx *x, const char *sql, db_param p, db_rows *out)
+{
+    if (db_begin(x->db) != 0) return -1;
+    if (db_query(x->db, x->a, sql, &p, 1, out) != 0) return rolled_back(x, "a batch (lock)");
+    if (out->nrows) return 1;
+    return db_commit(x->db) == 0 ? 0 : -1;
+}
+
 /* ---- compose: summaries -------------------------------------------------- */
 
 static const char SQL_DUE[] =
@@ -354,6 +372,14 @@ static int mark(mail_ctx *x, long long call, const char *state, const char *freq
 {
     db_param p[] = {db_str(state), db_str(freq), db_str(dkey), db_int(dat), db_int(dat), db_str(note), db_int(call)};
     return db_exec(x->db, SQL_MARK_DONE, p, 7, NULL, NULL);
+}
+
+/* mark, then commit the composing transaction. 0 or -1 */
+static int settle(mail_ctx *x, long long call, const char *state, const char *freq, const char *dkey, int64_t at,
+                  const char *note)
+{
+    if (mark(x, call, state, freq, dkey, at, note) != 0) return rolled_back(x, arena_printf(x->a, "summary of call %lld", call));
+    return db_commit(x->db);
 }
 
 /* the digest a call of this end time belongs to: the clock hour, or the company's
@@ -382,11 +408,9 @@ static const char *summary_subject(arena *a, const call_view *v, const char *tz)
 static int compose_summary(mail_ctx *x, long long call_id)
 {
     arena *a = x->a;
-    if (db_begin(x->db) != 0) return -1;
-    db_param p[] = {db_int(call_id)};
     db_rows m;
-    if (db_query(x->db, a, SQL_MARK_LOCK, p, 1, &m) != 0) goto fail;
-    if (!m.nrows) return db_commit(x->db);
+    int got = lock_rows(x, SQL_MARK_LOCK, db_int(call_id), &m);
+    if (got <= 0) return got;
     long long company = db_cell_ll(&m, 0, 0);
     const char *branch = db_cell(&m, 0, 1);
     int64_t ended = db_cell_ll(&m, 0, 2), age = db_cell_ll(&m, 0, 3);
@@ -394,31 +418,21 @@ static int compose_summary(mail_ctx *x, long long call_id)
     call_view v;
     int rc = load_settings(x->db, a, company, branch, &s);
     if (rc < 0) goto fail;
-    if (rc == 0 || !s.send) {
-        if (mark(x, call_id, "skipped", NULL, NULL, 0, "send_call_summaries is off") != 0) goto fail;
-        return db_commit(x->db);
-    }
-    if (age > x->cfg.mail_max_age_hours * 3600) {
-        if (mark(x, call_id, "skipped", NULL, NULL, 0, "ended before mail.max_age_hours") != 0) goto fail;
-        return db_commit(x->db);
-    }
+    if (rc == 0 || !s.send) return settle(x, call_id, "skipped", NULL, NULL, 0, "send_call_summaries is off");
+    if (age > x->cfg.mail_max_age_hours * 3600)
+        return settle(x, call_id, "skipped", NULL, NULL, 0, "ended before mail.max_age_hours");
     if (!s.nrcpt) {
         const char *note = s.rejected ? arena_printf(a, "no valid recipient (refused: %s)", s.rejected) : "no recipient";
-        if (mark(x, call_id, "skipped", NULL, NULL, 0, clip_utf8(a, note, 250)) != 0) goto fail;
-        return db_commit(x->db);
+        return settle(x, call_id, "skipped", NULL, NULL, 0, clip_utf8(a, note, 250));
     }
     if (strcmp(s.frequency, "immediate") != 0) {
         int64_t at;
         const char *b = bucket(a, s.frequency, ended, s.tz, &at);
         const char *dkey = arena_printf(a, "%s:%lld:%s:%s", s.frequency, company, branch ? branch : "-", b);
-        if (mark(x, call_id, "batched", s.frequency, dkey, at, NULL) != 0) goto fail;
-        return db_commit(x->db);
+        return settle(x, call_id, "batched", s.frequency, dkey, at, NULL);
     }
     if ((rc = load_call(x->db, a, call_id, company, &v)) < 0) goto fail;
-    if (rc == 0) {
-        if (mark(x, call_id, "skipped", NULL, NULL, 0, "call row gone") != 0) goto fail;
-        return db_commit(x->db);
-    }
+    if (rc == 0) return settle(x, call_id, "skipped", NULL, NULL, 0, "call row gone");
     buf text = BUF_INIT, csv = BUF_INIT;
     buf_printf(&text, "%s\nAnrufzusammenfassung vom %s\n\n", s.company_name, local_fmt(a, v.at, s.tz, "%d.%m.%Y"));
     text_call(&text, a, &x->cfg, &v, s.tz, s.transcript);
@@ -435,9 +449,7 @@ static int compose_summary(mail_ctx *x, long long call_id)
     if (bad || mark(x, call_id, "mailed", s.frequency, NULL, 0, arena_printf(a, "%zu recipients", s.nrcpt)) != 0) goto fail;
     return db_commit(x->db);
 fail:
-    log_msg("warn", "mail: summary of call %lld not composed: %s", call_id, db_error(x->db));
-    db_rollback(x->db);
-    return -1;
+    return rolled_back(x, arena_printf(a, "summary of call %lld", call_id));
 }
 
 /* ---- compose: hourly/daily digests --------------------------------------- */
@@ -453,11 +465,9 @@ static const char SQL_DIGEST_DONE[] =
 static int compose_digest(mail_ctx *x, const char *dkey)
 {
     arena *a = x->a;
-    if (db_begin(x->db) != 0) return -1;
-    db_param p[] = {db_str(dkey)};
     db_rows m;
-    if (db_query(x->db, a, SQL_DIGEST_LOCK, p, 1, &m) != 0) goto fail;
-    if (!m.nrows) return db_commit(x->db);
+    int got = lock_rows(x, SQL_DIGEST_LOCK, db_str(dkey), &m);
+    if (got <= 0) return got;
     long long company = db_cell_ll(&m, 0, 1);
     const char *freq = db_cell(&m, 0, 3);
     int hourly = freq && !strcmp(freq, "hourly");
@@ -509,9 +519,7 @@ static int compose_digest(mail_ctx *x, const char *dkey)
     if (bad) goto fail;
     return db_commit(x->db);
 fail:
-    log_msg("warn", "mail: digest %s not composed: %s", dkey, db_error(x->db));
-    db_rollback(x->db);
-    return -1;
+    return rolled_back(x, arena_printf(a, "digest %s", dkey));
 }
 
 /* ---- compose: callback alerts -------------------------------------------- */
@@ -551,11 +559,10 @@ static const char *reason_text(const char *r)
 static int compose_alert(mail_ctx *x, long long company)
 {
     arena *a = x->a;
-    if (db_begin(x->db) != 0) return -1;
     db_param p[] = {db_int(company)};
     db_rows it;
-    if (db_query(x->db, a, SQL_ALERT_ITEMS, p, 1, &it) != 0) goto fail;
-    if (!it.nrows) return db_commit(x->db);
+    int got = lock_rows(x, SQL_ALERT_ITEMS, p[0], &it);
+    if (got <= 0) return got;
     /* recipients: each item's branch, the company's list; none at all: the company's address (D111) */
     summary_settings s, sb;
     int rc = load_settings(x->db, a, company, NULL, &s);
@@ -595,9 +602,7 @@ static int compose_alert(mail_ctx *x, long long company)
     if (bad || db_exec(x->db, SQL_ALERT_DONE, d, 3, NULL, NULL) != 0) goto fail;
     return db_commit(x->db);
 fail:
-    log_msg("warn", "mail: callback alert of company %lld not composed: %s", company, db_error(x->db));
-    db_rollback(x->db);
-    return -1;
+    return rolled_back(x, arena_printf(a, "callback alert of company %lld", company));
 }
 
 /* ---- deliver ------------------------------------------------------------- */
