@@ -61,7 +61,7 @@ int mail_note_call_ended(sb_db *db, const sb_config *cfg, uint64_t call_id)
 typedef struct summary_settings {
     int send, transcript, csv;
     const char *frequency; /* immediate, hourly, daily */
-    const char *company_name, *tz, *branch_name;
+    const char *company_name, *tz, *branch_name, *company_email;
     const char *rcpt[32];
     size_t nrcpt;
     const char *rejected; /* addresses refused by mail_address_ok, for the note */
@@ -165,6 +165,7 @@ static int load_settings(sb_db *db, arena *a, long long company, const char *bra
     if (db_cell(&r, 0, S_NAME)) s->company_name = db_cell(&r, 0, S_NAME);
     s->tz = db_cell(&r, 0, S_TZ);
     s->branch_name = db_cell(&r, 0, B_NAME);
+    s->company_email = db_cell(&r, 0, S_EMAIL);
     /* Laravel's order: the branch's notification_email, then the company's list; then the
      * branch's own list (the column Laravel's job never read, D108) */
     add_rcpt(a, s, db_cell(&r, 0, B_NOTIFY));
@@ -559,9 +560,8 @@ static const char *reason_text(const char *r)
 static int compose_alert(mail_ctx *x, long long company)
 {
     arena *a = x->a;
-    db_param p[] = {db_int(company)};
     db_rows it;
-    int got = lock_rows(x, SQL_ALERT_ITEMS, p[0], &it);
+    int got = lock_rows(x, SQL_ALERT_ITEMS, db_int(company), &it);
     if (got <= 0) return got;
     /* recipients: each item's branch, the company's list; none at all: the company's address (D111) */
     summary_settings s, sb;
@@ -571,11 +571,7 @@ static int compose_alert(mail_ctx *x, long long company)
         if (!db_cell(&it, i, 2) || load_settings(x->db, a, company, db_cell(&it, i, 2), &sb) <= 0) continue;
         for (size_t k = 0; k < sb.nrcpt; k++) add_rcpt(a, &s, sb.rcpt[k]);
     }
-    if (!s.nrcpt) {
-        db_rows e;
-        if (db_query(x->db, a, "SELECT email FROM companies WHERE id = ?", p, 1, &e) != 0) goto fail;
-        if (e.nrows) add_rcpt(a, &s, db_cell(&e, 0, 0));
-    }
+    if (!s.nrcpt) add_rcpt(a, &s, s.company_email);
     long long first = db_cell_ll(&it, 0, 0), last = db_cell_ll(&it, it.nrows - 1, 0);
     buf text = BUF_INIT;
     buf_printf(&text, "%s\n%zu %s\n", s.company_name, it.nrows,

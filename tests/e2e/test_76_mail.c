@@ -410,6 +410,15 @@ static void callback_alerts_are_batched_per_company(void **state)
     t = text_of(m[0].text);
     assert_non_null(strstr(t, "Nina Später"));
     assert_null(strstr(t, "Erika Muster"));
+    /* no branch address and no company list: the company's own address gets it */
+    settings(defaults_company, "notification_email = NULL");
+    callback_item(4, "Olga Ohneadresse");
+    sql("UPDATE switchboard_mail_outbox SET created_at = NOW(3) - INTERVAL 10 MINUTE WHERE kind = 'callback_alert' AND company_id = 760");
+    alerted_count_is = (int)before + 3;
+    assert_true(e2e_wait(alerts_composed, 20));
+    assert_string_equal(e2e_scalar("SELECT recipient FROM switchboard_mail_outbox WHERE kind = 'callback_alert' AND company_id = 760"
+                                   " ORDER BY id DESC LIMIT 1", NULL, 0), "info@posteingang.example");
+    settings(defaults_company, defaults_branch);
 }
 
 static const char *knob(const char *name) { return arena_printf(e2e_arena(), "%s/mail/%s", e2e_var(), name); }
