@@ -19,7 +19,7 @@ PKGS    := libmariadb json-c libcurl libcrypto
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral \
            -fstack-protector-strong $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lcrypt -lm
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lcrypt -lm -pthread
 # -Wno-format-truncation: GCC 12 reports "null format string" on paths UBSan adds, not real ones
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -O1 -Wno-format-truncation
@@ -40,7 +40,7 @@ E2E_SRC  := $(wildcard tests/e2e/test_*.c)
 E2E_LIB  := $(filter-out $(E2E_SRC),$(wildcard tests/e2e/*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit_%)
 E2E_BIN  := $(E2E_SRC:tests/e2e/%.c=$(BUILD)/tests/e2e_%)
-FAKE_BIN := $(BUILD)/tests/fake_providers
+FAKE_BIN := $(BUILD)/tests/fake_providers $(BUILD)/tests/smtp_sink
 # fuzz targets: tests/fuzz/fuzz_NAME.c, built with libFuzzer (build/fuzz/fuzz_NAME) and, for
 # make test, with $(CC) + tests/fuzz/replay.c as unit_fuzz_NAME (replays corpus + regressions)
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -195,6 +195,11 @@ fuzz: deps
 	$(Q)tests/fuzz/run.sh build/fuzz $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 $(BUILD)/tests/fake_providers: tests/fake/fake_providers.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+# the loopback SMTP server of the test stack and `make run` (PORT+2, messages under VAR/mail/)
+$(BUILD)/tests/smtp_sink: tests/fake/smtp_sink.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 

@@ -7,6 +7,8 @@
 #ifndef SB_APP_H
 #define SB_APP_H
 
+#include <signal.h>
+
 #include "../lib/cli.h"
 #include "../lib/config.h"
 #include "../lib/db.h"
@@ -141,6 +143,8 @@ void app_stop_deadline(void);
  * renewed only when a db.* key changed; log.file is reopened (logrotate). An
  * invalid file keeps the config in effect and logs why. who names the process. */
 void app_reload_pending(sb_app *app, const char *who);
+/* +1 at each reload that took effect: threads with a config copy of their own reload it too */
+extern volatile sig_atomic_t app_config_generation;
 
 /* fcgi.c: the FastCGI loop on fd 0 (spawn-fcgi's socket). Returns the exit code. */
 int fcgi_serve(sb_app *app);
@@ -169,5 +173,15 @@ int cmd_operators(sb_app *app, int argc, char **argv);
  * or a number with the row an event wrote (table "calls" or "appointments",
  * id); the hourly full run reconciles the rest (pipeline hook). 0 or -1. */
 int app_link_conversions(pipeline *p, arena *a, long long company_id, const char *table, uint64_t id);
+
+/* mail_worker.c (DESIGN D106-D115): in the call_ended event's transaction, note that
+ * the call owes a summary (idempotent). 0 or -1 (db_error). */
+int mail_note_call_ended(sb_db *db, const sb_config *cfg, uint64_t call_id);
+/* The worker's mail thread (own config copy and DB connection): composes summaries,
+ * digests and callback alerts into switchboard_mail_outbox and delivers it over SMTP
+ * until *stop. Nothing when smtp.url is empty or in shadow mode. 0 or -1. */
+int mail_start(sb_app *app, volatile sig_atomic_t *stop);
+/* Wait for the mail thread (after *stop was set) and free it. */
+void mail_stop(void);
 
 #endif

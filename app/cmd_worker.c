@@ -8,7 +8,9 @@
  * (the writes nobody noted). SIGTERM finishes the current round, then exits;
  * after shutdown.grace_seconds it exits anyway (the leases of its events
  * expire and another process retakes them). SIGHUP re-reads the config
- * between rounds (app_reload_pending). */
+ * between rounds (app_reload_pending). Mail (summaries, callback alerts) runs
+ * in a thread of its own beside the loop (mail_worker.c), so SMTP never holds
+ * up the events. */
 #include "app.h"
 
 #include <signal.h>
@@ -44,6 +46,7 @@ int worker_run(sb_app *app)
     time_t last_recent = 0;
     if (daily_stats_check_definition(app->db, scratch) < 0) /* the mark_recent net still runs; retried at the next start */
         log_msg("warn", "worker: cannot compare the metric definitions: %s", db_error(app->db));
+    if (mail_start(app, &stop) != 0) log_msg("warn", "worker: running without mail");
     while (!stop) {
         app_reload_pending(app, "worker");
         int busy = 0;
@@ -63,6 +66,7 @@ int worker_run(sb_app *app)
         struct timespec ts = {app->cfg.worker_poll_ms / 1000, (app->cfg.worker_poll_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
     }
+    mail_stop();
     arena_free(scratch);
     log_msg("info", "worker: stopping");
     return 0;

@@ -91,6 +91,7 @@ void app_reload_pending(sb_app *app, const char *who)
     if (db_changed) db_disconnect(app->db); /* the next statement connects with the new db.* keys */
     if (log_open(app->cfg.log_file) != 0) /* the old file stays open */
         log_msg("error", "%s: cannot open log.file %s, still logging to the previous file", who, app->cfg.log_file);
+    app_config_generation++; /* the worker's mail thread reloads its own copy (mail_worker.c) */
     log_msg("info", "%s: configuration reloaded from %s%s", who, app->config_path,
             db_changed ? ", database connection renewed" : "");
 }

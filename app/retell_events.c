@@ -39,6 +39,9 @@ void retell_call_event(pipeline *p, arena *a, const stored_event *ev, event_resu
     res->company_id = r.company_id;
     if (r.company_id && (r.created || r.changed) && app_link_conversions(p, a, r.company_id, "calls", r.id) != 0)
         FINISH(EVENT_RETRY, "linker: %s", db_error(p->db));
+    /* the call summary Laravel dispatched from call_ended: owed in this transaction, sent by the worker */
+    if (r.company_id && !strcmp(ev->event_type, "call_ended") && mail_note_call_ended(p->db, p->cfg, r.id) != 0)
+        FINISH(EVENT_RETRY, "mail note: %s", db_error(p->db));
     if (!r.company_id)
         FINISH(EVENT_PROCESSED, "App\\Models\\Call:%llu %s without a company: unroutable number (%s)",
                (unsigned long long)r.id, r.created ? "stored" : "updated",

@@ -23,6 +23,7 @@
 # Environment: SB_POOL (children, default: cores), SB_CALCOM_SECRET and
 # SB_RETELL_KEY (secrets written into a new VAR/switchboard.conf; default:
 # generated), SB_EXTRA_CONF (lines appended to a new config), SB_QUIET=1 (no banner),
+# SB_SMTP_SINK (the SMTP sink binary; default: smtp_sink next to SB_FAKE's fake_providers),
 # SB_DEMO=1 (`make run` only: on the first start, 90 days of demo traffic, see demo_traffic).
 # SB_POOL_WRAPPER (opt-in: a command each pool child runs under, shell words, e.g.
 # tests/fuzz/vg-wrap.sh for `make valgrind`; default none).
@@ -151,6 +152,10 @@ retell.api_key = $retkey
 retell.api_base = http://127.0.0.1:$((PORT + 1))
 calcom.api_base = http://127.0.0.1:$((PORT + 1))
 calcom.api_key = cal_dev_$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+# the embedded stack's mail relay (tests/fake/smtp_sink.c): every mail lands in $VAR/mail/
+smtp.url = smtp://127.0.0.1:$((PORT + 2))
+smtp.from = switchboard@askproai.example
+mail.dashboard_url = http://127.0.0.1:$PORT
 spool.dir = $VAR/spool
 log.file = $LOG/switchboard.log
 migrations.dir = $ROOT/sql/migrations
@@ -227,6 +232,15 @@ start_fake() {
   echo $! >"$RUN/fake.pid"
 }
 
+# The loopback SMTP sink on PORT+2: each mail the worker sends is a file VAR/mail/NNNNNN.eml.
+start_sink() {
+  local sink=${SB_SMTP_SINK:-$(dirname "${SB_FAKE:-$ROOT/build/rel/tests/fake_providers}")/smtp_sink}
+  [ -x "$sink" ] || return 0
+  alive "$RUN/smtp-sink.pid" && return 0
+  nohup "$sink" --port $((PORT + 2)) --dir "$VAR/mail" --log "$LOG/smtp-sink.log" >/dev/null 2>&1 &
+  echo $! >"$RUN/smtp-sink.pid"
+}
+
 start_nginx() {
   alive "$RUN/nginx.pid" && return 0
   mkdir -p "$VAR/nginx/tmp"
@@ -277,6 +291,7 @@ start)
   for p in ${SB_EXTRA_POOLS:-}; do SB_POOL_NAME=$p start_pool; done
   start_worker
   start_fake
+  start_sink
   start_nginx
   port=$(cat "$RUN/port")
   demo_traffic "$port"
@@ -289,12 +304,14 @@ start)
   say "  Retell webhook:  http://127.0.0.1:$port/api/webhooks/retell"
   say "  monitor:         http://127.0.0.1:$port/api/webhooks/monitor  (Authorization: Bearer <monitor.token>)"
   say "  fake Retell API:  http://127.0.0.1:$((port + 1))  (try: bin/switchboard -c $CONF sync-calls --since 2026-03-10 --until 2026-03-11)"
+  say "  mail (summaries, callback alerts): $VAR/mail/*.eml  (the SMTP sink on 127.0.0.1:$((port + 2)); log $LOG/smtp-sink.log)"
   say "  config + dev secrets: $CONF"
   say "  logs: $LOG/   database: mariadb --socket=$SOCK -u $ME askproai"
   say "  stop with: make stop"
   ;;
 stop)
   stop_pid "$RUN/fake.pid" "fake provider API"
+  stop_pid "$RUN/smtp-sink.pid" "SMTP sink"
   stop_pid "$RUN/nginx.pid" nginx
   stop_pid "$RUN/worker.pid" worker
   for f in "$RUN"/spawn-fcgi*.pid; do [ -e "$f" ] && stop_pid "$f" "FastCGI pool$(basename "$f" .pid | sed 's/^spawn-fcgi-*/ /')"; done
@@ -310,7 +327,7 @@ stop-worker) stop_pid "$RUN/worker.pid" worker ;;
 start-worker) start_worker ;;
 stop-db) stop_db ;;
 status)
-  for p in mysqld db-replica spawn-fcgi worker nginx fake; do
+  for p in mysqld db-replica spawn-fcgi worker nginx fake smtp-sink; do
     if alive "$RUN/$p.pid"; then echo "$p: running (pid $(cat "$RUN/$p.pid"))"; else echo "$p: stopped"; fi
   done ;;
 *) die "unknown command $cmd" ;;

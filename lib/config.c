@@ -86,6 +86,21 @@ static const struct cfg_key KEYS[] = {
     {"db.ssl_mode", S(db_ssl_mode), "disabled", false, false, 0, 0, "TLS to the database over TCP (db.host, db.read_host): disabled, required (encrypted, server not verified), verify_ca (certificate signed by db.ssl_ca), verify_identity (and its name is db.host)"},
     {"db.ssl_ca", S(db_ssl_ca), "", false, false, 0, 0, "PEM file of the CA that signed the database server's certificate (verify_ca, verify_identity)"},
     {"retention.failed_days", I(retention_failed_days), "30", false, false, 1, 3650, "switchboard prune deletes failed and dead webhook events (payloads with names, phones, transcripts) older than this; replay them before"},
+    /* mail (DESIGN D106-D115) */
+    {"smtp.url", S(smtp_url), "", false, false, 0, 0, "SMTP server, smtp://host:587 or smtps://host:465; empty = no mail is composed or sent"},
+    {"smtp.from", S(smtp_from), "switchboard@localhost.localdomain", false, false, 0, 0, "envelope and From address of every mail"},
+    {"smtp.from_name", S(smtp_from_name), "AskProAI", false, false, 0, 0, "display name in From"},
+    {"smtp.user", S(smtp_user), "", false, false, 0, 0, "SMTP AUTH user (empty: no AUTH)"},
+    {"smtp.password", S(smtp_password), "", false, true, 0, 0, "SMTP AUTH password"},
+    {"smtp.starttls", I(smtp_starttls), "0", false, false, 0, 1, "1: require STARTTLS on an smtp:// URL (smtps:// is TLS anyway)"},
+    {"smtp.timeout_seconds", I(smtp_timeout_seconds), "30", false, false, 1, 600, "longest one SMTP delivery may take"},
+    {"mail.summary_delay_seconds", I(mail_summary_delay_seconds), "300", false, false, 0, 86400, "a call summary waits this long after call_ended for call_analyzed (sent at once when the analysis is in)"},
+    {"mail.max_age_hours", I(mail_max_age_hours), "24", false, false, 1, 8760, "calls that ended longer ago get no summary (backfills, replays, a long outage)"},
+    {"mail.callback_alert_minutes", I(mail_callback_alert_minutes), "5", false, false, 0, 1440, "at most one callback alert per company in this many minutes; the items in between go into the next"},
+    {"mail.retry_base_seconds", I(mail_retry_base_seconds), "60", false, false, 1, 86400, "first retry delay of a failed mail, doubled per attempt (at most 6 h)"},
+    {"mail.max_attempts", I(mail_max_attempts), "12", false, false, 1, 100, "a mail still failing after this many attempts is dead"},
+    {"mail.dashboard_url", S(mail_dashboard_url), "", false, false, 0, 0, "the dashboard's public base URL, for links in mails (empty: no links)"},
+    {"mail.keep_days", I(mail_keep_days), "90", false, false, 1, 3650, "sent and dead mails (with their text) and finished summary notes are deleted after this many days"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

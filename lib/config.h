@@ -91,6 +91,21 @@ typedef struct sb_config {
     char *db_ssl_mode;          /* disabled | required | verify_ca | verify_identity */
     char *db_ssl_ca;            /* PEM file of the CA that signed the server's certificate */
     int64_t retention_failed_days;
+    /* mail (DESIGN D106-D115): call summaries and callback alerts, sent by the worker */
+    char *smtp_url;
+    char *smtp_from;
+    char *smtp_from_name;
+    char *smtp_user;
+    char *smtp_password;
+    int64_t smtp_starttls;
+    int64_t smtp_timeout_seconds;
+    int64_t mail_summary_delay_seconds;
+    int64_t mail_max_age_hours;
+    int64_t mail_callback_alert_minutes;
+    int64_t mail_retry_base_seconds;
+    int64_t mail_max_attempts;
+    char *mail_dashboard_url;
+    int64_t mail_keep_days;
 } sb_config;
 
 /* Load defaults, then path (NULL: no file), then the environment envp

@@ -4,7 +4,7 @@
  *   html_text  element content: & < > " ' escaped
  *   html_attr  a quoted attribute value: the same, plus ` = and control characters
  *   html_url   a query-string component: everything but unreserved characters percent-encoded
- * and the one CSV field writer (the exports' context):
+ * and the one CSV field writer (dashboard exports, mail attachments):
  *   csv_field  a quoted field, quotes doubled; a value a spreadsheet would run
  *              as a formula (leading = + - @, TAB or CR, or their full-width
  *              forms) gets a leading ' so it stays text (D135) */
