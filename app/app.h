@@ -7,6 +7,8 @@
 #ifndef SB_APP_H
 #define SB_APP_H
 
+#include <signal.h>
+
 #include "../lib/cli.h"
 #include "../lib/config.h"
 #include "../lib/db.h"
@@ -121,6 +123,19 @@ void app_stop_deadline(void);
  * renewed only when a db.* key changed; log.file is reopened (logrotate). An
  * invalid file keeps the config in effect and logs why. who names the process. */
 void app_reload_pending(sb_app *app, const char *who);
+
+/* pipeline_workers.c (D183): the serve side wakes a worker for event id (or, when none
+ * listens, processes it itself); the worker side binds the wake-up socket and forks the
+ * pipeline processes (stop: the worker's stop flag, shared by its children), waits for a
+ * wake (1 woken, 0 timeout, -1 a sibling took it), claims once (a full claim wakes a
+ * sibling), replaces dead processes, forwards a signal to them, stops them. */
+void app_process_soon(sb_app *app, uint64_t id);
+int workers_start(sb_app *app, volatile sig_atomic_t *stop);
+int workers_wait(sb_app *app);
+int workers_tick(sb_app *app);
+void workers_reap(sb_app *app, volatile sig_atomic_t *stop);
+void workers_signal(int sig);
+void workers_stop(void);
 
 /* fcgi.c: the FastCGI loop on fd 0 (spawn-fcgi's socket). Returns the exit code. */
 int fcgi_serve(sb_app *app);

@@ -82,6 +82,9 @@ typedef struct sb_config {
     /* shadow mode (docs/MIGRATION.md "Shadow mode", DESIGN D80): a mirror-fed instance on
      * its own schema; every outbound provider request is refused (lib/http_client.h) */
     int64_t shadow;
+    /* the pipeline's processes and their wake-up (DESIGN D183-D185) */
+    int64_t pipeline_workers;
+    char *pipeline_wakeup_socket;
 } sb_config;
 
 /* Load defaults, then path (NULL: no file), then the environment envp
