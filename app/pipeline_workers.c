@@ -7,8 +7,9 @@
  * Worker side: `switchboard worker` binds the socket, then forks
  * pipeline.workers - 1 processes that only wait for wakes and claim events;
  * the first process keeps the spool, the aggregates and the pipeline too. A
- * dead pipeline process is replaced; they die with their parent (SIGTERM by
- * PR_SET_PDEATHSIG, so a kill -9 of the worker leaves no orphan claiming). */
+ * dead pipeline process is replaced. A stopped worker stops them (SIGTERM: each
+ * finishes its event); a worker killed takes them with it (SIGKILL by
+ * PR_SET_PDEATHSIG), as one process would die, so no orphan keeps claiming. */
 #include "app.h"
 
 #include <errno.h>
@@ -60,7 +61,7 @@ int workers_tick(sb_app *app)
 /* A pipeline-only process: wait for a wake (or worker.poll_ms), claim until nothing is due. */
 static void pipeline_only(sb_app *app, volatile sig_atomic_t *stop)
 {
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(0); /* the parent died before the line above took effect */
     /* its own connection (the parent's handle is left as it is: closing it would end the
      * parent's session too) and its own lease owner, host:pid */

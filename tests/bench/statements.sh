@@ -13,8 +13,8 @@ cd "$ROOT"
 TMP=$(mktemp -d /tmp/switchboard-stmts.XXXXXX)
 PORT=$(for p in $(shuf -i 20000-40000 -n 200); do (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; break; }; done)
 trap 'SB_QUIET=1 conf/stack.sh stop "$TMP" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
-export SB_FAKE="$ROOT/bin/fake_providers"
-SB_EXTRA_CONF="pipeline.fast_path = 0" SB_QUIET=1 conf/stack.sh start "$TMP" "$PORT" >/dev/null
+export SB_FAKE=${SB_FAKE:-$ROOT/build/rel/tests/fake_providers}
+SB_EXTRA_CONF=$'pipeline.fast_path = 0\npipeline.workers = 1' SB_QUIET=1 conf/stack.sh start "$TMP" "$PORT" >/dev/null
 SB_QUIET=1 conf/stack.sh stop-worker "$TMP" >/dev/null
 SQL="mariadb --no-defaults --socket=$TMP/run/mysqld.sock -u $(id -un) askproai"
 SB="$ROOT/bin/switchboard -c $TMP/switchboard.conf"
