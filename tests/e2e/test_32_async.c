@@ -86,19 +86,20 @@ static void event_is_processed_by_the_worker_not_the_serve_child(void **state)
 static void acks_never_wait_for_processing(void **state)
 {
     (void)state;
-    /* three events that take 4 s each, then a health check: every answer arrives while none of
+    /* three events that take 2.5 s each (the test stack's lease is 3 s), then a health check:
+     * every answer arrives while none of
      * the events has finished. A serve child that processed its event after the ack would hold
      * the third ack (a pool of 2) until the first event was done. */
     uint64_t ids[3];
     for (int i = 0; i < 3; i++) {
-        ids[i] = e2e_probe("\"sleep_ms\":4000", NULL);
+        ids[i] = e2e_probe("\"sleep_ms\":2500", NULL);
         assert_true(ids[i] > 0);
     }
     e2e_response h = e2e_request("GET", "/api/health", NULL, NULL, 0);
     assert_true(h.status == 200 || h.status == 503);
     db_param r[] = {db_int((long long)ids[0]), db_int((long long)ids[2])};
     long long finished = e2e_count("SELECT COUNT(*) FROM webhook_events WHERE id BETWEEN ? AND ? AND finished_at IS NOT NULL", r, 2);
-    if (finished) fail_msg("%lld of the 4 s events had finished before their acks and a health check were all answered", finished);
+    if (finished) fail_msg("%lld of the 2.5 s events had finished before their acks and a health check were all answered", finished);
     for (int i = 0; i < 3; i++) assert_true(e2e_wait_status(ids[i], "processed", 30));
 }
 
@@ -134,7 +135,7 @@ static void without_a_worker_the_serve_child_processes_its_event(void **state)
     assert_int_equal(e2e_stack("start-worker", NULL), 0);
     assert_true(ok);
     /* the serve child itself (its parent is the pool's multiwatch), not a worker left over */
-    char comm[64] = "";
+    char comm[4096] = "";
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/cmdline", (int)owner);
     FILE *f = fopen(path, "r");
