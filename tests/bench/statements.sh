@@ -46,12 +46,14 @@ count() {
       WHEN a LIKE 'CREATE TEMPORARY%' OR a LIKE 'DROP TEMPORARY%' THEN 'linker: temporary table DDL'
       WHEN a LIKE 'DELETE FROM sb_lk%' OR a LIKE 'TRUNCATE sb_lk%' THEN 'linker: clear temporary tables'
       WHEN a LIKE '%sb_lk_%' THEN 'linker: set-based steps'
+      WHEN a LIKE 'INSERT IGNORE INTO switchboard_stats_dirty%' THEN 'daily aggregates: dirty marks'
+      WHEN a LIKE '%switchboard_stats%' OR a LIKE '%switchboard_daily%' OR a LIKE 'SELECT x.b,%' OR a LIKE 'SELECT v.b,%'
+        OR a LIKE 'SELECT k.b,%' OR a LIKE 'SELECT COALESCE(c.branch_id, %' OR a LIKE 'SELECT COUNT(*), COALESCE(SUM(status = %'
+        OR a LIKE 'SELECT COUNT(*) FROM webhook_events WHERE status IN%' THEN 'daily aggregates: refresh (background)'
       WHEN a LIKE '%FROM webhook_events w WHERE%' OR a LIKE '%FOR UPDATE SKIP LOCKED%' OR a LIKE 'UPDATE webhook_events SET status = ''processing''%'
         OR a LIKE 'SELECT id FROM webhook_events WHERE provider = % AND event_id = %' THEN 'pipeline: claim'
       WHEN a LIKE '%FROM webhook_events%' OR a LIKE 'UPDATE webhook_events%' THEN 'pipeline: load, finish'
-      WHEN a LIKE '%switchboard_stats_dirty%' THEN 'daily aggregates: dirty marks'
       WHEN a LIKE '%DATE_FORMAT%' THEN 'daily aggregates: day notes (SELECT)'
-      WHEN a LIKE '%switchboard_stats%' OR a LIKE '%switchboard_daily%' THEN 'daily aggregates: refresh (background)'
       WHEN a LIKE '%information_schema%' THEN 'information_schema reads'
       WHEN a LIKE 'INSERT INTO switchboard_audit%' THEN 'audit rows'
       WHEN a IN ('BEGIN', 'COMMIT', 'ROLLBACK') OR a LIKE 'START TRANSACTION%' OR a LIKE 'SET %' THEN 'transaction control, session'
@@ -63,7 +65,16 @@ count() {
     GROUP BY k ORDER BY n DESC) t;
     SELECT CONCAT('| total | ', COUNT(*), ' | ', ROUND(COUNT(*) / $events, 2), ' |') FROM mysql.general_log
     WHERE command_type IN ('Execute', 'Query') AND thread_id IN
-      (SELECT DISTINCT thread_id FROM mysql.general_log WHERE argument LIKE '%lease_owner%');"
+      (SELECT DISTINCT thread_id FROM mysql.general_log WHERE argument LIKE '%lease_owner%');
+    -- per event: without the background refresh (its statements, and a START TRANSACTION + COMMIT per day it recomputed)
+    SELECT CONCAT('| **per event, without the background refresh** | ', n - bg - 2 * days, ' | **', ROUND((n - bg - 2 * days) / $events, 2), '** |')
+    FROM (SELECT COUNT(*) n,
+      SUM(a LIKE '%switchboard_stats%' AND a NOT LIKE 'INSERT IGNORE INTO switchboard_stats_dirty%' OR a LIKE '%switchboard_daily%'
+        OR a LIKE 'SELECT x.b,%' OR a LIKE 'SELECT v.b,%' OR a LIKE 'SELECT k.b,%' OR a LIKE 'SELECT COALESCE(c.branch_id, %'
+        OR a LIKE 'SELECT COUNT(*), COALESCE(SUM(status = %' OR a LIKE 'SELECT COUNT(*) FROM webhook_events WHERE status IN%') bg,
+      SUM(a LIKE 'DELETE FROM switchboard_daily_stats %') days
+      FROM (SELECT TRIM(CONVERT(argument USING utf8mb4)) a FROM mysql.general_log WHERE command_type IN ('Execute', 'Query')
+        AND thread_id IN (SELECT DISTINCT thread_id FROM mysql.general_log WHERE argument LIKE '%lease_owner%')) s) t;"
   [ -n "${STMTS_DUMP:-}" ] && $SQL -N -e "SELECT command_type, LEFT(CONVERT(argument USING utf8mb4), 160) FROM mysql.general_log
     WHERE command_type IN ('Execute', 'Query')" >"$STMTS_DUMP.$kind"
   return 0
