@@ -71,7 +71,7 @@ int worker_run(sb_app *app)
             busy |= daily_stats_refresh(app->db, scratch, 0, STATS_DAYS_PER_ROUND) > 0;
         }
         if (busy) continue;
-        workers_wait(app);
+        while (!stop && workers_wait(app) < 0) {} /* a pipeline process took that wake: wait again */
     }
     workers_stop();
     arena_free(scratch);
