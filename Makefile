@@ -57,7 +57,7 @@ DEB_PKGS := $(BUILD_PKGS) libcmocka-dev mariadb-server mariadb-client nginx spaw
 FUZZ_PKGS := clang libclang-rt-14-dev
 VALGRIND_PKGS := valgrind
 
-.PHONY: all deps run stop test fault fuzz valgrind check-replica check-apache install deb check-deb clean bench bench-ceiling bench-php bench-pipeline bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
+.PHONY: all deps run stop test fault fuzz valgrind check-replica check-apache install deb check-deb clean bench bench-ceiling bench-php bench-pipeline bench-statements bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
 
 # where `make install` puts things; the binary finds sql/ next to itself (lib/config.h),
@@ -229,6 +229,11 @@ bench-php:
 bench-pipeline: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench_pipeline $(FAKE_BIN)
 	$(Q)tests/bench/run.sh $(BUILD)/tests pipeline
+
+# statements per processed event (a count from MariaDB's general log, not a time: any machine will do)
+bench-statements: deps
+	$(Q)$(MAKE) --no-print-directory all $(FAKE_BIN)
+	$(Q)SB_FAKE=$(abspath $(FAKE_BIN)) tests/bench/statements.sh $(BENCH_STMT_EVENTS)
 
 bench-functions: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench_functions $(FAKE_BIN)

@@ -146,6 +146,19 @@ void app_reload_pending(sb_app *app, const char *who);
 /* +1 at each reload that took effect: threads with a config copy of their own reload it too */
 extern volatile sig_atomic_t app_config_generation;
 
+/* pipeline_workers.c (D183): the serve side wakes a worker for event id (or, when none
+ * listens, processes it itself); the worker side binds the wake-up socket and forks the
+ * pipeline processes (stop: the worker's stop flag, shared by its children), waits for a
+ * wake (1 woken, 0 timeout, -1 a sibling took it), claims once (a full claim wakes a
+ * sibling), replaces dead processes, forwards a signal to them, stops them. */
+void app_process_soon(sb_app *app, uint64_t id);
+int workers_start(sb_app *app, volatile sig_atomic_t *stop);
+int workers_wait(sb_app *app);
+int workers_tick(sb_app *app);
+void workers_reap(sb_app *app, volatile sig_atomic_t *stop);
+void workers_signal(int sig);
+void workers_stop(void);
+
 /* fcgi.c: the FastCGI loop on fd 0 (spawn-fcgi's socket). Returns the exit code. */
 int fcgi_serve(sb_app *app);
 /* cmd_worker.c: the background worker loop. Returns the exit code. */

@@ -242,9 +242,9 @@ int fcgi_serve(sb_app *app)
                     resp.log_provider, resp.log_event_id);
         metrics_request(route < NROUTES ? route : METRICS_ROUTES - 1, resp.status);
         if (resp.after) resp.after(resp.after_ctx); /* e.g. the function-call log's insert (D90) */
-        /* fast path: the provider has its answer; process the event now, while
-         * still marked in_request so SIGTERM lets it finish */
-        if (resp.process_after && app->cfg.pipeline_fast_path) pipeline_run_id(&app->pipe, resp.process_after);
+        /* fast path: the provider has its answer; a worker is woken to process the event now
+         * (D183), so the next request never waits behind it */
+        if (resp.process_after && app->cfg.pipeline_fast_path) app_process_soon(app, resp.process_after);
         daily_stats_flush(app->db); /* the days this request's writes changed (function-call bookings) */
         arena_reset(pool);
         in_request = 0;

@@ -56,7 +56,7 @@ static const struct cfg_key KEYS[] = {
     {"worker.poll_ms", I(worker_poll_ms), "250", false, false, 10, 250, "worker idle poll interval, ms (at most 250)"},
     {"pipeline.lease_seconds", I(pipeline_lease_seconds), "60", false, false, 1, 3600, "how long a claimed event is reserved before another process may take it"},
     {"pipeline.retry_scale_permille", I(pipeline_retry_scale_permille), "1000", false, false, 1, 1000000, "retry schedule factor in 1/1000 (tests shrink it)"},
-    {"pipeline.fast_path", I(pipeline_fast_path), "1", false, false, 0, 1, "process an event in the serve child right after acknowledging it"},
+    {"pipeline.fast_path", I(pipeline_fast_path), "1", false, false, 0, 1, "process an event right after acknowledging it: a worker is woken at once (the serve child itself when no worker listens); 0: at the worker's next poll"},
     {"pipeline.test_probe", I(pipeline_test_probe), "0", false, false, 0, 1, "enable the SWITCHBOARD_TEST_PROBE handler (tests only)"},
     {"phone.default_country", S(phone_default_country), "DE", false, false, 0, 0, "ISO country for national phone numbers (DE, AT, CH, ...)"},
     {"linker.window_minutes", I(linker_window_minutes), "120", false, false, 1, 10080, "an appointment created this long after a call ended can be that call's conversion"},
@@ -101,6 +101,9 @@ static const struct cfg_key KEYS[] = {
     {"mail.max_attempts", I(mail_max_attempts), "12", false, false, 1, 100, "a mail still failing after this many attempts is dead"},
     {"mail.dashboard_url", S(mail_dashboard_url), "", false, false, 0, 0, "the dashboard's public base URL, for links in mails (empty: no links)"},
     {"mail.keep_days", I(mail_keep_days), "90", false, false, 1, 3650, "sent and dead mails (with their text) and finished summary notes are deleted after this many days"},
+    /* the pipeline's processes and their wake-up (DESIGN D183-D185) */
+    {"pipeline.workers", I(pipeline_workers), "2", false, false, 1, 64, "processes of `switchboard worker` that process events (woken at once by the serve children; the first also drains the spool and refreshes the aggregates)"},
+    {"pipeline.wakeup_socket", S(pipeline_wakeup_socket), "", false, false, 0, 0, "unix datagram socket the worker binds and the serve children wake it through (empty: metrics.file + \".wakeup\")"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

@@ -106,6 +106,9 @@ typedef struct sb_config {
     int64_t mail_max_attempts;
     char *mail_dashboard_url;
     int64_t mail_keep_days;
+    /* the pipeline's processes and their wake-up (DESIGN D183-D185) */
+    int64_t pipeline_workers;
+    char *pipeline_wakeup_socket;
 } sb_config;
 
 /* Load defaults, then path (NULL: no file), then the environment envp

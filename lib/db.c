@@ -24,6 +24,7 @@ struct sb_db {
     sb_db *fallback;              /* db_set_fallback: where a statement goes when this server is unreachable */
     unsigned rw_timeout_override; /* 0: db.rw_timeout */
     MYSQL *conn;
+    unsigned long connections; /* successful connects so far: what lives per session (temporary tables) */
     bool in_tx;
     unsigned err;
     char errmsg[512];
@@ -191,6 +192,7 @@ int db_connect(sb_db *db)
         return -1;
     }
     db->conn = m;
+    db->connections++;
     db->in_tx = false;
     db_param tz = db_str(c->db_time_zone);
     if (db_exec(db, "SET time_zone = ?", &tz, 1, NULL, NULL) != 0) {
@@ -369,6 +371,8 @@ static int run(sb_db *db, arena *a, const char *sql, const db_param *params, siz
     if (rc != 0) set_err(db, db->fallback->err, db->fallback->errmsg);
     return rc;
 }
+
+unsigned long db_session(const sb_db *db) { return db->conn ? db->connections : 0; }
 
 int db_exec(sb_db *db, const char *sql, const db_param *params, size_t nparams, uint64_t *insert_id,
             uint64_t *affected)

@@ -62,6 +62,9 @@ void db_free(sb_db *db);
 /* Connect if not connected. 0 or -1 (see db_error). */
 int db_connect(sb_db *db);
 void db_disconnect(sb_db *db);
+/* The current session: 0 while not connected, then a number that changes with every
+ * (re)connect, so per-session state (temporary tables) can tell it must be made again. */
+unsigned long db_session(const sb_db *db);
 /* Batch commands (backfills) run statements longer than db.rw_timeout allows a request. */
 void db_set_rw_timeout(sb_db *db, unsigned seconds);
 

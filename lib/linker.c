@@ -15,7 +15,7 @@
 /* The progress of the linker_run in flight (one per process at a time), ticked per statement. */
 static progress *step_progress;
 
-static int exec_timed(sb_db *db, const char *name, const char *sql, const db_param *p, size_t n)
+static int exec_timed(sb_db *db, const char *name, const char *sql, const db_param *p, size_t n, uint64_t *affected)
 {
     if (step_progress) progress_add(step_progress, 1);
     static int trace = -1;
@@ -24,6 +24,7 @@ static int exec_timed(sb_db *db, const char *name, const char *sql, const db_par
     uint64_t rows = 0;
     int rc = db_exec(db, sql, p, n, NULL, &rows);
     if (trace) fprintf(stderr, "linker: %-16s %8.3f s %8llu rows\n", name, (http_now_us() - t0) / 1e6, (unsigned long long)rows);
+    if (affected) *affected = rows;
     return rc;
 }
 
@@ -182,88 +183,148 @@ static const char *keywords_regex(arena *a, const char *list)
     return s;
 }
 
-static long long count(sb_db *db, arena *a, const char *table)
+/* The temporary tables live as long as the session. Made per run (as before D181), they cost 7
+ * DDL statements per event, and every cached statement over them was prepared again on each
+ * run (a new table version: the general log showed each of them executed twice). Now they are
+ * made once per session and emptied at the end of a run (only those that got rows); a run that
+ * fails forgets them, so the next one makes them afresh. Empty at every transaction boundary:
+ * a run empties what it filled, a rollback restores the empty state it started from. */
+enum { T_A, T_UN, T_CALLS, T_APPTS, T_CAND, T_PICK, NTEMP };
+static const char *const CLEAR[NTEMP] = {"DELETE FROM sb_lk_a", "DELETE FROM sb_lk_un", "DELETE FROM sb_lk_calls",
+                                         "DELETE FROM sb_lk_appts", "DELETE FROM sb_lk_cand", "DELETE FROM sb_lk_pick"};
+_Static_assert(sizeof TEMP / sizeof *TEMP == NTEMP + 1, "one CREATE per temporary table, after the DROP");
+/* a run that filled more rows than this drops the tables instead (a backfill, not an event) */
+#define CLEAR_MAX_ROWS 10000
+static const sb_db *tables_db;
+static unsigned long tables_session;
+
+static int tables_ready(sb_db *db)
 {
-    db_rows r;
-    const char *sql = !strcmp(table, "sb_lk_a") ? "SELECT COUNT(*) FROM sb_lk_a"
-                    : !strcmp(table, "sb_lk_un") ? "SELECT COUNT(*) FROM sb_lk_un"
-                    : !strcmp(table, "sb_lk_cand") ? "SELECT COUNT(*) FROM sb_lk_cand" : "SELECT COUNT(*) FROM sb_lk_pick";
-    if (db_query(db, a, sql, NULL, 0, &r) != 0) return -1;
-    return atoll(db_cell(&r, 0, 0));
+    if (tables_db == db && tables_session && tables_session == db_session(db)) return 0;
+    tables_db = NULL;
+    for (size_t i = 0; i < sizeof TEMP / sizeof *TEMP; i++)
+        if (db_exec(db, TEMP[i], NULL, 0, NULL, NULL) != 0) return -1;
+    tables_db = db;
+    tables_session = db_session(db);
+    return 0;
+}
+
+static void tables_empty(sb_db *db, const long long rows[NTEMP])
+{
+    long long total = 0;
+    for (int t = 0; t < NTEMP; t++) total += rows[t];
+    for (int t = 0; t < NTEMP && total <= CLEAR_MAX_ROWS; t++)
+        if (rows[t] && db_exec(db, CLEAR[t], NULL, 0, NULL, NULL) != 0) total = CLEAR_MAX_ROWS + 1;
+    if (total <= CLEAR_MAX_ROWS) return;
+    tables_db = NULL; /* made afresh by the next run */
+    db_exec(db, TEMP[0], NULL, 0, NULL, NULL);
 }
 
 static int run_steps(sb_db *db, arena *a, const sb_config *cfg, const linker_scope *s, uint64_t run_id, int dry,
-                     FILE *list, linker_result *out);
+                     FILE *list, long long rows[NTEMP]);
 
 /* The steps of run_steps: 7 to find, then 3 to record (run_id) and 5 to apply (not dry). */
 int linker_run(sb_db *db, arena *a, const sb_config *cfg, const linker_scope *s, uint64_t run_id, int dry, FILE *list,
                linker_result *out)
 {
+    memset(out, 0, sizeof *out);
     step_progress = s->progress;
     if (step_progress) progress_total(step_progress, 7 + (dry ? 0 : 5 + (run_id ? 3 : 0)));
-    int rc = run_steps(db, a, cfg, s, run_id, dry, list, out);
+    long long rows[NTEMP] = {0};
+    int rc = tables_ready(db) == 0 ? run_steps(db, a, cfg, s, run_id, dry, list, rows) : -1;
     step_progress = NULL;
-    return rc;
+    if (rc != 0) {
+        tables_db = NULL; /* what the tables hold is unknown now */
+        return -1;
+    }
+    out->candidates = rows[T_CAND];
+    out->linked = rows[T_A] + rows[T_PICK];
+    out->unlinked = rows[T_UN];
+    tables_empty(db, rows);
+    return 0;
 }
 
-static int run_steps(sb_db *db, arena *a, const sb_config *cfg, const linker_scope *s, uint64_t run_id, int dry,
-                     FILE *list, linker_result *out)
+/* One step: run it (its inserted/changed rows added to *rows, if given), or, when skip says
+ * its input is empty, only count it for the progress line: the result would be the same. */
+static int step(sb_db *db, int skip, const char *name, const char *sql, const db_param *p, size_t n, long long *rows)
 {
-    memset(out, 0, sizeof *out);
-    for (size_t i = 0; i < sizeof TEMP / sizeof *TEMP; i++)
-        if (db_exec(db, TEMP[i], NULL, 0, NULL, NULL) != 0) return -1;
+    if (skip) {
+        if (step_progress) progress_add(step_progress, 1);
+        return 0;
+    }
+    uint64_t got = 0;
+    if (exec_timed(db, name, sql, p, n, &got) != 0) return -1;
+    if (rows) *rows += (long long)got;
+    return 0;
+}
+
+static void list_changes(sb_db *db, arena *a, FILE *list)
+{
+    db_rows r;
+    if (db_query(db, a,
+                 "SELECT c.retell_call_id, p.appointment_id, 'booked_during_call', 100, 0 FROM sb_lk_a p JOIN calls c ON c.id = p.call_id",
+                 NULL, 0, &r) == 0)
+        for (size_t i = 0; i < r.nrows; i++)
+            fprintf(list, "link    %-44s -> appointment %-8s booked_during_call confidence 100\n", db_cell(&r, i, 0), db_cell(&r, i, 1));
+    if (db_query(db, a,
+                 "SELECT c.retell_call_id, p.appointment_id, p.method, p.confidence, ROUND(p.distance_s / 60) FROM sb_lk_pick p"
+                 " JOIN calls c ON c.id = p.call_id ORDER BY c.id",
+                 NULL, 0, &r) == 0)
+        for (size_t i = 0; i < r.nrows; i++)
+            fprintf(list, "link    %-44s -> appointment %-8s %s confidence %s, %s min after the call\n", db_cell(&r, i, 0),
+                    db_cell(&r, i, 1), db_cell(&r, i, 2), db_cell(&r, i, 3), db_cell(&r, i, 4));
+    if (db_query(db, a, "SELECT c.retell_call_id, c.converted_appointment_id FROM sb_lk_un u JOIN calls c ON c.id = u.call_id",
+                 NULL, 0, &r) == 0)
+        for (size_t i = 0; i < r.nrows; i++)
+            fprintf(list, "unlink  %-44s (appointment %s cancelled or deleted)\n", db_cell(&r, i, 0), db_cell(&r, i, 1));
+}
+
+/* Every step whose input table is empty is skipped (its result would be empty too): an event
+ * whose customer has no call in the window runs 4 statements, not 27 (D181). The row counts
+ * come from the inserts' affected rows rather than a COUNT(*) each. */
+static int run_steps(sb_db *db, arena *a, const sb_config *cfg, const linker_scope *s, uint64_t run_id, int dry,
+                     FILE *list, long long rows[NTEMP])
+{
     int focused = s->focus_customer_id > 0 || s->focus_phone;
     const char *const *q = focused ? FOCUSED : WHOLE;
     size_t nf = focused ? 2 : 0;
     db_param fc = db_int(s->focus_customer_id), fp = db_str(s->focus_phone);
     db_param sc[] = {db_int(s->since), db_int(s->until), db_int(s->company_id), db_int(s->company_id), fc, fp};
-    if (exec_timed(db, "RULE_A", q[STMT_RULE_A], sc, 4 + nf) != 0 || exec_timed(db, "WITHDRAWN", q[STMT_WITHDRAWN], sc, 4 + nf) != 0)
+    if (step(db, 0, "RULE_A", q[STMT_RULE_A], sc, 4 + nf, &rows[T_A]) != 0 ||
+        step(db, 0, "WITHDRAWN", q[STMT_WITHDRAWN], sc, 4 + nf, &rows[T_UN]) != 0)
         return -1;
     const char *cc = phone_country_code(cfg->phone_default_country);
     db_param w = db_int(cfg->linker_window_minutes);
     db_param re = db_str(keywords_regex(a, cfg->linker_keywords));
     db_param ep[] = {db_str(cc), db_str(cc), sc[0], sc[1], sc[2], sc[3], focused ? fc : re, fp, re};
     db_param ap[] = {db_str(cc), db_str(cc), sc[0], sc[1], w, sc[2], sc[3], fc, fp};
-    if (exec_timed(db, "ELIGIBLE_CALLS", q[STMT_ELIGIBLE_CALLS], ep, 7 + nf) != 0 ||
-        exec_timed(db, "OPEN_APPOINTMENTS", q[STMT_OPEN_APPOINTMENTS], ap, 7 + nf) != 0 ||
-        exec_timed(db, "CAND_PHONE", CAND_PHONE, &w, 1) != 0 || exec_timed(db, "CAND_CUSTOMER", CAND_CUSTOMER, &w, 1) != 0)
+    if (step(db, 0, "ELIGIBLE_CALLS", q[STMT_ELIGIBLE_CALLS], ep, 7 + nf, &rows[T_CALLS]) != 0) return -1;
+    int no_pairs = !rows[T_CALLS];
+    if (step(db, no_pairs, "OPEN_APPOINTMENTS", q[STMT_OPEN_APPOINTMENTS], ap, 7 + nf, &rows[T_APPTS]) != 0) return -1;
+    no_pairs |= !rows[T_APPTS];
+    if (step(db, no_pairs, "CAND_PHONE", CAND_PHONE, &w, 1, &rows[T_CAND]) != 0 ||
+        step(db, no_pairs, "CAND_CUSTOMER", CAND_CUSTOMER, &w, 1, &rows[T_CAND]) != 0 ||
+        step(db, !rows[T_CAND], "PICK", PICK, &w, 1, &rows[T_PICK]) != 0)
         return -1;
-    if (exec_timed(db, "PICK", PICK, &w, 1) != 0) return -1;
-    out->candidates = count(db, a, "sb_lk_cand");
-    out->linked = count(db, a, "sb_lk_a") + count(db, a, "sb_lk_pick");
-    out->unlinked = count(db, a, "sb_lk_un");
-    if (list) {
-        db_rows r;
-        if (db_query(db, a,
-                     "SELECT c.retell_call_id, p.appointment_id, 'booked_during_call', 100, 0 FROM sb_lk_a p JOIN calls c ON c.id = p.call_id",
-                     NULL, 0, &r) == 0)
-            for (size_t i = 0; i < r.nrows; i++)
-                fprintf(list, "link    %-44s -> appointment %-8s booked_during_call confidence 100\n", db_cell(&r, i, 0), db_cell(&r, i, 1));
-        if (db_query(db, a,
-                     "SELECT c.retell_call_id, p.appointment_id, p.method, p.confidence, ROUND(p.distance_s / 60) FROM sb_lk_pick p"
-                     " JOIN calls c ON c.id = p.call_id ORDER BY c.id",
-                     NULL, 0, &r) == 0)
-            for (size_t i = 0; i < r.nrows; i++)
-                fprintf(list, "link    %-44s -> appointment %-8s %s confidence %s, %s min after the call\n", db_cell(&r, i, 0),
-                        db_cell(&r, i, 1), db_cell(&r, i, 2), db_cell(&r, i, 3), db_cell(&r, i, 4));
-        if (db_query(db, a, "SELECT c.retell_call_id, c.converted_appointment_id FROM sb_lk_un u JOIN calls c ON c.id = u.call_id",
-                     NULL, 0, &r) == 0)
-            for (size_t i = 0; i < r.nrows; i++)
-                fprintf(list, "unlink  %-44s (appointment %s cancelled or deleted)\n", db_cell(&r, i, 0), db_cell(&r, i, 1));
-    }
+    if (list) list_changes(db, a, list);
     if (dry) return 0;
+    int no_un = !rows[T_UN], no_a = !rows[T_A], no_pick = !rows[T_PICK];
     db_param run = db_int((long long)run_id);
-    if (run_id && (exec_timed(db, "RECORD_UN", RECORD_UN, &run, 1) != 0 || exec_timed(db, "RECORD_A", RECORD_A, &run, 1) != 0 ||
-                   exec_timed(db, "RECORD_PICK", RECORD_PICK, &run, 1) != 0))
+    if (run_id && (step(db, no_un, "RECORD_UN", RECORD_UN, &run, 1, NULL) != 0 ||
+                   step(db, no_a, "RECORD_A", RECORD_A, &run, 1, NULL) != 0 ||
+                   step(db, no_pick, "RECORD_PICK", RECORD_PICK, &run, 1, NULL) != 0))
         return -1;
     db_param run2[] = {run, run};
-    if (exec_timed(db, "APPLY_UN", APPLY_UN, &run, 1) != 0 || exec_timed(db, "APPLY_A", APPLY_A, &run, 1) != 0 ||
-        exec_timed(db, "APPLY_PICK", APPLY_PICK, &run, 1) != 0 || exec_timed(db, "AUDIT_PICK", AUDIT_PICK, run2, 2) != 0 ||
-        exec_timed(db, "APPLY_APPT", APPLY_APPT, NULL, 0) != 0)
+    if (step(db, no_un, "APPLY_UN", APPLY_UN, &run, 1, NULL) != 0 || step(db, no_a, "APPLY_A", APPLY_A, &run, 1, NULL) != 0 ||
+        step(db, no_pick, "APPLY_PICK", APPLY_PICK, &run, 1, NULL) != 0 ||
+        step(db, no_pick, "AUDIT_PICK", AUDIT_PICK, run2, 2, NULL) != 0 ||
+        step(db, no_pick, "APPLY_APPT", APPLY_APPT, NULL, 0, NULL) != 0)
         return -1;
     /* the days whose daily aggregates these links change (flushed after the caller commits) */
+    const int from[] = {T_UN, T_A, T_PICK, T_A, T_PICK};
+    _Static_assert(sizeof from / sizeof *from == sizeof NOTE_DAYS / sizeof *NOTE_DAYS, "one source table per NOTE_DAYS");
     for (size_t i = 0; i < sizeof NOTE_DAYS / sizeof *NOTE_DAYS; i++)
-        if (daily_stats_note_query(db, a, NOTE_DAYS[i], NULL, 0) != 0) return -1;
+        if (rows[from[i]] && daily_stats_note_query(db, a, NOTE_DAYS[i], NULL, 0) != 0) return -1;
     return 0;
 }
 

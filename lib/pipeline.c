@@ -8,6 +8,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "daily_stats.h"
 #include "http.h"
 #include "log.h"
@@ -65,6 +66,27 @@ static double random_unit(void)
     " next_attempt_at IS NOT NULL AND next_attempt_at <= NOW(3)"                                                   \
     " AND (status IN ('pending','failed') OR (status = 'processing' AND lease_expires_at < NOW(3)))"
 
+/* The lease on every row of a claim in one statement (they are locked already): one UPDATE per
+ * claim rather than per event (D182). */
+static int mark_claimed(pipeline *p, const uint64_t *ids, size_t n)
+{
+    static const char *const MARK =
+        "UPDATE webhook_events SET status = 'processing', lease_owner = ?,"
+        " lease_expires_at = NOW(3) + INTERVAL ? SECOND, attempts = COALESCE(attempts, 0) + 1,"
+        " updated_at = NOW() WHERE id IN (?";
+    db_param m[2 + CLAIM_BATCH_MAX] = {db_str(p->owner), db_int(p->cfg->pipeline_lease_seconds)};
+    buf sql = BUF_INIT;
+    buf_puts(&sql, MARK);
+    for (size_t i = 0; i < n; i++) {
+        if (i) buf_puts(&sql, ", ?");
+        m[2 + i] = db_int((long long)ids[i]);
+    }
+    buf_puts(&sql, ")");
+    int rc = db_exec(p->db, buf_cstr(&sql), m, 2 + n, NULL, NULL);
+    buf_free(&sql);
+    return rc;
+}
+
 /* Locks due rows (SKIP LOCKED), then keeps those that are first of their
  * entity. The entity check is a separate plain read: inside a locking SELECT
  * a SKIP LOCKED subquery would skip an older row that another worker is
@@ -88,10 +110,6 @@ static int claim(pipeline *p, arena *a, uint64_t only_id, size_t max, uint64_t *
     static const char *const OLDER =
         "SELECT id FROM webhook_events WHERE provider = ? AND event_id = ? AND id < ?"
         " AND next_attempt_at IS NOT NULL AND status IN ('pending','failed','processing') LIMIT 1";
-    static const char *const MARK =
-        "UPDATE webhook_events SET status = 'processing', lease_owner = ?,"
-        " lease_expires_at = NOW(3) + INTERVAL ? SECOND, attempts = COALESCE(attempts, 0) + 1,"
-        " updated_at = NOW() WHERE id = ?";
     static const char *const ABANDON =
         "UPDATE webhook_events SET status = 'dead', lease_owner = NULL, lease_expires_at = NULL,"
         " finished_at = NOW(3), updated_at = NOW(), error_message = ? WHERE id = ?";
@@ -126,10 +144,9 @@ static int claim(pipeline *p, arena *a, uint64_t only_id, size_t max, uint64_t *
             log_msg("error", "pipeline: event %llu dead: %s", (unsigned long long)id, msg);
             continue;
         }
-        db_param m[] = {db_str(p->owner), db_int(p->cfg->pipeline_lease_seconds), db_int((long long)id)};
-        if (db_exec(p->db, MARK, m, 3, NULL, NULL) != 0) goto fail;
         ids[(*n)++] = id;
     }
+    if (*n && mark_claimed(p, ids, *n) != 0) goto fail;
     if (db_commit(p->db) != 0) goto fail_nt;
     return 0;
 fail:
@@ -189,7 +206,8 @@ static void finish_failure(pipeline *p, uint64_t id, int retry_count, event_resu
 static int run_claimed(pipeline *p, arena *a, uint64_t id)
 {
     static const char *const LOAD =
-        "SELECT provider, event_type, event_id, payload, retry_count, attempts FROM webhook_events"
+        "SELECT provider, event_type, event_id, payload, retry_count, attempts, company_id,"
+        " DATE_FORMAT(COALESCE(received_at, created_at), '%Y-%m-%d') FROM webhook_events"
         " WHERE id = ? AND lease_owner = ?";
     static const char *const DONE =
         "UPDATE webhook_events SET status = ?, notes = ?, error_message = NULL, processed_at = NOW(),"
@@ -226,7 +244,7 @@ static int run_claimed(pipeline *p, arena *a, uint64_t id)
         h->fn(p, a, &ev, &res);
     }
     int64_t ms = (http_now_us() - t0) / 1000;
-    int rc = 1;
+    int rc = 1, committed = 0;
     if (res.outcome == EVENT_PROCESSED || res.outcome == EVENT_IGNORED) {
         if (!in_tx && db_begin(p->db) != 0) {
             event_set(&res, EVENT_RETRY, "cannot start a transaction: %s", db_error(p->db));
@@ -250,6 +268,7 @@ static int run_claimed(pipeline *p, arena *a, uint64_t id)
                 event_set(&res, EVENT_RETRY, "commit failed: %s", db_error(p->db));
             } else {
                 in_tx = 0;
+                committed = 1;
             }
         }
     }
@@ -264,10 +283,10 @@ static int run_claimed(pipeline *p, arena *a, uint64_t id)
 out:
     if (in_tx) db_rollback(p->db);
     if (ev.json) json_object_put(ev.json);
-    if (ev.provider && !strcmp(ev.provider, "calcom")) /* web booking success counts every Cal.com booking event by the day it arrived */
-        daily_stats_note_query(p->db, a, "SELECT company_id, DATE_FORMAT(COALESCE(received_at, created_at), '%Y-%m-%d')"
-                                         " FROM webhook_events WHERE id = ? AND company_id IS NOT NULL", lp, 1);
-    daily_stats_flush(p->db); /* after the transaction: a dirty mark never waits on the event's locks */
+    /* web booking success counts every Cal.com booking event by the day it arrived: the company
+     * is the one this run wrote (DONE), else the row's; read with the row, not after it (D182) */
+    if (!strcmp(ev.provider, "calcom"))
+        daily_stats_note(committed && res.company_id > 0 ? res.company_id : db_cell_ll(&rows, 0, 6), db_cell(&rows, 0, 7));
     return rc;
 }
 
@@ -286,6 +305,9 @@ int pipeline_tick(pipeline *p, size_t max)
         arena_reset(a);
         if (run_claimed(p, a, ids[i]) > 0) ran++;
     }
+    /* after the transactions, so a dirty mark never waits on an event's locks; once per claim,
+     * not per event (D182): the marks are written before the worker's next refresh looks */
+    daily_stats_flush(p->db);
     arena_free(a);
     return ran;
 }
@@ -300,6 +322,7 @@ int pipeline_run_id(pipeline *p, uint64_t id)
         arena_reset(a);
         rc = run_claimed(p, a, id) > 0 ? 1 : 0;
     }
+    daily_stats_flush(p->db);
     arena_free(a);
     return rc;
 }
