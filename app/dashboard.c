@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../lib/company_clock.h"
 #include "../lib/conversions.h"
 #include "../lib/daily_stats.h"
 #include "../lib/form.h"
@@ -383,7 +384,8 @@ int dash_report(sb_app *app, const sb_request *req, sb_response *resp, const ses
     long long days = dash_q_int(req, "days", 30, 1, 3660);
     int recomputed = ago == 0 ? daily_stats_refresh(app->db, req->pool, s->company_id, DIRTY_DAYS_PER_PAGE) : 0;
     sb_db *db = recomputed > 0 ? app->db : db_for_reads(&app->reads);
-    if (daily_stats_report(db, req->pool, &app->cfg, s->company_id, dash_branch(req), days, ago, r) != 0) {
+    daily_stats_window w = {s->company_id, dash_branch(req), days, ago, dash_zone(app, req, s), dash_tests(req)};
+    if (daily_stats_report_window(db, req->pool, &app->cfg, &w, r) != 0) {
         http_json_error(resp, 503, "database unavailable");
         return 0;
     }
@@ -417,6 +419,7 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
     buf *b = &resp->body;
     dash_period_links(b, L, "/", days, dash_branch(req));
     dash_branch_picker(app, req, b, &s, "/", days);
+    dash_glance_bar(b, L, req, "/", dash_zone(app, req, &s));
     /* the part live.js refreshes while the page is open (a static page without JavaScript) */
     buf_printf(b, "<div data-refresh=\"%d\">", OVERVIEW_REFRESH_S);
     buf_puts(b, "<section class=\"funnel\" aria-label=\"");
@@ -428,12 +431,15 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
     dash_num_cell(b, i18n_text(L, M_BOOKED_ONLINE_AFTER), arena_printf(a, "%lld", r.phone_influenced_calls),
                   i18n_text(L, M_BOOKED_ONLINE_AFTER_NOTE));
     buf_puts(b, "</section><section class=\"kpis\">");
-    dash_num_cell(b, i18n_text(L, M_PHONE_BOOKING_RATE), arena_printf(a, "%.2f %%", r.phone_booking_rate),
-             arena_printf(a, i18n_text(L, M_PREV_PERIOD_DELTA_FMT), prev.phone_booking_rate, r.phone_booking_rate - prev.phone_booking_rate));
-    dash_num_cell(b, i18n_text(L, M_WEB_BOOKING_SUCCESS), arena_printf(a, "%.2f %%", r.web_booking_success),
-             arena_printf(a, i18n_text(L, M_WEB_EVENTS_FMT), r.web_events_ok, r.web_events));
-    dash_num_cell(b, i18n_text(L, M_OVERALL_CONVERSION), arena_printf(a, "%.2f %%", r.overall_conversion),
-             arena_printf(a, i18n_text(L, M_PREV_PERIOD_FMT), prev.overall_conversion));
+    dash_target_set tg; /* each KPI with its target (met/missed) and its trend (17.3) */
+    dash_targets(app, req, s.company_id, &tg);
+    dash_kpi_target(b, a, L, i18n_text(L, M_PHONE_BOOKING_RATE), r.phone_booking_rate, prev.phone_booking_rate, tg.phone_pct,
+                    arena_printf(a, "%lld / %lld", r.phone_booked_calls, r.answered));
+    dash_kpi_target(b, a, L, i18n_text(L, M_WEB_BOOKING_SUCCESS), r.web_booking_success, prev.web_booking_success, tg.web_pct,
+                    arena_printf(a, i18n_text(L, M_WEB_EVENTS_FMT), r.web_events_ok, r.web_events));
+    dash_kpi_target(b, a, L, i18n_text(L, M_OVERALL_CONVERSION), r.overall_conversion, prev.overall_conversion, tg.overall_pct,
+                    arena_printf(a, "%lld / %lld", r.converted_visitors, r.visitors));
+    dash_sync_kpi(app, req, b, L, &tg);
     dash_num_cell(b, i18n_text(L, M_CUSTOMERS_MATCHED), arena_printf(a, "%.2f %%", r.customer_match_rate),
                   i18n_text(L, M_CUSTOMERS_MATCHED_NOTE));
     buf_puts(b, "</section><h2>");
@@ -494,19 +500,21 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
 /* The event log as the webhooks page and its live feed both show it: the
  * newest 100 events after `after_id`, inside the tenant wall and the filters,
  * and the queue's health. Columns: id, provider, event_type, event_id, status,
- * received (UTC), note, retry_count. */
+ * received (local time of the page's zone), note, retry_count. */
 static int webhook_log_read(sb_app *app, arena *a, const session *s, const char *status, const char *provider,
                             long long after_id, queue_stats *q, db_rows *rows)
 {
     static const char *const LIST =
-        "SELECT id, provider, event_type, event_id, status, DATE_FORMAT(COALESCE(received_at, created_at), '%Y-%m-%d %H:%i:%s'),"
+        "SELECT id, provider, event_type, event_id, status, UNIX_TIMESTAMP(COALESCE(received_at, created_at)),"
         " COALESCE(error_message, notes), retry_count FROM webhook_events WHERE (? = 0 OR company_id = ?)"
         " AND (? IS NULL OR status = ?) AND (? IS NULL OR provider = ?) AND id > ? ORDER BY id DESC LIMIT 100";
     sb_db *db = db_for_reads(&app->reads);
     if (queue_stats_read(db, a, s->company_id, app->cfg.spool_dir, q) != 0) return -1;
     db_param p[] = {db_int(s->company_id), db_int(s->company_id), db_str(status), db_str(status),
                     db_str(provider), db_str(provider), db_int(after_id)};
-    return db_query(db, a, LIST, p, 7, rows);
+    if (db_query(db, a, LIST, p, 7, rows) != 0) return -1;
+    dash_localize(rows, 5, a, company_zone(db, a, &app->cfg, s->company_id), 0);
+    return 0;
 }
 
 /* GET /webhooks/live.json?after=ID&status=&provider=: what www/live.js polls

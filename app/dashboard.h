@@ -31,4 +31,28 @@ void dash_branch_picker(sb_app *app, const sb_request *req, buf *b, const sessio
 int dash_report(sb_app *app, const sb_request *req, sb_response *resp, const session *s, long long ago, conversion_report *r);
 void dash_num_cell(buf *b, const char *label, const char *value, const char *note);
 
+/* ---- at a glance (issue 17, app/dashboard_glance.c) ---- */
+/* The zone this page's times and days are in: the company's, or dashboard.timezone for all (arena). */
+const char *dash_zone(sb_app *app, const sb_request *req, const session *s);
+/* 1 when the page counts test calls (?tests=1) */
+int dash_tests(const sb_request *req);
+/* epoch seconds (text) as local time in zone: "2026-03-29 09:30", or ISO 8601 with offset (iso 1); NULL for none (arena) */
+const char *dash_time(arena *a, const char *epoch, const char *zone, int iso);
+/* column col of r (Unix seconds) rewritten in place as dash_time text */
+void dash_localize(db_rows *r, size_t col, arena *a, const char *zone, int iso);
+/* "Times in ZONE · test calls left out [include them]" (path NULL: the zone only) */
+void dash_glance_bar(buf *b, sb_lang lang, const sb_request *req, const char *path, const char *zone);
+typedef struct dash_target_set {
+    long long web_pct, phone_pct, overall_pct, sync_ms;
+} dash_target_set;
+/* targets.* of the config, overridden by switchboard_company_settings of company */
+void dash_targets(sb_app *app, const sb_request *req, long long company_id, dash_target_set *t);
+/* a percent KPI with its target (met/missed) and the trend against prev */
+void dash_kpi_target(buf *b, arena *a, sb_lang lang, const char *label, double value, double prev, long long target_pct,
+                     const char *detail);
+/* the sync-time KPI (queue lag p99 of the last hour) against t->sync_ms */
+void dash_sync_kpi(sb_app *app, const sb_request *req, buf *b, sb_lang lang, const dash_target_set *t);
+/* "1 USD = R EUR (source); N calls converted" for the period's last day (arena) */
+const char *dash_rate_note(sb_app *app, const sb_request *req, sb_lang lang, const conversion_report *r);
+
 #endif

@@ -76,6 +76,7 @@ void app_stop_deadline(void) { alarm((unsigned)grace_seconds); }
 void app_signals(const sb_app *app, void (*on_stop)(int))
 {
     grace_seconds = (sig_atomic_t)app->cfg.shutdown_grace_seconds;
+    daily_stats_set_config(&app->cfg);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop; /* no SA_RESTART: a stop interrupts a worker's sleep */
@@ -114,6 +115,7 @@ void app_reload_pending(sb_app *app, const char *who)
     app->cfg = next;
     sb_config_free(&old);
     grace_seconds = (sig_atomic_t)app->cfg.shutdown_grace_seconds;
+    daily_stats_set_config(&app->cfg);
     if (db_changed) db_disconnect(app->db); /* the next statement connects with the new db.* keys */
     if (log_open(app->cfg.log_file) != 0) /* the old file stays open */
         log_msg("error", "%s: cannot open log.file %s, still logging to the previous file", who, app->cfg.log_file);
@@ -194,6 +196,7 @@ int main(int argc, char **argv)
     app.db = db_new(&app.cfg);
     db_reads_init(&app.reads, &app.cfg, app.db);
     app_pipeline_init(&app);
+    daily_stats_set_config(&app.cfg);
     int rc;
     /* batch commands may run long statements; requests keep the short db.rw_timeout */
     if (!strcmp(cmd, "detect-conversions") || !strcmp(cmd, "report") || !strcmp(cmd, "prune") || !strcmp(cmd, "migrate") ||

@@ -77,6 +77,13 @@ static const struct cfg_key KEYS[] = {
     {"shutdown.grace_seconds", I(shutdown_grace_seconds), "15", false, false, 1, 600, "after SIGTERM, how long the request or event in flight may take before the process exits anyway"},
     /* shadow mode (DESIGN D80) */
     {"shadow", I(shadow), "0", false, false, 0, 1, "1: a shadow instance fed by nginx mirror, on its own db.name; refuses every Cal.com/Retell API request"},
+    /* the dashboard at a glance (issue 17, DESIGN D166-D180) */
+    {"dashboard.timezone", S(dashboard_timezone), "Europe/Berlin", false, false, 0, 0, "IANA zone of times shown across all companies (a company's own pages use companies.timezone)"},
+    {"money.usd_eur_rate", S(money_usd_eur_rate), "0.92", false, false, 0, 0, "EUR per USD for Retell costs Laravel did not convert, when currency_exchange_rates has no USD->EUR rate for the day"},
+    {"targets.web_pct", I(targets_web_pct), "95", false, false, 0, 100, "target web booking success, percent (per company: switchboard_company_settings)"},
+    {"targets.phone_pct", I(targets_phone_pct), "80", false, false, 0, 100, "target phone booking rate, percent"},
+    {"targets.overall_pct", I(targets_overall_pct), "60", false, false, 0, 100, "target overall conversion, percent"},
+    {"targets.sync_ms", I(targets_sync_ms), "5000", false, false, 1, 3600000, "target webhook-to-row time (queue lag p95), milliseconds"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

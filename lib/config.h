@@ -79,6 +79,14 @@ typedef struct sb_config {
     /* shadow mode (docs/MIGRATION.md "Shadow mode", DESIGN D80): a mirror-fed instance on
      * its own schema; every outbound provider request is refused (lib/http_client.h) */
     int64_t shadow;
+
+    /* the dashboard at a glance (issue 17): the operators' clock, money, targets */
+    char *dashboard_timezone;
+    char *money_usd_eur_rate;
+    int64_t targets_web_pct;
+    int64_t targets_phone_pct;
+    int64_t targets_overall_pct;
+    int64_t targets_sync_ms;
 } sb_config;
 
 /* Load defaults, then path (NULL: no file), then the environment envp

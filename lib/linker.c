@@ -157,9 +157,9 @@ static const char *const APPLY_APPT =
     " WHERE a.call_id IS NULL";
 
 #define NOTE_CALL_DAYS(tbl) \
-    "SELECT DISTINCT c.company_id, DATE_FORMAT(c.created_at, '%Y-%m-%d') FROM " tbl " p JOIN calls c ON c.id = p.call_id"
+    "SELECT DISTINCT c.company_id, UNIX_TIMESTAMP(c.created_at) DIV 900 * 900 FROM " tbl " p JOIN calls c ON c.id = p.call_id"
 #define NOTE_APPT_DAYS(tbl) \
-    "SELECT DISTINCT a.company_id, DATE_FORMAT(a.created_at, '%Y-%m-%d') FROM " tbl " p JOIN appointments a ON a.id = p.appointment_id"
+    "SELECT DISTINCT a.company_id, UNIX_TIMESTAMP(a.created_at) DIV 900 * 900 FROM " tbl " p JOIN appointments a ON a.id = p.appointment_id"
 static const char *const NOTE_DAYS[] = {NOTE_CALL_DAYS("sb_lk_un"), NOTE_CALL_DAYS("sb_lk_a"), NOTE_CALL_DAYS("sb_lk_pick"),
                                         NOTE_APPT_DAYS("sb_lk_a"), NOTE_APPT_DAYS("sb_lk_pick")};
 
@@ -287,9 +287,9 @@ int linker_undo(sb_db *db, arena *a, uint64_t run_id, long long *reverted, char 
                 &run, 1, NULL, &n) != 0 ||
         db_exec(db, "UPDATE switchboard_link_runs SET undone_at = NOW(3) WHERE id = ?", &run, 1, NULL, NULL) != 0 ||
         daily_stats_note_query(db, a,
-                               "SELECT DISTINCT c.company_id, DATE_FORMAT(c.created_at, '%Y-%m-%d') FROM switchboard_link_changes ch"
+                               "SELECT DISTINCT c.company_id, UNIX_TIMESTAMP(c.created_at) DIV 900 * 900 FROM switchboard_link_changes ch"
                                " JOIN calls c ON c.id = ch.call_id WHERE ch.run_id = ? UNION SELECT DISTINCT a.company_id,"
-                               " DATE_FORMAT(a.created_at, '%Y-%m-%d') FROM switchboard_link_changes ch"
+                               " UNIX_TIMESTAMP(a.created_at) DIV 900 * 900 FROM switchboard_link_changes ch"
                                " JOIN appointments a ON a.id = ch.appointment_id WHERE ch.run_id = ?", run2, 2) != 0) {
         snprintf(err, errlen, "%s", db_error(db));
         return -1;

@@ -265,7 +265,7 @@ out:
     if (in_tx) db_rollback(p->db);
     if (ev.json) json_object_put(ev.json);
     if (ev.provider && !strcmp(ev.provider, "calcom")) /* web booking success counts every Cal.com booking event by the day it arrived */
-        daily_stats_note_query(p->db, a, "SELECT company_id, DATE_FORMAT(COALESCE(received_at, created_at), '%Y-%m-%d')"
+        daily_stats_note_query(p->db, a, "SELECT company_id, UNIX_TIMESTAMP(COALESCE(received_at, created_at))"
                                          " FROM webhook_events WHERE id = ? AND company_id IS NOT NULL", lp, 1);
     daily_stats_flush(p->db); /* after the transaction: a dirty mark never waits on the event's locks */
     return rc;

@@ -1,0 +1,136 @@
+/* dashboard_glance.c: what makes a report page readable at a glance (issue 17):
+ * whose clock the page is in, whether test calls are counted, times in that
+ * clock, targets with met/missed and the trend, the funnel to the chair, and
+ * a company's test numbers. Pages call these; the data comes from the daily
+ * aggregates (dash_report) like everything else on a report page. */
+#include "dashboard.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/company_clock.h"
+#include "../lib/daily_stats.h"
+#include "../lib/form.h"
+#include "../lib/html.h"
+#include "../lib/phone.h"
+#include "../lib/queue_stats.h"
+#include "../lib/timeutil.h"
+
+const char *dash_zone(sb_app *app, const sb_request *req, const session *s)
+{
+    return company_zone(db_for_reads(&app->reads), req->pool, &app->cfg, s->company_id);
+}
+
+int dash_tests(const sb_request *req) { return dash_q_int(req, "tests", 0, 0, 1) == 1; }
+
+const char *dash_time(arena *a, const char *epoch, const char *zone, int iso)
+{
+    char out[40];
+    if (!epoch || !*epoch || time_format_local(strtoll(epoch, NULL, 10), zone, iso, out, sizeof out) != 0) return NULL;
+    return arena_strdup(a, out);
+}
+
+void dash_localize(db_rows *r, size_t col, arena *a, const char *zone, int iso)
+{
+    for (size_t i = 0; col < r->ncols && i < r->nrows; i++) {
+        char **cell = &r->cell[i * r->ncols + col];
+        if (*cell) *cell = (char *)dash_time(a, *cell, zone, iso);
+    }
+}
+
+void dash_glance_bar(buf *b, sb_lang lang, const sb_request *req, const char *path, const char *zone)
+{
+    int tests = dash_tests(req);
+    buf_puts(b, "<p class=\"glance\"><span class=\"zone\">");
+    html_text(b, arena_printf(req->pool, i18n_text(lang, M_TIMES_IN_FMT), zone));
+    buf_puts(b, "</span>");
+    if (!path) {
+        buf_puts(b, "</p>");
+        return;
+    }
+    buf_puts(b, " · <span class=\"tests\">");
+    html_text(b, i18n_text(lang, tests ? M_TESTS_SHOWN : M_TESTS_HIDDEN));
+    buf_puts(b, "</span> <a class=\"tests-toggle\" href=\"");
+    html_attr(b, path);
+    buf_printf(b, "?days=%lld&amp;tests=%d", dash_q_int(req, "days", 30, 1, 3660), !tests);
+    const char *branch = dash_branch(req);
+    if (branch) {
+        buf_puts(b, "&amp;branch=");
+        html_url(b, branch);
+    }
+    buf_puts(b, "\">");
+    html_text(b, i18n_text(lang, tests ? M_TESTS_HIDE : M_TESTS_SHOW));
+    buf_puts(b, "</a></p>");
+}
+
+/* ---- targets (17.3) ---- */
+
+void dash_targets(sb_app *app, const sb_request *req, long long company_id, dash_target_set *t)
+{
+    t->web_pct = app->cfg.targets_web_pct;
+    t->phone_pct = app->cfg.targets_phone_pct;
+    t->overall_pct = app->cfg.targets_overall_pct;
+    t->sync_ms = app->cfg.targets_sync_ms;
+    if (company_id <= 0) return;
+    db_param p = db_int(company_id);
+    db_rows r;
+    if (db_query(db_for_reads(&app->reads), req->pool,
+                 "SELECT target_web_pct, target_phone_pct, target_overall_pct, target_sync_ms FROM switchboard_company_settings"
+                 " WHERE company_id = ?", &p, 1, &r) != 0 || !r.nrows)
+        return;
+    long long *slot[] = {&t->web_pct, &t->phone_pct, &t->overall_pct, &t->sync_ms};
+    for (size_t c = 0; c < 4; c++)
+        if (db_cell(&r, 0, c)) *slot[c] = atoll(db_cell(&r, 0, c));
+}
+
+/* A KPI with its target and the trend: the value, "target N %: met|missed"
+ * (class met/missed on the cell), and the previous period with an arrow. */
+void dash_kpi_target(buf *b, arena *a, sb_lang lang, const char *label, double value, double prev, long long target_pct,
+                     const char *detail)
+{
+    int met = value >= (double)target_pct;
+    double d = value - prev;
+    i18n_msg trend = d > 0.005 ? M_TREND_UP : d < -0.005 ? M_TREND_DOWN : M_TREND_FLAT;
+    buf_puts(b, met ? "<div class=\"kpi met\"><div class=\"label\">" : "<div class=\"kpi missed\"><div class=\"label\">");
+    html_text(b, label);
+    buf_puts(b, "</div><div class=\"value\">");
+    html_text(b, arena_printf(a, "%.2f %%", value));
+    buf_puts(b, "</div><div class=\"target\">");
+    html_text(b, arena_printf(a, i18n_text(lang, met ? M_TARGET_MET_FMT : M_TARGET_MISSED_FMT), target_pct));
+    buf_puts(b, "</div><div class=\"trend ");
+    buf_puts(b, d > 0.005 ? "up\">↑ " : d < -0.005 ? "down\">↓ " : "flat\">→ ");
+    html_text(b, i18n_text(lang, trend));
+    buf_puts(b, ", ");
+    html_text(b, arena_printf(a, i18n_text(lang, M_PREV_PERIOD_DELTA_FMT), prev, d));
+    buf_puts(b, "</div><div class=\"note\">");
+    html_text(b, detail ? detail : "");
+    buf_puts(b, "</div></div>");
+}
+
+/* sync time: the queue's lag p99 over the last hour against targets.sync_ms */
+void dash_sync_kpi(sb_app *app, const sb_request *req, buf *b, sb_lang lang, const dash_target_set *t)
+{
+    queue_stats q;
+    if (queue_stats_read(db_for_reads(&app->reads), req->pool, 0, app->cfg.spool_dir, &q) != 0) return;
+    int met = q.lag_p99_ms <= t->sync_ms;
+    buf_puts(b, met ? "<div class=\"kpi met\"><div class=\"label\">" : "<div class=\"kpi missed\"><div class=\"label\">");
+    html_text(b, i18n_text(lang, M_SYNC_P95));
+    buf_puts(b, "</div><div class=\"value\">");
+    html_text(b, arena_printf(req->pool, "%.1f s", (double)q.lag_p99_ms / 1000.0));
+    buf_puts(b, "</div><div class=\"target\">");
+    html_text(b, arena_printf(req->pool, i18n_text(lang, met ? M_TARGET_MS_MET_FMT : M_TARGET_MS_MISSED_FMT), (double)t->sync_ms / 1000.0));
+    buf_puts(b, "</div><div class=\"note\">");
+    html_text(b, i18n_text(lang, M_SYNC_NOTE));
+    buf_puts(b, "</div></div>");
+}
+
+/* ---- money (17.6) ---- */
+
+const char *dash_rate_note(sb_app *app, const sb_request *req, sb_lang lang, const conversion_report *r)
+{
+    int from_table;
+    const char *rate = daily_stats_usd_eur_rate(db_for_reads(&app->reads), req->pool, r->until - 86400, r->until, &from_table);
+    return arena_printf(req->pool, i18n_text(lang, M_RATE_FMT), rate,
+                        from_table ? "currency_exchange_rates" : "money.usd_eur_rate", r->cost_converted);
+}

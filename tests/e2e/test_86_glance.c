@@ -1,0 +1,172 @@
+/* test_86_glance.c: the dashboard at a glance (issue 17) over real HTTP and
+ * MariaDB: days and times in the company's zone (a DST-change day in Berlin,
+ * a company in New York), CSV with ISO 8601 offsets, test calls left out of
+ * every figure unless asked for, money in EUR (Laravel's figure, the day's
+ * rate from currency_exchange_rates, the configured rate), the web channel's
+ * cost per company, targets with met/missed and trend, the funnel to the
+ * chair, freshness of the batch commands, the event viewer and the hourly
+ * linker's window. */
+#include "e2e.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define BERLIN 8602 /* Europe/Berlin: the DST days */
+#define NEWYORK 8601 /* America/New_York */
+#define PW_HASH "$2y$10$LllQXO1gnumtkuPS6OivzucsTFejAV4nShK5OTyuzj8M5zqEsMqDS" /* haarmonie-demo */
+
+static char ny_cookie[160], op_cookie[160];
+
+static void sql(const char *q)
+{
+    if (db_exec(e2e_db(), q, NULL, 0, NULL, NULL) != 0) fail_msg("%s: %s", q, db_error(e2e_db()));
+}
+
+static e2e_response get(const char *cookie, const char *path)
+{
+    e2e_response r = e2e_get_as(cookie, path);
+    if (r.status != 200) fail_msg("GET %s: %ld %.300s", path, r.status, r.body ? r.body : "");
+    return r;
+}
+
+/* the operator narrowed to one company (the scope cookie the picker sets) */
+static const char *op_at(long long company) { return arena_printf(e2e_arena(), "%s; sb_company=%lld", op_cookie, company); }
+
+static long long kpi(const char *html, const char *label)
+{
+    const char *p = strstr(html, arena_printf(e2e_arena(), "<div class=\"label\">%s</div><div class=\"value\">", label));
+    if (!p) fail_msg("no KPI %s on the page", label);
+    return atoll(strstr(p, "class=\"value\">") + 14);
+}
+
+static long long day_calls(long long company, const char *day)
+{
+    db_param p[] = {db_int(company), db_str(day)};
+    return e2e_count("SELECT COALESCE(SUM(calls), 0) FROM switchboard_daily_calls WHERE company_id = ? AND day = ? AND test = 0", p, 2);
+}
+
+static void rebuild(long long company)
+{
+    const char *out;
+    if (e2e_cli(arena_printf(e2e_arena(), "stats --rebuild --company %lld --days 3660", company), &out) != 0) fail_msg("%s", out);
+}
+
+static int setup(void **state)
+{
+    if (e2e_setup(state) != 0) return -1;
+    sql("INSERT IGNORE INTO companies (id, name, slug, timezone, is_active, created_at, updated_at) VALUES"
+        " (8601, 'Glance New York', 'glance-ny', 'America/New_York', 1, NOW(), NOW()),"
+        " (8602, 'Glance Berlin', 'glance-berlin', 'Europe/Berlin', 1, NOW(), NOW())");
+    sql("INSERT IGNORE INTO users (name, email, password, company_id, created_at, updated_at) VALUES"
+        " ('NY Owner', 'owner@glance-ny.example.com', '" PW_HASH "', 8601, NOW(), NOW())");
+    /* Berlin: the spring-forward day 2026-03-29 (23 h) and the fall-back day 2026-10-25 (25 h), in UTC */
+    sql("INSERT IGNORE INTO calls (retell_call_id, company_id, from_number, status, duration_sec, cost_cents, retell_cost_eur_cents,"
+        " call_type, created_at, updated_at) VALUES"
+        " ('call_gl_c5', 8602, '+4917100000005', 'ended', 0, NULL, NULL, 'phone_call', '2026-03-28 23:30:00', NOW()),"
+        " ('call_gl_c4', 8602, '+4917100000004', 'ended', 60, 100, NULL, 'phone_call', '2026-03-29 21:30:00', NOW()),"
+        " ('call_gl_c6', 8602, '+4917100000006', 'ended', 60, NULL, NULL, 'phone_call', '2026-03-29 22:30:00', NOW()),"
+        " ('call_gl_c7', 8602, '+4917100000007', 'ended', 60, NULL, NULL, 'phone_call', '2026-10-25 22:30:00', NOW()),"
+        " ('call_gl_n1', 8601, '+12125550101', 'ended', 60, NULL, NULL, 'phone_call', '2026-06-10 02:00:00', NOW())");
+    /* today: one real call (Laravel converted its cost: 50 EUR cents), a Retell web call and a call from a test number */
+    sql("INSERT IGNORE INTO calls (retell_call_id, company_id, from_number, status, duration_sec, cost_cents, retell_cost_eur_cents,"
+        " call_type, created_at, updated_at) VALUES"
+        " ('call_gl_c1', 8602, '+4917100000001', 'ended', 60, 100, 50, 'phone_call', NOW(), NOW()),"
+        " ('call_gl_c2', 8602, NULL, 'ended', 60, 1000, NULL, 'web_call', NOW(), NOW()),"
+        " ('call_gl_c3', 8602, '+493011111111', 'ended', 60, 1000, NULL, 'phone_call', NOW(), NOW())");
+    sql("INSERT IGNORE INTO switchboard_test_numbers (company_id, number, label) VALUES (8602, '+493011111111', 'Büro')");
+    /* Laravel's rate for the spring-forward day only: 1 USD = 0.5 EUR */
+    sql("INSERT IGNORE INTO currency_exchange_rates (from_currency, to_currency, rate, source, valid_from, valid_until, is_active,"
+        " created_at, updated_at) VALUES ('USD', 'EUR', 0.5, 'ecb', '2026-03-29 00:00:00', '2026-03-29 23:59:59', 1, NOW(), NOW())");
+    sql("REPLACE INTO switchboard_company_settings (company_id, web_monthly_cost_eur, target_phone_pct) VALUES (8602, 300, 50)");
+    rebuild(BERLIN);
+    rebuild(NEWYORK);
+    long st;
+    snprintf(ny_cookie, sizeof ny_cookie, "%s", e2e_login("owner@glance-ny.example.com", "haarmonie-demo", &st));
+    if (st != 303) return -1;
+    snprintf(op_cookie, sizeof op_cookie, "%s", e2e_login("operator@switchboard.example.com", "switchboard-demo", &st));
+    return st == 303 ? 0 : -1;
+}
+
+/* 17.1: the daily aggregates cut days at the company's local midnight, DST days included */
+static void days_are_the_companys_local_days(void **state)
+{
+    (void)state;
+    /* Berlin, spring forward: 23:30 UTC on the 28th is 00:30 CET on the 29th; 21:30 UTC on the 29th is 23:30 CEST
+     * on the 29th; 22:30 UTC on the 29th is already 00:30 on the 30th (the day had 23 hours) */
+    assert_int_equal(day_calls(BERLIN, "2026-03-28"), 0);
+    assert_int_equal(day_calls(BERLIN, "2026-03-29"), 2);
+    assert_int_equal(day_calls(BERLIN, "2026-03-30"), 1);
+    /* fall back: 22:30 UTC on the 25th is 23:30 CET, still the 25th (the day had 25 hours) */
+    assert_int_equal(day_calls(BERLIN, "2026-10-25"), 1);
+    assert_int_equal(day_calls(BERLIN, "2026-10-26"), 0);
+    /* New York: 02:00 UTC on June 10th is 22:00 EDT on June 9th */
+    assert_int_equal(day_calls(NEWYORK, "2026-06-09"), 1);
+    assert_int_equal(day_calls(NEWYORK, "2026-06-10"), 0);
+}
+
+/* 17.1: every time on a page in the company's zone, named; operators over all companies in Berlin; CSV with offsets */
+static void times_are_shown_in_the_companys_clock(void **state)
+{
+    (void)state;
+    e2e_response r = get(ny_cookie, "/calls?days=3660");
+    assert_non_null(strstr(r.body, "Zeiten in America/New_York"));
+    assert_non_null(strstr(r.body, "2026-06-09 22:00"));
+    assert_null(strstr(r.body, "2026-06-10 02:00"));
+    r = get(op_cookie, "/calls?days=3660&q=call_gl_n1");
+    assert_non_null(strstr(r.body, "Zeiten in Europe/Berlin"));
+    assert_non_null(strstr(r.body, "2026-06-10 04:00"));
+    r = get(ny_cookie, "/calls.csv?days=3660");
+    assert_non_null(strstr(r.body, "\"2026-06-09T22:00:00-04:00\""));
+    /* Berlin's DST day in the export: the offset changes within the day */
+    r = get(op_at(BERLIN), "/calls.csv?days=3660");
+    assert_non_null(strstr(r.body, "\"2026-03-29T00:30:00+01:00\""));
+    assert_non_null(strstr(r.body, "\"2026-03-29T23:30:00+02:00\""));
+    assert_non_null(strstr(r.body, "\"2026-03-30T00:30:00+02:00\""));
+    r = get(op_at(BERLIN), "/channels?days=7");
+    assert_non_null(strstr(r.body, "Zeiten in Europe/Berlin"));
+}
+
+/* 17.5: Retell web calls and calls from a test number count nowhere by default; ?tests=1 shows them */
+static void test_calls_are_left_out_unless_asked_for(void **state)
+{
+    (void)state;
+    e2e_response r = get(op_at(BERLIN), "/?days=1");
+    assert_int_equal(kpi(r.body, "Anrufe"), 1);
+    assert_non_null(strstr(r.body, "Testanrufe ausgeblendet"));
+    r = get(op_at(BERLIN), "/?days=1&tests=1");
+    assert_int_equal(kpi(r.body, "Anrufe"), 3);
+    assert_non_null(strstr(r.body, "Testanrufe eingerechnet"));
+    /* the live report (switchboard report) leaves them out too */
+    const char *out;
+    assert_int_equal(e2e_cli("report --company 8602 --days 1 --format json", &out), 0);
+    assert_non_null(strstr(out, "\"calls\":1,"));
+}
+
+/* 17.6: phone cost in EUR: Laravel's retell_cost_eur_cents, else the day's rate from currency_exchange_rates,
+ * labelled; the web channel's cost is the company's own */
+static void money_is_in_euro_with_its_rate(void **state)
+{
+    (void)state;
+    e2e_response r = get(op_at(BERLIN), "/channels?days=3660");
+    /* 50 cents from Laravel + 100 US cents at 0.5 on 2026-03-29; the test calls' 20 US dollars are left out */
+    assert_non_null(strstr(r.body, "Kosten (EUR)"));
+    assert_non_null(strstr(r.body, "<td>1.00</td>"));
+    /* the web channel: this company's 300 EUR a month over 3660 days */
+    assert_non_null(strstr(r.body, arena_printf(e2e_arena(), "<td>%.2f</td>", 300.0 * 3660 / 30.0)));
+    assert_non_null(strstr(r.body, "1 USD = 0.920000 EUR (money.usd_eur_rate)"));
+    r = get(op_at(BERLIN), "/channels?days=3660&tests=1");
+    assert_non_null(strstr(r.body, "<td>19.40</td>")); /* + 2 x 1000 US cents at the configured 0.92 */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(days_are_the_companys_local_days),
+        cmocka_unit_test(times_are_shown_in_the_companys_clock),
+        cmocka_unit_test(test_calls_are_left_out_unless_asked_for),
+        cmocka_unit_test(money_is_in_euro_with_its_rate),
+    };
+    return cmocka_run_group_tests_name("e2e_glance", tests, setup, e2e_teardown);
+}
