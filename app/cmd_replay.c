@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/command_runs.h"
 #include "../lib/log.h"
 
 #define REPLAY_MAX_WINDOW_S (14 * 86400)
@@ -229,11 +230,15 @@ int cmd_prune(sb_app *app, int argc, char **argv)
         "DELETE FROM webhook_events WHERE status IN ('processed','ignored')"
         " AND created_at < NOW() - INTERVAL ? SECOND ORDER BY id LIMIT ?";
     unsigned long long total = 0;
+    int64_t started = (int64_t)time(NULL);
+    char outcome[300];
     for (;;) {
         db_param p[] = {db_int(older), db_int(batch)};
         uint64_t n = 0;
         if (db_exec(app->db, DEL, p, 2, NULL, &n) != 0) {
-            fprintf(stderr, "switchboard: prune: %s (%llu deleted before)\n", db_error(app->db), total);
+            snprintf(outcome, sizeof outcome, "%s (%llu deleted before)", db_error(app->db), total);
+            fprintf(stderr, "switchboard: prune: %s\n", outcome);
+            command_run_record(app->db, "prune", started, 0, outcome); /* the monitor's freshness (D172) */
             return 1;
         }
         total += n;
@@ -244,5 +249,7 @@ int cmd_prune(sb_app *app, int argc, char **argv)
     /* the phone agent's slot cache lives for minutes */
     db_exec(app->db, "DELETE FROM switchboard_slot_cache WHERE fetched_at < NOW() - INTERVAL 1 HOUR", NULL, 0, NULL, NULL);
     log_msg("info", "prune: %llu events deleted", total);
+    snprintf(outcome, sizeof outcome, "%llu event(s) older than %s deleted", total, older_text);
+    command_run_record(app->db, "prune", started, 1, outcome);
     return 0;
 }

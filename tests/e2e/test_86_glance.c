@@ -8,9 +8,11 @@
  * linker's window. */
 #include "e2e.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define BERLIN 8602 /* Europe/Berlin: the DST days */
@@ -160,6 +162,119 @@ static void money_is_in_euro_with_its_rate(void **state)
     assert_non_null(strstr(r.body, "<td>19.40</td>")); /* + 2 x 1000 US cents at the configured 0.92 */
 }
 
+/* ---- 17.9: the hourly linker sees every pair made in its window ---- */
+
+#define LINKS 8603
+
+static const char *linked_to(const char *call)
+{
+    db_param p = db_str(call);
+    return e2e_scalar("SELECT COALESCE(converted_appointment_id, 'none') FROM calls WHERE retell_call_id = ?", &p, 1);
+}
+
+static const char *appt_of(const char *customer_phone)
+{
+    db_param p = db_str(customer_phone);
+    return e2e_scalar("SELECT a.id FROM appointments a JOIN customers cu ON cu.id = a.customer_id WHERE cu.phone = ?", &p, 1);
+}
+
+/* A customer of company LINKS with phone, and a web booking of theirs that Laravel wrote minutes_ago (no event, no pipeline) */
+static void laravel_booking(const char *name, const char *phone, int minutes_ago)
+{
+    db_param p[] = {db_str(name), db_str(phone)};
+    if (db_exec(e2e_db(), "INSERT INTO customers (company_id, name, phone, created_at, updated_at) VALUES (8603, ?, ?, NOW(), NOW())",
+                p, 2, NULL, NULL) != 0)
+        fail_msg("%s", db_error(e2e_db()));
+    db_param q[] = {db_str(phone), db_int(minutes_ago), db_int(minutes_ago)};
+    if (db_exec(e2e_db(), "INSERT INTO appointments (company_id, customer_id, starts_at, ends_at, status, source, created_at, updated_at)"
+                          " SELECT 8603, id, NOW() + INTERVAL 2 DAY, NOW() + INTERVAL 2 DAY + INTERVAL 30 MINUTE, 'confirmed', 'cal.com',"
+                          " NOW() - INTERVAL ? MINUTE, NOW() - INTERVAL ? MINUTE FROM customers WHERE phone = ?",
+                (db_param[]){q[1], q[2], q[0]}, 3, NULL, NULL) != 0)
+        fail_msg("%s", db_error(e2e_db()));
+}
+
+/* The fake Retell API with one call (from, start/end minutes ago, to LINKS' number); its port, and its pid into *pid */
+static int fake_retell(const char *call_id, const char *from, int start_ago_min, int end_ago_min, pid_t *pid)
+{
+    size_t len;
+    json_object *root = json_tokener_parse(e2e_fixture("retell/webhook_call_analyzed.json", &len)), *call = NULL;
+    json_object_deep_copy(json_get(root, "call"), &call, NULL);
+    long long now_ms = e2e_now_ms();
+    json_object_object_add(call, "call_id", json_object_new_string(call_id));
+    json_object_object_add(call, "from_number", json_object_new_string(from));
+    json_object_object_add(call, "to_number", json_object_new_string("+4930860386000"));
+    json_object_object_add(call, "start_timestamp", json_object_new_int64(now_ms - start_ago_min * 60000LL));
+    json_object_object_add(call, "end_timestamp", json_object_new_int64(now_ms - end_ago_min * 60000LL));
+    json_object_object_add(call, "transcript", json_object_new_string("User: Ich hätte gern einen Termin am Freitag."));
+    json_object *arr = json_object_new_array();
+    json_object_array_add(arr, call);
+    const char *file = arena_printf(e2e_arena(), "%s/glance-calls.json", e2e_var());
+    json_object_to_file(file, arr);
+    json_object_put(arr);
+    json_object_put(root);
+    const char *port_file = arena_printf(e2e_arena(), "%s/glance-fake.port", e2e_var());
+    const char *pid_file = arena_printf(e2e_arena(), "%s/glance-fake.pid", e2e_var());
+    unlink(port_file);
+    e2e_sh(arena_printf(e2e_arena(), "%s/fake_providers --port 0 --retell-calls '%s' --retell-key '%s' > '%s' 2>/dev/null"
+                                     " < /dev/null & echo $! > '%s'", getenv("SB_TEST_BIN"), file, e2e_config()->retell_api_key,
+                        port_file, pid_file));
+    int port = 0;
+    for (int i = 0; i < 100 && port <= 0; i++, usleep(100000)) {
+        FILE *f = fopen(port_file, "r");
+        if (f) {
+            if (fscanf(f, "%d", &port) != 1) port = 0;
+            fclose(f);
+        }
+    }
+    *pid = e2e_pid_from(pid_file);
+    return port;
+}
+
+static void the_hourly_linker_sees_what_the_pipeline_never_linked(void **state)
+{
+    (void)state;
+    sql("INSERT IGNORE INTO companies (id, name, slug, timezone, is_active, created_at, updated_at)"
+        " VALUES (8603, 'Glance Linker', 'glance-linker', 'Europe/Berlin', 1, NOW(), NOW())");
+    sql("INSERT IGNORE INTO phone_numbers (id, company_id, number, number_normalized, is_active, created_at, updated_at)"
+        " VALUES ('8603a000-0000-4000-8000-000000008603', 8603, '+4930860386000', '+4930860386000', 1, NOW(), NOW())");
+    /* (1) a web booking Laravel wrote before the switch, 60 min ago, for a call that started 3 h ago (ended 2 h 55 min
+     * ago): the call is older than the run's 2 hours, the booking within 120 min of its end */
+    sql("INSERT INTO calls (retell_call_id, company_id, from_number, status, duration_sec, transcript, created_at, start_timestamp,"
+        " end_timestamp, updated_at) VALUES ('call_gl_link_1', 8603, '+4917186000001', 'ended', 300, 'Ich brauche einen Termin.',"
+        " NOW() - INTERVAL 180 MINUTE, NOW() - INTERVAL 180 MINUTE, NOW() - INTERVAL 175 MINUTE, NOW())");
+    laravel_booking("Legacy Eins", "+4917186000001", 60);
+    /* (2) the customer's number in a legacy spelling (national, spaces), booked 90 min ago after a call 3.5 h ago */
+    sql("INSERT INTO calls (retell_call_id, company_id, from_number, status, duration_sec, transcript, created_at, start_timestamp,"
+        " end_timestamp, updated_at) VALUES ('call_gl_link_2', 8603, '+4917186000002', 'ended', 300, 'Einen Termin bitte.',"
+        " NOW() - INTERVAL 210 MINUTE, NOW() - INTERVAL 210 MINUTE, NOW() - INTERVAL 205 MINUTE, NOW())");
+    laravel_booking("Legacy Zwei", "0171 860 000 02", 90);
+    const char *out;
+    if (e2e_cli("detect-conversions --hours 2 --auto-link --company 8603", &out) != 0) fail_msg("%s", out);
+    assert_string_equal(linked_to("call_gl_link_1"), appt_of("+4917186000001"));
+    assert_string_equal(linked_to("call_gl_link_2"), appt_of("0171 860 000 02"));
+    db_param dc = db_str("detect-conversions");
+    assert_int_equal(e2e_count("SELECT last_ok FROM switchboard_command_runs WHERE command = ?", &dc, 1), 1);
+    /* (3) a call only sync-calls imported (no webhook, so no pipeline linker), booked online 10 min ago */
+    laravel_booking("Sync Drei", "+4917186000003", 10);
+    pid_t pid = 0;
+    int port = fake_retell("call_gl_link_3", "+4917186000003", 30, 25, &pid);
+    assert_true(port > 0);
+    setenv("SWITCHBOARD_RETELL_API_BASE", arena_printf(e2e_arena(), "http://127.0.0.1:%d", port), 1);
+    int rc = e2e_cli("sync-calls --since 2h --verbose", &out);
+    unsetenv("SWITCHBOARD_RETELL_API_BASE");
+    if (pid > 0) {
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, WNOHANG);
+    }
+    if (rc != 0) fail_msg("%s", out);
+    assert_non_null(strstr(out, "call_gl_link_3")); /* --verbose lists each call */
+    assert_non_null(strstr(out, "linked 1 call(s)"));
+    assert_string_equal(linked_to("call_gl_link_3"), appt_of("+4917186000003"));
+    db_param sc = db_str("sync-calls");
+    assert_non_null(strstr(e2e_scalar("SELECT last_outcome FROM switchboard_command_runs WHERE command = ? AND last_ok = 1", &sc, 1),
+                           "1 linked"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -167,6 +282,7 @@ int main(void)
         cmocka_unit_test(times_are_shown_in_the_companys_clock),
         cmocka_unit_test(test_calls_are_left_out_unless_asked_for),
         cmocka_unit_test(money_is_in_euro_with_its_rate),
+        cmocka_unit_test(the_hourly_linker_sees_what_the_pipeline_never_linked),
     };
     return cmocka_run_group_tests_name("e2e_glance", tests, setup, e2e_teardown);
 }
