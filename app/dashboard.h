@@ -55,4 +55,25 @@ void dash_sync_kpi(sb_app *app, const sb_request *req, buf *b, sb_lang lang, con
 /* "1 USD = R EUR (source); N calls converted" for the period's last day (arena) */
 const char *dash_rate_note(sb_app *app, const sb_request *req, sb_lang lang, const conversion_report *r);
 
+/* the last run of sync-calls, detect-conversions and prune, in the page's zone (17.8) */
+void dash_freshness(sb_app *app, const sb_request *req, buf *b, const session *s);
+/* the funnel to the chair (17.2): phone (calls .. attended/no-show/cancelled) and web, each a chart and a table */
+void dash_funnel(buf *b, arena *a, sb_lang lang, const conversion_report *r);
+
+/* ---- charts (issue 17.4, app/dashboard_charts.c) ---- */
+typedef struct dash_chart_spec {
+    const char *title;                /* the chart's accessible name and <title> */
+    size_t n;                         /* categories (bars) */
+    const char *const *labels;        /* n: each bar's full name (its <title>) */
+    const char *const *short_labels;  /* n, or NULL: the x axis's text */
+    size_t nseries;                   /* stacked parts of each bar */
+    const char *const *series;        /* nseries: legend texts */
+    const char *const *classes;       /* nseries: CSS classes (colours) */
+    const long long *values;          /* n * nseries, row-major */
+} dash_chart_spec;
+/* A stacked bar chart with axes, gridlines, a <title> per bar and a legend, as a <figure>. */
+void dash_chart(buf *b, arena *a, const dash_chart_spec *c);
+/* "YYYY-MM-DD" -> "DD.MM." (arena) */
+const char *dash_short_day(arena *a, const char *day);
+
 #endif

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/command_runs.h"
 #include "../lib/company_clock.h"
 #include "../lib/daily_stats.h"
 #include "../lib/form.h"
@@ -133,4 +134,90 @@ const char *dash_rate_note(sb_app *app, const sb_request *req, sb_lang lang, con
     const char *rate = daily_stats_usd_eur_rate(db_for_reads(&app->reads), req->pool, r->until - 86400, r->until, &from_table);
     return arena_printf(req->pool, i18n_text(lang, M_RATE_FMT), rate,
                         from_table ? "currency_exchange_rates" : "money.usd_eur_rate", r->cost_converted);
+}
+
+/* ---- the funnel to the chair (17.2) ---- */
+
+typedef struct funnel_step {
+    i18n_msg label;
+    long long n;
+    int of; /* the step its share is of (-1: none) */
+} funnel_step;
+
+static void funnel(buf *b, arena *a, sb_lang lang, i18n_msg title, const char *cls, const funnel_step *st, size_t n)
+{
+    const char **labels = arena_alloc(a, sizeof *labels * n);
+    long long *vals = arena_alloc(a, sizeof *vals * n);
+    for (size_t i = 0; i < n; i++) {
+        labels[i] = i18n_text(lang, st[i].label);
+        vals[i] = st[i].n;
+    }
+    const char *series[] = {i18n_text(lang, M_NUMBER_COL)}, *classes[] = {cls};
+    buf_puts(b, "<section class=\"funnel-box\"><h2>");
+    html_text(b, i18n_text(lang, title));
+    buf_puts(b, "</h2>");
+    dash_chart(b, a, &(dash_chart_spec){i18n_text(lang, title), n, labels, NULL, 1, series, classes, vals});
+    buf_puts(b, "<div class=\"scroll\"><table class=\"funnel-table\"><thead><tr>");
+    dash_th(b, lang, (const i18n_msg[]){M_STEP, M_NUMBER_COL, M_SHARE}, 3);
+    buf_puts(b, "</tr></thead><tbody>");
+    for (size_t i = 0; i < n; i++) {
+        buf_puts(b, "<tr><td>");
+        html_text(b, labels[i]);
+        buf_printf(b, "</td><td>%lld</td><td>", st[i].n);
+        if (st[i].of >= 0) html_text(b, arena_printf(a, "%.1f %%", st[st[i].of].n ? 100.0 * (double)st[i].n / (double)st[st[i].of].n : 0.0));
+        buf_puts(b, "</td></tr>");
+    }
+    buf_puts(b, "</tbody></table></div></section>");
+}
+
+void dash_funnel(buf *b, arena *a, sb_lang lang, const conversion_report *r)
+{
+    /* phone: the share of each step is of the step it comes from; the outcomes are of both booked kinds */
+    const funnel_step phone[] = {{M_CALLS, r->calls, -1},
+                                 {M_ANSWERED, r->answered, 0},
+                                 {M_WANTED, r->wanted, 1},
+                                 {M_PHONE_BOOKED, r->phone_booked_calls, 2},
+                                 {M_BOOKED_ONLINE_AFTER, r->phone_influenced_calls, 2},
+                                 {M_ATTENDED, r->phone_attended, -1},
+                                 {M_NO_SHOW, r->phone_no_show, -1},
+                                 {M_CANCELLED, r->phone_cancelled, -1}};
+    const funnel_step web[] = {{M_WEB_BOOKINGS, r->appt_web, -1},
+                               {M_ATTENDED, r->web_attended, 0},
+                               {M_NO_SHOW, r->web_no_show, 0},
+                               {M_CANCELLED, r->web_cancelled, 0}};
+    funnel(b, a, lang, M_FUNNEL_PHONE, "phone", phone, sizeof phone / sizeof *phone);
+    funnel(b, a, lang, M_FUNNEL_WEB, "web", web, sizeof web / sizeof *web);
+}
+
+/* ---- freshness (17.8) ---- */
+
+void dash_freshness(sb_app *app, const sb_request *req, buf *b, const session *s)
+{
+    command_run runs[COMMAND_RUNS_N];
+    if (command_runs_read(db_for_reads(&app->reads), req->pool, runs) != 0) return;
+    sb_lang L = s->lang;
+    const char *zone = dash_zone(app, req, s);
+    buf_puts(b, "<h2>");
+    html_text(b, i18n_text(L, M_FRESHNESS));
+    buf_puts(b, "</h2><div class=\"scroll\"><table class=\"freshness\"><thead><tr>");
+    dash_th(b, L, (const i18n_msg[]){M_COMMAND, M_LAST_RUN, M_STATUS, M_LAST_OK, M_OUTCOME}, 5);
+    buf_puts(b, "</tr></thead><tbody>");
+    for (size_t k = 0; k < COMMAND_RUNS_N; k++) {
+        const command_run *r = &runs[k];
+        const char *never = i18n_text(L, M_NEVER);
+        const char *last = r->finished ? dash_time(req->pool, arena_printf(req->pool, "%lld", (long long)r->finished), zone, 0) : never;
+        const char *ok = r->last_success ? dash_time(req->pool, arena_printf(req->pool, "%lld", (long long)r->last_success), zone, 0) : never;
+        buf_puts(b, "<tr><td>");
+        html_text(b, r->command);
+        buf_puts(b, "</td><td>");
+        html_text(b, last);
+        buf_puts(b, r->finished ? (r->ok ? "</td><td class=\"st-processed\">ok" : "</td><td class=\"st-failed\">failed") : "</td><td>–");
+        buf_puts(b, "</td><td>");
+        html_text(b, ok);
+        buf_puts(b, "</td><td>");
+        /* the outcome counts every company's rows: operators only */
+        html_text(b, s->operator_ ? r->outcome : "–");
+        buf_puts(b, "</td></tr>");
+    }
+    buf_puts(b, "</tbody></table></div>");
 }

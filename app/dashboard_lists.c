@@ -543,7 +543,15 @@ void dash_channels(sb_app *app, const sb_request *req, sb_response *resp)
     dash_num_cell(b, i18n_text(L, M_ONLINE), arena_printf(a, "%lld", r.appt_web), i18n_text(L, M_CALCOM_WITHOUT_CALL));
     dash_num_cell(b, i18n_text(L, M_CALL_TO_BOOKING), r.minutes_to_booking_median >= 0 ? arena_printf(a, "%.0f min", r.minutes_to_booking_median) : "–",
                   r.minutes_to_booking_p90 >= 0 ? arena_printf(a, "p90 %.0f min", r.minutes_to_booking_p90) : "");
-    buf_puts(b, "</section><h2>");
+    buf_puts(b, "</section>");
+    { /* 17.4: the appointments of the period by channel */
+        const char *names[] = {i18n_text(L, M_BY_PHONE), i18n_text(L, M_AFTER_CALL_ONLINE), i18n_text(L, M_ONLINE), i18n_text(L, M_OTHER)};
+        const long long v[] = {r.appt_phone_booked, r.appt_phone_influenced, r.appt_web, r.appt_other};
+        const char *series[] = {i18n_text(L, M_NUMBER_COL)};
+        dash_chart(b, a, &(dash_chart_spec){i18n_text(L, M_APPTS_BY_CHANNEL_CHART), 4, names, NULL, 1, series,
+                                            (const char *const[]){"phone"}, v});
+    }
+    buf_puts(b, "<h2>");
     html_text(b, i18n_text(L, M_REVENUE_BY_CHANNEL));
     buf_puts(b, "</h2><table><thead><tr>");
     dash_th(b, L, (const i18n_msg[]){M_CHANNEL, M_VALUE_EUR, M_COST_EUR}, 3);
@@ -603,7 +611,21 @@ void dash_agents(sb_app *app, const sb_request *req, sb_response *resp)
     dash_period_links(b, L, "/agents", dash_q_int(req, "days", 30, 1, 3660), dash_branch(req));
     dash_branch_picker(app, req, b, &s, "/agents", dash_q_int(req, "days", 30, 1, 3660));
     dash_glance_bar(b, L, req, "/agents", dash_zone(app, req, &s));
-    buf_puts(b, "<table><thead><tr>");
+    { /* 17.4: calls per agent: booked, answered without a booking, not answered */
+        const char **names = arena_alloc(req->pool, sizeof *names * (r.nagents + 1));
+        long long *v = arena_alloc(req->pool, sizeof *v * 3 * (r.nagents + 1));
+        for (size_t i = 0; i < r.nagents; i++) {
+            const agent_row *g = &r.agents[i];
+            names[i] = *g->name ? g->name : g->agent_id;
+            v[3 * i] = g->booked;
+            v[3 * i + 1] = g->answered - g->booked;
+            v[3 * i + 2] = g->calls - g->answered;
+        }
+        const char *series[] = {i18n_text(L, M_BOOKED), i18n_text(L, M_ANSWERED_NOT_BOOKED), i18n_text(L, M_NOT_ANSWERED)};
+        dash_chart(b, req->pool, &(dash_chart_spec){i18n_text(L, M_CALLS_PER_AGENT), r.nagents, names, NULL, 3, series,
+                                                    (const char *const[]){"phone", "influenced", "other"}, v});
+    }
+    buf_puts(b, "<div class=\"scroll\"><table><thead><tr>");
     dash_th(b, L, (const i18n_msg[]){M_AGENT}, 1);
     sort_th(b, L, "/agents", M_CALLS);
     dash_th(b, L, (const i18n_msg[]){M_ANSWERED}, 1);
@@ -641,7 +663,7 @@ void dash_agents(sb_app *app, const sb_request *req, sb_response *resp)
         for (int k = 0; k < 14; k++) buf_printf(b, "%d,%.1f ", k * 5, 19.0 - 18.0 * (double)per[k] / (double)max);
         buf_puts(b, "\"></polyline></svg></td></tr>");
     }
-    buf_puts(b, "</tbody></table>");
+    buf_puts(b, "</tbody></table></div>");
     dash_page_end(resp);
 }
 

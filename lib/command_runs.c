@@ -4,7 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
 #include "log.h"
+#include "timeutil.h"
 
 const char *const COMMAND_RUNS[COMMAND_RUNS_N] = {"sync-calls", "detect-conversions", "prune"};
 
@@ -46,4 +48,49 @@ int command_runs_read(sb_db *db, arena *a, command_run *out)
         }
     }
     return 0;
+}
+
+static void iso_or_null(buf *b, int64_t t)
+{
+    char iso[32];
+    if (!t) {
+        buf_puts(b, "null");
+        return;
+    }
+    time_format_iso(t, iso, sizeof iso);
+    json_buf_str(b, iso);
+}
+
+void command_runs_json(const command_run *runs, buf *b)
+{
+    buf_puts(b, "\"batch_runs\":{");
+    for (size_t k = 0; k < COMMAND_RUNS_N; k++) {
+        const command_run *r = &runs[k];
+        buf_puts(b, k ? "," : "");
+        json_buf_str(b, r->command);
+        buf_puts(b, ":{\"last_run\":");
+        iso_or_null(b, r->finished);
+        buf_printf(b, ",\"ok\":%s,\"outcome\":", r->finished ? (r->ok ? "true" : "false") : "null");
+        json_buf_str(b, r->outcome);
+        buf_puts(b, ",\"last_success\":");
+        iso_or_null(b, r->last_success);
+        buf_printf(b, ",\"runs\":%lld,\"failures\":%lld}", r->runs, r->failures);
+    }
+    buf_putc(b, '}');
+}
+
+void command_runs_prometheus(const command_run *runs, buf *b)
+{
+    buf_puts(b, "# HELP switchboard_batch_last_run_timestamp_seconds When the batch command last finished (0: never).\n"
+                "# TYPE switchboard_batch_last_run_timestamp_seconds gauge\n");
+    for (size_t k = 0; k < COMMAND_RUNS_N; k++)
+        buf_printf(b, "switchboard_batch_last_run_timestamp_seconds{command=\"%s\"} %lld\n", runs[k].command, (long long)runs[k].finished);
+    buf_puts(b, "# HELP switchboard_batch_last_success_timestamp_seconds When the batch command last succeeded (0: never).\n"
+                "# TYPE switchboard_batch_last_success_timestamp_seconds gauge\n");
+    for (size_t k = 0; k < COMMAND_RUNS_N; k++)
+        buf_printf(b, "switchboard_batch_last_success_timestamp_seconds{command=\"%s\"} %lld\n", runs[k].command,
+                   (long long)runs[k].last_success);
+    buf_puts(b, "# HELP switchboard_batch_last_run_ok 1 when the last run succeeded.\n# TYPE switchboard_batch_last_run_ok gauge\n");
+    for (size_t k = 0; k < COMMAND_RUNS_N; k++)
+        buf_printf(b, "switchboard_batch_last_run_ok{command=\"%s\"} %d\n", runs[k].command, runs[k].ok);
 }

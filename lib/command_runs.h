@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "db.h"
 
 /* the commands whose runs are shown, in display order */
@@ -29,5 +30,10 @@ typedef struct command_run {
 
 /* The last run of each of COMMAND_RUNS into out[COMMAND_RUNS_N] (strings in a; a command never run has finished 0). 0 or -1. */
 int command_runs_read(sb_db *db, arena *a, command_run *out);
+/* "batch_runs":{"sync-calls":{"last_run":ISO|null,"ok":..,"outcome":..,"last_success":..,"runs":N,"failures":N},...}
+ * (a member, without braces around it) for the monitor route. The names are the fixed COMMAND_RUNS. */
+void command_runs_json(const command_run *runs, buf *b);
+/* the same as Prometheus gauges (switchboard_batch_*{command="..."}) */
+void command_runs_prometheus(const command_run *runs, buf *b);
 
 #endif

@@ -119,6 +119,8 @@ typedef enum i18n_msg {
     M_ROWS_WRITTEN,
     M_SEARCH_EVENTS,
     M_PROCESSED_AT,
+    M_ANSWERED_NOT_BOOKED,
+    M_NOT_ANSWERED,
     /* webhooks */
     M_STATUS,
     M_BACKLOG,

@@ -275,6 +275,127 @@ static void the_hourly_linker_sees_what_the_pipeline_never_linked(void **state)
                            "1 linked"));
 }
 
+/* 17.2 and 17.3: the funnel to the chair per channel (chart and table), targets with met/missed, the trend */
+static void the_funnel_reaches_the_chair_and_kpis_show_their_targets(void **state)
+{
+    (void)state;
+    sql("INSERT IGNORE INTO companies (id, name, slug, timezone, is_active, created_at, updated_at)"
+        " VALUES (8604, 'Glance Funnel', 'glance-funnel', 'Europe/Berlin', 1, NOW(), NOW())");
+    sql("INSERT INTO customers (company_id, name, phone, created_at, updated_at) VALUES (8604, 'Funnel Kundin', '+4917186040001', NOW(), NOW())");
+    /* two answered calls that wanted an appointment (Laravel's flag), one not answered; the first was booked during the call */
+    sql("INSERT INTO calls (retell_call_id, company_id, from_number, status, duration_sec, appointment_requested, created_at, updated_at)"
+        " VALUES ('call_gl_f1', 8604, '+4917186040001', 'ended', 120, 1, NOW(), NOW()),"
+        " ('call_gl_f2', 8604, '+4917186040002', 'ended', 60, 1, NOW(), NOW()),"
+        " ('call_gl_f3', 8604, '+4917186040003', 'ended', 0, 0, NOW(), NOW())");
+    /* the phone booking was attended; two web bookings: one no-show, one cancelled (what Cal.com's events set) */
+    sql("INSERT INTO appointments (company_id, customer_id, call_id, starts_at, ends_at, status, source, created_at, updated_at)"
+        " SELECT 8604, cu.id, c.id, NOW(), NOW() + INTERVAL 30 MINUTE, 'completed', 'retell_phone', NOW(), NOW()"
+        " FROM customers cu JOIN calls c ON c.retell_call_id = 'call_gl_f1' WHERE cu.phone = '+4917186040001'");
+    sql("INSERT INTO appointments (company_id, customer_id, starts_at, ends_at, status, source, created_at, updated_at)"
+        " SELECT 8604, id, NOW(), NOW() + INTERVAL 30 MINUTE, 'no_show', 'cal.com', NOW(), NOW() FROM customers WHERE phone = '+4917186040001'"
+        " UNION ALL SELECT 8604, id, NOW(), NOW() + INTERVAL 30 MINUTE, 'cancelled', 'cal.com', NOW(), NOW() FROM customers"
+        " WHERE phone = '+4917186040001'");
+    const char *out;
+    if (e2e_cli("detect-conversions --hours 1 --company 8604 --auto-link", &out) != 0) fail_msg("%s", out);
+    rebuild(8604);
+    e2e_response r = get(op_at(8604), "/?days=1");
+    const char *phone = strstr(r.body, "Telefon: vom Anruf bis zum Stuhl"), *web = strstr(r.body, "Online: von der Buchung bis zum Stuhl");
+    assert_non_null(phone);
+    assert_non_null(web);
+    assert_true(phone < web);
+    assert_non_null(strstr(phone, "<svg class=\"chart\""));
+    assert_non_null(strstr(phone, "<td>wollten einen Termin</td><td>2</td><td>100.0 %</td>"));
+    assert_non_null(strstr(phone, "<td>telefonisch gebucht</td><td>1</td><td>50.0 %</td>"));
+    assert_non_null(strstr(phone, "<td>erschienen</td><td>1</td>"));
+    assert_non_null(strstr(web, "<td>Cal.com-Buchungen</td><td>2</td>"));
+    assert_non_null(strstr(web, "<td>nicht erschienen</td><td>1</td><td>50.0 %</td>"));
+    assert_non_null(strstr(web, "<td>storniert</td><td>1</td><td>50.0 %</td>"));
+    /* targets: the config's 95 % web, Berlin's own 50 % phone target (switchboard_company_settings) */
+    assert_non_null(strstr(r.body, "Ziel 80 %: ")); /* 8604 has no override: the config's phone target */
+    r = get(op_at(BERLIN), "/?days=1");
+    assert_non_null(strstr(r.body, "Ziel 50 %: verfehlt")); /* 0 of 1 answered call booked */
+    assert_non_null(strstr(r.body, "Ziel 95 %: "));
+    assert_non_null(strstr(r.body, "Ziel 60 %: "));
+    assert_non_null(strstr(r.body, "Ziel 5.0 s: "));
+    assert_non_null(strstr(r.body, "class=\"trend"));
+}
+
+/* 17.8: the batch commands' last runs on the monitor, /metrics and the webhooks page */
+static void freshness_of_the_batch_commands_is_shown(void **state)
+{
+    (void)state;
+    const char *out;
+    assert_int_equal(e2e_cli("prune --older-than 3650d", &out), 0);
+    const char *h[] = {arena_printf(e2e_arena(), "Authorization: Bearer %s", e2e_config()->monitor_token), NULL};
+    e2e_response m = e2e_request("GET", "/api/webhooks/monitor", h, NULL, 0);
+    assert_int_equal(m.status, 200);
+    assert_non_null(json_get(m.json, "batch_runs.sync-calls.last_run"));
+    assert_true(json_object_get_boolean(json_get(m.json, "batch_runs.prune.ok")));
+    assert_non_null(strstr(json_get_str(m.json, "batch_runs.prune.outcome"), "deleted"));
+    e2e_response p = e2e_request("GET", "/metrics", h, NULL, 0);
+    assert_non_null(strstr(p.body, "switchboard_batch_last_run_ok{command=\"prune\"} 1"));
+    assert_non_null(strstr(p.body, "switchboard_batch_last_success_timestamp_seconds{command=\"detect-conversions\"} 1"));
+    e2e_response w = get(op_cookie, "/webhooks");
+    assert_non_null(strstr(w.body, "Letzte Läufe"));
+    assert_non_null(strstr(w.body, "<td>prune</td>"));
+    assert_non_null(strstr(w.body, "deleted")); /* the operator sees the outcome */
+    w = get(ny_cookie, "/webhooks");
+    assert_non_null(strstr(w.body, "<td>prune</td>"));
+    assert_null(strstr(w.body, "deleted")); /* a company does not: it counts every company's rows */
+}
+
+/* 17.7: the event page (payload pretty-printed and escaped, headers, replays, rows written), the search by call id,
+ * email and phone, the live status of rows on screen, the tenant wall */
+static void operators_debug_an_event_without_sql(void **state)
+{
+    (void)state;
+    sql("INSERT INTO customers (company_id, name, email, phone, created_at, updated_at)"
+        " VALUES (8602, 'Evi Event', 'evi@glance.example.com', '+4917186020009', NOW(), NOW())");
+    sql("INSERT INTO calls (retell_call_id, company_id, customer_id, from_number, status, created_at, updated_at)"
+        " SELECT 'call_gl_event_0123456789abcdef', 8602, id, '+4917186020009', 'ended', NOW(), NOW() FROM customers"
+        " WHERE email = 'evi@glance.example.com'");
+    uint64_t id = 0;
+    if (db_exec(e2e_db(), "INSERT INTO webhook_events (provider, company_id, event_type, event_id, idempotency_key, payload, headers,"
+                          " status, error_message, retry_count, next_attempt_at, received_at, created_at, updated_at) VALUES ('retell',"
+                          " 8602, 'call_ended', 'call_gl_event_0123456789abcdef', CONCAT('retell:glance:', UUID()),"
+                          " '{\"call\":{\"call_id\":\"call_gl_event_0123456789abcdef\",\"note\":\"<b>x</b>\"}}',"
+                          " '{\"user-agent\":\"Retell/1.0\"}', 'failed', 'no such agent', 2, NOW(3), NOW(), NOW(), NOW())",
+                NULL, 0, &id, NULL) != 0)
+        fail_msg("%s", db_error(e2e_db()));
+    db_param ev = db_int((long long)id);
+    if (db_exec(e2e_db(), "INSERT INTO switchboard_replays (webhook_event_id, requested_by, previous_status) VALUES (?, 'glance test', 'dead')",
+                &ev, 1, NULL, NULL) != 0 ||
+        db_exec(e2e_db(), "INSERT INTO switchboard_audit (table_name, row_id, company_id, action, changes, cause, webhook_event_id)"
+                          " VALUES ('calls', 1, 8602, 'update', '{\"status\":{\"old\":\"ongoing\",\"new\":\"ended\"}}', 'retell call_ended', ?)",
+                &ev, 1, NULL, NULL) != 0)
+        fail_msg("%s", db_error(e2e_db()));
+    e2e_response r = get(op_cookie, arena_printf(e2e_arena(), "/webhook?id=%llu", (unsigned long long)id));
+    assert_non_null(strstr(r.body, "<pre class=\"payload\">{\n  &quot;call&quot;:{\n    &quot;call_id&quot;:") ||
+                    strstr(r.body, "<pre class=\"payload\">{\n  \"call\""));
+    assert_non_null(strstr(r.body, "&lt;b&gt;x&lt;/b&gt;"));
+    assert_null(strstr(r.body, "<b>x</b>"));
+    assert_non_null(strstr(r.body, "Retell/1.0"));
+    assert_non_null(strstr(r.body, "glance test"));
+    assert_non_null(strstr(r.body, "no such agent"));
+    assert_non_null(strstr(r.body, "ongoing"));
+    /* the wall: another company's owner gets what a missing event gets */
+    assert_int_equal(e2e_get_as(ny_cookie, arena_printf(e2e_arena(), "/webhook?id=%llu", (unsigned long long)id)).status, 404);
+    /* the search: by call id, by the customer's email, by the phone in a national spelling */
+    static const char *const Q[] = {"call_gl_event_0123456789abcdef", "evi%40glance.example.com", "0171%2086020009"};
+    for (size_t i = 0; i < 3; i++) {
+        r = get(op_cookie, arena_printf(e2e_arena(), "/webhooks?q=%s", Q[i]));
+        if (!strstr(r.body, arena_printf(e2e_arena(), "data-id=\"%llu\"", (unsigned long long)id))) fail_msg("search %s missed it", Q[i]);
+        assert_non_null(strstr(r.body, "title=\"call_gl_event_0123456789abcdef\"")); /* the whole id in the title */
+    }
+    r = get(op_cookie, "/webhooks?q=nobody%40nowhere.example.com");
+    assert_null(strstr(r.body, arena_printf(e2e_arena(), "data-id=\"%llu\"", (unsigned long long)id)));
+    /* live: the row's status as it is now */
+    sql("UPDATE webhook_events SET status = 'processed', error_message = NULL, notes = 'fixed' WHERE event_id = 'call_gl_event_0123456789abcdef'");
+    r = get(op_cookie, arena_printf(e2e_arena(), "/webhooks/live.json?after=%llu&from=%llu&to=%llu", (unsigned long long)id,
+                                    (unsigned long long)id, (unsigned long long)id));
+    assert_non_null(strstr(r.body, arena_printf(e2e_arena(), "\"statuses\":[[\"%llu\",\"processed\",\"fixed\"]]", (unsigned long long)id)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +404,9 @@ int main(void)
         cmocka_unit_test(test_calls_are_left_out_unless_asked_for),
         cmocka_unit_test(money_is_in_euro_with_its_rate),
         cmocka_unit_test(the_hourly_linker_sees_what_the_pipeline_never_linked),
+        cmocka_unit_test(the_funnel_reaches_the_chair_and_kpis_show_their_targets),
+        cmocka_unit_test(freshness_of_the_batch_commands_is_shown),
+        cmocka_unit_test(operators_debug_an_event_without_sql),
     };
     return cmocka_run_group_tests_name("e2e_glance", tests, setup, e2e_teardown);
 }
