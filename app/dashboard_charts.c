@@ -48,10 +48,11 @@ void dash_chart(buf *b, arena *a, const dash_chart_spec *c)
     buf_puts(b, "\"><title>");
     html_text(b, c->title);
     buf_puts(b, "</title>");
-    /* y axis: 0, top/4 .. top, with gridlines */
-    for (int t = 0; t <= 4; t++) {
-        double y = PAD_T + ph - ph * t / 4.0;
-        long long v = top * t / 4;
+    /* y axis: whole-number ticks from 0 to top (1/2/5 x 10^k), with gridlines */
+    int ticks = top <= 5 ? (int)top : top % 4 == 0 ? 4 : 5;
+    for (int t = 0; t <= ticks; t++) {
+        double y = PAD_T + ph - ph * t / (double)ticks;
+        long long v = top * t / ticks;
         buf_printf(b, "<line class=\"grid\" x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\"></line>", PAD_L, y, CW - 8, y);
         buf_printf(b, "<text class=\"ylab\" x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%lld</text>", PAD_L - 6, y + 5, v);
     }
