@@ -202,6 +202,13 @@ static int need_post_session(sb_app *app, const sb_request *req, sb_response *re
     return 0;
 }
 
+int dash_need_post_session(sb_app *app, const sb_request *req, sb_response *resp, session *s)
+{
+    return need_post_session(app, req, resp, s);
+}
+
+void dash_redirect(sb_response *resp, const char *to) { redirect(resp, to); }
+
 /* ---- login ---- */
 
 /* The login form, in the request's language; message: an error shown above it, or M_COUNT for none. */

@@ -32,6 +32,12 @@ int dash_report(sb_app *app, const sb_request *req, sb_response *resp, const ses
 void dash_num_cell(buf *b, const char *label, const char *value, const char *note);
 
 /* ---- at a glance (issue 17, app/dashboard_glance.c) ---- */
+/* a POST's session with its CSRF token checked, or 0 after answering (403, or the login) */
+int dash_need_post_session(sb_app *app, const sb_request *req, sb_response *resp, session *s);
+/* 303 to a local path */
+void dash_redirect(sb_response *resp, const char *to);
+/* the company's test numbers with the add/remove forms (one company shown only) */
+void dash_test_numbers(sb_app *app, const sb_request *req, buf *b, const session *s);
 /* The zone this page's times and days are in: the company's, or dashboard.timezone for all (arena). */
 const char *dash_zone(sb_app *app, const sb_request *req, const session *s);
 /* 1 when the page counts test calls (?tests=1) */

@@ -221,3 +221,81 @@ void dash_freshness(sb_app *app, const sb_request *req, buf *b, const session *s
     }
     buf_puts(b, "</tbody></table></div>");
 }
+
+/* ---- a company's test numbers (17.5) ---- */
+
+void dash_test_numbers(sb_app *app, const sb_request *req, buf *b, const session *s)
+{
+    if (s->company_id <= 0) return; /* numbers belong to one company: an operator picks it first */
+    db_param p = db_int(s->company_id);
+    db_rows r;
+    if (db_query(db_for_reads(&app->reads), req->pool,
+                 "SELECT number, COALESCE(label, '') FROM switchboard_test_numbers WHERE company_id = ? ORDER BY number LIMIT 200", &p, 1,
+                 &r) != 0)
+        return;
+    sb_lang L = s->lang;
+    buf_puts(b, "<section class=\"test-numbers\"><h2>");
+    html_text(b, i18n_text(L, M_TEST_NUMBERS));
+    buf_puts(b, "</h2><p class=\"glance\">");
+    html_text(b, i18n_text(L, M_TEST_NUMBERS_NOTE));
+    buf_puts(b, "</p><div class=\"scroll\"><table><thead><tr>");
+    dash_th(b, L, (const i18n_msg[]){M_NUMBER, M_LABEL}, 2);
+    buf_puts(b, "<th></th></tr></thead><tbody>");
+    for (size_t i = 0; i < r.nrows; i++) {
+        buf_puts(b, "<tr><td>");
+        html_text(b, db_cell(&r, i, 0));
+        buf_puts(b, "</td><td>");
+        html_text(b, db_cell(&r, i, 1));
+        buf_puts(b, "</td><td><form method=\"post\" action=\"/test-numbers\" class=\"remove-test-number\">"
+                    "<input type=\"hidden\" name=\"csrf\" value=\"");
+        html_attr(b, s->csrf);
+        buf_puts(b, "\"><input type=\"hidden\" name=\"remove\" value=\"");
+        html_attr(b, db_cell(&r, i, 0));
+        buf_puts(b, "\"><button>");
+        html_text(b, i18n_text(L, M_REMOVE));
+        buf_puts(b, "</button></form></td></tr>");
+    }
+    buf_puts(b, "</tbody></table></div><form method=\"post\" action=\"/test-numbers\" class=\"filters add-test-number\">"
+                "<input type=\"hidden\" name=\"csrf\" value=\"");
+    html_attr(b, s->csrf);
+    buf_puts(b, "\"><label>");
+    html_text(b, i18n_text(L, M_NUMBER));
+    buf_puts(b, " <input name=\"number\" inputmode=\"tel\" required></label><label>");
+    html_text(b, i18n_text(L, M_LABEL));
+    buf_puts(b, " <input name=\"label\" maxlength=\"191\"></label><button>");
+    html_text(b, i18n_text(L, M_ADD));
+    buf_puts(b, "</button></form></section>");
+}
+
+/* POST /test-numbers (number=..&label=.. adds, remove=NUMBER removes): the
+ * session's company only. The days with calls from that number are marked for
+ * recomputing, so every figure follows at once. */
+void dash_test_numbers_post(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    session s;
+    if (!dash_need_post_session(app, req, resp, &s)) return;
+    if (s.company_id <= 0) {
+        http_json_error(resp, 400, "choose a company first: test numbers belong to one company");
+        return;
+    }
+    const char *add = form_value(req->body, "number", req->pool), *remove = form_value(req->body, "remove", req->pool);
+    const char *label = form_value(req->body, "label", req->pool);
+    char e164[PHONE_MAX];
+    const char *raw = add && *add ? add : remove;
+    if (!raw || phone_normalize(raw, phone_country_code(app->cfg.phone_default_country), e164) != 0) {
+        http_json_error(resp, 400, "number must be a phone number (E.164 or national)");
+        return;
+    }
+    db_param p[] = {db_int(s.company_id), db_str(e164), db_str(label && *label ? label : NULL), db_str(s.user_name)};
+    int rc = add && *add ? db_exec(app->db, "INSERT INTO switchboard_test_numbers (company_id, number, label, created_by) VALUES (?, ?,"
+                                            " LEFT(?, 191), LEFT(?, 191)) ON DUPLICATE KEY UPDATE label = VALUES(label)", p, 4, NULL, NULL)
+                         : db_exec(app->db, "DELETE FROM switchboard_test_numbers WHERE company_id = ? AND number = ?", p, 2, NULL, NULL);
+    if (rc != 0 || daily_stats_note_query(app->db, req->pool,
+                                          "SELECT company_id, UNIX_TIMESTAMP(created_at) DIV 900 * 900 FROM calls"
+                                          " WHERE company_id = ? AND from_number = ?", p, 2) != 0) {
+        http_json_error(resp, 503, "database unavailable");
+        return;
+    }
+    daily_stats_flush(app->db);
+    dash_redirect(resp, "/channels");
+}

@@ -574,6 +574,7 @@ void dash_channels(sb_app *app, const sb_request *req, sb_response *resp)
     buf_puts(b, "</p><p><a href=\"/report.csv\">");
     html_text(b, i18n_text(L, M_REPORT_CSV));
     buf_puts(b, "</a></p>");
+    dash_test_numbers(app, req, b, &s);
     dash_page_end(resp);
 }
 

@@ -146,6 +146,34 @@ static void test_calls_are_left_out_unless_asked_for(void **state)
     assert_non_null(strstr(out, "\"calls\":1,"));
 }
 
+/* 17.5: a company marks a number as a test number on the channels page; every figure follows at once */
+static void a_company_marks_its_test_numbers(void **state)
+{
+    (void)state;
+    const char *op = op_at(BERLIN);
+    e2e_response r = get(op, "/channels?days=1");
+    const char *f = strstr(r.body, "class=\"filters add-test-number\"");
+    assert_non_null(f);
+    const char *csrf = arena_strndup(e2e_arena(), strstr(f, "name=\"csrf\" value=\"") + 19, 64);
+    const char *h[] = {arena_printf(e2e_arena(), "Cookie: %s", op), "Content-Type: application/x-www-form-urlencoded", NULL};
+    const char *form = "number=0171%2000000%20001&label=Chef";
+    assert_int_equal(e2e_request("POST", "/test-numbers", h, form, strlen(form)).status, 403); /* no CSRF token */
+    form = arena_printf(e2e_arena(), "csrf=%s&number=0171%%2000000%%20001&label=Chef", csrf);
+    assert_int_equal(e2e_request("POST", "/test-numbers", h, form, strlen(form)).status, 303);
+    assert_string_equal(e2e_scalar("SELECT number FROM switchboard_test_numbers WHERE company_id = 8602 AND label = 'Chef'", NULL, 0),
+                        "+4917100000001");
+    assert_int_equal(kpi(get(op, "/?days=1").body, "Anrufe"), 0); /* its one real call of today was the owner's own */
+    form = arena_printf(e2e_arena(), "csrf=%s&remove=%%2B4917100000001", csrf);
+    assert_int_equal(e2e_request("POST", "/test-numbers", h, form, strlen(form)).status, 303);
+    assert_int_equal(kpi(get(op, "/?days=1").body, "Anrufe"), 1);
+    /* operators over all companies choose one first */
+    const char *ha[] = {arena_printf(e2e_arena(), "Cookie: %s", op_cookie), "Content-Type: application/x-www-form-urlencoded", NULL};
+    e2e_response all = get(op_cookie, "/channels?days=1");
+    const char *c2 = arena_strndup(e2e_arena(), strstr(all.body, "name=\"csrf\" value=\"") + 19, 64);
+    form = arena_printf(e2e_arena(), "csrf=%s&number=%%2B4917100000001", c2);
+    assert_int_equal(e2e_request("POST", "/test-numbers", ha, form, strlen(form)).status, 400);
+}
+
 /* 17.6: phone cost in EUR: Laravel's retell_cost_eur_cents, else the day's rate from currency_exchange_rates,
  * labelled; the web channel's cost is the company's own */
 static void money_is_in_euro_with_its_rate(void **state)
@@ -402,6 +430,7 @@ int main(void)
         cmocka_unit_test(days_are_the_companys_local_days),
         cmocka_unit_test(times_are_shown_in_the_companys_clock),
         cmocka_unit_test(test_calls_are_left_out_unless_asked_for),
+        cmocka_unit_test(a_company_marks_its_test_numbers),
         cmocka_unit_test(money_is_in_euro_with_its_rate),
         cmocka_unit_test(the_hourly_linker_sees_what_the_pipeline_never_linked),
         cmocka_unit_test(the_funnel_reaches_the_chair_and_kpis_show_their_targets),
