@@ -688,8 +688,10 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
     html_url(b, status ? status : "");
     buf_puts(b, "&amp;provider=");
     html_url(b, provider ? provider : "");
-    buf_puts(b, "&amp;q=");
-    html_url(b, search ? search : "");
+    if (search && *search) { /* the search carries over to the live feed */
+        buf_puts(b, "&amp;q=");
+        html_url(b, search);
+    }
     buf_puts(b, "\" data-last=\"");
     html_attr(b, rows.nrows ? db_cell(&rows, 0, 0) : "0");
     buf_puts(b, "\" data-replay-label=\"");

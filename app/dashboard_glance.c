@@ -116,7 +116,7 @@ void dash_sync_kpi(sb_app *app, const sb_request *req, buf *b, sb_lang lang, con
     if (queue_stats_read(db_for_reads(&app->reads), req->pool, 0, app->cfg.spool_dir, &q) != 0) return;
     int met = q.lag_p99_ms <= t->sync_ms;
     buf_puts(b, met ? "<div class=\"kpi met\"><div class=\"label\">" : "<div class=\"kpi missed\"><div class=\"label\">");
-    html_text(b, i18n_text(lang, M_SYNC_P95));
+    html_text(b, i18n_text(lang, M_SYNC_P99));
     buf_puts(b, "</div><div class=\"value\">");
     html_text(b, arena_printf(req->pool, "%.1f s", (double)q.lag_p99_ms / 1000.0));
     buf_puts(b, "</div><div class=\"target\">");

@@ -82,7 +82,7 @@ typedef enum i18n_msg {
     M_TREND_UP,
     M_TREND_DOWN,
     M_TREND_FLAT,
-    M_SYNC_P95,
+    M_SYNC_P99,
     M_SYNC_NOTE,
     M_WANTED,
     M_ATTENDED,
@@ -94,7 +94,6 @@ typedef enum i18n_msg {
     M_STEP,
     M_NUMBER_COL,
     M_SHARE,
-    M_CHART_DAY_FMT,         /* fmt: %s %lld */
     M_CALLS_PER_DAY,
     M_APPTS_BY_CHANNEL_CHART,
     M_CALLS_PER_AGENT,

@@ -49,6 +49,18 @@ static long long day_calls(long long company, const char *day)
     return e2e_count("SELECT COALESCE(SUM(calls), 0) FROM switchboard_daily_calls WHERE company_id = ? AND day = ? AND test = 0", p, 2);
 }
 
+/* the calls KPI of the operator's view of company today, once it equals want (the worker may be
+ * recomputing the day the page would: up to 10 s) */
+static long long calls_today_becomes(long long company, long long want)
+{
+    long long n = -1;
+    for (int i = 0; i < 50 && n != want; i++) {
+        if (i) usleep(200000);
+        n = kpi(get(op_at(company), "/?days=1").body, "Anrufe");
+    }
+    return n;
+}
+
 static void rebuild(long long company)
 {
     const char *out;
@@ -162,10 +174,10 @@ static void a_company_marks_its_test_numbers(void **state)
     assert_int_equal(e2e_request("POST", "/test-numbers", h, form, strlen(form)).status, 303);
     assert_string_equal(e2e_scalar("SELECT number FROM switchboard_test_numbers WHERE company_id = 8602 AND label = 'Chef'", NULL, 0),
                         "+4917100000001");
-    assert_int_equal(kpi(get(op, "/?days=1").body, "Anrufe"), 0); /* its one real call of today was the owner's own */
+    assert_int_equal(calls_today_becomes(BERLIN, 0), 0); /* its one real call of today was the owner's own */
     form = arena_printf(e2e_arena(), "csrf=%s&remove=%%2B4917100000001", csrf);
     assert_int_equal(e2e_request("POST", "/test-numbers", h, form, strlen(form)).status, 303);
-    assert_int_equal(kpi(get(op, "/?days=1").body, "Anrufe"), 1);
+    assert_int_equal(calls_today_becomes(BERLIN, 1), 1);
     /* operators over all companies choose one first */
     const char *ha[] = {arena_printf(e2e_arena(), "Cookie: %s", op_cookie), "Content-Type: application/x-www-form-urlencoded", NULL};
     e2e_response all = get(op_cookie, "/channels?days=1");
