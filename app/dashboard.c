@@ -441,11 +441,11 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
     buf_puts(b, "</section><section class=\"kpis\">");
     dash_target_set tg; /* each KPI with its target (met/missed) and its trend (17.3) */
     dash_targets(app, req, s.company_id, &tg);
-    dash_kpi_target(b, a, L, i18n_text(L, M_PHONE_BOOKING_RATE), r.phone_booking_rate, prev.phone_booking_rate, tg.phone_pct,
+    dash_kpi_target(b, a, L, i18n_text(L, M_PHONE_BOOKING_RATE), r.phone_booking_rate, prev.phone_booking_rate, tg.phone_pct, r.answered,
                     arena_printf(a, "%lld / %lld", r.phone_booked_calls, r.answered));
-    dash_kpi_target(b, a, L, i18n_text(L, M_WEB_BOOKING_SUCCESS), r.web_booking_success, prev.web_booking_success, tg.web_pct,
+    dash_kpi_target(b, a, L, i18n_text(L, M_WEB_BOOKING_SUCCESS), r.web_booking_success, prev.web_booking_success, tg.web_pct, r.web_events,
                     arena_printf(a, i18n_text(L, M_WEB_EVENTS_FMT), r.web_events_ok, r.web_events));
-    dash_kpi_target(b, a, L, i18n_text(L, M_OVERALL_CONVERSION), r.overall_conversion, prev.overall_conversion, tg.overall_pct,
+    dash_kpi_target(b, a, L, i18n_text(L, M_OVERALL_CONVERSION), r.overall_conversion, prev.overall_conversion, tg.overall_pct, r.visitors,
                     arena_printf(a, "%lld / %lld", r.converted_visitors, r.visitors));
     dash_sync_kpi(app, req, b, L, &tg);
     dash_num_cell(b, i18n_text(L, M_CUSTOMERS_MATCHED), arena_printf(a, "%.2f %%", r.customer_match_rate),

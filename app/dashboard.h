@@ -53,9 +53,9 @@ typedef struct dash_target_set {
 } dash_target_set;
 /* targets.* of the config, overridden by switchboard_company_settings of company */
 void dash_targets(sb_app *app, const sb_request *req, long long company_id, dash_target_set *t);
-/* a percent KPI with its target (met/missed) and the trend against prev */
+/* a percent KPI with its target (met/missed) and the trend against prev; basis 0 (nothing measured): "–", neither */
 void dash_kpi_target(buf *b, arena *a, sb_lang lang, const char *label, double value, double prev, long long target_pct,
-                     const char *detail);
+                     long long basis, const char *detail);
 /* the sync-time KPI (queue lag p99 of the last hour) against t->sync_ms */
 void dash_sync_kpi(sb_app *app, const sb_request *req, buf *b, sb_lang lang, const dash_target_set *t);
 /* "1 USD = R EUR (source); N calls converted" for the period's last day (arena) */

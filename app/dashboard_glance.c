@@ -88,9 +88,19 @@ void dash_targets(sb_app *app, const sb_request *req, long long company_id, dash
 /* A KPI with its target and the trend: the value, "target N %: met|missed"
  * (class met/missed on the cell), and the previous period with an arrow. */
 void dash_kpi_target(buf *b, arena *a, sb_lang lang, const char *label, double value, double prev, long long target_pct,
-                     const char *detail)
+                     long long basis, const char *detail)
 {
     int met = value >= (double)target_pct;
+    if (basis <= 0) { /* nothing to measure in the period: neither met nor missed */
+        buf_puts(b, "<div class=\"kpi\"><div class=\"label\">");
+        html_text(b, label);
+        buf_puts(b, "</div><div class=\"value\">–</div><div class=\"target\">");
+        html_text(b, arena_printf(a, i18n_text(lang, M_TARGET_FMT), target_pct));
+        buf_puts(b, "</div><div class=\"note\">");
+        html_text(b, detail ? detail : "");
+        buf_puts(b, "</div></div>");
+        return;
+    }
     double d = value - prev;
     i18n_msg trend = d > 0.005 ? M_TREND_UP : d < -0.005 ? M_TREND_DOWN : M_TREND_FLAT;
     buf_puts(b, met ? "<div class=\"kpi met\"><div class=\"label\">" : "<div class=\"kpi missed\"><div class=\"label\">");

@@ -67,6 +67,7 @@ static const char *const TEXTS[M_COUNT][LANG_COUNT] = {
     [M_COST_EUR] = {"Kosten (EUR)", "Cost (EUR)"},
     [M_RATE_FMT] = {"1 USD = %s EUR (%s); %lld Anrufe ohne EUR-Betrag von Laravel umgerechnet", "1 USD = %s EUR (%s); %lld calls without a EUR amount from Laravel converted"},
     [M_WEB_COST_NOTE] = {"Kosten des Online-Kanals dieser Firma, anteilig", "this company's web channel cost, prorated"},
+    [M_TARGET_FMT] = {"Ziel %lld %%", "target %lld %%"},
     [M_TARGET_MET_FMT] = {"Ziel %lld %%: erreicht", "target %lld %%: met"},
     [M_TARGET_MISSED_FMT] = {"Ziel %lld %%: verfehlt", "target %lld %%: missed"},
     [M_TARGET_MS_MET_FMT] = {"Ziel %.1f s: erreicht", "target %.1f s: met"},

@@ -75,6 +75,7 @@ typedef enum i18n_msg {
     M_COST_EUR,
     M_RATE_FMT,              /* fmt: %s %s %lld */
     M_WEB_COST_NOTE,
+    M_TARGET_FMT,            /* fmt: %lld */
     M_TARGET_MET_FMT,        /* fmt: %lld */
     M_TARGET_MISSED_FMT,     /* fmt: %lld */
     M_TARGET_MS_MET_FMT,     /* fmt: %.1f */
