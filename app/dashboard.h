@@ -79,6 +79,8 @@ typedef struct dash_chart_spec {
 } dash_chart_spec;
 /* A stacked bar chart with axes, gridlines, a <title> per bar and a legend, as a <figure>. */
 void dash_chart(buf *b, arena *a, const dash_chart_spec *c);
+/* One series (c->values[0..n), c->classes[0]) as horizontal bars with the names above them: the funnels. */
+void dash_hchart(buf *b, const dash_chart_spec *c);
 /* "YYYY-MM-DD" -> "DD.MM." (arena) */
 const char *dash_short_day(arena *a, const char *day);
 

@@ -96,6 +96,44 @@ void dash_chart(buf *b, arena *a, const dash_chart_spec *c)
     (void)a;
 }
 
+/* One series as horizontal bars, one row per category: its name above the bar,
+ * the count after it, a count axis under all rows (a funnel reads top down). */
+void dash_hchart(buf *b, const dash_chart_spec *c)
+{
+    long long max = 1;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->values[i] > max) max = c->values[i];
+    long long top = nice_max(max);
+    int row = 40, h = (int)c->n * row + 34;
+    double x0 = 8, pw = CW - 60;
+    buf_printf(b, "<figure class=\"chart-box\"><svg class=\"chart hchart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", CW, h);
+    html_attr(b, c->title);
+    buf_puts(b, "\"><title>");
+    html_text(b, c->title);
+    buf_puts(b, "</title>");
+    int ticks = top <= 5 ? (int)top : top % 4 == 0 ? 4 : 5;
+    for (int t = 0; t <= ticks; t++) {
+        double x = x0 + pw * t / (double)ticks;
+        buf_printf(b, "<line class=\"grid\" x1=\"%.1f\" y1=\"4\" x2=\"%.1f\" y2=\"%d\"></line>", x, x, h - 26);
+        buf_printf(b, "<text class=\"ylab\" x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%lld</text>", x, h - 8, top * t / ticks);
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        int y = 4 + (int)i * row;
+        double w = pw * (double)c->values[i] / (double)top;
+        buf_puts(b, "<g class=\"bar\"><title>");
+        html_text(b, c->labels[i]);
+        buf_printf(b, ": %lld</title>", c->values[i]);
+        buf_printf(b, "<text class=\"xlab\" x=\"%.1f\" y=\"%d\">", x0, y + 14);
+        html_text(b, c->labels[i]);
+        buf_puts(b, "</text><rect class=\"");
+        html_attr(b, c->classes[0]);
+        buf_printf(b, "\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"16\"></rect>", x0, y + 19, w > 0 ? w : 0.0);
+        buf_printf(b, "<text class=\"ylab\" x=\"%.1f\" y=\"%d\">%lld</text></g>", x0 + w + 6, y + 32, c->values[i]);
+    }
+    buf_printf(b, "<line class=\"axis\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\"></line>", x0, h - 26, x0 + pw, h - 26);
+    buf_puts(b, "</svg></figure>");
+}
+
 const char *dash_short_day(arena *a, const char *day)
 {
     /* "2026-03-29" -> "29.03." (German and English readers both read it as day and month) */

@@ -166,7 +166,7 @@ static void funnel(buf *b, arena *a, sb_lang lang, i18n_msg title, const char *c
     buf_puts(b, "<section class=\"funnel-box\"><h2>");
     html_text(b, i18n_text(lang, title));
     buf_puts(b, "</h2>");
-    dash_chart(b, a, &(dash_chart_spec){i18n_text(lang, title), n, labels, NULL, 1, series, classes, vals});
+    dash_hchart(b, &(dash_chart_spec){i18n_text(lang, title), n, labels, NULL, 1, series, classes, vals});
     buf_puts(b, "<div class=\"scroll\"><table class=\"funnel-table\"><thead><tr>");
     dash_th(b, lang, (const i18n_msg[]){M_STEP, M_NUMBER_COL, M_SHARE}, 3);
     buf_puts(b, "</tr></thead><tbody>");

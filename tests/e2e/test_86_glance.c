@@ -343,7 +343,8 @@ static void the_funnel_reaches_the_chair_and_kpis_show_their_targets(void **stat
     assert_non_null(phone);
     assert_non_null(web);
     assert_true(phone < web);
-    assert_non_null(strstr(phone, "<svg class=\"chart\""));
+    assert_non_null(strstr(phone, "<svg class=\"chart hchart\""));
+    assert_non_null(strstr(phone, "<g class=\"bar\"><title>wollten einen Termin: 2</title>")); /* a title per bar */
     assert_non_null(strstr(phone, "<td>wollten einen Termin</td><td>2</td><td>100.0 %</td>"));
     assert_non_null(strstr(phone, "<td>telefonisch gebucht</td><td>1</td><td>50.0 %</td>"));
     assert_non_null(strstr(phone, "<td>erschienen</td><td>1</td>"));

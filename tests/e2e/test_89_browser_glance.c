@@ -91,7 +91,11 @@ static void page(const char *path, const char *name, const char *heading, int wi
     wd_wait_for(arena_printf(e2e_arena(), "<h1>%s", heading));
     fits(path, width);
     wd_no_console_errors(path);
+    /* the whole page in the picture: the window as tall as the page (at most 4000 px), then back */
+    int tall = atoi(wd_script("return document.documentElement.scrollHeight;"));
+    wd_window(width, tall > 900 ? (tall < 4000 ? tall + 40 : 4000) : 900);
     wd_shot(arena_printf(e2e_arena(), "%s-%d", name, width));
+    wd_window(width, 900);
 }
 
 static void every_page_at(int width)
