@@ -2,6 +2,7 @@
 #   make run      install missing Debian packages, build, start the stack under var/
 #   make stop     stop everything make run started
 #   make test     build and run every test on a private stack; ends "N passed, N failed, N skipped"
+#   make screenshots  every dashboard page at 1366 and 390 px in headless Chromium, into docs/screenshots/
 #   make deps     install the Debian packages (root) or print the apt-get line
 #   make fault    fault scenarios under load on a private stack (DB/child/worker kill -9, full spool); ~3 min
 #   make fuzz     libFuzzer (clang) on every tests/fuzz target, FUZZ_SECONDS each; fails on a crash
@@ -57,7 +58,7 @@ DEB_PKGS := $(BUILD_PKGS) libcmocka-dev mariadb-server mariadb-client nginx spaw
 FUZZ_PKGS := clang libclang-rt-14-dev
 VALGRIND_PKGS := valgrind
 
-.PHONY: all deps run stop test fault fuzz valgrind check-replica check-apache install deb check-deb clean bench bench-ceiling bench-php bench-pipeline bench-statements bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
+.PHONY: all deps run stop test screenshots fault fuzz valgrind check-replica check-apache install deb check-deb clean bench bench-ceiling bench-php bench-pipeline bench-statements bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
 
 # where `make install` puts things; the binary finds sql/ next to itself (lib/config.h),
@@ -136,6 +137,12 @@ check-apache: deps
 	$(Q)conf/deps.sh apache2
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/e2e_test_96_strangler $(FAKE_BIN)
 	$(Q)SB_ONLY=e2e_test_96_strangler SB_APACHE=required tests/run.sh $(BUILD)/tests
+
+# README screenshots: every dashboard page at 1366 and 390 px (tests/e2e/test_89_browser_glance.c) into docs/screenshots/
+screenshots: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/e2e_test_89_browser_glance $(FAKE_BIN)
+	$(Q)mkdir -p docs/screenshots
+	$(Q)SB_ONLY=e2e_test_89_browser_glance SB_SCREENSHOTS="$(CURDIR)/docs/screenshots" tests/run.sh $(BUILD)/tests
 
 # every acknowledged event stored and processed exactly once through kill -9 of each part (tests/fault/run.sh)
 fault: deps

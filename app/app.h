@@ -109,6 +109,8 @@ void dash_lang_switch(sb_app *app, const sb_request *req, sb_response *resp);
 void dash_replay_all(sb_app *app, const sb_request *req, sb_response *resp);
 void dash_webhooks_live(sb_app *app, const sb_request *req, sb_response *resp);
 void dash_replay(sb_app *app, const sb_request *req, sb_response *resp);
+void dash_event(sb_app *app, const sb_request *req, sb_response *resp);
+void dash_test_numbers_post(sb_app *app, const sb_request *req, sb_response *resp);
 /* dashboard_lists.c */
 void dash_calls(sb_app *app, const sb_request *req, sb_response *resp);
 void dash_calls_csv(sb_app *app, const sb_request *req, sb_response *resp);

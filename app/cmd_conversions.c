@@ -8,7 +8,13 @@
  * Without --auto-link (or with --dry-run) it lists what it would link and
  * unlink; with --auto-link it links, as run N (switchboard_link_runs) whose
  * every change is recorded with the old values, so --undo N reverts exactly
- * that run. One transaction per run; exit 0, or 1 on a database error. */
+ * that run. One transaction per run; exit 0, or 1 on a database error.
+ *
+ * --hours N (the hourly timer's --hours 2) is about appointments made in the
+ * last N hours: its calls are those that started up to N h plus the rule-b
+ * window plus the longest call ago (D171), because a web booking made now can
+ * belong to a call that started hours before. Every run records its outcome
+ * (switchboard_command_runs: the monitor's freshness, D172). */
 #include "app.h"
 
 #include <stdio.h>
@@ -16,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../lib/command_runs.h"
 #include "../lib/linker.h"
 #include "../lib/json.h"
 #include "../lib/log.h"
@@ -45,7 +52,8 @@ int cmd_detect_conversions(sb_app *app, int argc, char **argv)
         if (!strcmp(argv[i], "--auto-link")) { link = 1; continue; }
         if (!strcmp(argv[i], "--dry-run")) { dry = 1; continue; }
         if (!v) { fprintf(stderr, "switchboard: detect-conversions: %s needs a value\n", argv[i]); return 2; }
-        if (!strcmp(argv[i], "--hours")) since = now - atoll(v) * 3600;
+        if (!strcmp(argv[i], "--hours"))
+            since = now - atoll(v) * 3600 - app->cfg.linker_window_minutes * 60 - LINKER_MAX_CALL_S;
         else if (!strcmp(argv[i], "--since")) since = when(v, now);
         else if (!strcmp(argv[i], "--until")) until = when(v, now);
         else if (!strcmp(argv[i], "--company")) company = atoll(v);
@@ -90,20 +98,13 @@ int cmd_detect_conversions(sb_app *app, int argc, char **argv)
     time_format_iso(since, t0, sizeof t0);
     time_format_iso(until, t1, sizeof t1);
     snprintf(sc, sizeof sc, "calls %s .. %s%s%s", t0, t1, company ? ", company " : "", company ? arena_printf(a, "%lld", company) : "");
-    if (db_begin(app->db) != 0) goto dberr;
     if (apply) {
-        db_param p[] = {db_str(by), db_str(sc)};
-        if (db_exec(app->db, "INSERT INTO switchboard_link_runs (requested_by, scope) VALUES (?, ?)", p, 2, &run, NULL) != 0)
-            goto dberr_tx;
+        if (linker_run_recorded(app->db, a, &app->cfg, &scope, by, sc, json ? NULL : stdout, &res, &run) != 0) goto dberr;
+    } else {
+        if (db_begin(app->db) != 0) goto dberr;
+        if (linker_run(app->db, a, &app->cfg, &scope, 0, 1, json ? NULL : stdout, &res) != 0) goto dberr_tx;
+        if (db_rollback(app->db) != 0) goto dberr;
     }
-    if (linker_run(app->db, a, &app->cfg, &scope, run, !apply, json ? NULL : stdout, &res) != 0) goto dberr_tx;
-    if (apply) {
-        db_param p[] = {db_int(res.linked), db_int(res.unlinked), db_int((long long)run)};
-        if (db_exec(app->db, "UPDATE switchboard_link_runs SET finished_at = NOW(3), calls_linked = ?, calls_unlinked = ? WHERE id = ?",
-                    p, 3, NULL, NULL) != 0)
-            goto dberr_tx;
-    }
-    if ((apply ? db_commit(app->db) : db_rollback(app->db)) != 0) goto dberr;
     progress_end(&pr);
     if (json) {
         buf js = BUF_INIT;
@@ -127,18 +128,20 @@ int cmd_detect_conversions(sb_app *app, int argc, char **argv)
     else printf("(report only: add --auto-link to link)\n");
 done:
     log_msg("info", "detect-conversions: %s: %lld linked, %lld unlinked%s", sc, res.linked, res.unlinked, apply ? "" : " (report only)");
+    command_run_record(app->db, "detect-conversions", now, 1,
+                       arena_printf(a, "%s: %lld linked, %lld unlinked%s", sc, res.linked, res.unlinked, apply ? "" : " (report only)"));
     arena_free(a);
     return 0;
 dberr_tx:
     snprintf(err, sizeof err, "%s", db_error(app->db));
     db_rollback(app->db);
+    goto fail;
+dberr:
+    snprintf(err, sizeof err, "%s", db_error(app->db));
+fail:
     progress_end(&pr);
     fprintf(stderr, "switchboard: detect-conversions: %s\n", err);
-    arena_free(a);
-    return CLI_EXIT_DB;
-dberr:
-    progress_end(&pr);
-    fprintf(stderr, "switchboard: detect-conversions: %s\n", db_error(app->db));
+    command_run_record(app->db, "detect-conversions", now, 0, err);
     arena_free(a);
     return CLI_EXIT_DB;
 }

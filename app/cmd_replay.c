@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/command_runs.h"
 #include "../lib/json.h"
 #include "../lib/log.h"
 #include "../lib/progress.h"
@@ -307,6 +308,8 @@ int cmd_prune(sb_app *app, int argc, char **argv)
     static const char *const DEL_FN =
         "DELETE FROM switchboard_function_calls WHERE created_at < NOW() - INTERVAL ? SECOND ORDER BY id LIMIT ?";
     unsigned long long total = 0, fns = 0;
+    int64_t started = (int64_t)time(NULL);
+    char outcome[300];
     progress pr; /* a counter: counting first would scan what the batches are there to spare */
     progress_start(&pr, stderr, "prune", "events deleted", 0, app->quiet);
     unsigned long long failed_old = 0;
@@ -317,7 +320,11 @@ int cmd_prune(sb_app *app, int argc, char **argv)
         failed = 1;
     }
     progress_end(&pr);
-    if (failed) return CLI_EXIT_DB;
+    if (failed) {
+        snprintf(outcome, sizeof outcome, "%s (%llu deleted before)", db_error(app->db), total + fns + failed_old);
+        command_run_record(app->db, "prune", started, 0, outcome); /* the monitor's freshness (D172) */
+        return CLI_EXIT_DB;
+    }
     if (!strcmp(app->format, "json")) {
         buf js = BUF_INIT;
         buf_printf(&js, "{\"deleted\":%llu,\"function_calls_deleted\":%llu,\"failed_deleted\":%llu,\"older_than\":",
@@ -335,5 +342,8 @@ int cmd_prune(sb_app *app, int argc, char **argv)
     db_exec(app->db, "DELETE FROM switchboard_slot_cache WHERE fetched_at < NOW() - INTERVAL 1 HOUR", NULL, 0, NULL, NULL);
     log_msg("info", "prune: %llu events deleted, %llu of them failed/dead; %llu function calls", total + failed_old,
             failed_old, fns);
+    snprintf(outcome, sizeof outcome, "%llu event(s) older than %s, %llu failed/dead, %llu function call(s) deleted", total,
+             older_text, failed_old, fns);
+    command_run_record(app->db, "prune", started, 1, outcome);
     return 0;
 }

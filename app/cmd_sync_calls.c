@@ -1,7 +1,7 @@
 /* cmd_sync_calls.c: `switchboard sync-calls`, the reconciliation behind the
  * real-time Retell webhooks (the legacy `retell:sync-calls`).
  *
- *   switchboard sync-calls [--since 1d|DATE] [--until DATE] [--limit N] [--page-size N] [--retries N] [--dry-run]
+ *   switchboard sync-calls [--since 1d|DATE] [--until DATE] [--limit N] [--page-size N] [--retries N] [--dry-run] [--verbose]
  *
  * Pages through POST {retell.api_base}/v3/list-calls (start time range,
  * ascending, pagination_key) and upserts every call through
@@ -9,7 +9,13 @@
  * so it is safe while webhooks arrive. --dry-run runs the same upserts and
  * rolls them back: it reports exactly what a real run would change. 429 waits
  * Retry-After; 5xx and transport errors back off (1, 2, 4, 8, 16 s); a page
- * that still fails stops the run with the reason and exit 1. */
+ * that still fails stops the run with the reason and exit 1.
+ *
+ * What it imported is linked (D171): the calls it created or changed are
+ * given to the linker as one recorded run (undoable like detect-conversions'),
+ * over their start times plus the rule-b window, because no webhook ran the
+ * pipeline's linker for them. --verbose lists each call (id, start, what
+ * happened). Every run records its outcome (switchboard_command_runs, D172). */
 #include "app.h"
 
 #include <stdio.h>
@@ -20,6 +26,8 @@
 #include <unistd.h>
 
 #include "../lib/calls.h"
+#include "../lib/command_runs.h"
+#include "../lib/linker.h"
 #include "../lib/http_client.h"
 #include "../lib/log.h"
 #include "../lib/progress.h"
@@ -86,10 +94,11 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv)
 {
     long long now = (long long)time(NULL), since = now - 86400, until = now, limit = 0, page_size = 50;
     long long attempts = PAGE_ATTEMPTS_DEFAULT;
-    int dry = 0;
+    int dry = 0, verbose = 0;
     for (int i = 0; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(argv[i], "--dry-run")) { dry = 1; continue; }
+        if (!strcmp(argv[i], "--verbose")) { verbose = 1; continue; }
         if (!v) { fprintf(stderr, "switchboard: sync-calls: %s needs a value\n", argv[i]); return 2; }
         if (!strcmp(argv[i], "--since")) since = parse_when(v, now);
         else if (!strcmp(argv[i], "--until")) until = parse_when(v, now);
@@ -109,9 +118,11 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv)
         fprintf(stderr, "switchboard: sync-calls: retell.api_key is not configured\n");
         return 2;
     }
+    if (!strcmp(app->format, "json")) verbose = 0; /* one object on stdout (D151) */
     progress pr; /* Retell does not say how many calls a window holds: a counter */
     progress_start(&pr, stderr, "sync-calls", "calls", limit, app->quiet);
     long long seen = 0, created = 0, updated = 0, unchanged = 0, skipped = 0;
+    int64_t first_start = 0, last_start = 0; /* of the calls created or changed: the linker's scope */
     char *after = NULL;
     arena *a = arena_new(1 << 20);
     int rc = 0, page = 0;
@@ -165,11 +176,23 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv)
                 break;
             }
             seen++;
+            const char *what = ur == -2 ? "skipped" : r.created ? "new" : r.changed ? "updated" : "unchanged";
             if (ur == -2) skipped++;
             else if (r.created) created++;
             else if (r.changed) updated++;
             else unchanged++;
             progress_set(&pr, seen);
+            int64_t start_ms = 0;
+            json_get_int(call, "start_timestamp", &start_ms);
+            if (ur == 0 && (r.created || r.changed) && start_ms > 0) {
+                if (!first_start || start_ms / 1000 < first_start) first_start = start_ms / 1000;
+                if (start_ms / 1000 > last_start) last_start = start_ms / 1000;
+            }
+            if (verbose) {
+                char when[32] = "-";
+                if (start_ms > 0) time_format_iso(start_ms / 1000, when, sizeof when);
+                printf("%-44s %-20s %s\n", json_get_str(call, "call_id") ? json_get_str(call, "call_id") : "?", when, what);
+            }
         }
         const char *next = json_get_str(resp, "pagination_key");
         bool more = false;
@@ -182,13 +205,41 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv)
     progress_end(&pr);
     free(after);
     arena_free(a);
-    if (!strcmp(app->format, "json"))
+    log_msg("info", "sync-calls: %lld calls, %lld new, %lld updated%s", seen, created, updated, dry ? " (dry run)" : "");
+    long long linked = 0;
+    uint64_t run = 0;
+    if (!dry && first_start) { /* link what was imported: no webhook ran the pipeline's linker for these calls */
+        linker_scope scope = {0, first_start, last_start + 1, 0, NULL, NULL};
+        linker_result res;
+        arena *la = arena_new(1 << 20);
+        char sc[160], t0[32], t1[32];
+        time_format_iso(first_start, t0, sizeof t0);
+        time_format_iso(last_start + 1, t1, sizeof t1);
+        snprintf(sc, sizeof sc, "calls %s .. %s (imported by sync-calls)", t0, t1);
+        if (linker_run_recorded(app->db, la, &app->cfg, &scope, "sync-calls", sc, verbose ? stdout : NULL, &res, &run) != 0) {
+            fprintf(stderr, "sync-calls: linking the imported calls failed: %s\n", db_error(app->db));
+            rc = 1;
+        } else {
+            linked = res.linked;
+        }
+        arena_free(la);
+    }
+    if (!strcmp(app->format, "json")) {
         printf("{\"calls\":%lld,\"created\":%lld,\"updated\":%lld,\"unchanged\":%lld,\"skipped\":%lld,\"pages\":%d,"
-               "\"dry_run\":%s,\"complete\":%s}\n",
-               seen, created, updated, unchanged, skipped, page, dry ? "true" : "false", rc ? "false" : "true");
-    else
+               "\"dry_run\":%s,\"complete\":%s,\"linked\":%lld,\"link_run\":", seen, created, updated, unchanged, skipped, page,
+               dry ? "true" : "false", rc ? "false" : "true", linked);
+        if (run) printf("%llu}\n", (unsigned long long)run);
+        else printf("null}\n");
+    } else {
         printf("%lld calls: %lld new, %lld updated, %lld unchanged, %lld skipped; %d page(s)%s\n", seen, created, updated,
                unchanged, skipped, page, dry ? " (dry run: nothing written)" : "");
-    log_msg("info", "sync-calls: %lld calls, %lld new, %lld updated%s", seen, created, updated, dry ? " (dry run)" : "");
+        if (run)
+            printf("linked %lld call(s) to appointments as run %llu (undo: switchboard detect-conversions --undo %llu)\n",
+                   linked, (unsigned long long)run, (unsigned long long)run);
+    }
+    char outcome[200];
+    snprintf(outcome, sizeof outcome, "%lld calls: %lld new, %lld updated, %lld unchanged, %lld skipped, %lld linked%s", seen,
+             created, updated, unchanged, skipped, linked, dry ? " (dry run)" : "");
+    command_run_record(app->db, "sync-calls", now, rc == 0, outcome);
     return rc;
 }

@@ -148,6 +148,7 @@ static const cli_opt SYNC_CALLS_OPTS[] = {
     {"--page-size", "N", "50", "calls per list-calls request; 1..1000", 0},
     {"--retries", "N", "6", "attempts per page on 429/5xx/transport errors (backoff 1, 2, 4, ... s); 1..20", 0},
     {"--dry-run", NULL, NULL, "run every upsert and roll it back: reports what a real run would change", 0},
+    {"--verbose", NULL, NULL, "one line per call (id, start, what happened) and the links made", 0},
     OPT_FORMAT,
     OPT_QUIET,
     OPT_END,
@@ -247,12 +248,13 @@ const cli_cmd COMMANDS[] = {
      "Small batches (short locks). Also deletes the function log older than AGE and failed/dead events older than "
      "retention.failed_days (D120). Prints the counts deleted.", PRUNE_OPTS, 0,
      "{\"deleted\":N,\"function_calls_deleted\":N,\"failed_deleted\":N,\"older_than\":S}", "switchboard prune --older-than 90d", CLI_LOGS | CLI_LONG_SQL},
-    {"sync-calls", cmd_sync_calls, "[--since T] [--until T] [--limit N] [--page-size N] [--retries N] [--dry-run]",
+    {"sync-calls", cmd_sync_calls, "[--since T] [--until T] [--limit N] [--page-size N] [--retries N] [--dry-run] [--verbose]",
      "reconcile calls with Retell's list-calls (the legacy retell:sync-calls)",
      "Upserts each call through the webhooks' own code path, one transaction per call; safe while webhooks arrive. "
      "Prints the counts of new, updated, unchanged and skipped calls. Exit 1 when a page still fails after retries.",
      SYNC_CALLS_OPTS, 0,
-     "{\"calls\":N,\"created\":N,\"updated\":N,\"unchanged\":N,\"skipped\":N,\"pages\":N,\"dry_run\":B,\"complete\":B}",
+     "{\"calls\":N,\"created\":N,\"updated\":N,\"unchanged\":N,\"skipped\":N,\"pages\":N,\"dry_run\":B,\"complete\":B,"
+     "\"linked\":N,\"link_run\":N|null}",
      "switchboard sync-calls --since 30d --dry-run", CLI_LOGS | CLI_NO_SHADOW},
     {"detect-conversions", cmd_detect_conversions,
      "[--hours N | --since T [--until T]] [--company ID] [--auto-link] [--dry-run] [--by NAME] | --undo RUN",

@@ -13,12 +13,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "../lib/company_clock.h"
 #include "../lib/conversions.h"
 #include "../lib/daily_stats.h"
 #include "../lib/form.h"
 #include "../lib/html.h"
 #include "../lib/i18n.h"
 #include "../lib/json.h"
+#include "../lib/phone.h"
 #include "../lib/queue_stats.h"
 #include "../lib/session.h"
 #include "dashboard.h"
@@ -205,6 +207,13 @@ static int need_post_session(sb_app *app, const sb_request *req, sb_response *re
     http_json_error(resp, 403, "CSRF token missing or wrong");
     return 0;
 }
+
+int dash_need_post_session(sb_app *app, const sb_request *req, sb_response *resp, session *s)
+{
+    return need_post_session(app, req, resp, s);
+}
+
+void dash_redirect(sb_response *resp, const char *to) { redirect(resp, to); }
 
 /* ---- login ---- */
 
@@ -402,7 +411,8 @@ int dash_report(sb_app *app, const sb_request *req, sb_response *resp, const ses
     long long days = dash_q_int(req, "days", 30, 1, 3660);
     int recomputed = ago == 0 ? daily_stats_refresh(app->db, req->pool, s->company_id, DIRTY_DAYS_PER_PAGE) : 0;
     sb_db *db = recomputed > 0 ? app->db : db_for_reads(&app->reads);
-    if (daily_stats_report(db, req->pool, &app->cfg, s->company_id, dash_branch(req), days, ago, r) != 0) {
+    daily_stats_window w = {s->company_id, dash_branch(req), days, ago, dash_zone(app, req, s), dash_tests(req)};
+    if (daily_stats_report_window(db, req->pool, &app->cfg, &w, r) != 0) {
         http_json_error(resp, 503, "database unavailable");
         return 0;
     }
@@ -436,6 +446,7 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
     buf *b = &resp->body;
     dash_period_links(b, L, "/", days, dash_branch(req));
     dash_branch_picker(app, req, b, &s, "/", days);
+    dash_glance_bar(b, L, req, "/", dash_zone(app, req, &s));
     /* the part live.js refreshes while the page is open (a static page without JavaScript) */
     buf_printf(b, "<div data-refresh=\"%d\">", OVERVIEW_REFRESH_S);
     buf_puts(b, "<section class=\"funnel\" aria-label=\"");
@@ -447,55 +458,35 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
     dash_num_cell(b, i18n_text(L, M_BOOKED_ONLINE_AFTER), arena_printf(a, "%lld", r.phone_influenced_calls),
                   i18n_text(L, M_BOOKED_ONLINE_AFTER_NOTE));
     buf_puts(b, "</section><section class=\"kpis\">");
-    dash_num_cell(b, i18n_text(L, M_PHONE_BOOKING_RATE), arena_printf(a, "%.2f %%", r.phone_booking_rate),
-             arena_printf(a, i18n_text(L, M_PREV_PERIOD_DELTA_FMT), prev.phone_booking_rate, r.phone_booking_rate - prev.phone_booking_rate));
-    dash_num_cell(b, i18n_text(L, M_WEB_BOOKING_SUCCESS), arena_printf(a, "%.2f %%", r.web_booking_success),
-             arena_printf(a, i18n_text(L, M_WEB_EVENTS_FMT), r.web_events_ok, r.web_events));
-    dash_num_cell(b, i18n_text(L, M_OVERALL_CONVERSION), arena_printf(a, "%.2f %%", r.overall_conversion),
-             arena_printf(a, i18n_text(L, M_PREV_PERIOD_FMT), prev.overall_conversion));
+    dash_target_set tg; /* each KPI with its target (met/missed) and its trend (17.3) */
+    dash_targets(app, req, s.company_id, &tg);
+    dash_kpi_target(b, a, L, i18n_text(L, M_PHONE_BOOKING_RATE), r.phone_booking_rate, prev.phone_booking_rate, tg.phone_pct, r.answered,
+                    arena_printf(a, "%lld / %lld", r.phone_booked_calls, r.answered));
+    dash_kpi_target(b, a, L, i18n_text(L, M_WEB_BOOKING_SUCCESS), r.web_booking_success, prev.web_booking_success, tg.web_pct, r.web_events,
+                    arena_printf(a, i18n_text(L, M_WEB_EVENTS_FMT), r.web_events_ok, r.web_events));
+    dash_kpi_target(b, a, L, i18n_text(L, M_OVERALL_CONVERSION), r.overall_conversion, prev.overall_conversion, tg.overall_pct, r.visitors,
+                    arena_printf(a, "%lld / %lld", r.converted_visitors, r.visitors));
+    dash_sync_kpi(app, req, b, L, &tg);
     dash_num_cell(b, i18n_text(L, M_CUSTOMERS_MATCHED), arena_printf(a, "%.2f %%", r.customer_match_rate),
                   i18n_text(L, M_CUSTOMERS_MATCHED_NOTE));
     buf_puts(b, "</section><h2>");
     html_text(b, i18n_text(L, M_APPTS_PER_DAY_BY_CHANNEL));
     buf_puts(b, "</h2>");
+    /* one stacked bar per day (17.4: axes, a title per bar); the table below repeats the numbers */
     static const char *const CLS[4] = {"phone", "influenced", "web", "other"};
-    /* inline SVG: one stacked bar per day; every bar has a <title> with its numbers, and the table below repeats them */
-    long long max = 1;
-    for (size_t i = 0; i < r.ndays; i++) {
-        long long t = r.days[i].phone_booked + r.days[i].phone_influenced + r.days[i].web + r.days[i].other;
-        if (t > max) max = t;
-    }
-    size_t n = r.ndays ? r.ndays : 1;
-    buf_printf(b, "<svg class=\"chart\" viewBox=\"0 0 %zu 120\" role=\"img\" aria-label=\"", n * 12);
-    html_attr(b, i18n_text(L, M_APPTS_PER_DAY));
-    buf_puts(b, "\">");
-    for (size_t i = 0; i < r.ndays; i++) {
-        const day_row *d = &r.days[i];
-        long long parts[4] = {d->phone_booked, d->phone_influenced, d->web, d->other};
-        double y = 120;
-        buf_puts(b, "<g><title>");
-        html_text(b, arena_printf(a, i18n_text(L, M_CHART_BAR_FMT), d->day, parts[0], parts[1], parts[2], parts[3]));
-        buf_puts(b, "</title>");
-        for (int k = 0; k < 4; k++) {
-            double h = 110.0 * (double)parts[k] / (double)max;
-            if (h <= 0) continue;
-            y -= h;
-            buf_printf(b, "<rect class=\"%s\" x=\"%zu\" y=\"%.1f\" width=\"10\" height=\"%.1f\"></rect>", CLS[k], i * 12, y, h);
-        }
-        buf_puts(b, "</g>");
-    }
-    static const char *const MARK[4] = {"■ ", "▨ ", "▤ ", "□ "};
     static const i18n_msg LEGEND[4] = {M_BY_PHONE, M_AFTER_CALL_ONLINE, M_ONLINE, M_OTHER};
-    buf_puts(b, "</svg><p class=\"legend\">");
-    for (int k = 0; k < 4; k++) {
-        buf_puts(b, k ? " <span class=\"" : "<span class=\"");
-        buf_puts(b, CLS[k]);
-        buf_puts(b, "\">");
-        buf_puts(b, MARK[k]);
-        html_text(b, i18n_text(L, LEGEND[k]));
-        buf_puts(b, "</span>");
+    const char **labels = arena_alloc(a, sizeof *labels * (r.ndays + 1)), **shorts = arena_alloc(a, sizeof *shorts * (r.ndays + 1));
+    long long *vals = arena_alloc(a, sizeof *vals * 4 * (r.ndays + 1));
+    for (size_t i = 0; i < r.ndays; i++) {
+        labels[i] = r.days[i].day;
+        shorts[i] = dash_short_day(a, r.days[i].day);
+        long long v[4] = {r.days[i].phone_booked, r.days[i].phone_influenced, r.days[i].web, r.days[i].other};
+        memcpy(vals + 4 * i, v, sizeof v);
     }
-    buf_puts(b, "</p><table><thead><tr>");
+    const char *series[4];
+    for (int k = 0; k < 4; k++) series[k] = i18n_text(L, LEGEND[k]);
+    dash_chart(b, a, &(dash_chart_spec){i18n_text(L, M_APPTS_PER_DAY), r.ndays, labels, shorts, 4, series, CLS, vals});
+    buf_puts(b, "<div class=\"scroll\"><table><thead><tr>");
     dash_th(b, L, (const i18n_msg[]){M_DAY, M_BY_PHONE, M_AFTER_CALL, M_ONLINE, M_OTHER}, 5);
     buf_puts(b, "</tr></thead><tbody>");
     for (size_t i = 0; i < r.ndays; i++) {
@@ -504,28 +495,89 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
         buf_printf(b, "</td><td>%lld</td><td>%lld</td><td>%lld</td><td>%lld</td></tr>", r.days[i].phone_booked,
                    r.days[i].phone_influenced, r.days[i].web, r.days[i].other);
     }
-    buf_puts(b, "</tbody></table></div><script src=\"/static/live.js\" defer></script>");
+    buf_puts(b, "</tbody></table></div>");
+    dash_funnel(b, a, L, &r);
+    buf_puts(b, "</div><script src=\"/static/live.js\" defer></script>");
     dash_page_end(resp);
 }
 
 /* ---- webhooks ---- */
 
-/* The event log as the webhooks page and its live feed both show it: the
- * newest 100 events after `after_id`, inside the tenant wall and the filters,
- * and the queue's health (q NULL: not read). Columns: id, provider, event_type, event_id, status,
- * received (UTC), note, retry_count. */
-static int webhook_log_read(sb_app *app, arena *a, const session *s, const char *status, const char *provider,
-                            long long after_id, queue_stats *q, db_rows *rows)
+/* The search on the webhooks page (17.7), one statement per kind (as the
+ * lists: an OR of kinds would not use an index): an event id (a call id, a
+ * booking uid), or the events of a customer's calls and bookings by email or
+ * phone (E.164). Every statement takes the same parameters: company (2),
+ * status (2), provider (2), after, the term (2), limit. */
+enum { WS_NONE, WS_ID, WS_EMAIL, WS_PHONE, WS_KINDS };
+#define WH_LIST(search)                                                                                                  \
+    "SELECT id, provider, event_type, event_id, status, UNIX_TIMESTAMP(COALESCE(received_at, created_at)),"               \
+    " COALESCE(error_message, notes), retry_count FROM webhook_events WHERE (? = 0 OR company_id = ?)"                   \
+    " AND (? IS NULL OR status = ?) AND (? IS NULL OR provider = ?) AND id > ? AND " search " ORDER BY id DESC LIMIT ?"
+#define WH_ENTITY(who)                                                                                                   \
+    "provider IN ('retell', 'calcom') AND event_id IN (SELECT c.retell_call_id FROM calls c"                              \
+    " JOIN customers cu ON cu.id = c.customer_id WHERE " who " AND c.retell_call_id IS NOT NULL"                          \
+    " UNION SELECT u.uid FROM switchboard_booking_uids u JOIN appointments ap ON ap.id = u.appointment_id"              \
+    " JOIN customers cu ON cu.id = ap.customer_id WHERE " who ")"
+static const char *const WH_BY_SEARCH[WS_KINDS] = {
+    WH_LIST("(? IS NULL AND ? IS NULL)"), WH_LIST("(event_id = ? AND ? IS NOT NULL)"),
+    WH_LIST(WH_ENTITY("cu.email = ?")),
+    WH_LIST("provider IN ('retell', 'calcom') AND event_id IN (SELECT c.retell_call_id FROM calls c WHERE c.from_number = ?"
+            " AND c.retell_call_id IS NOT NULL UNION SELECT u.uid FROM switchboard_booking_uids u JOIN appointments ap"
+            " ON ap.id = u.appointment_id JOIN customers cu ON cu.id = ap.customer_id WHERE cu.phone = ?)")};
+
+/* the kind of a search term and the value it binds */
+static int webhook_search_kind(sb_app *app, arena *a, const char *q, const char **term)
 {
-    static const char *const LIST =
-        "SELECT id, provider, event_type, event_id, status, DATE_FORMAT(COALESCE(received_at, created_at), '%Y-%m-%d %H:%i:%s'),"
-        " COALESCE(error_message, notes), retry_count FROM webhook_events WHERE (? = 0 OR company_id = ?)"
-        " AND (? IS NULL OR status = ?) AND (? IS NULL OR provider = ?) AND id > ? ORDER BY id DESC LIMIT 100";
+    *term = NULL;
+    if (!q || !*q || strlen(q) > 200) return WS_NONE;
+    if (strchr(q, '@')) {
+        *term = q;
+        return WS_EMAIL;
+    }
+    char e164[PHONE_MAX];
+    size_t digits = strspn(q + (*q == '+'), "0123456789 -/()");
+    if (digits == strlen(q + (*q == '+')) && phone_normalize(q, phone_country_code(app->cfg.phone_default_country), e164) == 0) {
+        *term = arena_strdup(a, e164);
+        return WS_PHONE;
+    }
+    *term = q;
+    return WS_ID;
+}
+
+/* The event log as the webhooks page and its live feed both show it: the
+ * newest 100 events after `after_id`, inside the tenant wall, the filters and
+ * the search q, and the queue's health (qs NULL: not read). Columns: id, provider, event_type,
+ * event_id, status, received (local time of the page's zone), note, retry_count. */
+static int webhook_log_read(sb_app *app, arena *a, const session *s, const char *status, const char *provider, const char *q,
+                            long long after_id, queue_stats *qs, db_rows *rows)
+{
     sb_db *db = db_for_reads(&app->reads);
-    if (q && queue_stats_read(db, a, s->company_id, app->cfg.spool_dir, q) != 0) return -1;
+    if (qs && queue_stats_read(db, a, s->company_id, app->cfg.spool_dir, qs) != 0) return -1;
+    const char *term;
+    int kind = webhook_search_kind(app, a, q, &term);
     db_param p[] = {db_int(s->company_id), db_int(s->company_id), db_str(status), db_str(status),
-                    db_str(provider), db_str(provider), db_int(after_id)};
-    return db_query(db, a, LIST, p, 7, rows);
+                    db_str(provider), db_str(provider), db_int(after_id), db_str(term), db_str(term), db_int(100)};
+    if (db_query(db, a, WH_BY_SEARCH[kind], p, 10, rows) != 0) return -1;
+    dash_localize(rows, 5, a, company_zone(db, a, &app->cfg, s->company_id), 0);
+    return 0;
+}
+
+/* The status and note now of the events between the lowest and the highest
+ * id the page shows (?from=&to=, inside the tenant wall), so rows already on
+ * screen change status live. */
+static int webhook_shown_read(sb_app *app, arena *a, const session *s, const sb_request *req, db_rows *rows)
+{
+    const char *f = form_value(req->query, "from", a), *t = form_value(req->query, "to", a);
+    long long from = f ? atoll(f) : 0, to = t ? atoll(t) : 0;
+    if (from <= 0 || to < from) {
+        memset(rows, 0, sizeof *rows);
+        return 0;
+    }
+    if (to - from > LIVE_WINDOW) from = to - LIVE_WINDOW; /* a page shows 100 rows: the range is bounded as the feed is (D136) */
+    db_param p[] = {db_int(from), db_int(to), db_int(s->company_id), db_int(s->company_id)};
+    return db_query(db_for_reads(&app->reads), a,
+                    "SELECT id, status, COALESCE(error_message, notes) FROM webhook_events WHERE id >= ? AND id <= ?"
+                    " AND (? = 0 OR company_id = ?) ORDER BY id DESC LIMIT 200", p, 4, rows);
 }
 
 /* The live feed's health figures, per company, kept by this child for
@@ -573,14 +625,16 @@ void dash_webhooks_live(sb_app *app, const sb_request *req, sb_response *resp)
     if (status && !*status) status = NULL;
     if (provider && !*provider) provider = NULL;
     sb_db *db = db_for_reads(&app->reads);
-    db_rows top, rows;
+    db_rows top, rows, shown;
     const live_kpis *q = live_kpis_get(app, a, s.company_id);
     if (!q || db_query(db, a, NEWEST, NULL, 0, &top) != 0) {
         http_json_error(resp, 503, "database unavailable");
         return;
     }
     long long floor = db_cell_ll(&top, 0, 0) - LIVE_WINDOW, from = after ? atoll(after) : 0;
-    if (webhook_log_read(app, a, &s, status, provider, from > floor ? from : floor, NULL, &rows) != 0) {
+    if (webhook_log_read(app, a, &s, status, provider, form_value(req->query, "q", a), from > floor ? from : floor, NULL,
+                         &rows) != 0 ||
+        webhook_shown_read(app, a, &s, req, &shown) != 0) {
         http_json_error(resp, 503, "database unavailable");
         return;
     }
@@ -600,6 +654,15 @@ void dash_webhooks_live(sb_app *app, const sb_request *req, sb_response *resp)
         }
         buf_putc(b, ']');
     }
+    buf_puts(b, "],\"statuses\":["); /* the rows already on screen, as they are now (17.7) */
+    for (size_t i = 0; i < shown.nrows; i++) {
+        buf_puts(b, i ? ",[" : "[");
+        for (size_t c = 0; c < 3; c++) {
+            if (c) buf_putc(b, ',');
+            json_buf_str(b, db_cell(&shown, i, c));
+        }
+        buf_putc(b, ']');
+    }
     buf_puts(b, "]}");
 }
 
@@ -613,7 +676,8 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
     if (provider && !*provider) provider = NULL;
     queue_stats q;
     db_rows rows;
-    if (webhook_log_read(app, a, &s, status, provider, 0, &q, &rows) != 0) {
+    const char *search = form_value(req->query, "q", a);
+    if (webhook_log_read(app, a, &s, status, provider, search, 0, &q, &rows) != 0) {
         http_json_error(resp, 503, "database unavailable");
         return;
     }
@@ -626,7 +690,16 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
     dash_num_cell(b, i18n_text(L, M_BACKLOG), arena_printf(a, "%lld", q.backlog), i18n_text(L, M_BACKLOG_NOTE));
     dash_num_cell(b, i18n_text(L, M_DEAD), arena_printf(a, "%lld", q.by_status[QS_DEAD]), i18n_text(L, M_DEAD_NOTE));
     dash_num_cell(b, i18n_text(L, M_LAG_P99), arena_printf(a, "%lld ms", q.lag_p99_ms), i18n_text(L, M_LAG_NOTE));
-    buf_puts(b, "</section><form method=\"get\" action=\"/webhooks\" class=\"filters\"><label>");
+    buf_puts(b, "</section>");
+    dash_glance_bar(b, L, req, NULL, dash_zone(app, req, &s));
+    dash_freshness(app, req, b, &s);
+    buf_puts(b, "<form method=\"get\" action=\"/webhooks\" class=\"filters search\"><label>");
+    html_text(b, i18n_text(L, M_SEARCH));
+    buf_puts(b, " <input name=\"q\" value=\"");
+    html_attr(b, search ? search : "");
+    buf_puts(b, "\" placeholder=\"");
+    html_attr(b, i18n_text(L, M_SEARCH_EVENTS));
+    buf_puts(b, "\"></label><label>");
     html_text(b, i18n_text(L, M_STATUS));
     buf_puts(b, " <select name=\"status\">");
     static const char *const ST[] = {"", "pending", "processing", "processed", "ignored", "failed", "dead"};
@@ -665,10 +738,14 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
         html_text(b, arena_printf(a, i18n_text(L, M_REPLAY_ALL_FMT), status, BULK_REPLAY_MAX));
         buf_puts(b, "</button></form>");
     }
-    buf_puts(b, "<table class=\"events\" data-live=\"/webhooks/live.json?status=");
+    buf_puts(b, "<div class=\"scroll\"><table class=\"events\" data-live=\"/webhooks/live.json?status=");
     html_url(b, status ? status : "");
     buf_puts(b, "&amp;provider=");
     html_url(b, provider ? provider : "");
+    if (search && *search) { /* the search carries over to the live feed */
+        buf_puts(b, "&amp;q=");
+        html_url(b, search);
+    }
     buf_puts(b, "\" data-last=\"");
     html_attr(b, rows.nrows ? db_cell(&rows, 0, 0) : "0");
     buf_puts(b, "\" data-replay-label=\"");
@@ -678,10 +755,20 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
     buf_puts(b, "<th></th></tr></thead><tbody>");
     for (size_t i = 0; i < rows.nrows; i++) {
         const char *st = db_cell(&rows, i, 4);
-        buf_puts(b, "<tr><td>");
+        buf_puts(b, "<tr data-id=\"");
+        html_attr(b, db_cell(&rows, i, 0));
+        buf_puts(b, "\"><td><a href=\"/webhook?id=");
+        html_url(b, db_cell(&rows, i, 0));
+        buf_puts(b, "\">");
         html_text(b, db_cell(&rows, i, 0));
+        buf_puts(b, "</a>");
         for (int c = 1; c <= 3; c++) {
-            buf_puts(b, "</td><td>");
+            /* long ids are cut by the stylesheet to fit the screen; the whole id is the cell's title (17.7) */
+            buf_puts(b, c == 3 ? "</td><td class=\"eid\" title=\"" : "</td><td>");
+            if (c == 3) {
+                html_attr(b, db_cell(&rows, i, 3));
+                buf_puts(b, "\">");
+            }
             html_text(b, db_cell(&rows, i, (size_t)c));
         }
         buf_puts(b, "</td><td class=\"st-");
@@ -704,7 +791,7 @@ void dash_webhooks(sb_app *app, const sb_request *req, sb_response *resp)
         }
         buf_puts(b, "</td></tr>");
     }
-    buf_puts(b, "</tbody></table><script src=\"/static/live.js\" defer></script>");
+    buf_puts(b, "</tbody></table></div><script src=\"/static/live.js\" defer></script>");
     dash_page_end(resp);
 }
 

@@ -42,9 +42,18 @@ static void cell(buf *b, const char *v)
     buf_puts(b, "</td>");
 }
 
-static void csv_line(buf *b, const db_rows *r, size_t i, size_t ncol);
+/* Columns whose bit is set in a time mask hold Unix seconds: shown in the
+ * page's zone (dash_zone), exported as ISO 8601 with the offset (17.1). */
+typedef struct time_cols {
+    unsigned mask;
+    const char *zone;
+    arena *a;
+} time_cols;
 
-static void csv_rows(sb_response *resp, const char *filename, const char *const *head, size_t ncol, const db_rows *r)
+static void csv_line(buf *b, const db_rows *r, size_t i, size_t ncol, const time_cols *tc);
+
+static void csv_rows(sb_response *resp, const char *filename, const char *const *head, size_t ncol, const db_rows *r,
+                     const time_cols *tc)
 {
     resp->status = 200;
     resp->content_type = "text/csv";
@@ -56,7 +65,7 @@ static void csv_rows(sb_response *resp, const char *filename, const char *const 
         csv_field(b, head[c]);
     }
     buf_puts(b, "\r\n");
-    for (size_t i = 0; i < r->nrows; i++) csv_line(b, r, i, ncol);
+    for (size_t i = 0; i < r->nrows; i++) csv_line(b, r, i, ncol, tc);
 }
 
 /* Exports are streamed: the handler sends the first CSV_CHUNK rows itself
@@ -73,13 +82,15 @@ typedef struct csv_export {
     db_param params[LP_COUNT];
     size_t ncol;
     long long before;
+    time_cols tc;
 } csv_export;
 
-static void csv_line(buf *b, const db_rows *r, size_t i, size_t ncol)
+static void csv_line(buf *b, const db_rows *r, size_t i, size_t ncol, const time_cols *tc)
 {
     for (size_t c = 0; c < ncol; c++) {
         if (c) buf_putc(b, ',');
-        csv_field(b, db_cell(r, i, c));
+        const char *v = db_cell(r, i, c);
+        csv_field(b, tc->mask & (1u << c) ? dash_time(tc->a, v, tc->zone, 1) : v);
     }
     buf_puts(b, "\r\n");
 }
@@ -101,7 +112,8 @@ static int csv_stream(void *ctx, sb_emit_fn emit, void *sink)
             rc = -1;
             break;
         }
-        for (size_t i = 0; i < r.nrows; i++) csv_line(&b, &r, i, x->ncol);
+        x->tc.a = chunk;
+        for (size_t i = 0; i < r.nrows; i++) csv_line(&b, &r, i, x->ncol, &x->tc);
         if (emit(sink, b.data, b.len) != 0) { /* the client left */
             rc = -1;
             break;
@@ -117,9 +129,10 @@ static int csv_stream(void *ctx, sb_emit_fn emit, void *sink)
 
 /* The first chunk into the body; the rest streamed if the chunk was full. */
 static void csv_export_start(sb_db *db, const sb_request *req, sb_response *resp, const char *filename,
-                             const char *const *head, const char *sql, const db_param *params, const db_rows *first)
+                             const char *const *head, const char *sql, const db_param *params, const db_rows *first,
+                             const time_cols *tc)
 {
-    csv_rows(resp, filename, head, 8, first);
+    csv_rows(resp, filename, head, 8, first, tc);
     if (first->nrows < CSV_CHUNK) return;
     csv_export *x = arena_zalloc(req->pool, sizeof *x);
     x->db = db;
@@ -127,6 +140,7 @@ static void csv_export_start(sb_db *db, const sb_request *req, sb_response *resp
     memcpy(x->params, params, sizeof x->params);
     x->ncol = 8;
     x->before = atoll(db_cell(first, first->nrows - 1, 0));
+    x->tc = *tc;
     resp->stream = csv_stream;
     resp->stream_ctx = x;
 }
@@ -185,6 +199,7 @@ typedef struct list_view {
     long long days;
     const char *q;
     db_rows rows;
+    time_cols tc;
 } list_view;
 
 /* An export streams the whole filter from the database: a session may start
@@ -200,10 +215,11 @@ static int export_allowed(sb_app *app, sb_response *resp, const session *s)
 }
 
 static int list_read(sb_app *app, const sb_request *req, sb_response *resp, const char *const *sql_by_kind,
-                     const char *const *cols, const char *filename, int csv, list_view *v)
+                     const char *const *cols, const char *filename, int csv, unsigned time_mask, list_view *v)
 {
     if (!dash_need_session(app, req, resp, &v->s)) return 0;
     if (csv && !export_allowed(app, resp, &v->s)) return 0;
+    v->tc = (time_cols){time_mask, dash_zone(app, req, &v->s), req->pool};
     v->days = dash_q_int(req, "days", 30, 1, 3660);
     long long before = dash_q_int(req, "before", 0, 0, 1LL << 62);
     const char *status = q_str(req, "status", 20), *branch = dash_branch(req);
@@ -221,7 +237,7 @@ static int list_read(sb_app *app, const sb_request *req, sb_response *resp, cons
         return 0;
     }
     if (csv) {
-        csv_export_start(db, req, resp, filename, cols, sql, p, &v->rows);
+        csv_export_start(db, req, resp, filename, cols, sql, p, &v->rows, &v->tc);
         return 0;
     }
     resp->status = 200;
@@ -232,7 +248,7 @@ static int list_read(sb_app *app, const sb_request *req, sb_response *resp, cons
 
 static const char *const CALL_COLS[] = {"id", "started", "caller", "status", "duration_s", "customer", "appointment", "retell_call_id"};
 #define CALLS(search)                                                                                                  \
-    "SELECT c.id, DATE_FORMAT(c.created_at, '%Y-%m-%d %H:%i'), c.from_number, c.status, c.duration_sec, cu.name,"          \
+    "SELECT c.id, UNIX_TIMESTAMP(c.created_at), c.from_number, c.status, c.duration_sec, cu.name,"          \
     " c.converted_appointment_id, c.retell_call_id FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id"          \
     " WHERE (? = 0 OR c.company_id = ?) AND c.deleted_at IS NULL AND c.created_at >= NOW() - INTERVAL ? DAY"               \
     " AND (? = 0 OR c.id < ?) AND (? IS NULL OR c.status = ?) AND " search                                                 \
@@ -293,16 +309,18 @@ typedef struct list_spec {
     const char *path, *detail_path; /* /calls and /call?id= */
     i18n_msg head[8];               /* the shown columns after the id */
     size_t nshown;
+    unsigned time_mask;             /* columns of Unix seconds (time_cols) */
 } list_spec;
 
 static void list_page(sb_app *app, const sb_request *req, sb_response *resp, const list_spec *k, int csv)
 {
     list_view v;
-    if (!list_read(app, req, resp, k->sql_by_kind, k->csv_cols, k->csv_disposition, csv, &v)) return;
+    if (!list_read(app, req, resp, k->sql_by_kind, k->csv_cols, k->csv_disposition, csv, k->time_mask, &v)) return;
     const char *q = v.q ? v.q : "";
     sb_lang L = v.s.lang;
     dash_page_start(app, req, resp, i18n_text(L, k->title), &v.s);
     buf *b = &resp->body;
+    dash_glance_bar(b, L, req, NULL, v.tc.zone);
     search_field(b, L, k->path, v.q);
     buf_puts(b, "<label>");
     html_text(b, i18n_text(L, M_PERIOD));
@@ -326,7 +344,8 @@ static void list_page(sb_app *app, const sb_request *req, sb_response *resp, con
         buf_puts(b, "\">");
         html_text(b, db_cell(&v.rows, i, 0));
         buf_puts(b, "</a></td>");
-        for (size_t c = 1; c <= k->nshown; c++) cell(b, db_cell(&v.rows, i, c));
+        for (size_t c = 1; c <= k->nshown; c++)
+            cell(b, k->time_mask & (1u << c) ? dash_time(req->pool, db_cell(&v.rows, i, c), v.tc.zone, 0) : db_cell(&v.rows, i, c));
         buf_puts(b, "</tr>");
     }
     buf_puts(b, "</tbody></table>");
@@ -368,16 +387,18 @@ static void detail_table(buf *b, sb_lang lang, const db_rows *r, const i18n_msg 
 }
 
 static const list_spec CALLS_LIST = {CALLS_BY_SEARCH, CALL_COLS, "attachment; filename=\"calls.csv\"", M_NAV_CALLS, "/calls",
-                                      "/call", {M_STARTED_UTC, M_CALLER, M_STATUS, M_DURATION_S, M_CUSTOMER, M_APPOINTMENT}, 6};
+                                      "/call", {M_STARTED_UTC, M_CALLER, M_STATUS, M_DURATION_S, M_CUSTOMER, M_APPOINTMENT}, 6, 1u << 1};
 
 void dash_calls(sb_app *app, const sb_request *req, sb_response *resp) { list_page(app, req, resp, &CALLS_LIST, 0); }
 void dash_calls_csv(sb_app *app, const sb_request *req, sb_response *resp) { list_page(app, req, resp, &CALLS_LIST, 1); }
 
 /* webhook events of an entity and (for appointments) the audit trail, as tables */
-static void events_table(sb_app *app, const sb_request *req, sb_lang lang, buf *b, const char *event_id_sql, db_param key)
+static void events_table(sb_app *app, const sb_request *req, sb_lang lang, const char *zone, buf *b, const char *event_id_sql,
+                         db_param key)
 {
     db_rows r;
     if (db_query(db_for_reads(&app->reads), req->pool, event_id_sql, &key, 1, &r) != 0) return;
+    dash_localize(&r, 3, req->pool, zone, 0);
     buf_puts(b, "<h2>");
     html_text(b, i18n_text(lang, M_WEBHOOK_EVENTS));
     buf_puts(b, "</h2><table><thead><tr><th>#</th>");
@@ -385,7 +406,12 @@ static void events_table(sb_app *app, const sb_request *req, sb_lang lang, buf *
     buf_puts(b, "</tr></thead><tbody>");
     for (size_t i = 0; i < r.nrows; i++) {
         buf_puts(b, "<tr>");
-        for (int c = 0; c < 5; c++) cell(b, db_cell(&r, i, (size_t)c));
+        buf_puts(b, "<td><a href=\"/webhook?id=");
+        html_url(b, db_cell(&r, i, 0));
+        buf_puts(b, "\">");
+        html_text(b, db_cell(&r, i, 0));
+        buf_puts(b, "</a></td>");
+        for (int c = 1; c < 5; c++) cell(b, db_cell(&r, i, (size_t)c));
         buf_puts(b, "</tr>");
     }
     buf_puts(b, "</tbody></table>");
@@ -416,8 +442,8 @@ void dash_call(sb_app *app, const sb_request *req, sb_response *resp)
     static const i18n_msg L[] = {M_ID, M_RETELL_ID, M_FROM, M_TO, M_STATUS, M_DURATION_S, M_CUSTOMER, M_CUSTOMER_MATCHED_BY,
                                  M_APPOINTMENT, M_APPOINTMENT_LINKED_BY, M_SUMMARY};
     detail_table(b, s.lang, &r, L, 11, 8, "/appointment");
-    events_table(app, req, s.lang, b,
-                 "SELECT id, event_type, status, DATE_FORMAT(COALESCE(received_at, created_at), '%Y-%m-%d %H:%i:%s'),"
+    events_table(app, req, s.lang, dash_zone(app, req, &s), b,
+                 "SELECT id, event_type, status, UNIX_TIMESTAMP(COALESCE(received_at, created_at)),"
                  " COALESCE(error_message, notes) FROM webhook_events WHERE provider = 'retell' AND event_id = ? ORDER BY id",
                  db_str(db_cell(&r, 0, 1)));
     dash_page_end(resp);
@@ -427,7 +453,7 @@ void dash_call(sb_app *app, const sb_request *req, sb_response *resp)
 
 static const char *const APPT_COLS[] = {"id", "created", "starts", "status", "source", "customer", "service", "call"};
 #define APPTS(search)                                                                                                  \
-    "SELECT a.id, DATE_FORMAT(a.created_at, '%Y-%m-%d %H:%i'), DATE_FORMAT(a.starts_at, '%Y-%m-%d %H:%i'), a.status,"     \
+    "SELECT a.id, UNIX_TIMESTAMP(a.created_at), UNIX_TIMESTAMP(a.starts_at), a.status,"     \
     " a.source, cu.name, s.name, a.call_id FROM appointments a LEFT JOIN customers cu ON cu.id = a.customer_id"            \
     " LEFT JOIN services s ON s.id = a.service_id"                                                                         \
     " WHERE (? = 0 OR a.company_id = ?) AND a.deleted_at IS NULL AND a.created_at >= NOW() - INTERVAL ? DAY"               \
@@ -438,7 +464,7 @@ static const char *const APPTS_BY_SEARCH[SEARCH_KINDS] = {
 
 static const list_spec APPTS_LIST = {APPTS_BY_SEARCH, APPT_COLS, "attachment; filename=\"appointments.csv\"", M_NAV_APPOINTMENTS,
                                       "/appointments", "/appointment",
-                                      {M_CREATED, M_STARTS, M_STATUS, M_SOURCE, M_CUSTOMER, M_SERVICE, M_CALL}, 7};
+                                      {M_CREATED, M_STARTS, M_STATUS, M_SOURCE, M_CUSTOMER, M_SERVICE, M_CALL}, 7, 1u << 1 | 1u << 2};
 
 void dash_appointments(sb_app *app, const sb_request *req, sb_response *resp) { list_page(app, req, resp, &APPTS_LIST, 0); }
 void dash_appointments_csv(sb_app *app, const sb_request *req, sb_response *resp) { list_page(app, req, resp, &APPTS_LIST, 1); }
@@ -451,7 +477,7 @@ void dash_appointment(sb_app *app, const sb_request *req, sb_response *resp)
     db_param p[] = {db_int(id), db_int(s.company_id), db_int(s.company_id)};
     db_rows r;
     if (db_query(db_for_reads(&app->reads), req->pool,
-                 "SELECT a.id, a.calcom_v2_booking_id, DATE_FORMAT(a.starts_at, '%Y-%m-%d %H:%i'), a.status, a.source, cu.name,"
+                 "SELECT a.id, a.calcom_v2_booking_id, UNIX_TIMESTAMP(a.starts_at), a.status, a.source, cu.name,"
                  " s.name, a.call_id, a.cancellation_reason FROM appointments a LEFT JOIN customers cu ON cu.id = a.customer_id"
                  " LEFT JOIN services s ON s.id = a.service_id WHERE a.id = ? AND (? = 0 OR a.company_id = ?) AND a.deleted_at IS NULL",
                  p, 3, &r) != 0) {
@@ -465,19 +491,23 @@ void dash_appointment(sb_app *app, const sb_request *req, sb_response *resp)
     resp->status = 200;
     dash_page_start(app, req, resp, i18n_text(s.lang, M_APPOINTMENT), &s);
     buf *b = &resp->body;
+    const char *zone = dash_zone(app, req, &s);
+    dash_glance_bar(b, s.lang, req, NULL, zone);
+    dash_localize(&r, 2, req->pool, zone, 0);
     static const i18n_msg L[] = {M_ID, M_CALCOM_UID, M_STARTED_UTC, M_STATUS, M_SOURCE, M_CUSTOMER, M_SERVICE, M_CALL,
                                  M_CANCELLATION_REASON};
     detail_table(b, s.lang, &r, L, 9, 7, "/call");
-    events_table(app, req, s.lang, b,
-                 "SELECT e.id, e.event_type, e.status, DATE_FORMAT(COALESCE(e.received_at, e.created_at), '%Y-%m-%d %H:%i:%s'),"
+    events_table(app, req, s.lang, dash_zone(app, req, &s), b,
+                 "SELECT e.id, e.event_type, e.status, UNIX_TIMESTAMP(COALESCE(e.received_at, e.created_at)),"
                  " COALESCE(e.error_message, e.notes) FROM switchboard_booking_uids u JOIN webhook_events e ON e.provider = 'calcom'"
                  " AND e.event_id = u.uid WHERE u.appointment_id = ? ORDER BY e.id",
                  db_int(id));
     db_rows au;
     db_param k = db_int(id);
     if (db_query(db_for_reads(&app->reads), req->pool,
-                 "SELECT DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s'), action, cause, changes FROM switchboard_audit"
+                 "SELECT UNIX_TIMESTAMP(created_at), action, cause, changes FROM switchboard_audit"
                  " WHERE table_name = 'appointments' AND row_id = ? ORDER BY id", &k, 1, &au) == 0) {
+        dash_localize(&au, 0, req->pool, zone, 0);
         buf_puts(b, "<h2>");
         html_text(b, i18n_text(s.lang, M_HISTORY));
         buf_puts(b, "</h2><table><thead><tr>");
@@ -507,16 +537,25 @@ void dash_channels(sb_app *app, const sb_request *req, sb_response *resp)
     buf *b = &resp->body;
     dash_period_links(b, L, "/channels", dash_q_int(req, "days", 30, 1, 3660), dash_branch(req));
     dash_branch_picker(app, req, b, &s, "/channels", dash_q_int(req, "days", 30, 1, 3660));
+    dash_glance_bar(b, L, req, "/channels", dash_zone(app, req, &s));
     buf_puts(b, "<section class=\"kpis\">");
     dash_num_cell(b, i18n_text(L, M_PHONE_BOOKED), arena_printf(a, "%lld", r.appt_phone_booked), i18n_text(L, M_DURING_CALL));
     dash_num_cell(b, i18n_text(L, M_AFTER_CALL_ONLINE), arena_printf(a, "%lld", r.appt_phone_influenced), i18n_text(L, M_CALL_INFLUENCED));
     dash_num_cell(b, i18n_text(L, M_ONLINE), arena_printf(a, "%lld", r.appt_web), i18n_text(L, M_CALCOM_WITHOUT_CALL));
     dash_num_cell(b, i18n_text(L, M_CALL_TO_BOOKING), r.minutes_to_booking_median >= 0 ? arena_printf(a, "%.0f min", r.minutes_to_booking_median) : "–",
                   r.minutes_to_booking_p90 >= 0 ? arena_printf(a, "p90 %.0f min", r.minutes_to_booking_p90) : "");
-    buf_puts(b, "</section><h2>");
+    buf_puts(b, "</section>");
+    { /* 17.4: the appointments of the period by channel */
+        const char *names[] = {i18n_text(L, M_BY_PHONE), i18n_text(L, M_AFTER_CALL_ONLINE), i18n_text(L, M_ONLINE), i18n_text(L, M_OTHER)};
+        const long long v[] = {r.appt_phone_booked, r.appt_phone_influenced, r.appt_web, r.appt_other};
+        const char *series[] = {i18n_text(L, M_NUMBER_COL)};
+        dash_chart(b, a, &(dash_chart_spec){i18n_text(L, M_APPTS_BY_CHANNEL_CHART), 4, names, NULL, 1, series,
+                                            (const char *const[]){"phone"}, v});
+    }
+    buf_puts(b, "<h2>");
     html_text(b, i18n_text(L, M_REVENUE_BY_CHANNEL));
     buf_puts(b, "</h2><table><thead><tr>");
-    dash_th(b, L, (const i18n_msg[]){M_CHANNEL, M_VALUE_EUR, M_COST}, 3);
+    dash_th(b, L, (const i18n_msg[]){M_CHANNEL, M_VALUE_EUR, M_COST_EUR}, 3);
     buf_puts(b, "<th>ROI</th></tr></thead><tbody><tr>");
     cell(b, i18n_text(L, M_PHONE));
     buf_printf(b, "<td>%.2f</td><td>%.2f</td><td>%s</td></tr>", r.phone_value_eur, r.phone_cost_eur,
@@ -525,9 +564,18 @@ void dash_channels(sb_app *app, const sb_request *req, sb_response *resp)
     cell(b, i18n_text(L, M_WEB));
     buf_printf(b, "<td>%.2f</td><td>%.2f</td><td>%s</td></tr>", r.web_value_eur, r.web_cost_eur,
                r.web_roi >= 0 ? arena_printf(a, "%.2f", r.web_roi) : "–");
-    buf_puts(b, "</tbody></table><p><a href=\"/report.csv\">");
+    buf_puts(b, "</tbody></table><p class=\"money\">");
+    html_text(b, i18n_text(L, M_PHONE));
+    buf_puts(b, ": ");
+    html_text(b, dash_rate_note(app, req, L, &r));
+    buf_puts(b, "<br>");
+    html_text(b, i18n_text(L, M_WEB));
+    buf_puts(b, ": ");
+    html_text(b, i18n_text(L, M_WEB_COST_NOTE));
+    buf_puts(b, "</p><p><a href=\"/report.csv\">");
     html_text(b, i18n_text(L, M_REPORT_CSV));
     buf_puts(b, "</a></p>");
+    dash_test_numbers(app, req, b, &s);
     dash_page_end(resp);
 }
 
@@ -564,7 +612,22 @@ void dash_agents(sb_app *app, const sb_request *req, sb_response *resp)
     buf *b = &resp->body;
     dash_period_links(b, L, "/agents", dash_q_int(req, "days", 30, 1, 3660), dash_branch(req));
     dash_branch_picker(app, req, b, &s, "/agents", dash_q_int(req, "days", 30, 1, 3660));
-    buf_puts(b, "<table><thead><tr>");
+    dash_glance_bar(b, L, req, "/agents", dash_zone(app, req, &s));
+    { /* 17.4: calls per agent: booked, answered without a booking, not answered */
+        const char **names = arena_alloc(req->pool, sizeof *names * (r.nagents + 1));
+        long long *v = arena_alloc(req->pool, sizeof *v * 3 * (r.nagents + 1));
+        for (size_t i = 0; i < r.nagents; i++) {
+            const agent_row *g = &r.agents[i];
+            names[i] = *g->name ? g->name : g->agent_id;
+            v[3 * i] = g->booked;
+            v[3 * i + 1] = g->answered - g->booked;
+            v[3 * i + 2] = g->calls - g->answered;
+        }
+        const char *series[] = {i18n_text(L, M_BOOKED), i18n_text(L, M_ANSWERED_NOT_BOOKED), i18n_text(L, M_NOT_ANSWERED)};
+        dash_chart(b, req->pool, &(dash_chart_spec){i18n_text(L, M_CALLS_PER_AGENT), r.nagents, names, NULL, 3, series,
+                                                    (const char *const[]){"phone", "influenced", "other"}, v});
+    }
+    buf_puts(b, "<div class=\"scroll\"><table><thead><tr>");
     dash_th(b, L, (const i18n_msg[]){M_AGENT}, 1);
     sort_th(b, L, "/agents", M_CALLS);
     dash_th(b, L, (const i18n_msg[]){M_ANSWERED}, 1);
@@ -581,14 +644,15 @@ void dash_agents(sb_app *app, const sb_request *req, sb_response *resp)
                    g->booked ? arena_printf(req->pool, "%.2f", g->cost_eur / (double)g->booked) : "–");
         /* sparkline: calls per day over the last 14 days */
         const char *br = dash_branch(req) ? dash_branch(req) : "";
-        db_param p[] = {db_str(strcmp(g->agent_id, "(none)") ? g->agent_id : ""), db_int(s.company_id), db_int(s.company_id),
-                        db_str(br), db_str(br)};
+        db_param p[] = {db_str(r.last_day), db_str(strcmp(g->agent_id, "(none)") ? g->agent_id : ""), db_int(s.company_id),
+                        db_int(s.company_id), db_str(br), db_str(br), db_str(r.last_day), db_int(r.tests_included)};
         db_rows d;
         long long per[14] = {0}, max = 1;
         if (db_query(db_for_reads(&app->reads), req->pool,
-                     "SELECT DATEDIFF(CURDATE(), day), SUM(calls) FROM switchboard_daily_calls WHERE agent_id = ?"
-                     " AND (? = 0 OR company_id = ?) AND (? = '' OR branch_id = ?) AND day >= CURDATE() - INTERVAL 13 DAY GROUP BY day",
-                     p, 5, &d) == 0)
+                     "SELECT DATEDIFF(CAST(? AS DATE), day), SUM(calls) FROM switchboard_daily_calls WHERE agent_id = ?"
+                     " AND (? = 0 OR company_id = ?) AND (? = '' OR branch_id = ?) AND day >= CAST(? AS DATE) - INTERVAL 13 DAY"
+                     " AND (? = 1 OR test = 0) GROUP BY day",
+                     p, 8, &d) == 0)
             for (size_t k = 0; k < d.nrows; k++) {
                 long long ago = atoll(db_cell(&d, k, 0));
                 if (ago >= 0 && ago < 14) per[13 - ago] = atoll(db_cell(&d, k, 1));
@@ -601,7 +665,7 @@ void dash_agents(sb_app *app, const sb_request *req, sb_response *resp)
         for (int k = 0; k < 14; k++) buf_printf(b, "%d,%.1f ", k * 5, 19.0 - 18.0 * (double)per[k] / (double)max);
         buf_puts(b, "\"></polyline></svg></td></tr>");
     }
-    buf_puts(b, "</tbody></table>");
+    buf_puts(b, "</tbody></table></div>");
     dash_page_end(resp);
 }
 

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "../lib/auth.h"
+#include "../lib/command_runs.h"
 #include "../lib/json.h"
 #include "../lib/metrics.h"
 #include "../lib/queue_stats.h"
@@ -173,7 +174,14 @@ static int monitor_body(sb_app *app, arena *pool, long long company_id, buf *b, 
             put_str_or_null(b, db_cell(&pr, r, 4));
             buf_putc(b, '}');
         }
-    buf_puts(b, "],\"recent_webhooks\":[");
+    command_run runs[COMMAND_RUNS_N]; /* freshness of the batch commands (17.8, D172) */
+    if (command_runs_read(app->db, pool, runs) == 0) {
+        buf_puts(b, "],");
+        command_runs_json(runs, b);
+        buf_puts(b, ",\"recent_webhooks\":[");
+    } else {
+        buf_puts(b, "],\"recent_webhooks\":[");
+    }
     static const char *const COLS[] = {NULL, "provider", "event_type", "event_id", "status", "received_at",
                                        "processed_at", "error_message"};
     for (size_t r = 0; r < recent.nrows; r++) {
@@ -292,4 +300,6 @@ void metrics_show(sb_app *app, const sb_request *req, sb_response *resp)
     buf_printf(b, "# HELP switchboard_queue_oldest_pending_seconds Age of the oldest pending event (0: none).\n"
                   "# TYPE switchboard_queue_oldest_pending_seconds gauge\nswitchboard_queue_oldest_pending_seconds %.3f\n",
                s.oldest_pending_s > 0 ? s.oldest_pending_s : 0.0);
+    command_run runs[COMMAND_RUNS_N];
+    if (command_runs_read(app->db, req->pool, runs) == 0) command_runs_prometheus(runs, b);
 }

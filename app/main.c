@@ -50,6 +50,7 @@ void app_stop_deadline(void) { alarm((unsigned)grace_seconds); }
 void app_signals(const sb_app *app, void (*on_stop)(int))
 {
     grace_seconds = (sig_atomic_t)app->cfg.shutdown_grace_seconds;
+    daily_stats_set_config(&app->cfg);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop; /* no SA_RESTART: a stop interrupts a worker's sleep */
@@ -88,6 +89,7 @@ void app_reload_pending(sb_app *app, const char *who)
     app->cfg = next;
     sb_config_free(&old);
     grace_seconds = (sig_atomic_t)app->cfg.shutdown_grace_seconds;
+    daily_stats_set_config(&app->cfg);
     if (db_changed) db_disconnect(app->db); /* the next statement connects with the new db.* keys */
     if (log_open(app->cfg.log_file) != 0) /* the old file stays open */
         log_msg("error", "%s: cannot open log.file %s, still logging to the previous file", who, app->cfg.log_file);
@@ -161,6 +163,7 @@ static int run_configured(const cli_cmd *cmd, sb_app *app, int argc, char **argv
     app->db = db_new(&app->cfg);
     db_reads_init(&app->reads, &app->cfg, app->db);
     app_pipeline_init(app);
+    daily_stats_set_config(&app->cfg);
     /* batch commands may run long statements; requests keep the short db.rw_timeout */
     if (cmd->flags & CLI_LONG_SQL) db_set_rw_timeout(app->db, 3600);
     int rc = cmd->run(app, argc, argv);

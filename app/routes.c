@@ -34,6 +34,8 @@ const sb_route ROUTES[] = {
     {"GET", "/lang", dash_lang_switch, NULL},
     {"GET", "/webhooks", dash_webhooks, NULL},
     {"GET", "/webhooks/live.json", dash_webhooks_live, NULL},
+    {"GET", "/webhook", dash_event, NULL},
+    {"POST", "/test-numbers", dash_test_numbers_post, NULL},
     {"POST", "/webhooks/replay", dash_replay, NULL},
     {"POST", "/webhooks/replay-all", dash_replay_all, NULL},
     {"GET", "/channels", dash_channels, NULL},

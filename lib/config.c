@@ -104,6 +104,13 @@ static const struct cfg_key KEYS[] = {
     /* the pipeline's processes and their wake-up (DESIGN D183-D185) */
     {"pipeline.workers", I(pipeline_workers), "2", false, false, 1, 64, "processes of `switchboard worker` that process events (woken at once by the serve children; the first also drains the spool and refreshes the aggregates)"},
     {"pipeline.wakeup_socket", S(pipeline_wakeup_socket), "", false, false, 0, 0, "unix datagram socket the worker binds and the serve children wake it through (empty: metrics.file + \".wakeup\")"},
+    /* the dashboard at a glance (issue 17, DESIGN D166-D180) */
+    {"dashboard.timezone", S(dashboard_timezone), "Europe/Berlin", false, false, 0, 0, "IANA zone of times shown across all companies (a company's own pages use companies.timezone)"},
+    {"money.usd_eur_rate", S(money_usd_eur_rate), "0.92", false, false, 0, 0, "EUR per USD for Retell costs Laravel did not convert, when currency_exchange_rates has no USD->EUR rate for the day"},
+    {"targets.web_pct", I(targets_web_pct), "95", false, false, 0, 100, "target web booking success, percent (per company: switchboard_company_settings)"},
+    {"targets.phone_pct", I(targets_phone_pct), "80", false, false, 0, 100, "target phone booking rate, percent"},
+    {"targets.overall_pct", I(targets_overall_pct), "60", false, false, 0, 100, "target overall conversion, percent"},
+    {"targets.sync_ms", I(targets_sync_ms), "5000", false, false, 1, 3600000, "target webhook-to-row time (queue lag p95), milliseconds"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

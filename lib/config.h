@@ -109,6 +109,13 @@ typedef struct sb_config {
     /* the pipeline's processes and their wake-up (DESIGN D183-D185) */
     int64_t pipeline_workers;
     char *pipeline_wakeup_socket;
+    /* the dashboard at a glance (issue 17): the operators' clock, money, targets */
+    char *dashboard_timezone;
+    char *money_usd_eur_rate;
+    int64_t targets_web_pct;
+    int64_t targets_phone_pct;
+    int64_t targets_overall_pct;
+    int64_t targets_sync_ms;
 } sb_config;
 
 /* Load defaults, then path (NULL: no file), then the environment envp

@@ -10,13 +10,14 @@
 
 #define WIN(col) " " col " >= FROM_UNIXTIME(?) AND " col " < FROM_UNIXTIME(?)"
 #define TENANT(col) " AND (? = 0 OR " col " = ?)"
+#define NOT_TEST " AND NOT " SQL_TEST_CALL_OF("c") /* test calls count nowhere (D168) */
 static const char *const Q_CALLS =
     "SELECT COUNT(*), COALESCE(SUM(ans), 0), COALESCE(SUM(ans AND m IN ('booked_during_call', 'phone_match')), 0),"
     " COALESCE(SUM(ans AND m IN ('phone_match', 'customer_match')), 0), COALESCE(SUM(ans AND realc), 0)"
     " FROM (SELECT " SQL_ANSWERED " ans, " SQL_LINK_METHOD " m,"
     "  " SQL_REAL_CUSTOMER " realc"
     "  FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id AND cu.deleted_at IS NULL"
-    "  WHERE" WIN("c.created_at") TENANT("c.company_id") " AND c.deleted_at IS NULL) x";
+    "  WHERE" WIN("c.created_at") TENANT("c.company_id") " AND c.deleted_at IS NULL" NOT_TEST ") x";
 static const char *const Q_WEB =
     "SELECT COUNT(*), COALESCE(SUM(status = 'processed' AND notes LIKE ? ESCAPE '|'), 0) FROM webhook_events"
     " WHERE provider = 'calcom' AND event_type IN " SQL_WEB_BOOKING_TYPES " AND" WIN("COALESCE(received_at, created_at)")
@@ -25,7 +26,7 @@ static const char *const Q_VISITORS =
     "SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM appointments a WHERE a.customer_id = v.customer_id"
     " AND a.deleted_at IS NULL AND a.status <> 'cancelled' AND" WIN("a.created_at") ")), 0)"
     " FROM (SELECT c.customer_id FROM calls c WHERE" WIN("c.created_at") TENANT("c.company_id")
-    "       AND c.customer_id IS NOT NULL AND c.deleted_at IS NULL"
+    "       AND c.customer_id IS NOT NULL AND c.deleted_at IS NULL" NOT_TEST
     "       UNION SELECT a.customer_id FROM appointments a WHERE a.source = 'cal.com' AND" WIN("a.created_at")
     TENANT("a.company_id") " AND a.deleted_at IS NULL) v";
 static const char *const Q_ATTR =
@@ -35,22 +36,23 @@ static const char *const Q_ATTR =
     " FROM (SELECT a.created_at, " SQL_APPT_KIND " kind, a.deleted_at IS NULL AND a.status <> 'cancelled' live,"
     "  COALESCE(s.price, 0) price FROM appointments a LEFT JOIN calls lc ON lc.id = a.call_id"
     "  LEFT JOIN services s ON s.id = a.service_id"
-    "  WHERE" WIN("a.created_at") TENANT("a.company_id") " AND a.deleted_at IS NULL) k"
+    "  WHERE" WIN("a.created_at") TENANT("a.company_id") " AND a.deleted_at IS NULL"
+    "  AND NOT COALESCE(" SQL_TEST_CALL_OF("lc") ", 0)) k"
     " GROUP BY DATE(k.created_at) ORDER BY 1";
 static const char *const Q_TIMES =
     "SELECT GREATEST(0, TIMESTAMPDIFF(SECOND, COALESCE(c.end_timestamp, c.created_at), a.created_at)) FROM calls c"
     " JOIN appointments a ON a.id = c.converted_appointment_id"
-    " WHERE" WIN("c.created_at") TENANT("c.company_id") " AND c.deleted_at IS NULL AND c.appointment_made = 1"
+    " WHERE" WIN("c.created_at") TENANT("c.company_id") " AND c.deleted_at IS NULL AND c.appointment_made = 1" NOT_TEST
     " AND JSON_VALUE(c.linking_metadata, '$.method') IN ('booked_during_call', 'phone_match') ORDER BY 1";
 static const char *const Q_COST =
-    "SELECT COALESCE(SUM(c.cost_cents), 0) / 100 FROM calls c WHERE" WIN("c.created_at") TENANT("c.company_id")
-    " AND c.deleted_at IS NULL";
+    "SELECT COALESCE(SUM(" SQL_COST_EUR_CENTS "), 0) / 100 FROM calls c WHERE" WIN("c.created_at") TENANT("c.company_id")
+    " AND c.deleted_at IS NULL" NOT_TEST;
 static const char *const Q_AGENTS =
     "SELECT COALESCE(c.retell_agent_id, '(none)'), MAX(ra.name), COUNT(*), SUM(" SQL_ANSWERED "),"
     " SUM(" SQL_ANSWERED " AND " SQL_LINK_METHOD " IN ('booked_during_call', 'phone_match')),"
-    " COALESCE(AVG(IF(" SQL_ANSWERED ", COALESCE(c.duration_sec, 0), NULL)), 0), COALESCE(SUM(c.cost_cents), 0) / 100"
+    " COALESCE(AVG(IF(" SQL_ANSWERED ", COALESCE(c.duration_sec, 0), NULL)), 0), COALESCE(SUM(" SQL_COST_EUR_CENTS "), 0) / 100"
     " FROM calls c LEFT JOIN retell_agents ra ON ra.agent_id = c.retell_agent_id"
-    " WHERE" WIN("c.created_at") TENANT("c.company_id") " AND c.deleted_at IS NULL"
+    " WHERE" WIN("c.created_at") TENANT("c.company_id") " AND c.deleted_at IS NULL" NOT_TEST
     " GROUP BY c.retell_agent_id ORDER BY 3 DESC";
 
 double conversions_percent(long long n, long long d) { return d > 0 ? (double)(n * 10000 / d) / 100.0 : 0.0; }
@@ -90,10 +92,12 @@ int conversions_compute(sb_db *db, arena *a, const sb_config *cfg, long long com
         r->minutes_to_booking_median = db_cell_ll(&q, (q.nrows * 50 + 99) / 100 - 1, 0) / 60.0;
         r->minutes_to_booking_p90 = db_cell_ll(&q, (q.nrows * 90 + 99) / 100 - 1, 0) / 60.0;
     }
-    if (db_query(db, a, Q_COST, w, 4, &q) != 0) return -1;
+    /* EUR at Laravel's figures, else the configured rate (the daily aggregates use the day's rate, D169) */
+    db_param rw[] = {db_str(cfg->money_usd_eur_rate), w[0], w[1], w[2], w[3]};
+    if (db_query(db, a, Q_COST, rw, 5, &q) != 0) return -1;
     r->phone_cost_eur = db_cell_double(&q, 0, 0);
     r->web_cost_eur = (double)cfg->metrics_web_monthly_cost_eur * (double)(until - since) / (30.0 * 86400.0);
-    if (db_query(db, a, Q_AGENTS, w, 4, &q) != 0) return -1;
+    if (db_query(db, a, Q_AGENTS, rw, 5, &q) != 0) return -1;
     conversions_fill_agents(r, a, &q);
     return 0;
 }

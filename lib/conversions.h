@@ -59,6 +59,25 @@
              " WHEN a.call_id IS NOT NULL THEN 'phone_influenced' WHEN a.source = 'cal.com' THEN 'web'"      \
              " ELSE 'other' END"
 
+/* A test call (issue 17.5, D168) of the call alias t: Retell's web calls (the
+ * dashboard's "test call" button) and any call from a number its company marks
+ * as a test number. Left out of every KPI and aggregate unless asked for. */
+#define SQL_TEST_CALL_OF(t) "(COALESCE(" t ".call_type, '') IN ('web_call', 'test_call', 'test') OR EXISTS (SELECT 1"   \
+                            " FROM switchboard_test_numbers tn WHERE tn.company_id = " t ".company_id AND tn.number = " t ".from_number))"
+/* The call's cost in EUR cents (D169): what Laravel converted (retell_cost_eur_cents),
+ * else its USD cost at the rate Laravel stored with it, else the USD cents of
+ * Retell's call_cost at the rate bound for the `?` (the day's rate). */
+#define SQL_COST_EUR_CENTS "COALESCE(c.retell_cost_eur_cents, c.retell_cost_usd * 100 * c.exchange_rate_used," \
+                           " c.cost_cents * ?)" /* summed unrounded: a cent per call would add up */
+#define SQL_COST_CONVERTED "(c.retell_cost_eur_cents IS NULL AND (c.retell_cost_usd IS NULL OR c.exchange_rate_used IS NULL)" \
+                           " AND c.cost_cents IS NOT NULL)"
+/* The caller wanted an appointment (funnel step 3, D170): the call is linked to
+ * one, Laravel flagged it, or the agent ran a booking function during it. */
+#define SQL_WANTED "(" SQL_LINK_METHOD " IS NOT NULL OR COALESCE(c.appointment_requested, 0) = 1 OR EXISTS (SELECT 1"      \
+                   " FROM switchboard_function_calls f WHERE f.retell_call_id = c.retell_call_id AND f.function_name IN"       \
+                   " ('check_availability', 'find_next_available', 'collect_appointment_data', 'collect_appointment',"        \
+                   " 'book_appointment', 'start_booking')))"
+
 typedef struct agent_row {
     const char *agent_id, *name;
     long long calls, answered, booked;
@@ -89,6 +108,13 @@ typedef struct conversion_report {
     size_t nagents;
     day_row *days;
     size_t ndays;
+    /* the daily aggregates only (issue 17) */
+    long long wanted;                    /* answered calls that wanted an appointment */
+    long long phone_attended, phone_no_show, phone_cancelled; /* appointments of phone_booked + phone_influenced */
+    long long web_attended, web_no_show, web_cancelled;       /* of web */
+    long long cost_converted;            /* calls whose EUR cost switchboard converted (no Laravel EUR figure) */
+    int tests_included;                  /* 1: test calls are in every figure */
+    const char *first_day, *last_day;    /* the window's local days, "YYYY-MM-DD" */
 } conversion_report;
 
 /* Fill r (strings in a). 0 or -1 (db_error). */

@@ -19,7 +19,7 @@
  * `switchboard stats --rebuild`.
  *
  * Differences from the live report (conversions_compute), written in README:
- * windows are whole days (DATE(created_at)); the overall conversion counts
+ * windows are whole local days of the company (companies.timezone, D166); the overall conversion counts
  * customer-days (a customer who called or booked on the web that day, who
  * has a live appointment created that day or in the 7 after) because a
  * distinct count over a quarter's customers cannot be read in 100 ms; call
@@ -39,6 +39,8 @@
 int daily_stats_note_row(sb_db *db, arena *a, const char *table, uint64_t id);
 /* Note (company, day YYYY-MM-DD) directly. */
 void daily_stats_note(long long company_id, const char *day);
+/* Note the company-local day of an instant (Unix seconds as text, a DB cell; NULL ignored) (D166). */
+void daily_stats_note_instant(sb_db *db, long long company_id, const char *unix_seconds);
 /* Note what a query returns as (company_id, day) rows. 0 or -1. */
 int daily_stats_note_query(sb_db *db, arena *a, const char *sql, const db_param *p, size_t n);
 /* Write the notes as dirty marks. Call outside any transaction. 0 or -1 (the
@@ -60,9 +62,26 @@ int daily_stats_refresh(sb_db *db, arena *a, long long company_id, size_t max);
 long long daily_stats_backlog(sb_db *db, arena *a, long long company_id);
 
 /* The report over whole days: `days` days ending `ago` days before today
- * (days 1, ago 0: today), of company (0: all) and branch ("" or NULL: all).
+ * (days 1, ago 0: today) in the company's zone (all: dashboard.timezone), of
+ * company (0: all) and branch ("" or NULL: all), test calls left out.
  * Fills r as conversions_compute does (strings in a). 0 or -1. */
 int daily_stats_report(sb_db *db, arena *a, const sb_config *cfg, long long company_id, const char *branch, long long days,
                        long long ago, conversion_report *r);
+
+/* The window of a report (issue 17): whole local days of `zone` ("today" is
+ * today there), test calls left out unless tests is 1. */
+typedef struct daily_stats_window {
+    long long company_id;  /* 0: all */
+    const char *branch;    /* "" or NULL: all */
+    long long days, ago;   /* days days ending ago days before today */
+    const char *zone;      /* IANA zone of "today" (company_zone) */
+    int tests;             /* 1: include test calls */
+} daily_stats_window;
+int daily_stats_report_window(sb_db *db, arena *a, const sb_config *cfg, const daily_stats_window *w, conversion_report *r);
+/* money.usd_eur_rate of this process (call once after loading the config; default 0.92). */
+void daily_stats_set_config(const sb_config *cfg);
+/* The USD->EUR rate for the instants [start, end): Laravel's currency_exchange_rates
+ * row valid then (*from_table 1), else money.usd_eur_rate (0). The text of the rate, in a or static. */
+const char *daily_stats_usd_eur_rate(sb_db *db, arena *a, int64_t start, int64_t end, int *from_table);
 
 #endif

@@ -34,11 +34,14 @@ static int exec_timed(sb_db *db, const char *name, const char *sql, const db_par
 #define CALL_END "COALESCE(c.end_timestamp, c.start_timestamp + INTERVAL COALESCE(c.duration_sec, 0) SECOND, c.created_at)"
 #define LIVE(t) " " t ".deleted_at IS NULL AND " t ".status <> 'cancelled' "
 
+/* a number without the separators legacy rows hold ("0171 234-56/78", "+49 (171) 2345678": D173) */
+#define BARE(col) "REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(" col ", ' ', ''), '-', ''), '/', ''), '(', ''), ')', ''), '.', '')"
 /* a phone number as E.164, from the spellings the tables hold (2 placeholders: the country code twice) */
-#define E164(col)                                                                                                   \
+#define E164_OF(col)                                                                                                \
     "(CASE WHEN " col " LIKE '+%' THEN " col " WHEN " col " LIKE '00%' THEN CONCAT('+', SUBSTRING(" col ", 3))"     \
     " WHEN " col " LIKE '0%' THEN CONCAT('+', ?, SUBSTRING(" col ", 2))"                                           \
     " WHEN " col " LIKE CONCAT(?, '%') AND CHAR_LENGTH(" col ") >= 11 THEN CONCAT('+', " col ") ELSE " col " END)"
+#define E164(col) E164_OF(BARE(col))
 
 static const char *const TEMP[] = {
     "DROP TEMPORARY TABLE IF EXISTS sb_lk_a, sb_lk_un, sb_lk_calls, sb_lk_appts, sb_lk_cand, sb_lk_pick",
@@ -163,9 +166,9 @@ static const char *const APPLY_APPT =
     " WHERE a.call_id IS NULL";
 
 #define NOTE_CALL_DAYS(tbl) \
-    "SELECT DISTINCT c.company_id, DATE_FORMAT(c.created_at, '%Y-%m-%d') FROM " tbl " p JOIN calls c ON c.id = p.call_id"
+    "SELECT DISTINCT c.company_id, UNIX_TIMESTAMP(c.created_at) DIV 900 * 900 FROM " tbl " p JOIN calls c ON c.id = p.call_id"
 #define NOTE_APPT_DAYS(tbl) \
-    "SELECT DISTINCT a.company_id, DATE_FORMAT(a.created_at, '%Y-%m-%d') FROM " tbl " p JOIN appointments a ON a.id = p.appointment_id"
+    "SELECT DISTINCT a.company_id, UNIX_TIMESTAMP(a.created_at) DIV 900 * 900 FROM " tbl " p JOIN appointments a ON a.id = p.appointment_id"
 static const char *const NOTE_DAYS[] = {NOTE_CALL_DAYS("sb_lk_un"), NOTE_CALL_DAYS("sb_lk_a"), NOTE_CALL_DAYS("sb_lk_pick"),
                                         NOTE_APPT_DAYS("sb_lk_a"), NOTE_APPT_DAYS("sb_lk_pick")};
 
@@ -367,13 +370,33 @@ int linker_undo(sb_db *db, arena *a, uint64_t run_id, long long *reverted, char 
                 &run, 1, NULL, &n) != 0 ||
         db_exec(db, "UPDATE switchboard_link_runs SET undone_at = NOW(3) WHERE id = ?", &run, 1, NULL, NULL) != 0 ||
         daily_stats_note_query(db, a,
-                               "SELECT DISTINCT c.company_id, DATE_FORMAT(c.created_at, '%Y-%m-%d') FROM switchboard_link_changes ch"
+                               "SELECT DISTINCT c.company_id, UNIX_TIMESTAMP(c.created_at) DIV 900 * 900 FROM switchboard_link_changes ch"
                                " JOIN calls c ON c.id = ch.call_id WHERE ch.run_id = ? UNION SELECT DISTINCT a.company_id,"
-                               " DATE_FORMAT(a.created_at, '%Y-%m-%d') FROM switchboard_link_changes ch"
+                               " UNIX_TIMESTAMP(a.created_at) DIV 900 * 900 FROM switchboard_link_changes ch"
                                " JOIN appointments a ON a.id = ch.appointment_id WHERE ch.run_id = ?", run2, 2) != 0) {
         snprintf(err, errlen, "%s", db_error(db));
         return -1;
     }
     *reverted = (long long)n;
     return 0;
+}
+
+int linker_run_recorded(sb_db *db, arena *a, const sb_config *cfg, const linker_scope *scope, const char *by,
+                        const char *scope_text, FILE *list, linker_result *out, uint64_t *run)
+{
+    *run = 0;
+    db_param p[] = {db_str(by), db_str(scope_text)};
+    if (db_begin(db) != 0) return -1;
+    if (db_exec(db, "INSERT INTO switchboard_link_runs (requested_by, scope) VALUES (?, LEFT(?, 255))", p, 2, run, NULL) != 0 ||
+        linker_run(db, a, cfg, scope, *run, 0, list, out) != 0)
+        goto fail;
+    db_param f[] = {db_int(out->linked), db_int(out->unlinked), db_int((long long)*run)};
+    if (db_exec(db, "UPDATE switchboard_link_runs SET finished_at = NOW(3), calls_linked = ?, calls_unlinked = ? WHERE id = ?", f, 3,
+                NULL, NULL) != 0 || db_commit(db) != 0)
+        goto fail;
+    return 0;
+fail:
+    db_rollback(db);
+    *run = 0;
+    return -1;
 }

@@ -46,6 +46,15 @@ typedef struct linker_result {
  * link/unlink. Runs in the caller's transaction. 0 or -1 (db_error). */
 int linker_run(sb_db *db, arena *a, const sb_config *cfg, const linker_scope *scope, uint64_t run_id, int dry,
                FILE *list, linker_result *out);
+/* linker_run applied as one recorded run in its own transaction: a
+ * switchboard_link_runs row (requested_by by, scope scope_text) whose changes
+ * --undo reverts. *run gets its id. 0, or -1 (db_error; rolled back). */
+int linker_run_recorded(sb_db *db, arena *a, const sb_config *cfg, const linker_scope *scope, const char *by,
+                        const char *scope_text, FILE *list, linker_result *out, uint64_t *run);
+/* How far before a run's window a call may have started and still pair with an
+ * appointment made inside it (D171): the rule-b window after the call's end,
+ * plus the longest call (Retell ends a call after 2 h at most by default). */
+#define LINKER_MAX_CALL_S 7200
 /* Revert exactly what run run_id changed. 0, or -1 with err. */
 int linker_undo(sb_db *db, arena *a, uint64_t run_id, long long *reverted, char *err, size_t errlen);
 

@@ -207,7 +207,7 @@ static int run_claimed(pipeline *p, arena *a, uint64_t id)
 {
     static const char *const LOAD =
         "SELECT provider, event_type, event_id, payload, retry_count, attempts, company_id,"
-        " DATE_FORMAT(COALESCE(received_at, created_at), '%Y-%m-%d') FROM webhook_events"
+        " UNIX_TIMESTAMP(COALESCE(received_at, created_at)) FROM webhook_events"
         " WHERE id = ? AND lease_owner = ?";
     static const char *const DONE =
         "UPDATE webhook_events SET status = ?, notes = ?, error_message = NULL, processed_at = NOW(),"
@@ -283,10 +283,12 @@ static int run_claimed(pipeline *p, arena *a, uint64_t id)
 out:
     if (in_tx) db_rollback(p->db);
     if (ev.json) json_object_put(ev.json);
-    /* web booking success counts every Cal.com booking event by the day it arrived: the company
-     * is the one this run wrote (DONE), else the row's; read with the row, not after it (D182) */
-    if (!strcmp(ev.provider, "calcom"))
-        daily_stats_note(committed && res.company_id > 0 ? res.company_id : db_cell_ll(&rows, 0, 6), db_cell(&rows, 0, 7));
+    /* web booking success counts every Cal.com booking event by the company-local day it arrived
+     * (D166): the company is the one this run wrote (DONE), else the row's; read with the row,
+     * not after it (D182) */
+    if (ev.provider && !strcmp(ev.provider, "calcom"))
+        daily_stats_note_instant(p->db, committed && res.company_id > 0 ? res.company_id : db_cell_ll(&rows, 0, 6),
+                                 db_cell(&rows, 0, 7));
     return rc;
 }
 

@@ -135,3 +135,88 @@ int time_local(int64_t epoch, const char *tz, struct tm *out)
     tzset();
     return r ? 0 : -1;
 }
+
+/* ---- a company's clock ---- */
+
+int time_zone_valid(const char *tz)
+{
+    if (!tz || !*tz || strlen(tz) > 64 || strstr(tz, "..") || *tz == '/') return 0;
+    for (const char *p = tz; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr("_+-/", *p)) return 0;
+    char path[128];
+    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    char magic[4] = {0};
+    size_t got = fread(magic, 1, 4, f);
+    fclose(f);
+    return got == 4 && !memcmp(magic, "TZif", 4);
+}
+
+int time_local_day(int64_t epoch, const char *tz, char *out)
+{
+    struct tm tm;
+    if (time_local(epoch, tz, &tm) != 0) return -1;
+    strftime(out, 11, "%Y-%m-%d", &tm);
+    return 0;
+}
+
+static int parse_day(const char *day, struct tm *tm)
+{
+    int Y, M, D;
+    if (!day || strlen(day) != 10 || digits(day, 4, &Y) || day[4] != '-' || digits(day + 5, 2, &M) || day[7] != '-' ||
+        digits(day + 8, 2, &D) || M < 1 || M > 12 || D < 1 || D > 31)
+        return -1;
+    memset(tm, 0, sizeof *tm);
+    tm->tm_year = Y - 1900;
+    tm->tm_mon = M - 1;
+    tm->tm_mday = D;
+    return 0;
+}
+
+int time_day_start(const char *day, const char *tz, int64_t *epoch)
+{
+    struct tm tm;
+    if (parse_day(day, &tm) != 0) return -1;
+    tm.tm_isdst = -1; /* the zone's rule decides: midnight of a DST day is still in the old offset */
+    const char *old = getenv("TZ");
+    char saved[128] = "";
+    if (old) snprintf(saved, sizeof saved, "%s", old);
+    if (setenv("TZ", tz, 1) != 0) return -1;
+    tzset();
+    time_t t = mktime(&tm);
+    if (old) setenv("TZ", saved, 1);
+    else unsetenv("TZ");
+    tzset();
+    if (t == (time_t)-1) return -1;
+    *epoch = (int64_t)t;
+    return 0;
+}
+
+int time_day_add(const char *day, int n, char *out)
+{
+    struct tm tm;
+    if (parse_day(day, &tm) != 0) return -1;
+    tm.tm_mday += n;
+    tm.tm_hour = 12; /* civil arithmetic in UTC: no zone, no DST */
+    time_t t = timegm(&tm);
+    struct tm o;
+    gmtime_r(&t, &o);
+    strftime(out, 11, "%Y-%m-%d", &o);
+    return 0;
+}
+
+int time_format_local(int64_t epoch, const char *tz, int iso, char *out, size_t n)
+{
+    struct tm tm;
+    if (time_local(epoch, tz, &tm) != 0) return -1;
+    if (!iso) {
+        strftime(out, n, "%Y-%m-%d %H:%M", &tm);
+        return 0;
+    }
+    long off = tm.tm_gmtoff, a = off < 0 ? -off : off;
+    char base[24];
+    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, n, "%s%c%02ld:%02ld", base, off < 0 ? '-' : '+', a / 3600 % 100, a / 60 % 60);
+    return 0;
+}

@@ -27,4 +27,20 @@ const char *time_zone_checked(const char *tz);
  * through time_zone_checked). 0 or -1. */
 int time_local(int64_t epoch, const char *tz, struct tm *out);
 
+/* ---- a company's clock (issue 17: every time in companies.timezone) ---- */
+/* 1 when tz names a zone of the IANA database on this host (letters, digits,
+ * '_', '+', '-', '/', no ".."; the file exists under /usr/share/zoneinfo). */
+int time_zone_valid(const char *tz);
+/* The local calendar day of epoch in tz: "YYYY-MM-DD" (out >= 11 bytes). 0 or -1. */
+int time_local_day(int64_t epoch, const char *tz, char *out);
+/* The instant local midnight of day ("YYYY-MM-DD") in tz starts; a day's end is
+ * the next day's start, so a DST day is 23 or 25 hours long. 0 or -1. */
+int time_day_start(const char *day, const char *tz, int64_t *epoch);
+/* day + n calendar days (n may be negative) into out (>= 11 bytes). 0 or -1. */
+int time_day_add(const char *day, int n, char *out);
+/* epoch as local wall clock in tz: "2026-03-29 09:30" (iso 0) or ISO 8601 with
+ * the zone's offset at that instant "2026-03-29T09:30:00+02:00" (iso 1).
+ * out >= 26 bytes. 0 or -1. */
+int time_format_local(int64_t epoch, const char *tz, int iso, char *out, size_t n);
+
 #endif

@@ -8,9 +8,10 @@
  * The webhooks page:
  * Every 3 s it asks /webhooks/live.json for the events newer than the newest
  * row shown (same filters, same tenant wall as the page) and the queue's
- * health, then prepends the rows and updates the figures. Everything is
- * written with textContent, never as markup. Without JavaScript the page is
- * the same, only static. */
+ * health, then prepends the rows and updates the figures; the rows already
+ * on screen (ids from the lowest to the highest shown) get their status and
+ * note as they are now. Everything is written with textContent, never as
+ * markup. Without JavaScript the page is the same, only static. */
 (function () {
   "use strict";
   var table = document.querySelector("table[data-live]");
@@ -44,18 +45,50 @@
     return f;
   }
 
+  function shownRange() {
+    var lo = 0, hi = 0;
+    for (var i = 0; i < body.rows.length; i++) {
+      var id = parseInt(body.rows[i].getAttribute("data-id"), 10);
+      if (!id) continue;
+      if (!lo || id < lo) lo = id;
+      if (id > hi) hi = id;
+    }
+    return "&from=" + lo + "&to=" + hi;
+  }
+
+  function updateShown(statuses) {
+    for (var i = 0; statuses && i < statuses.length; i++) {
+      var s = statuses[i], row = body.querySelector('tr[data-id="' + parseInt(s[0], 10) + '"]');
+      if (!row || row.cells.length < 7) continue;
+      var st = row.cells[4];
+      if (st.textContent !== s[1]) {
+        st.textContent = s[1];
+        st.className = "st-" + s[1];
+        row.className = "fresh";
+      }
+      row.cells[6].textContent = s[2] || "";
+    }
+  }
+
   function poll() {
-    var url = table.getAttribute("data-live") + "&after=" + encodeURIComponent(table.getAttribute("data-last"));
+    var url = table.getAttribute("data-live") + "&after=" + encodeURIComponent(table.getAttribute("data-last")) + shownRange();
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (j) {
         if (!j) return;
         for (var k = 0; k < kpis.length && k < j.kpis.length; k++) kpis[k].textContent = j.kpis[k];
+        updateShown(j.statuses);
         /* rows come newest first: insert from the oldest so the newest ends on top */
         for (var i = j.events.length - 1; i >= 0; i--) {
           var e = j.events[i], row = body.insertRow(0);
           row.className = "fresh";
-          for (var c = 0; c < 4; c++) cell(row, e[c]);
+          row.setAttribute("data-id", e[0]);
+          var a = document.createElement("a");
+          a.href = "/webhook?id=" + encodeURIComponent(e[0]);
+          a.textContent = e[0];
+          row.insertCell(-1).appendChild(a);
+          for (var c = 1; c < 3; c++) cell(row, e[c]);
+          cell(row, e[3], "eid").title = e[3];
           cell(row, e[4], "st-" + e[4]);
           cell(row, e[5]);
           cell(row, e[6]);

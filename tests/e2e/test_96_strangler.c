@@ -71,6 +71,8 @@ static const probe ROUTE_PROBES[] = {
     {"GET", "/lang?to=en", "dashboard"},
     {"GET", "/webhooks", "dashboard"},
     {"GET", "/webhooks/live.json?after=0", "dashboard"},
+    {"GET", "/webhook?id=1", "dashboard"},
+    {"POST", "/test-numbers", "dashboard"},
     {"POST", "/webhooks/replay", "dashboard"},
     {"POST", "/webhooks/replay-all", "dashboard"},
     {"GET", "/channels", "dashboard"},
