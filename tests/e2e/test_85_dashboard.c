@@ -78,6 +78,7 @@ static void every_post_route_refuses_another_sessions_token(void **state)
         {"/scope", "company=2", 303},
         {"/webhooks/replay", "id=0", 404},
         {"/webhooks/replay-all", "status=processed", 400}, /* checked after the token: a refusal without side effect */
+        {"/test-numbers", "number=x", 400},                /* the operator has no company chosen: refused after the token */
         {"/logout", "", 303},                              /* last: it ends session A */
     };
     /* the table covers every session POST route of app/routes.c */
