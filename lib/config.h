@@ -79,6 +79,9 @@ typedef struct sb_config {
     /* shadow mode (docs/MIGRATION.md "Shadow mode", DESIGN D80): a mirror-fed instance on
      * its own schema; every outbound provider request is refused (lib/http_client.h) */
     int64_t shadow;
+
+    /* Rückrufe (lib/callbacks.h): the window in which a caller's appointment closes their open items */
+    int64_t callbacks_autoclose_hours;
 } sb_config;
 
 /* Load defaults, then path (NULL: no file), then the environment envp
