@@ -142,6 +142,7 @@ void dash_page_start(sb_app *app, const sb_request *req, sb_response *resp, cons
             html_text(b, i18n_text(lang, NAV[i].label));
             buf_puts(b, "</a>");
         }
+        if (app) dash_callbacks_nav(app, req, b, s);
         buf_puts(b, "</nav><form method=\"post\" action=\"/logout\" class=\"logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
         html_attr(b, s->csrf);
         buf_puts(b, "\"><span>");
@@ -199,6 +200,13 @@ static int need_post_session(sb_app *app, const sb_request *req, sb_response *re
     http_json_error(resp, 403, "CSRF token missing or wrong");
     return 0;
 }
+
+int dash_need_post_session(sb_app *app, const sb_request *req, sb_response *resp, session *s)
+{
+    return need_post_session(app, req, resp, s);
+}
+
+void dash_redirect(sb_response *resp, const char *to) { redirect(resp, to); }
 
 /* ---- login ---- */
 
