@@ -138,26 +138,27 @@ static const char CLOSE_ITEMS[] =
     "UPDATE switchboard_callbacks cb JOIN calls c ON c.id = cb.call_id"
     " SET cb.status = 'done', cb.closed_by = 'automatic', cb.closed_at = NOW(3), cb.closed_by_appointment_id = ?,"
     " cb.close_note = ?"
-    " WHERE cb.company_id = ? AND cb.status = 'open' AND (cb.customer_id = ? OR cb.caller_number = ?)"
+    " WHERE cb.company_id = ? AND cb.status = 'open' AND (cb.customer_id = ? OR cb.caller_number IN (?, ?))"
     " AND COALESCE(c.start_timestamp, c.created_at) <= FROM_UNIXTIME(?)"
     " AND COALESCE(c.start_timestamp, c.created_at) >= FROM_UNIXTIME(?) - INTERVAL ? HOUR";
 
 static int close_for(sb_db *db, arena *a, const sb_config *cfg, uint64_t appt, long long company, long long customer,
-                     const char *phone, long long created, uint64_t *closed)
+                     const char *phone, const char *booking_phone, long long created, uint64_t *closed)
 {
     if (closed) *closed = 0;
-    if (cfg->callbacks_autoclose_hours <= 0 || (customer <= 0 && !phone)) return 0;
+    if (cfg->callbacks_autoclose_hours <= 0 || (customer <= 0 && !phone && !booking_phone)) return 0;
     db_param p[] = {db_int((long long)appt),
                     db_str(arena_printf(a, "appointment %llu of the same caller", (unsigned long long)appt)),
-                    db_int(company), db_int(customer > 0 ? customer : -1), db_str(phone), db_int(created), db_int(created),
-                    db_int(cfg->callbacks_autoclose_hours)};
-    return db_exec(db, CLOSE_ITEMS, p, 8, NULL, closed);
+                    db_int(company), db_int(customer > 0 ? customer : -1), db_str(phone), db_str(booking_phone),
+                    db_int(created), db_int(created), db_int(cfg->callbacks_autoclose_hours)};
+    return db_exec(db, CLOSE_ITEMS, p, 9, NULL, closed);
 }
 
 int callbacks_autoclose_appointment(sb_db *db, arena *a, const sb_config *cfg, uint64_t appointment_id, uint64_t *closed)
 {
     static const char APPT[] =
-        "SELECT a.company_id, a.customer_id, cu.phone, UNIX_TIMESTAMP(a.created_at) FROM appointments a"
+        "SELECT a.company_id, a.customer_id, cu.phone, UNIX_TIMESTAMP(a.created_at),"
+        " JSON_VALUE(a.metadata, '$.switchboard.attendee_phone') FROM appointments a"
         " LEFT JOIN customers cu ON cu.id = a.customer_id WHERE a.id = ? AND a.deleted_at IS NULL"
         " AND a.status NOT IN ('cancelled', 'rejected')";
     if (closed) *closed = 0;
@@ -165,17 +166,19 @@ int callbacks_autoclose_appointment(sb_db *db, arena *a, const sb_config *cfg, u
     db_rows r;
     if (db_query(db, a, APPT, &id, 1, &r) != 0) return -1;
     if (!r.nrows || db_cell_ll(&r, 0, 0) <= 0) return 0;
+    /* the customer's number, and the number the booking carried when the customer was found by email with
+     * another one (D88 keeps it in the metadata, not on the customer) */
     return close_for(db, a, cfg, appointment_id, db_cell_ll(&r, 0, 0), db_cell_ll(&r, 0, 1), e164_of(a, cfg, db_cell(&r, 0, 2)),
-                     db_cell_ll(&r, 0, 3), closed);
+                     e164_of(a, cfg, db_cell(&r, 0, 4)), db_cell_ll(&r, 0, 3), closed);
 }
 
 /* the call as the detector needs it */
 static const char CALL_FACTS[] =
     "SELECT c.company_id, c.branch_id, c.retell_call_id, c.from_number, c.customer_id, COALESCE(cu.name, c.customer_name),"
-    " c.custom_analysis_data, UNIX_TIMESTAMP(COALESCE(c.start_timestamp, c.created_at)),"
+    " c.custom_analysis_data, UNIX_TIMESTAMP(COALESCE(c.start_timestamp, c.created_at)), cu.phone,"
     " (SELECT MIN(ap.id) FROM appointments ap WHERE ap.call_id = c.id AND ap.deleted_at IS NULL)"
     " FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?";
-enum { CF_COMPANY, CF_BRANCH, CF_RETELL, CF_FROM, CF_CUSTOMER, CF_NAME, CF_CUSTOM, CF_START, CF_APPT };
+enum { CF_COMPANY, CF_BRANCH, CF_RETELL, CF_FROM, CF_CUSTOMER, CF_NAME, CF_CUSTOM, CF_START, CF_CUSTOMER_PHONE, CF_APPT };
 
 /* the call's function log, oldest first: the wish is the last service/day/time asked for */
 static const char CALL_FUNCTIONS[] =
@@ -197,8 +200,11 @@ int callbacks_open_for_call(sb_db *db, arena *a, const sb_config *cfg, uint64_t 
     if (db_query(db, a, CALL_FACTS, &id, 1, &c) != 0) return -1;
     if (!c.nrows || db_cell_ll(&c, 0, CF_COMPANY) <= 0) return 0;
     long long company = db_cell_ll(&c, 0, CF_COMPANY), start = db_cell_ll(&c, 0, CF_START);
-    long long customer = db_cell_ll(&c, 0, CF_CUSTOMER);
     const char *phone = e164_of(a, cfg, db_cell(&c, 0, CF_FROM));
+    /* the call's customer counts only when the verified caller ID is theirs: a customer linked by a spoken
+     * name must not let someone else's booking close this caller's item (D99) */
+    const char *customer_phone = e164_of(a, cfg, db_cell(&c, 0, CF_CUSTOMER_PHONE));
+    long long customer = phone && customer_phone && !strcmp(phone, customer_phone) ? db_cell_ll(&c, 0, CF_CUSTOMER) : 0;
     db_param fp[] = {id, db_str(db_cell(&c, 0, CF_RETELL)), db_int(company)};
     db_rows f;
     if (db_query(db, a, CALL_FUNCTIONS, fp, 3, &f) != 0) return -1;
@@ -245,16 +251,17 @@ int callbacks_open_for_call(sb_db *db, arena *a, const sb_config *cfg, uint64_t 
         "SELECT a.id, UNIX_TIMESTAMP(a.created_at) FROM appointments a LEFT JOIN customers cu ON cu.id = a.customer_id"
         " WHERE a.company_id = ? AND a.deleted_at IS NULL AND a.status NOT IN ('cancelled', 'rejected')"
         " AND a.created_at >= FROM_UNIXTIME(?) AND a.created_at <= FROM_UNIXTIME(?) + INTERVAL ? HOUR"
-        " AND (a.customer_id = ? OR cu.phone IN (?, ?, ?, ?)) ORDER BY a.created_at LIMIT 1";
+        " AND (a.customer_id = ? OR cu.phone IN (?, ?, ?, ?) OR JSON_VALUE(a.metadata, '$.switchboard.attendee_phone') = ?)"
+        " ORDER BY a.created_at LIMIT 1";
     if (cfg->callbacks_autoclose_hours <= 0) return 0;
     const char *v[PHONE_MAX_VARIANTS] = {NULL};
     size_t nv = phone ? phone_variants(phone, phone_country_code(cfg->phone_default_country), a, v) : 0;
     db_param bp[] = {db_int(company), db_int(start), db_int(start), db_int(cfg->callbacks_autoclose_hours),
                      db_int(customer > 0 ? customer : -1), db_str(nv > 0 ? v[0] : NULL), db_str(nv > 1 ? v[1] : NULL),
-                     db_str(nv > 2 ? v[2] : NULL), db_str(nv > 3 ? v[3] : NULL)};
+                     db_str(nv > 2 ? v[2] : NULL), db_str(nv > 3 ? v[3] : NULL), db_str(phone)};
     db_rows b;
-    if (db_query(db, a, BOOKED_SINCE, bp, 9, &b) != 0) return -1;
+    if (db_query(db, a, BOOKED_SINCE, bp, 10, &b) != 0) return -1;
     if (b.nrows)
-        return close_for(db, a, cfg, strtoull(db_cell(&b, 0, 0), NULL, 10), company, customer, phone, db_cell_ll(&b, 0, 1), NULL);
+        return close_for(db, a, cfg, strtoull(db_cell(&b, 0, 0), NULL, 10), company, customer, phone, NULL, db_cell_ll(&b, 0, 1), NULL);
     return 0;
 }
