@@ -348,7 +348,7 @@ static void a_simulated_day_leaves_exactly_the_unmet_wishes(void **state)
     long long before_call = e2e_count("SELECT COALESCE(MAX(id), 0) FROM calls", NULL, 0);
     const char *path = arena_printf(e2e_arena(), "%s/simulate-expect.txt", e2e_var());
     const char *out;
-    int rc = e2e_cli(arena_printf(e2e_arena(), "simulate --history 2d --seed 1414 --company 2 --url '%s' --expect '%s'",
+    int rc = e2e_cli(arena_printf(e2e_arena(), "simulate --history 3d --seed 1414 --company 2 --url '%s' --expect '%s'",
                                   getenv("SB_TEST_URL"), path), &out);
     if (rc != 0) fail_msg("simulate exited %d:\n%s", rc, out);
     print_message("%s", out);
@@ -379,8 +379,8 @@ static void a_simulated_day_leaves_exactly_the_unmet_wishes(void **state)
     assert_int_equal(e2e_count("SELECT COUNT(*) FROM switchboard_callbacks cb JOIN calls c ON c.id = cb.call_id WHERE c.id > ?", &b, 1),
                      lines);
     /* the stories happened: Cal.com failed for some callers, and some asked and booked online later */
-    assert_true(by_reason[0] >= 2);
-    assert_true(by_reason[2] >= 2);
+    assert_true(by_reason[0] >= 1);
+    assert_true(by_reason[2] >= 1);
     assert_true(done >= 1);
     assert_true(lines - done >= 1);
     assert_non_null(strstr(out, arena_printf(e2e_arena(), "(items %ld, closed by a later booking %ld)", lines, done)));
