@@ -61,6 +61,26 @@ void fn_collect_route(sb_app *app, const sb_request *req, sb_response *resp);
 void fn_book_route(sb_app *app, const sb_request *req, sb_response *resp);
 void fn_cancel_route(sb_app *app, const sb_request *req, sb_response *resp);
 void fn_reschedule_route(sb_app *app, const sb_request *req, sb_response *resp);
+/* function_log.c: every signed function request kept (switchboard_function_calls, D90-D92).
+ * An entry and its strings live in the request's arena. */
+typedef struct fn_log_entry {
+    const char *retell_call_id;  /* NULL: no call named */
+    uint64_t call_row;           /* calls.id, 0: unknown */
+    long long company;           /* 0: unknown */
+    const char *branch_id;
+    const char *function;        /* the name as asked (without _vN), "" when none */
+    const char *args_json;       /* canonical arguments (0012_function_calls.sql), NULL: unparsable body */
+    const char *outcome;         /* NULL: from the answer's status */
+    uint64_t appointment_id;
+    int64_t duration_us;         /* arrival to the answer built */
+    int64_t provider_ms;         /* Retell's signature time, 0: none */
+} fn_log_entry;
+/* Count the entry in /metrics and insert it once the response is sent (resp->after);
+ * with functions.log = 0 only the count. A failed insert is a log line, never an error. */
+void function_log_after(sb_app *app, arena *a, sb_response *resp, const fn_log_entry *e);
+/* The outcome an answer's status stands for (the vocabulary of 0012_function_calls.sql). */
+const char *function_outcome_of_status(const char *status, int success);
+
 /* phone_booking.c */
 uint64_t phone_booking_write(sb_app *app, arena *a, const char *idem_key);
 void phone_booking_repair(pipeline *p, arena *a, const stored_event *ev, event_result *res);

@@ -178,7 +178,7 @@ static const char *status_of(cal_kind k)
 
 /* The switchboard part of appointments.metadata, merged into what is there. */
 static const char *build_meta(arena *a, json_object *meta, json_object *b, const char *trigger, int64_t evt_at,
-                              long long event_type_id, const char *prev_uid, int set_event_at)
+                              long long event_type_id, const char *prev_uid, int set_event_at, const char *attendee_phone)
 {
     json_object *sb = NULL;
     if (!json_object_object_get_ex(meta, "switchboard", &sb) || !json_object_is_type(sb, json_type_object)) {
@@ -204,6 +204,8 @@ static const char *build_meta(arena *a, json_object *meta, json_object *b, const
             seen |= strcmp(json_object_get_string(json_object_array_get_idx(list, i)), prev_uid) == 0;
         if (!seen) json_object_array_add(list, json_object_new_string(prev_uid));
     }
+    /* D88: the phone of a booking whose customer was found by email stays here, not on the customer */
+    if (attendee_phone) json_object_object_add(sb, "attendee_phone", json_object_new_string(attendee_phone));
     if (set_event_at) {
         json_object_object_add(sb, "calcom_event_at", json_object_new_int64(evt_at));
         json_object_object_add(sb, "calcom_last_trigger", json_object_new_string(trigger));
@@ -289,10 +291,10 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
     const char *cc = phone_country_code(app->cfg.phone_default_country);
     int have_phone = phone_normalize(phone_raw, cc, phone) == 0;
     uint64_t customer_id = 0;
-    int created_customer = 0;
+    int created_customer = 0, phone_kept = 0;
     if (!found || kind != CAL_NO_SHOW) {
         customer_input ci = {t.company_id, name, email, have_phone ? phone : NULL, "cal.com"};
-        if (customer_find_or_create(db, a, &ci, cc, &why, &customer_id, &created_customer) != 0)
+        if (customer_find_or_create(db, a, &ci, cc, &why, &customer_id, &created_customer, &phone_kept) != 0)
             FINISH(EVENT_RETRY, "customer: %s", db_error(db));
     }
 
@@ -330,7 +332,8 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
 
     if (!found) {
         json_object *meta = json_object_new_object();
-        const char *meta_text = build_meta(a, meta, b, ev->event_type, evt_at, event_type, prev_uid, 1);
+        const char *meta_text = build_meta(a, meta, b, ev->event_type, evt_at, event_type, prev_uid, 1,
+                                           phone_kept ? phone : NULL);
         json_object_put(meta);
         field f[24];
         size_t n = 0;
@@ -403,7 +406,8 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
     if (notes) f[n++] = FIELD_FILL_TEXT("notes", notes);
     if (t.branch_id) f[n++] = FIELD_FILL_TEXT("branch_id", t.branch_id);
     const char *meta_text = build_meta(a, row.meta, b, ev->event_type, evt_at, event_type,
-                                       kind == CAL_RESCHEDULED && prev_uid ? prev_uid : NULL, apply_state);
+                                       kind == CAL_RESCHEDULED && prev_uid ? prev_uid : NULL, apply_state,
+                                       phone_kept ? phone : NULL);
     json_object_put(row.meta);
     f[n++] = FIELD_TEXT("metadata", meta_text);
     int changed = 0;

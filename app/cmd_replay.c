@@ -212,6 +212,23 @@ int cmd_replay(sb_app *app, int argc, char **argv)
     return rc;
 }
 
+/* Run a DELETE ... LIMIT ? (two params: age in seconds, batch) until a batch comes back short; 0 or -1. */
+static int delete_in_batches(sb_app *app, const char *sql, long long older, long long batch, unsigned long long *total)
+{
+    *total = 0;
+    for (;;) {
+        db_param p[] = {db_int(older), db_int(batch)};
+        uint64_t n = 0;
+        if (db_exec(app->db, sql, p, 2, NULL, &n) != 0) {
+            fprintf(stderr, "switchboard: prune: %s (%llu deleted before)\n", db_error(app->db), *total);
+            return -1;
+        }
+        *total += n;
+        if (n < (uint64_t)batch) return 0;
+        usleep(50000); /* let Laravel's and our writers in between batches */
+    }
+}
+
 int cmd_prune(sb_app *app, int argc, char **argv)
 {
     long long older = -1, batch = 1000;
@@ -228,21 +245,16 @@ int cmd_prune(sb_app *app, int argc, char **argv)
     static const char *const DEL =
         "DELETE FROM webhook_events WHERE status IN ('processed','ignored')"
         " AND created_at < NOW() - INTERVAL ? SECOND ORDER BY id LIMIT ?";
-    unsigned long long total = 0;
-    for (;;) {
-        db_param p[] = {db_int(older), db_int(batch)};
-        uint64_t n = 0;
-        if (db_exec(app->db, DEL, p, 2, NULL, &n) != 0) {
-            fprintf(stderr, "switchboard: prune: %s (%llu deleted before)\n", db_error(app->db), total);
-            return 1;
-        }
-        total += n;
-        if (n < (uint64_t)batch) break;
-        usleep(50000); /* let Laravel's and our writers in between batches */
-    }
+    /* the function log keeps the events' retention (D90) */
+    static const char *const DEL_FN =
+        "DELETE FROM switchboard_function_calls WHERE created_at < NOW() - INTERVAL ? SECOND ORDER BY id LIMIT ?";
+    unsigned long long total = 0, fns = 0;
+    if (delete_in_batches(app, DEL, older, batch, &total) != 0) return 1;
     printf("%llu processed/ignored event(s) older than %s deleted\n", total, older_text);
+    if (delete_in_batches(app, DEL_FN, older, batch, &fns) != 0) return 1;
+    printf("%llu function call(s) older than %s deleted\n", fns, older_text);
     /* the phone agent's slot cache lives for minutes */
     db_exec(app->db, "DELETE FROM switchboard_slot_cache WHERE fetched_at < NOW() - INTERVAL 1 HOUR", NULL, 0, NULL, NULL);
-    log_msg("info", "prune: %llu events deleted", total);
+    log_msg("info", "prune: %llu events, %llu function calls deleted", total, fns);
     return 0;
 }

@@ -174,6 +174,7 @@ int fcgi_serve(sb_app *app)
         log_request(req.method, req.path, resp.status, (long long)(http_now_us() - req.received_us), req.request_id,
                     resp.log_provider, resp.log_event_id);
         metrics_request(route < NROUTES ? route : METRICS_ROUTES - 1, resp.status);
+        if (resp.after) resp.after(resp.after_ctx); /* e.g. the function-call log's insert (D90) */
         /* fast path: the provider has its answer; process the event now, while
          * still marked in_request so SIGTERM lets it finish */
         if (resp.process_after && app->cfg.pipeline_fast_path) pipeline_run_id(&app->pipe, resp.process_after);

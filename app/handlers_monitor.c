@@ -47,6 +47,34 @@ static void put_str_or_null(buf *b, const char *s)
     else buf_puts(b, "null");
 }
 
+/* The phone agent's last hour (D91): requests by outcome and the error rate, errors being
+ * ours or Cal.com's (not a caller's unmet wish: no_slot, not_found, invalid_input, refused_identity). */
+static void function_stats(sb_app *app, const sb_request *req, buf *b, long long company)
+{
+    static const char *const SQL =
+        "SELECT outcome, COUNT(*), SUM(outcome IN ('internal_error','calcom_error','calcom_down','unknown_function'))"
+        " FROM switchboard_function_calls WHERE created_at >= NOW(3) - INTERVAL 1 HOUR AND (? = 0 OR company_id = ?)"
+        " GROUP BY outcome ORDER BY outcome";
+    db_param p[] = {db_int(company), db_int(company)};
+    db_rows r;
+    buf_puts(b, "\"functions\":{\"window\":\"1h\"");
+    if (db_query(app->db, req->pool, SQL, p, 2, &r) != 0) {
+        buf_puts(b, ",\"calls\":null},");
+        return;
+    }
+    long long calls = 0, errors = 0;
+    buf_puts(b, ",\"by_outcome\":{");
+    for (size_t i = 0; i < r.nrows; i++) {
+        if (i) buf_putc(b, ',');
+        json_buf_str(b, db_cell(&r, i, 0));
+        buf_printf(b, ":%lld", db_cell_ll(&r, i, 1));
+        calls += db_cell_ll(&r, i, 1);
+        errors += db_cell_ll(&r, i, 2);
+    }
+    buf_printf(b, "},\"calls\":%lld,\"errors\":%lld,\"error_rate\":%.4f},", calls, errors,
+               calls ? (double)errors / (double)calls : 0.0);
+}
+
 void monitor_show(sb_app *app, const sb_request *req, sb_response *resp)
 {
     auth_identity who;
@@ -104,6 +132,7 @@ void monitor_show(sb_app *app, const sb_request *req, sb_response *resp)
     buf_printf(b, "\"thresholds\":{\"degraded_oldest_pending_seconds\":%d,\"degraded_backlog\":%d,"
                   "\"degraded_dead_last_hour\":1,\"degraded_spool_pending\":1},",
                QUEUE_DEGRADED_OLDEST_S, QUEUE_DEGRADED_BACKLOG);
+    function_stats(app, req, b, who.company_id);
     /* numbers that reach us but no tenant: operators must map them (tenants never see others' traffic) */
     buf_puts(b, "\"unroutable_numbers\":[");
     if (!who.company_id) {

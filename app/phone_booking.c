@@ -3,7 +3,10 @@
  * row. Called right after Cal.com booked (retell_functions.c) and, when that
  * failed, by the pipeline (`phone_booking_repair` events) until it succeeds.
  * Idempotent: an appointment that already exists for the Cal.com uid (e.g.
- * written by the BOOKING_CREATED webhook first) is linked, not duplicated. */
+ * written by the BOOKING_CREATED webhook first) is linked, not duplicated.
+ * The customer is the verified caller ID's (the row's caller_phone), its empty
+ * fields filled from what was said, or a new one from what was said (D86):
+ * spoken details never pick an existing customer. */
 #include "app.h"
 
 #include <stdio.h>
@@ -26,7 +29,7 @@ static uint64_t write_booking(sb_app *app, arena *a, const char *idem_key, uint6
     db_rows r;
     static const char *const ROW =
         "SELECT b.call_id, b.company_id, b.service_id, b.starts_at_unix, b.ends_at_unix, b.customer_name, b.customer_phone,"
-        " b.customer_email, b.calcom_uid, b.calcom_id, ca.branch_id, s.calcom_event_type_id, ca.retell_call_id"
+        " b.customer_email, b.calcom_uid, b.calcom_id, ca.branch_id, s.calcom_event_type_id, ca.retell_call_id, b.caller_phone"
         " FROM switchboard_phone_bookings b JOIN calls ca ON ca.id = b.call_id"
         " LEFT JOIN services s ON s.id = b.service_id WHERE b.idem_key = ? AND b.status = 'booked' FOR UPDATE";
     if (db_query(db, a, ROW, &k, 1, &r) != 0 || !r.nrows) goto fail;
@@ -34,11 +37,15 @@ static uint64_t write_booking(sb_app *app, arena *a, const char *idem_key, uint6
     long long start = atoll(db_cell(&r, 0, 3)), end = db_cell(&r, 0, 4) ? atoll(db_cell(&r, 0, 4)) : start + 1800;
     const char *uid = db_cell(&r, 0, 8);
     audit_cause why = {event_id, "retell phone booking"};
-    customer_input ci = {company, db_cell(&r, 0, 5), db_cell(&r, 0, 7), db_cell(&r, 0, 6), "retell_webhook"};
-    uint64_t customer;
+    /* a new customer's phone is the verified caller ID when there is one, else the number said */
+    const char *caller = db_cell(&r, 0, 13);
+    customer_input ci = {company, db_cell(&r, 0, 5), db_cell(&r, 0, 7), caller ? caller : db_cell(&r, 0, 6), "retell_webhook"};
+    uint64_t customer, known = 0;
     int created;
     const char *cc = phone_country_code(app->cfg.phone_default_country);
-    if (customer_find_or_create(db, a, &ci, cc, &why, &customer, &created) != 0) goto fail;
+    if (customer_of_caller(db, a, company, caller, cc, &known) != 0 ||
+        customer_from_spoken(db, a, &ci, known, cc, &why, &customer, &created) != 0)
+        goto fail;
     db_param u[] = {db_str(uid), db_int(company)};
     db_rows ex;
     if (db_query(db, a, "SELECT id FROM appointments WHERE calcom_v2_booking_id = ? AND company_id = ? FOR UPDATE", u, 2, &ex) != 0)

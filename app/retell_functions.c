@@ -17,7 +17,17 @@
  * appointment, customer and the call's conversion columns in one
  * transaction. If that local write fails, the caller still hears "gebucht"
  * (the slot is booked) and a phone_booking_repair event lets the pipeline
- * write it later. Cancel and reschedule go to Cal.com first, then locally. */
+ * write it later. Cancel and reschedule go to Cal.com first, then locally,
+ * under their own idempotency key (switchboard_phone_changes, D89).
+ *
+ * Who is calling (D86-D88): the caller is the verified caller ID, the
+ * from_number (to_number when outbound) of the call Retell signed, never
+ * what was said. Only a body with Retell's `call` object has one; a call id
+ * from the model's arguments (args-only and legacy bodies) only names a live
+ * call for its tenant and carries no caller ID. An appointment is moved,
+ * cancelled or read back only when its customer is the caller ID's (phone
+ * variants inside the tenant) or when the caller says its reference (the
+ * first six characters of the Cal.com booking uid, D87). */
 #include "app.h"
 
 #include <ctype.h>
@@ -54,8 +64,11 @@ typedef struct fn_ctx {
     long long company;
     const char *branch_id;
     const char *tz;
-    const char *caller;         /* E.164 or NULL */
+    const char *caller;         /* the verified caller ID in E.164, or NULL (withheld, or no signed call object) */
+    int verified;               /* the call came from Retell's signed call object (not from the model's arguments) */
     calcom_api cal;
+    const char *outcome;        /* the log's outcome when the answer's status does not say it (D90) */
+    uint64_t appointment_id;    /* the appointment booked, moved or cancelled, for the log */
 } fn_ctx;
 
 /* ---- answers ---- */
@@ -72,6 +85,13 @@ static int say(fn_ctx *c, int success, const char *status, const char *message, 
     if (extra_json && *extra_json) buf_printf(b, ",%s", extra_json);
     buf_putc(b, '}');
     return 0;
+}
+
+/* A failure of ours (database): the log's outcome is internal_error. */
+static int say_internal(fn_ctx *c)
+{
+    c->outcome = "internal_error";
+    return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
 }
 
 static const char *arg(fn_ctx *c, const char *const *names, size_t n)
@@ -276,6 +296,7 @@ static int read_wish(fn_ctx *c, wish *w)
 
 static int say_bad_wish(fn_ctx *c, int rc)
 {
+    c->outcome = "invalid_input";
     say(c, 0, "error", rc == -2 ? "Entschuldigung, die Uhrzeit habe ich nicht verstanden. Können Sie sie bitte wiederholen?"
                                 : "Entschuldigung, ich konnte das Datum nicht verstehen. Können Sie es bitte noch einmal sagen?",
         "\"bestaetigung_status\":\"error\"");
@@ -328,8 +349,10 @@ static size_t nearest(const int64_t *v, size_t n, int64_t at, int64_t out[2])
     return k;
 }
 
-static int say_calcom_down(fn_ctx *c, const char *err)
+/* Cal.com did not answer (calcom_down) or refused to (calcom_error): the caller hears the same promise. */
+static int say_calcom_down(fn_ctx *c, calcom_result cr, const char *err)
 {
+    c->outcome = cr == CALCOM_UNAVAILABLE ? "calcom_down" : "calcom_error";
     log_msg("warn", "function call %s: Cal.com unavailable: %s", c->retell_call_id, err);
     say(c, 0, "error", "Entschuldigung, das Buchungssystem ist gerade nicht erreichbar. Ich notiere Ihren Wunsch, "
                        "und wir rufen Sie zurück.", "\"bestaetigung_status\":\"error\"");
@@ -338,19 +361,24 @@ static int say_calcom_down(fn_ctx *c, const char *err)
 
 /* ---- functions ---- */
 
+/* Only the customer the verified caller ID identifies is ever spoken or returned
+ * (D86): not the call's linked customer (a name match or a booking may have set
+ * it), and never one matching what the caller says. */
 static int fn_check_customer(fn_ctx *c)
 {
-    db_rows r;
-    db_param p = db_int((long long)c->call_row);
-    if (db_query(c->app->db, c->a,
-                 "SELECT cu.id, cu.name, cu.phone, cu.email FROM calls ca JOIN customers cu ON cu.id = ca.customer_id"
-                 " AND cu.company_id = ca.company_id AND cu.deleted_at IS NULL WHERE ca.id = ?",
-                 &p, 1, &r) != 0)
-        return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
+    static const char *const SQL = "SELECT id, name, phone, email FROM customers WHERE id = ?";
+    uint64_t id = 0;
+    const char *cc = phone_country_code(c->app->cfg.phone_default_country);
+    db_rows r = {0};
+    if (c->caller && customer_of_caller(c->app->db, c->a, c->company, c->caller, cc, &id) != 0)
+        return say_internal(c);
+    db_param p = db_int((long long)id);
+    if (id && db_query(c->app->db, c->a, SQL, &p, 1, &r) != 0)
+        return say_internal(c);
     if (!r.nrows)
         return say(c, 0, "not_found", "Neuer Kunde", "\"customer_exists\":false,\"suggested_action\":\"collect_customer_data\"");
     buf b = BUF_INIT;
-    buf_printf(&b, "\"customer_exists\":true,\"customer\":{\"id\":%s,\"name\":", db_cell(&r, 0, 0));
+    buf_printf(&b, "\"customer_exists\":true,\"customer\":{\"id\":%llu,\"name\":", (unsigned long long)id);
     json_buf_str(&b, db_cell(&r, 0, 1));
     buf_puts(&b, ",\"phone\":");
     json_buf_str(&b, db_cell(&r, 0, 2));
@@ -370,7 +398,7 @@ static int fn_list_services(fn_ctx *c)
                  "SELECT id, COALESCE(display_name, name), COALESCE(duration_minutes, duration, 30), price FROM services"
                  " WHERE company_id = ? AND deleted_at IS NULL AND is_active = 1 ORDER BY priority, id",
                  &p, 1, &r) != 0)
-        return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
+        return say_internal(c);
     buf list = BUF_INIT, spoken_list = BUF_INIT;
     buf_puts(&list, "\"services\":[");
     for (size_t i = 0; i < r.nrows; i++) {
@@ -392,7 +420,7 @@ static int fn_check_availability(fn_ctx *c, int alternatives_only)
 {
     service s;
     int found = find_service(c, &s);
-    if (found < 0) return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
+    if (found < 0) return say_internal(c);
     if (!found) return say(c, 0, "error", "Diese Leistung kann ich leider nicht finden. Welche Leistung wünschen Sie?", "\"available_slots\":[]");
     wish w;
     int rc = read_wish(c, &w);
@@ -402,7 +430,7 @@ static int fn_check_availability(fn_ctx *c, int alternatives_only)
     size_t n;
     char err[256];
     calcom_result cr = day_slots(c, &s, &w.day, &v, &n, err, sizeof err);
-    if (cr != CALCOM_OK) return say_calcom_down(c, err);
+    if (cr != CALCOM_OK) return say_calcom_down(c, cr, err);
     const char *date = arena_printf(c->a, "\"service\":\"%s\",\"date\":\"%04d-%02d-%02d\"", s.name, w.day.year, w.day.month, w.day.day);
     if (n == 0)
         return say(c, 0, "unavailable", arena_printf(c->a, "Am %02d.%02d.%04d ist leider nichts mehr frei. Möchten Sie einen anderen Tag probieren?",
@@ -440,13 +468,88 @@ static int fn_check_availability(fn_ctx *c, int alternatives_only)
 }
 
 
+/* ---- booking references (D87) ---- */
+
+#define REF_LEN 6
+
+/* The spoken form of a booking uid: its first six letters and digits, upper-case. */
+static const char *reference_of(arena *a, const char *uid)
+{
+    char *out = arena_alloc(a, REF_LEN + 1);
+    size_t n = 0;
+    for (const char *p = uid ? uid : ""; *p && n < REF_LEN; p++)
+        if (isalnum((unsigned char)*p)) out[n++] = (char)toupper((unsigned char)*p);
+    out[n] = '\0';
+    return out;
+}
+
+/* "H C 5 W Z 9": one character at a time, as the agent reads it out. */
+static const char *spelled(arena *a, const char *ref)
+{
+    size_t n = strlen(ref);
+    char *out = arena_alloc(a, 2 * n + 1);
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = ref[i];
+        out[2 * i + 1] = i + 1 < n ? ' ' : '\0';
+    }
+    if (!n) out[0] = '\0';
+    return out;
+}
+
+/* ---- idempotency (D89) ----
+ * A booking or a change is one row keyed by the request. The request that
+ * inserts it runs the attempt; a retry waits for the attempt's end and then
+ * answers from its row. After a failed attempt exactly one retry takes the row
+ * back (a conditional UPDATE, decided by the database), so two retries racing
+ * after a failure cannot both reach Cal.com. */
+
+typedef struct idem_table {
+    const char *select;   /* status first, then what the answer needs; one ? (the key) */
+    const char *reclaim;  /* failed -> pending; one ? (the key) */
+} idem_table;
+
+static const idem_table BOOKINGS = {
+    "SELECT status, calcom_uid FROM switchboard_phone_bookings WHERE idem_key = ?",
+    "UPDATE switchboard_phone_bookings SET status = 'pending', error = NULL WHERE idem_key = ? AND status = 'failed'",
+};
+static const idem_table CHANGES = {
+    "SELECT status, answer FROM switchboard_phone_changes WHERE idem_key = ?",
+    "UPDATE switchboard_phone_changes SET status = 'pending', answer = NULL WHERE idem_key = ? AND status = 'failed'",
+};
+
+/* After an INSERT IGNORE that found the row: 1 = this request now runs the
+ * attempt, 0 = the row in *r is final or still pending after the wait, -1 = DB error. */
+static int idem_wait(fn_ctx *c, const idem_table *t, const char *key, db_rows *r)
+{
+    db_param k = db_str(key);
+    for (int i = 0; i < 50; i++) {
+        if (db_query(c->app->db, c->a, t->select, &k, 1, r) != 0 || !r->nrows) return -1;
+        const char *st = db_cell(r, 0, 0);
+        if (!strcmp(st, "failed")) {
+            uint64_t taken = 0;
+            if (db_exec(c->app->db, t->reclaim, &k, 1, NULL, &taken) != 0) return -1;
+            if (taken == 1) return 1;
+            continue; /* another retry took it: wait for its end */
+        }
+        if (strcmp(st, "pending") != 0) return 0;
+        usleep(100000);
+    }
+    return 0;
+}
+
+/* The key of a request: SHA-256 over all its parts, the whole call id included. */
+static void idem_key(fn_ctx *c, const char *parts, char key[65])
+{
+    const char *raw = arena_printf(c->a, "%s|%s", c->retell_call_id, parts);
+    sig_sha256_hex(raw, strlen(raw), key);
+}
+
 static int book(fn_ctx *c, const service *s, int64_t at, const char *name, const char *email, const char *notes,
                  int collect_style)
 {
     sb_db *db = c->app->db;
-    char raw[200], key[65];
-    snprintf(raw, sizeof raw, "%s|%lld|%lld", c->retell_call_id, (long long)at, s->id);
-    sig_sha256_hex(raw, strlen(raw), key);
+    char key[65];
+    idem_key(c, arena_printf(c->a, "%lld|%lld", (long long)at, s->id), key);
     const char *phone = ARG(c, "customer_phone", "telefonnummer", "phone");
     char e164[PHONE_MAX];
     if (!phone || phone_normalize(phone, phone_country_code(c->app->cfg.phone_default_country), e164) != 0)
@@ -454,30 +557,26 @@ static int book(fn_ctx *c, const service *s, int64_t at, const char *name, const
     else
         phone = arena_strdup(c->a, e164);
     db_param ins[] = {db_str(key), db_int((long long)c->call_row), db_int(c->company), db_int(s->id), db_int(at),
-                      db_str(name), db_str(phone), db_str(email && !customer_email_is_placeholder(email) ? email : NULL)};
+                      db_str(name), db_str(phone), db_str(email && !customer_email_is_placeholder(email) ? email : NULL),
+                      db_str(c->caller)};
     uint64_t affected = 0;
     if (db_exec(db,
                 "INSERT IGNORE INTO switchboard_phone_bookings (idem_key, call_id, company_id, service_id, starts_at_unix,"
-                " customer_name, customer_phone, customer_email, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
-                ins, 8, NULL, &affected) != 0)
-        return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
+                " customer_name, customer_phone, customer_email, caller_phone, status)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                ins, 9, NULL, &affected) != 0)
+        return say_internal(c);
     db_param k = db_str(key);
     db_rows r;
     if (!affected) {
         /* the same booking asked again (Retell retried): wait for the first attempt, then answer the same */
-        for (int i = 0; i < 50; i++) {
-            if (db_query(db, c->a, "SELECT status, calcom_uid FROM switchboard_phone_bookings WHERE idem_key = ?", &k, 1, &r) != 0)
-                return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
-            if (strcmp(db_cell(&r, 0, 0), "pending") != 0) break;
-            usleep(100000);
-        }
-        if (!strcmp(db_cell(&r, 0, 0), "booked"))
+        int run = idem_wait(c, &BOOKINGS, key, &r);
+        if (run < 0) return say_internal(c);
+        if (!run && !strcmp(db_cell(&r, 0, 0), "booked"))
             return say(c, 1, "booked", arena_printf(c->a, "Ihr Termin %s ist gebucht.", spoken(c, at)),
                        arena_printf(c->a, "\"booking_uid\":\"%s\",\"appointment_id\":\"%s\",\"bestaetigung_status\":\"confirmed\"",
                                     db_cell(&r, 0, 1), db_cell(&r, 0, 1)));
-        if (!strcmp(db_cell(&r, 0, 0), "pending"))
-            return say(c, 0, "in_progress", "Ihr Termin wird gerade gebucht, einen kleinen Moment bitte.", NULL);
-        db_exec(db, "UPDATE switchboard_phone_bookings SET status = 'pending', error = NULL WHERE idem_key = ?", &k, 1, NULL, NULL);
+        if (!run) return say(c, 0, "in_progress", "Ihr Termin wird gerade gebucht, einen kleinen Moment bitte.", NULL);
     }
     char meta[400], err[256];
     snprintf(meta, sizeof meta, "{\"source\":\"retell\",\"retell_call_id\":\"%s\",\"switchboard_idempotency_key\":\"%s\"}",
@@ -488,7 +587,7 @@ static int book(fn_ctx *c, const service *s, int64_t at, const char *name, const
     if (cr != CALCOM_OK) {
         db_param f[] = {db_str(err), k};
         db_exec(db, "UPDATE switchboard_phone_bookings SET status = 'failed', error = ? WHERE idem_key = ?", f, 2, NULL, NULL);
-        if (cr == CALCOM_UNAVAILABLE) return say_calcom_down(c, err);
+        if (cr == CALCOM_UNAVAILABLE) return say_calcom_down(c, cr, err);
         /* refused: most likely taken a moment ago; offer what is free now */
         int64_t *v;
         size_t n;
@@ -506,6 +605,7 @@ static int book(fn_ctx *c, const service *s, int64_t at, const char *name, const
                 if (v[i] != at) others[m++] = v[i];
             na = nearest(others, m, at, alt);
         }
+        c->outcome = "calcom_error"; /* Cal.com refused the booking (most likely taken a moment ago) */
         return say(c, 0, collect_style ? "unavailable" : "slot_taken",
                    na ? arena_printf(c->a, "Dieser Termin wurde gerade vergeben. %s wäre noch frei.", spoken(c, alt[0]))
                       : "Dieser Termin wurde gerade vergeben, und an dem Tag ist leider nichts mehr frei.",
@@ -515,6 +615,7 @@ static int book(fn_ctx *c, const service *s, int64_t at, const char *name, const
     db_exec(db, "UPDATE switchboard_phone_bookings SET status = 'booked', calcom_uid = ?, calcom_id = ?, ends_at_unix = ?"
                 " WHERE idem_key = ?", ok, 4, NULL, NULL);
     uint64_t appt = phone_booking_write(c->app, c->a, key);
+    c->appointment_id = appt;
     if (!appt) {
         /* the slot is booked in Cal.com: the caller hears so; the row is repaired by the pipeline */
         log_msg("error", "phone booking %s (Cal.com %s): local write failed: %s; queued for repair", key, cb.uid, db_error(db));
@@ -525,10 +626,12 @@ static int book(fn_ctx *c, const service *s, int64_t at, const char *name, const
         uint64_t id;
         if (webhook_store(db, c->a, &ev, &id) == WEBHOOK_STORE_FAILED) spool_write(c->app->cfg.spool_dir, &ev);
     }
-    say(c, 1, "booked", arena_printf(c->a, "Perfekt! Ihr Termin für %s am %s ist gebucht.", s->name, spoken(c, at)),
-        arena_printf(c->a, "\"booking_uid\":\"%s\",\"appointment_id\":\"%s\",\"start\":\"%s\",\"end\":\"%s\","
+    const char *ref = reference_of(c->a, cb.uid);
+    say(c, 1, "booked", arena_printf(c->a, "Perfekt! Ihr Termin für %s am %s ist gebucht. Ihre Buchungsnummer ist %s.", s->name,
+                                     spoken(c, at), spelled(c->a, ref)),
+        arena_printf(c->a, "\"booking_uid\":\"%s\",\"appointment_id\":\"%s\",\"reference\":\"%s\",\"start\":\"%s\",\"end\":\"%s\","
                            "\"bestaetigung_status\":\"confirmed\",\"next_steps\":\"Sie erhalten eine Bestätigung per SMS.\"",
-                     cb.uid, cb.uid, local_iso(c, at), local_iso(c, cb.end ? cb.end : at + s->minutes * 60)));
+                     cb.uid, cb.uid, ref, local_iso(c, at), local_iso(c, cb.end ? cb.end : at + s->minutes * 60)));
     return 0;
 }
 
@@ -536,7 +639,7 @@ static int fn_book(fn_ctx *c, int collect_style)
 {
     service s;
     int found = find_service(c, &s);
-    if (found < 0) return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
+    if (found < 0) return say_internal(c);
     if (!found) return say(c, 0, "error", "Diese Leistung kann ich leider nicht finden. Welche Leistung wünschen Sie?", NULL);
     wish w;
     int rc = read_wish(c, &w);
@@ -561,7 +664,7 @@ static int fn_book(fn_ctx *c, int collect_style)
         size_t n;
         char err[256];
         calcom_result cr = day_slots(c, &s, &w.day, &v, &n, err, sizeof err);
-        if (cr != CALCOM_OK) return say_calcom_down(c, err);
+        if (cr != CALCOM_OK) return say_calcom_down(c, cr, err);
         for (size_t i = 0; i < n; i++)
             if (v[i] == w.at)
                 return say(c, 1, "available",
@@ -578,27 +681,65 @@ static int fn_book(fn_ctx *c, int collect_style)
     return 0;
 }
 
-/* The caller's next appointment in the tenant (optionally on the named day) that Cal.com knows. */
+/* ---- whose appointment (D86, D87) ---- */
+
+/* The reference as said ("h c 5 w z 9", "HC5-WZ9"): letters and digits, lower-case, or NULL. */
+static const char *heard_reference(fn_ctx *c)
+{
+    const char *said = ARG(c, "reference", "booking_reference", "buchungsnummer", "referenz");
+    if (!said) return NULL;
+    char *out = arena_alloc(c->a, strlen(said) + 1);
+    size_t n = 0;
+    for (const char *p = said; *p; p++)
+        if (isalnum((unsigned char)*p)) out[n++] = (char)tolower((unsigned char)*p);
+    out[n] = '\0';
+    return out;
+}
+
 typedef struct caller_appt {
     uint64_t id;
     const char *uid;
     int64_t start;
 } caller_appt;
 
-static int find_caller_appointment(fn_ctx *c, const wish *w, caller_appt *out)
+#define OPEN_APPOINTMENT                                                                                                \
+    " FROM appointments a WHERE a.company_id = ? AND a.deleted_at IS NULL"                                              \
+    " AND a.status NOT IN ('cancelled','completed','no_show') AND a.calcom_v2_booking_id IS NOT NULL AND a.starts_at > NOW()"
+
+/* By reference: a unique upcoming appointment of the tenant whose uid starts with it (letters and digits only, so
+ * the LIKE pattern holds no wildcard). 1 found, 0 none, 2 ambiguous, -1 DB error. */
+static int appointment_by_reference(fn_ctx *c, const char *ref, caller_appt *out)
 {
-    const char *sql = "SELECT a.id, a.calcom_v2_booking_id, UNIX_TIMESTAMP(a.starts_at) FROM appointments a"
-                      " JOIN calls ca ON ca.id = ? JOIN customers cu ON cu.id = a.customer_id"
-                      " WHERE a.company_id = ca.company_id AND a.deleted_at IS NULL"
-                      " AND a.status NOT IN ('cancelled','completed','no_show') AND a.calcom_v2_booking_id IS NOT NULL"
-                      " AND a.starts_at > NOW() AND (a.customer_id = ca.customer_id OR (ca.from_number IS NOT NULL AND"
-                      "  cu.phone IN (ca.from_number, CONCAT('0', SUBSTRING(ca.from_number, 4)))))"
-                      " AND (? = 0 OR UNIX_TIMESTAMP(a.starts_at) BETWEEN ? AND ? + 86399) ORDER BY a.starts_at LIMIT 1";
+    static const char *const SQL = "SELECT a.id, a.calcom_v2_booking_id, UNIX_TIMESTAMP(a.starts_at)" OPEN_APPOINTMENT
+                                   " AND LOWER(REPLACE(a.calcom_v2_booking_id, '-', '')) LIKE CONCAT(?, '%') LIMIT 2";
+    db_param p[] = {db_int(c->company), db_str(ref)};
+    db_rows r;
+    if (db_query(c->app->db, c->a, SQL, p, 2, &r) != 0) return -1;
+    if (r.nrows != 1) return r.nrows ? 2 : 0;
+    out->id = strtoull(db_cell(&r, 0, 0), NULL, 10);
+    out->uid = db_cell(&r, 0, 1);
+    out->start = atoll(db_cell(&r, 0, 2));
+    return 1;
+}
+
+/* By the verified caller ID: the next upcoming appointment (on the named day) of a customer whose phone is one of
+ * the caller's spellings in the tenant. 1 found, 0 none, -1 DB error. */
+static int appointment_of_caller(fn_ctx *c, const wish *w, caller_appt *out)
+{
+    static const char *const SQL =
+        "SELECT a.id, a.calcom_v2_booking_id, UNIX_TIMESTAMP(a.starts_at)" OPEN_APPOINTMENT
+        " AND a.customer_id IN (SELECT cu.id FROM customers cu WHERE cu.company_id = a.company_id AND cu.deleted_at IS NULL"
+        "  AND cu.phone IN (?, ?, ?, ?))"
+        " AND (? = 0 OR UNIX_TIMESTAMP(a.starts_at) BETWEEN ? AND ? + 86399) ORDER BY a.starts_at LIMIT 1";
+    const char *v[PHONE_MAX_VARIANTS] = {0};
+    size_t nv = phone_variants(c->caller, phone_country_code(c->app->cfg.phone_default_country), c->a, v);
+    if (!nv) return 0;
     int64_t day0 = 0;
     if (w->have_date) local_to_epoch(&w->day, 0, 0, c->tz, &day0);
-    db_param p[] = {db_int((long long)c->call_row), db_int(w->have_date), db_int(day0), db_int(day0)};
+    db_param p[] = {db_int(c->company), db_str(v[0]), db_str(v[1]), db_str(v[2]), db_str(nv > 3 ? v[3] : v[0]),
+                    db_int(w->have_date), db_int(day0), db_int(day0)};
     db_rows r;
-    if (db_query(c->app->db, c->a, sql, p, 4, &r) != 0) return -1;
+    if (db_query(c->app->db, c->a, SQL, p, 8, &r) != 0) return -1;
     if (!r.nrows) return 0;
     out->id = strtoull(db_cell(&r, 0, 0), NULL, 10);
     out->uid = db_cell(&r, 0, 1);
@@ -606,13 +747,67 @@ static int find_caller_appointment(fn_ctx *c, const wish *w, caller_appt *out)
     return 1;
 }
 
-/* The caller's appointment, or 0 after telling the caller why there is none. */
+/* The appointment this caller may change, or 0 after telling the caller why there is none. */
 static int caller_appointment_or_say(fn_ctx *c, const wish *w, caller_appt *out)
 {
-    int found = find_caller_appointment(c, w, out);
-    if (found < 0) say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
-    else if (!found) say(c, 0, "not_found", "Ich konnte unter Ihrer Nummer keinen bevorstehenden Termin finden.", NULL);
-    return found > 0;
+    const char *ref = heard_reference(c);
+    int found;
+    if (ref && strlen(ref) < REF_LEN)
+        return say(c, 0, "invalid_reference", "Die Buchungsnummer hat sechs Zeichen. Können Sie sie bitte noch einmal buchstabieren?",
+                   "\"error\":\"invalid_reference\""), 0;
+    if (ref) found = appointment_by_reference(c, ref, out);
+    else if (c->caller) found = appointment_of_caller(c, w, out);
+    else
+        return say(c, 0, "refused_identity",
+                   "Ohne Ihre Buchungsnummer kann ich den Termin am Telefon leider nicht ändern, weil Ihre Nummer nicht "
+                   "übertragen wird. Nennen Sie mir die Buchungsnummer aus Ihrer Bestätigung, oder wir rufen Sie gern zurück.",
+                   "\"error\":\"identity_required\",\"callback_offered\":true"), 0;
+    if (found < 0) say_internal(c);
+    else if (found == 2) say(c, 0, "invalid_reference", "Diese Buchungsnummer ist nicht eindeutig. Bitte nennen Sie mir mehr Zeichen.",
+                             "\"error\":\"ambiguous_reference\"");
+    else if (!found && ref) say(c, 0, "not_found", "Unter dieser Buchungsnummer finde ich keinen bevorstehenden Termin.", NULL);
+    else if (!found) say(c, 0, "not_found", "Ich konnte unter Ihrer Nummer keinen bevorstehenden Termin finden. Wenn Sie mit "
+                                            "einer anderen Nummer gebucht haben, nennen Sie mir bitte Ihre Buchungsnummer.", NULL);
+    return found == 1;
+}
+
+/* Claim a change request (D89): 1 = run it, 0 = answered (the first attempt's answer, or "in progress"). */
+static int change_begin(fn_ctx *c, const char *fname, const char *key)
+{
+    db_param ins[] = {db_str(key), db_int((long long)c->call_row), db_int(c->company), db_str(fname)};
+    uint64_t affected = 0;
+    db_rows r;
+    if (db_exec(c->app->db,
+                "INSERT IGNORE INTO switchboard_phone_changes (idem_key, call_id, company_id, function_name, status)"
+                " VALUES (?, ?, ?, ?, 'pending')",
+                ins, 4, NULL, &affected) != 0)
+        return say_internal(c), 0;
+    if (affected) return 1;
+    int run = idem_wait(c, &CHANGES, key, &r);
+    if (run < 0) return say_internal(c), 0;
+    if (run) return 1;
+    if (!strcmp(db_cell(&r, 0, 0), "done") && db_cell(&r, 0, 1)) { /* the first answer, as it was */
+        c->resp->status = 200;
+        buf_reset(&c->resp->body);
+        buf_puts(&c->resp->body, db_cell(&r, 0, 1));
+        return 0;
+    }
+    return say(c, 0, "in_progress", "Einen kleinen Moment bitte, Ihr Termin wird gerade geändert.", NULL), 0;
+}
+
+/* The end of a claimed change: done with the answer just built (a retry repeats it), or failed (a retry may try again). */
+static void change_end(fn_ctx *c, const char *key, int done, uint64_t appointment)
+{
+    db_param p[] = {db_str(done ? "done" : "failed"), db_str(done ? buf_cstr(&c->resp->body) : NULL),
+                    appointment ? db_int((long long)appointment) : db_null(), db_str(key)};
+    if (db_exec(c->app->db, "UPDATE switchboard_phone_changes SET status = ?, answer = ?, appointment_id = ? WHERE idem_key = ?",
+                p, 4, NULL, NULL) != 0)
+        log_msg("error", "change %s: idempotency row not updated: %s", key, db_error(c->app->db));
+}
+
+static const char *wish_day(fn_ctx *c, const wish *w)
+{
+    return w->have_date ? arena_printf(c->a, "%04d-%02d-%02d", w->day.year, w->day.month, w->day.day) : "";
 }
 
 static int fn_cancel(fn_ctx *c)
@@ -620,27 +815,33 @@ static int fn_cancel(fn_ctx *c)
     wish w;
     int rc = read_wish(c, &w);
     if (rc != 0) return say_bad_wish(c, rc);
+    char key[65];
+    const char *ref = heard_reference(c);
+    idem_key(c, arena_printf(c->a, "cancel_appointment|%s|%s", ref ? ref : "", wish_day(c, &w)), key);
+    if (!change_begin(c, "cancel_appointment", key)) return 0;
     caller_appt ap;
-    if (!caller_appointment_or_say(c, &w, &ap)) return 0;
-    uint64_t id = ap.id;
-    const char *uid = ap.uid;
-    int64_t start = ap.start;
+    if (!caller_appointment_or_say(c, &w, &ap)) return change_end(c, key, 0, 0), 0;
+    c->appointment_id = ap.id;
     const char *reason = ARG(c, "reason", "grund", "cancellation_reason");
     char err[256];
-    calcom_result cr = calcom_cancel(&c->cal, c->a, uid, reason ? reason : "Telefonisch abgesagt", err, sizeof err);
-    if (cr == CALCOM_UNAVAILABLE) return say_calcom_down(c, err);
-    if (cr == CALCOM_REFUSED) log_msg("warn", "cancel %s: Cal.com refused (%s); cancelling locally", uid, err);
+    calcom_result cr = calcom_cancel(&c->cal, c->a, ap.uid, reason ? reason : "Telefonisch abgesagt", err, sizeof err);
+    if (cr == CALCOM_UNAVAILABLE) return say_calcom_down(c, cr, err), change_end(c, key, 0, 0), 0;
+    if (cr == CALCOM_REFUSED) log_msg("warn", "cancel %s: Cal.com refused (%s); cancelling locally", ap.uid, err);
     audit_cause why = {0, "retell function cancel_appointment"};
     field f[] = {FIELD_TEXT("status", "cancelled"), FIELD_TIME("cancelled_at", (long long)time(NULL)),
                  FIELD_TEXT("cancellation_reason", reason ? reason : "Telefonisch abgesagt")};
-    if (db_begin(c->app->db) != 0 || record_update(c->app->db, c->a, "appointments", id, f, 3, c->company, &why, NULL) != 0 ||
+    if (db_begin(c->app->db) != 0 || record_update(c->app->db, c->a, "appointments", ap.id, f, 3, c->company, &why, NULL) != 0 ||
         db_commit(c->app->db) != 0) {
         db_rollback(c->app->db);
         /* Cal.com has cancelled; its BOOKING_CANCELLED webhook brings the row in line */
-        log_msg("error", "cancel %s: local update failed: %s (the Cal.com webhook will converge)", uid, db_error(c->app->db));
+        log_msg("error", "cancel %s: local update failed: %s (the Cal.com webhook will converge)", ap.uid, db_error(c->app->db));
     }
-    say(c, 1, "cancelled", arena_printf(c->a, "Ihr Termin am %s wurde storniert.", spoken(c, start)),
-        arena_printf(c->a, "\"appointment_id\":%llu,\"booking_uid\":\"%s\"", (unsigned long long)id, uid));
+    buf x = BUF_INIT;
+    buf_printf(&x, "\"appointment_id\":%llu,\"booking_uid\":", (unsigned long long)ap.id);
+    json_buf_str(&x, ap.uid);
+    say(c, 1, "cancelled", arena_printf(c->a, "Ihr Termin am %s wurde storniert.", spoken(c, ap.start)), buf_cstr(&x));
+    buf_free(&x);
+    change_end(c, key, 1, ap.id);
     return 0;
 }
 
@@ -654,31 +855,45 @@ static int fn_reschedule(fn_ctx *c)
     wish from = {0};
     const char *old = ARG(c, "old_date");
     if (old && de_parse_date(old, (int64_t)time(NULL), c->tz, &from.day) == 0) from.have_date = 1;
+    char key[65];
+    const char *ref = heard_reference(c);
+    idem_key(c, arena_printf(c->a, "reschedule_appointment|%s|%s|%lld", ref ? ref : "", wish_day(c, &from), (long long)to.at), key);
+    if (!change_begin(c, "reschedule_appointment", key)) return 0;
     caller_appt ap;
-    if (!caller_appointment_or_say(c, &from, &ap)) return 0;
-    uint64_t id = ap.id;
-    const char *uid = ap.uid;
-    int64_t start = ap.start;
+    if (!caller_appointment_or_say(c, &from, &ap)) return change_end(c, key, 0, 0), 0;
+    c->appointment_id = ap.id;
     char err[256];
     calcom_booking nb;
-    calcom_result cr = calcom_reschedule(&c->cal, c->a, uid, to.at, ARG(c, "reason", "grund"), &nb, err, sizeof err);
-    if (cr == CALCOM_UNAVAILABLE) return say_calcom_down(c, err);
-    if (cr == CALCOM_REFUSED)
-        return say(c, 0, "unavailable", arena_printf(c->a, "%s ist leider nicht frei. Möchten Sie eine andere Uhrzeit?", spoken(c, to.at)), NULL);
+    calcom_result cr = calcom_reschedule(&c->cal, c->a, ap.uid, to.at, ARG(c, "reason", "grund"), &nb, err, sizeof err);
+    if (cr == CALCOM_UNAVAILABLE) return say_calcom_down(c, cr, err), change_end(c, key, 0, 0), 0;
+    if (cr == CALCOM_REFUSED) {
+        c->outcome = "calcom_error";
+        say(c, 0, "unavailable", arena_printf(c->a, "%s ist leider nicht frei. Möchten Sie eine andere Uhrzeit?", spoken(c, to.at)), NULL);
+        change_end(c, key, 0, 0);
+        return 0;
+    }
     audit_cause why = {0, "retell function reschedule_appointment"};
-    field f[] = {FIELD_TIME("previous_starts_at", start), FIELD_TIME("starts_at", nb.start), FIELD_TIME("ends_at", nb.end),
+    field f[] = {FIELD_TIME("previous_starts_at", ap.start), FIELD_TIME("starts_at", nb.start), FIELD_TIME("ends_at", nb.end),
                  FIELD_TEXT("calcom_v2_booking_id", nb.uid), FIELD_INT("calcom_booking_id", nb.id),
                  FIELD_TEXT("status", "rescheduled"), FIELD_TIME("rescheduled_at", (long long)time(NULL))};
-    if (db_begin(c->app->db) != 0 || record_update(c->app->db, c->a, "appointments", id, f, 7, c->company, &why, NULL) != 0 ||
-        appointment_remember_uid(c->app->db, id, c->company, uid) != 0 ||
-        appointment_remember_uid(c->app->db, id, c->company, nb.uid) != 0 || db_commit(c->app->db) != 0) {
+    if (db_begin(c->app->db) != 0 || record_update(c->app->db, c->a, "appointments", ap.id, f, 7, c->company, &why, NULL) != 0 ||
+        appointment_remember_uid(c->app->db, ap.id, c->company, ap.uid) != 0 ||
+        appointment_remember_uid(c->app->db, ap.id, c->company, nb.uid) != 0 || db_commit(c->app->db) != 0) {
         db_rollback(c->app->db);
-        log_msg("error", "reschedule %s -> %s: local update failed: %s (the Cal.com webhook will converge)", uid, nb.uid,
+        log_msg("error", "reschedule %s -> %s: local update failed: %s (the Cal.com webhook will converge)", ap.uid, nb.uid,
                 db_error(c->app->db));
     }
-    say(c, 1, "rescheduled", arena_printf(c->a, "Ihr Termin ist verschoben auf %s.", spoken(c, nb.start)),
-        arena_printf(c->a, "\"appointment_id\":%llu,\"booking_uid\":\"%s\",\"old_time\":\"%s\",\"new_time\":\"%s\"",
-                     (unsigned long long)id, nb.uid, local_iso(c, start), local_iso(c, nb.start)));
+    buf x = BUF_INIT;
+    buf_printf(&x, "\"appointment_id\":%llu,\"booking_uid\":", (unsigned long long)ap.id);
+    json_buf_str(&x, nb.uid);
+    buf_puts(&x, ",\"reference\":");
+    json_buf_str(&x, reference_of(c->a, nb.uid));
+    buf_printf(&x, ",\"old_time\":\"%s\",\"new_time\":\"%s\"", local_iso(c, ap.start), local_iso(c, nb.start));
+    say(c, 1, "rescheduled", arena_printf(c->a, "Ihr Termin ist verschoben auf %s. Ihre neue Buchungsnummer ist %s.",
+                                          spoken(c, nb.start), spelled(c->a, reference_of(c->a, nb.uid))),
+        buf_cstr(&x));
+    buf_free(&x);
+    change_end(c, key, 1, ap.id);
     return 0;
 }
 
@@ -694,17 +909,184 @@ static int placeholder_call_id(const char *s)
     return (digits == n && n <= 5) || n < 10;
 }
 
+/* The call id of a request (D86): Retell's signed call object when the body has
+ * one, and then an id the model also put into the arguments must be the same;
+ * else the arguments' id (args-only and legacy bodies). NULL: none, a
+ * placeholder, or a disagreement. */
+static const char *resolve_call_id(json_object *root, json_object *args, json_object *call)
+{
+    const char *named = json_get_str(args, "call_id");
+    if (placeholder_call_id(named)) named = json_get_str(root, "call_id");
+    if (placeholder_call_id(named)) named = NULL;
+    if (!call) return named;
+    const char *cid = json_get_str(call, "call_id");
+    if (placeholder_call_id(cid)) return NULL;
+    if (named && strcmp(named, cid) != 0) {
+        log_msg("warn", "function call %s: the arguments name another call id; refused", cid);
+        return NULL;
+    }
+    return cid;
+}
+
 static void strip_version(char *name)
 {
     char *v = strrchr(name, '_');
     if (v && v[1] == 'v' && v[2] && strspn(v + 2, "0123456789") == strlen(v + 2)) *v = '\0';
 }
 
-#define SAY_RETURN(...)  \
-    do {                 \
-        say(__VA_ARGS__); \
-        return;          \
-    } while (0)
+/* ---- the functions by name ---- */
+
+typedef int (*fn_run)(fn_ctx *c, int variant);
+
+static int run_check_customer(fn_ctx *c, int v) { (void)v; return fn_check_customer(c); }
+static int run_list_services(fn_ctx *c, int v) { (void)v; return fn_list_services(c); }
+static int run_cancel(fn_ctx *c, int v) { (void)v; return fn_cancel(c); }
+static int run_reschedule(fn_ctx *c, int v) { (void)v; return fn_reschedule(c); }
+
+/* name (after strip_version) -> function and its variant; the names /metrics labels (lib/metrics.c) */
+static const struct {
+    const char *name;
+    fn_run run;
+    int variant;
+} FUNCTIONS[] = {
+    {"check_customer", run_check_customer, 0},
+    {"list_services", run_list_services, 0},
+    {"check_availability", fn_check_availability, 0},
+    {"find_next_available", fn_check_availability, 0},
+    {"get_alternatives", fn_check_availability, 1},
+    {"collect_appointment_data", fn_book, 1},
+    {"collect_appointment", fn_book, 1},
+    {"book_appointment", fn_book, 0},
+    {"start_booking", fn_book, 0},
+    {"cancel_appointment", run_cancel, 0},
+    {"reschedule_appointment", run_reschedule, 0},
+};
+_Static_assert(sizeof FUNCTIONS / sizeof *FUNCTIONS == 11, "FUNCTIONS: keep lib/metrics.c's FUNCTION_LABELS in step");
+
+/* The arguments as the log keeps them (0012_function_calls.sql): as sent (without
+ * a call object), with the canonical keys service, date (YYYY-MM-DD), time
+ * (HH:MM), customer_name, customer_phone (E.164 when it is a number),
+ * customer_email and reference set from whichever alias the agent used. */
+static const char *canonical_args(fn_ctx *c)
+{
+    json_object *o = json_object_new_object();
+    if (c->args && json_object_is_type(c->args, json_type_object)) {
+        json_object_object_foreach(c->args, k, v) if (strcmp(k, "call") != 0) json_object_object_add(o, k, json_object_get(v));
+    }
+    static const struct {
+        const char *key;
+        const char *aliases[4];
+    } CANON[] = {
+        {"service", {"service", "dienstleistung", "service_name", "service_type"}},
+        {"customer_name", {"customer_name", "name", "kunde_name", NULL}},
+        {"customer_phone", {"customer_phone", "telefonnummer", "phone", NULL}},
+        {"customer_email", {"customer_email", "email", NULL, NULL}},
+    };
+    for (size_t i = 0; i < sizeof CANON / sizeof *CANON; i++) {
+        size_t n = 0;
+        while (n < 4 && CANON[i].aliases[n]) n++;
+        const char *v = arg(c, CANON[i].aliases, n);
+        char e164[PHONE_MAX];
+        if (v && !strcmp(CANON[i].key, "customer_phone") &&
+            phone_normalize(v, phone_country_code(c->app->cfg.phone_default_country), e164) == 0)
+            v = e164;
+        if (v) json_object_object_add(o, CANON[i].key, json_object_new_string(v));
+    }
+    const char *ref = heard_reference(c);
+    if (ref) json_object_object_add(o, "reference", json_object_new_string(reference_of(c->a, ref)));
+    wish w;
+    if (read_wish(c, &w) == 0 && w.have_date) json_object_object_add(o, "date", json_object_new_string(wish_day(c, &w)));
+    if (read_wish(c, &w) == 0 && w.have_time)
+        json_object_object_add(o, "time", json_object_new_string(arena_printf(c->a, "%02d:%02d", w.hour, w.minute)));
+    const char *text = arena_strdup(c->a, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+    return text;
+}
+
+/* Answer one signed request in c (the response is always set). *fname: the function's name, for the log. */
+static void answer(fn_ctx *c, json_object *root, const char *fixed_name, const char **fname_out)
+{
+    sb_app *app = c->app;
+    char err[256];
+    const char *name = fixed_name;
+    if (!name) name = json_get_str(root, "name");
+    if (!name) name = json_get_str(root, "function_name");
+    json_object *args = json_get(root, "args");
+    if (!args) args = json_get(root, "parameters");
+    if (!args) args = json_get(root, "arguments");
+    if (!args || !json_object_is_type(args, json_type_object)) args = root; /* "args only" */
+    c->args = args;
+    json_object *call = json_get(root, "call");
+    int has_call = call && json_object_is_type(call, json_type_object);
+    const char *cid = resolve_call_id(root, args, has_call ? call : NULL);
+    c->outcome = "invalid_input"; /* until a function runs */
+    if (!name) {
+        say(c, 0, "error", "Entschuldigung, da ist etwas schiefgegangen. Welche Auskunft brauchen Sie?", NULL);
+        return;
+    }
+    char *fname = arena_strdup(c->a, name);
+    strip_version(fname);
+    *fname_out = fname;
+    c->resp->log_event_id = cid ? arena_strdup(c->a, cid) : NULL; /* cid lives in root, freed before the log line */
+    if (!cid) {
+        say(c, 0, "error", "Entschuldigung, ich kann Ihren Anruf gerade nicht zuordnen. Bitte rufen Sie uns direkt an.",
+            "\"error\":\"no_call_context\"");
+        return;
+    }
+    c->retell_call_id = c->resp->log_event_id;
+    c->verified = has_call;
+    /* the call, from our table; Retell's live call object creates it if no webhook came first */
+    db_rows r;
+    db_param p = db_str(cid);
+    static const char *const CALL =
+        "SELECT ca.id, ca.company_id, ca.branch_id, ca.from_number, ca.direction, ca.to_number, co.timezone, ca.status"
+        " FROM calls ca LEFT JOIN companies co ON co.id = ca.company_id WHERE ca.retell_call_id = ?";
+    if (db_query(app->db, c->a, CALL, &p, 1, &r) == 0 && !r.nrows && has_call) {
+        audit_cause why = {0, "retell function call"};
+        call_result cr;
+        if (db_begin(app->db) == 0) {
+            if (call_upsert_retell(app->db, c->a, &app->cfg, call, NULL, &why, &cr, err, sizeof err) == 0) db_commit(app->db);
+            else db_rollback(app->db);
+        }
+        db_query(app->db, c->a, CALL, &p, 1, &r);
+    }
+    /* a call id the model named must be a live call: an ended call lends no tenant (D86) */
+    if (!r.nrows || !db_cell(&r, 0, 1) || (!c->verified && call_status_rank(db_cell(&r, 0, 7)) >= 3)) {
+        say(c, 0, "error", "Entschuldigung, ich kann Ihren Anruf gerade nicht zuordnen. Bitte rufen Sie uns direkt an.",
+            "\"error\":\"no_call_context\"");
+        return;
+    }
+    c->call_row = strtoull(db_cell(&r, 0, 0), NULL, 10);
+    c->company = atoll(db_cell(&r, 0, 1));
+    c->branch_id = db_cell(&r, 0, 2);
+    const char *dir = db_cell(&r, 0, 4);
+    const char *caller_raw = dir && !strcmp(dir, "outbound") ? db_cell(&r, 0, 5) : db_cell(&r, 0, 3);
+    char e164[PHONE_MAX];
+    if (c->verified && caller_raw && phone_normalize(caller_raw, phone_country_code(app->cfg.phone_default_country), e164) == 0)
+        c->caller = arena_strdup(c->a, e164);
+    if (db_cell(&r, 0, 6)) c->tz = db_cell(&r, 0, 6);
+    c->cal = (calcom_api){app->cfg.calcom_api_base, calcom_key(c), (long)app->cfg.calcom_timeout_ms};
+    for (size_t i = 0; i < sizeof FUNCTIONS / sizeof *FUNCTIONS; i++)
+        if (!strcmp(fname, FUNCTIONS[i].name)) {
+            c->outcome = NULL; /* from the answer's status, unless the function says otherwise */
+            FUNCTIONS[i].run(c, FUNCTIONS[i].variant);
+            return;
+        }
+    c->outcome = "unknown_function";
+    buf x = BUF_INIT;
+    buf_puts(&x, "\"error\":");
+    json_buf_str(&x, arena_printf(c->a, "Function '%s' is not supported", fname));
+    say(c, 0, "error", "Diese Funktion kenne ich leider nicht.", buf_cstr(&x));
+    buf_free(&x);
+}
+
+/* Retell's signature timestamp (v=<ms>), the provider's time of the request; 0 if none. */
+static int64_t signed_at_ms(const sb_request *req)
+{
+    const char *h = http_header(req, "x-retell-signature");
+    const char *v = h ? strstr(h, "v=") : NULL;
+    return v ? strtoll(v + 2, NULL, 10) : 0;
+}
 
 void retell_function(sb_app *app, const sb_request *req, sb_response *resp, const char *fixed_name)
 {
@@ -720,84 +1102,26 @@ void retell_function(sb_app *app, const sb_request *req, sb_response *resp, cons
     }
     sig_result sr = sig_retell_verify(app->cfg.retell_api_key, req->body, req->body_len, http_header(req, "x-retell-signature"),
                                       req->received_us / 1000, app->cfg.retell_signature_tolerance_ms);
-    if (sr != SIG_OK) {
+    if (sr != SIG_OK) { /* not Retell's: answered, counted in the request metrics, not kept (D90) */
         snprintf(err, sizeof err, "invalid X-Retell-Signature: %s", sig_result_message(sr));
         http_json_error(resp, 401, err);
         return;
     }
     fn_ctx c = {.app = app, .req = req, .resp = resp, .a = req->pool, .tz = "Europe/Berlin"};
+    const char *fname = fixed_name ? fixed_name : "";
     json_object *root = json_parse_strict(req->body, req->body_len, err, sizeof err);
     if (!root || !json_object_is_type(root, json_type_object)) {
-        json_object_put(root);
-        SAY_RETURN(&c, 0, "error", "Entschuldigung, da ist etwas schiefgegangen. Können Sie das bitte wiederholen?", NULL);
+        c.outcome = "invalid_input";
+        say(&c, 0, "error", "Entschuldigung, da ist etwas schiefgegangen. Können Sie das bitte wiederholen?", NULL);
+    } else {
+        answer(&c, root, fixed_name, &fname);
     }
-    const char *name = fixed_name;
-    if (!name) name = json_get_str(root, "name");
-    if (!name) name = json_get_str(root, "function_name");
-    json_object *args = json_get(root, "args");
-    if (!args) args = json_get(root, "parameters");
-    if (!args) args = json_get(root, "arguments");
-    if (!args || !json_object_is_type(args, json_type_object)) args = root; /* "args only" */
-    c.args = args;
-    json_object *call = json_get(root, "call");
-    const char *cid = json_get_str(root, "call.call_id");
-    if (placeholder_call_id(cid)) cid = json_get_str(args, "call_id");
-    if (placeholder_call_id(cid)) cid = json_get_str(root, "call_id");
-    if (placeholder_call_id(cid)) cid = NULL;
-    if (!name) {
-        json_object_put(root);
-        SAY_RETURN(&c, 0, "error", "Entschuldigung, da ist etwas schiefgegangen. Welche Auskunft brauchen Sie?", NULL);
-    }
-    char *fname = arena_strdup(c.a, name);
-    strip_version(fname);
-    resp->log_event_id = cid ? arena_strdup(c.a, cid) : NULL; /* cid lives in root, freed before the log line */
-    if (!cid) {
-        json_object_put(root);
-        SAY_RETURN(&c, 0, "error", "Entschuldigung, ich kann Ihren Anruf gerade nicht zuordnen. Bitte rufen Sie uns direkt an.",
-                   "\"error\":\"no_call_context\"");
-    }
-    c.retell_call_id = cid;
-    /* the call, from our table; Retell's live call object creates it if no webhook came first */
-    db_rows r;
-    db_param p = db_str(cid);
-    static const char *const CALL =
-        "SELECT ca.id, ca.company_id, ca.branch_id, ca.from_number, ca.direction, ca.to_number, co.timezone FROM calls ca"
-        " LEFT JOIN companies co ON co.id = ca.company_id WHERE ca.retell_call_id = ?";
-    if (db_query(app->db, c.a, CALL, &p, 1, &r) == 0 && !r.nrows && call && json_object_is_type(call, json_type_object)) {
-        audit_cause why = {0, "retell function call"};
-        call_result cr;
-        if (db_begin(app->db) == 0) {
-            if (call_upsert_retell(app->db, c.a, &app->cfg, call, NULL, &why, &cr, err, sizeof err) == 0) db_commit(app->db);
-            else db_rollback(app->db);
-        }
-        db_query(app->db, c.a, CALL, &p, 1, &r);
-    }
-    if (!r.nrows || !db_cell(&r, 0, 1)) {
-        json_object_put(root);
-        SAY_RETURN(&c, 0, "error", "Entschuldigung, ich kann Ihren Anruf gerade nicht zuordnen. Bitte rufen Sie uns direkt an.",
-                   "\"error\":\"no_call_context\"");
-    }
-    c.call_row = strtoull(db_cell(&r, 0, 0), NULL, 10);
-    c.company = atoll(db_cell(&r, 0, 1));
-    c.branch_id = db_cell(&r, 0, 2);
-    const char *dir = db_cell(&r, 0, 4);
-    const char *caller_raw = dir && !strcmp(dir, "outbound") ? db_cell(&r, 0, 5) : db_cell(&r, 0, 3);
-    char e164[PHONE_MAX];
-    if (caller_raw && phone_normalize(caller_raw, phone_country_code(app->cfg.phone_default_country), e164) == 0)
-        c.caller = arena_strdup(c.a, e164);
-    if (db_cell(&r, 0, 6)) c.tz = db_cell(&r, 0, 6);
-    c.cal = (calcom_api){app->cfg.calcom_api_base, calcom_key(&c), (long)app->cfg.calcom_timeout_ms};
-
-    if (!strcmp(fname, "check_customer")) fn_check_customer(&c);
-    else if (!strcmp(fname, "list_services")) fn_list_services(&c);
-    else if (!strcmp(fname, "check_availability") || !strcmp(fname, "find_next_available")) fn_check_availability(&c, 0);
-    else if (!strcmp(fname, "get_alternatives")) fn_check_availability(&c, 1);
-    else if (!strcmp(fname, "collect_appointment_data") || !strcmp(fname, "collect_appointment")) fn_book(&c, 1);
-    else if (!strcmp(fname, "book_appointment") || !strcmp(fname, "start_booking")) fn_book(&c, 0);
-    else if (!strcmp(fname, "cancel_appointment")) fn_cancel(&c);
-    else if (!strcmp(fname, "reschedule_appointment")) fn_reschedule(&c);
-    else say(&c, 0, "error", "Diese Funktion kenne ich leider nicht.",
-             arena_printf(c.a, "\"error\":\"Function '%s' is not supported\"", fname));
+    /* the answer is built: keep it (one insert after the response is sent, D90) */
+    fn_log_entry e = {.retell_call_id = c.retell_call_id, .call_row = c.call_row, .company = c.company,
+                        .branch_id = c.branch_id, .function = fname, .args_json = c.args ? canonical_args(&c) : NULL,
+                        .outcome = c.outcome, .appointment_id = c.appointment_id,
+                        .duration_us = http_now_us() - req->received_us, .provider_ms = signed_at_ms(req)};
+    function_log_after(app, c.a, resp, &e);
     json_object_put(root);
 }
 

@@ -30,6 +30,7 @@ static const struct {
 
 static fn_class class_of(const char *name)
 {
+    /* the log keeps the name without the agent's version suffix ("_v17"), as the dispatcher matches it */
     for (size_t i = 0; name && i < sizeof FUNCTION_CLASS / sizeof *FUNCTION_CLASS; i++)
         if (!strcmp(FUNCTION_CLASS[i].name, name)) return FUNCTION_CLASS[i].cls;
     return FN_OTHER;
@@ -43,19 +44,20 @@ static fn_class class_of(const char *name)
  * nothing by itself. Rows are read in this order: the first match wins. */
 static const struct {
     const char *outcome; /* NULL: any */
-    int any_class;       /* 1: every function class; 0: only the classes below */
+    int any_class;       /* 1: every function class; 0: only the class below */
     fn_class cls;
+    const char *answer;  /* NULL: any; else the answer's error/status word */
     cb_reason reason;
 } OUTCOME_REASON[] = {
-    {"calcom_down", 1, FN_OTHER, CB_PROMISED},
-    {"refused_identity", 1, FN_OTHER, CB_PROMISED},
-    {"calcom_error", 0, FN_BOOK, CB_BOOKING_FAILED},
-    {"calcom_error", 0, FN_CHANGE, CB_BOOKING_FAILED},
-    {"no_slot", 0, FN_BOOK, CB_BOOKING_FAILED},
-    {"internal_error", 0, FN_BOOK, CB_BOOKING_FAILED},
-    {"calcom_error", 0, FN_ASK, CB_PROMISED}, /* the same spoken answer as calcom_down */
-    {NULL, 0, FN_ASK, CB_NO_BOOKING},
-    {NULL, 0, FN_BOOK, CB_NO_BOOKING},
+    {"calcom_down", 1, FN_OTHER, NULL, CB_PROMISED},
+    {"refused_identity", 1, FN_OTHER, NULL, CB_PROMISED},
+    {"calcom_error", 0, FN_BOOK, NULL, CB_BOOKING_FAILED},   /* Cal.com refused the booking (D90) */
+    {"calcom_error", 0, FN_CHANGE, NULL, CB_BOOKING_FAILED}, /* or the move */
+    {"no_slot", 0, FN_BOOK, "slot_taken", CB_BOOKING_FAILED}, /* the slot went between offer and booking */
+    {"internal_error", 0, FN_BOOK, NULL, CB_BOOKING_FAILED},
+    {"calcom_error", 0, FN_ASK, NULL, CB_PROMISED},          /* the same spoken answer as calcom_down */
+    {NULL, 0, FN_ASK, NULL, CB_NO_BOOKING},                  /* any slot question ... */
+    {NULL, 0, FN_BOOK, NULL, CB_NO_BOOKING},                 /* ... or booking step ("unavailable": asked, not failed) */
 };
 
 static cb_reason reason_of(const cb_function *f)
@@ -64,6 +66,7 @@ static cb_reason reason_of(const cb_function *f)
     for (size_t i = 0; i < sizeof OUTCOME_REASON / sizeof *OUTCOME_REASON; i++) {
         if (OUTCOME_REASON[i].outcome && (!f->outcome || strcmp(OUTCOME_REASON[i].outcome, f->outcome))) continue;
         if (!OUTCOME_REASON[i].any_class && OUTCOME_REASON[i].cls != cls) continue;
+        if (OUTCOME_REASON[i].answer && (!f->answer || strcmp(OUTCOME_REASON[i].answer, f->answer))) continue;
         return OUTCOME_REASON[i].reason;
     }
     return CB_NONE;
@@ -183,9 +186,10 @@ enum { CF_COMPANY, CF_BRANCH, CF_RETELL, CF_FROM, CF_CUSTOMER, CF_NAME, CF_CUSTO
 /* the call's function log, oldest first: the wish is the last service/day/time asked for */
 static const char CALL_FUNCTIONS[] =
     "SELECT function_name, outcome, appointment_id, JSON_VALUE(args_json, '$.service'), JSON_VALUE(args_json, '$.date'),"
-    " JSON_VALUE(args_json, '$.time'), message FROM switchboard_function_calls"
+    " JSON_VALUE(args_json, '$.time'), message, COALESCE(JSON_VALUE(result_json, '$.error'), JSON_VALUE(result_json, '$.status'))"
+    " FROM switchboard_function_calls"
     " WHERE (call_id = ? OR retell_call_id = ?) AND (company_id IS NULL OR company_id = ?) ORDER BY id LIMIT 200";
-enum { FF_NAME, FF_OUTCOME, FF_APPT, FF_SERVICE, FF_DATE, FF_TIME, FF_MESSAGE };
+enum { FF_NAME, FF_OUTCOME, FF_APPT, FF_SERVICE, FF_DATE, FF_TIME, FF_MESSAGE, FF_ANSWER };
 
 static const char INSERT_ITEM[] =
     "INSERT IGNORE INTO switchboard_callbacks (company_id, branch_id, call_id, retell_call_id, customer_id, caller_number,"
@@ -211,7 +215,8 @@ int callbacks_open_for_call(sb_db *db, arena *a, const sb_config *cfg, uint64_t 
     cb_function *fns = arena_alloc(a, (f.nrows ? f.nrows : 1) * sizeof *fns);
     const char *service = NULL, *date = NULL, *time_ = NULL, *failure = NULL;
     for (size_t i = 0; i < f.nrows; i++) {
-        fns[i] = (cb_function){db_cell(&f, i, FF_NAME), db_cell(&f, i, FF_OUTCOME), db_cell_ll(&f, i, FF_APPT) > 0};
+        fns[i] = (cb_function){db_cell(&f, i, FF_NAME), db_cell(&f, i, FF_OUTCOME), db_cell(&f, i, FF_ANSWER),
+                               db_cell_ll(&f, i, FF_APPT) > 0};
         if (db_cell(&f, i, FF_SERVICE)) service = db_cell(&f, i, FF_SERVICE);
         if (db_cell(&f, i, FF_DATE)) date = db_cell(&f, i, FF_DATE), time_ = db_cell(&f, i, FF_TIME);
         if (reason_of(&fns[i]) == CB_PROMISED || reason_of(&fns[i]) == CB_BOOKING_FAILED)
@@ -244,7 +249,14 @@ int callbacks_open_for_call(sb_db *db, arena *a, const sb_config *cfg, uint64_t 
     if (db_exec(db, INSERT_ITEM, ip, 12, opened, &affected) != 0) return -1;
     if (!affected) {
         *opened = 0;
-        return 0;
+        /* the call has its item: a stronger reason learnt since (a log row that came after call_ended) moves it */
+        static const char STRONGER[] =
+            "UPDATE switchboard_callbacks SET reason = ?, wanted_service = COALESCE(?, wanted_service),"
+            " wanted_at = COALESCE(?, wanted_at), failure = ? WHERE call_id = ? AND status = 'open'"
+            " AND FIELD(reason, 'callback_promised', 'booking_failed', 'no_booking_after_request', 'analysis_wanted_appointment') > ?";
+        _Static_assert(CB_PROMISED == 0 && CB_BOOKING_FAILED == 1 && CB_NO_BOOKING == 2 && CB_ANALYSIS == 3, "FIELD order = cb_reason");
+        db_param up[] = {ip[7], ip[8], ip[9], ip[10], id, db_int(reason + 1)};
+        return db_exec(db, STRONGER, up, 6, NULL, NULL);
     }
     /* the caller may have booked already (online between the call and this event, or a replay days later) */
     static const char BOOKED_SINCE[] =

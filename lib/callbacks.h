@@ -38,6 +38,7 @@ const char *callback_reason_name(int reason);
 /* One function-log row as the detector sees it. */
 typedef struct cb_function {
     const char *name, *outcome;
+    const char *answer;          /* the answer's error or status word ("slot_taken", "unavailable"), or NULL */
     bool booked;                 /* appointment_id set: this request booked */
 } cb_function;
 
@@ -54,8 +55,10 @@ cb_reason callback_decide(const cb_function *fns, size_t n, bool booked, const c
 cb_analysis callback_analysis_of(const char *custom_analysis_json);
 
 /* Open the item of call call_id (calls.id) if it has an unmet wish and none
- * is open for it yet (the unique (call_id, reason) key keeps replays from
- * opening twice; a second reason of the same call is not opened either). An
+ * is there for it yet (the unique (call_id, reason) key keeps replays from
+ * opening twice; a second reason of the same call is not opened either). A
+ * later end event that knows a stronger reason (a log row written after the
+ * first one was processed, D96) moves the call's still-open item to it. An
  * item whose caller already has an appointment in the window is closed at
  * once. *opened = the new item's id or 0. 0, or -1 (db_error). */
 int callbacks_open_for_call(sb_db *db, arena *a, const sb_config *cfg, uint64_t call_id, uint64_t *opened);

@@ -77,6 +77,8 @@ static const struct cfg_key KEYS[] = {
     {"shutdown.grace_seconds", I(shutdown_grace_seconds), "15", false, false, 1, 600, "after SIGTERM, how long the request or event in flight may take before the process exits anyway"},
     /* shadow mode (DESIGN D80) */
     {"shadow", I(shadow), "0", false, false, 0, 1, "1: a shadow instance fed by nginx mirror, on its own db.name; refuses every Cal.com/Retell API request"},
+    /* the function log (DESIGN D90) */
+    {"functions.log", I(functions_log), "1", false, false, 0, 1, "1: keep every phone-agent function request in switchboard_function_calls (0: only /metrics counts them)"},
     /* Rückrufe (DESIGN D96-D105) */
     {"callbacks.autoclose_hours", I(callbacks_autoclose_hours), "72", false, false, 0, 2160, "an open callback item closes by itself when its caller gets an appointment by any channel within this many hours after the call (0: never)"},
 };

@@ -80,6 +80,8 @@ typedef struct sb_config {
      * its own schema; every outbound provider request is refused (lib/http_client.h) */
     int64_t shadow;
 
+    /* the phone agent's function log (switchboard_function_calls, DESIGN D90) */
+    int64_t functions_log;
     /* Rückrufe (lib/callbacks.h): the window in which a caller's appointment closes their open items */
     int64_t callbacks_autoclose_hours;
 } sb_config;

@@ -49,6 +49,9 @@ typedef struct sb_response {
     buf body;
     /* webhook_events row to process once the response is sent (fast path), 0: none */
     uint64_t process_after;
+    /* work to do once the response is sent (the function-call log), NULL: none; ctx in the request's arena */
+    void (*after)(void *ctx);
+    void *after_ctx;
     /* A response too large to buffer whole (CSV exports): after the head and
      * body are sent, stream(stream_ctx, emit, sink) writes the rest in chunks,
      * and the response goes out without a Content-Length. The context lives

@@ -11,7 +11,7 @@
 
 #include "log.h"
 
-#define METRICS_MAGIC 0x53424d33u /* "SBM3": bump when the layout changes */
+#define METRICS_MAGIC 0x53424d34u /* "SBM4": bump when the layout changes */
 
 static const int STATUS_CODES[] = {200, 202, 400, 401, 403, 404, 405, 413, 422, 429, 500, 503};
 #define NSTATUS (sizeof STATUS_CODES / sizeof STATUS_CODES[0] + 1) /* + "other" */
@@ -28,11 +28,32 @@ struct event_slot {
     uint64_t count, sum_ms;
 };
 
+/* The phone agent's functions (app/retell_functions.c FUNCTIONS) and the log's outcomes
+ * (sql/migrations/0012_function_calls.sql): fixed label sets, so a name the model
+ * invents can neither add series nor reach the exposition ("unknown"). */
+static const char *const FUNCTION_LABELS[] = {
+    "check_customer", "list_services", "check_availability", "find_next_available", "get_alternatives",
+    "collect_appointment_data", "collect_appointment", "book_appointment", "start_booking", "cancel_appointment",
+    "reschedule_appointment", "unknown",
+};
+#define NFUNCTIONS (sizeof FUNCTION_LABELS / sizeof *FUNCTION_LABELS)
+static const char *const FUNCTION_OUTCOMES[] = {"ok", "no_slot", "invalid_input", "not_found", "refused_identity",
+                                                "calcom_error", "calcom_down", "unknown_function", "internal_error"};
+#define NFOUTCOMES (sizeof FUNCTION_OUTCOMES / sizeof *FUNCTION_OUTCOMES)
+_Static_assert(NFUNCTIONS == 12 && NFOUTCOMES == 9, "function labels: the last function slot is \"unknown\", the last outcome internal_error");
+
+struct function_slot {
+    uint64_t outcome[NFOUTCOMES];
+    uint64_t bucket[METRICS_BUCKETS];
+    uint64_t count, sum_us;
+};
+
 struct metrics_shm {
     uint32_t magic;
     uint64_t requests[METRICS_ROUTES][NSTATUS];
     uint64_t ingest[METRICS_NPROVIDERS][INGEST_NOUTCOMES];
     struct event_slot events[METRICS_EVENT_SLOTS];
+    struct function_slot functions[NFUNCTIONS];
 };
 
 static struct metrics_shm local_fallback;
@@ -125,7 +146,77 @@ void metrics_processed(const char *provider, const char *event_type, const char 
     add(&s->sum_ms, ms > 0 ? (uint64_t)ms : 0);
 }
 
+static size_t label_index(const char *const *labels, size_t n, const char *v)
+{
+    for (size_t i = 0; v && i + 1 < n; i++)
+        if (strcmp(labels[i], v) == 0) return i;
+    return n - 1;
+}
+
+void metrics_function(const char *function, const char *outcome, int64_t us)
+{
+    struct function_slot *f = &m->functions[label_index(FUNCTION_LABELS, NFUNCTIONS, function)];
+    add(&f->outcome[label_index(FUNCTION_OUTCOMES, NFOUTCOMES, outcome)], 1);
+    int64_t ms = (us + 999) / 1000;
+    for (size_t b = 0; b < METRICS_BUCKETS; b++)
+        if (ms <= BUCKET_MS[b]) {
+            add(&f->bucket[b], 1);
+            break;
+        }
+    add(&f->count, 1);
+    add(&f->sum_us, us > 0 ? (uint64_t)us : 0);
+}
+
 static uint64_t get(const uint64_t *c) { return __atomic_load_n(c, __ATOMIC_RELAXED); }
+
+/* A Prometheus label value: backslash, quote and newline escaped (the exposition format's three). */
+static void put_label(buf *out, const char *v)
+{
+    for (; *v; v++) {
+        if (*v == '\\') buf_puts(out, "\\\\");
+        else if (*v == '"') buf_puts(out, "\\\"");
+        else if (*v == '\n') buf_puts(out, "\\n");
+        else buf_putc(out, *v);
+    }
+}
+
+static void render_functions(buf *out)
+{
+    buf_puts(out, "# HELP switchboard_function_calls_total Phone-agent function requests by function and outcome.\n"
+                  "# TYPE switchboard_function_calls_total counter\n");
+    for (size_t i = 0; i < NFUNCTIONS; i++)
+        for (size_t o = 0; o < NFOUTCOMES; o++) {
+            uint64_t v = get(&m->functions[i].outcome[o]);
+            if (!v) continue;
+            buf_puts(out, "switchboard_function_calls_total{function=\"");
+            put_label(out, FUNCTION_LABELS[i]);
+            buf_puts(out, "\",outcome=\"");
+            put_label(out, FUNCTION_OUTCOMES[o]);
+            buf_printf(out, "\"} %llu\n", (unsigned long long)v);
+        }
+    buf_puts(out, "# HELP switchboard_function_duration_seconds Time from a function request's arrival to its answer.\n"
+                  "# TYPE switchboard_function_duration_seconds histogram\n");
+    for (size_t i = 0; i < NFUNCTIONS; i++) {
+        const struct function_slot *f = &m->functions[i];
+        uint64_t count = get(&f->count), cum = 0;
+        if (!count) continue;
+        for (size_t b = 0; b <= METRICS_BUCKETS; b++) {
+            buf_puts(out, "switchboard_function_duration_seconds_bucket{function=\"");
+            put_label(out, FUNCTION_LABELS[i]);
+            if (b < METRICS_BUCKETS) {
+                cum += get(&f->bucket[b]);
+                buf_printf(out, "\",le=\"%g\"} %llu\n", (double)BUCKET_MS[b] / 1000.0, (unsigned long long)cum);
+            } else {
+                buf_printf(out, "\",le=\"+Inf\"} %llu\n", (unsigned long long)count);
+            }
+        }
+        buf_puts(out, "switchboard_function_duration_seconds_sum{function=\"");
+        put_label(out, FUNCTION_LABELS[i]);
+        buf_printf(out, "\"} %.6f\nswitchboard_function_duration_seconds_count{function=\"", (double)get(&f->sum_us) / 1e6);
+        put_label(out, FUNCTION_LABELS[i]);
+        buf_printf(out, "\"} %llu\n", (unsigned long long)count);
+    }
+}
 
 void metrics_render(buf *out, const char *(*route_label)(size_t i))
 {
@@ -180,4 +271,5 @@ void metrics_render(buf *out, const char *(*route_label)(size_t i))
         buf_printf(out, "switchboard_event_processing_seconds_count{provider=\"%s\",event_type=\"%s\"} %llu\n",
                    s->provider, s->type, (unsigned long long)get(&s->count));
     }
+    render_functions(out);
 }

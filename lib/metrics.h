@@ -31,6 +31,11 @@ void metrics_ingest(const char *provider, enum metrics_ingest outcome);
 /* outcome_status: "processed" | "ignored" | "failed" | "dead" */
 void metrics_processed(const char *provider, const char *event_type, const char *outcome_status, int64_t ms);
 
+/* One phone-agent function request: its name (names outside the known table
+ * are counted as "unknown"), its outcome (the 0012_function_calls.sql
+ * vocabulary; anything else counts as internal_error) and its own time. */
+void metrics_function(const char *function, const char *outcome, int64_t us);
+
 /* Append the Prometheus text exposition of every counter. route_label(i)
  * names route slot i ("POST /api/webhook"), NULL for unused slots. */
 void metrics_render(buf *out, const char *(*route_label)(size_t i));
