@@ -1,6 +1,7 @@
 /* test_74_callbacks.c: Rückrufe end to end: Retell's call webhooks through
  * nginx open one item per call with an unmet wish (from the call's function
- * log and Retell's analysis), replays open nothing twice, the /callbacks page
+ * log, written by the agent's real function requests to the fake Cal.com, and
+ * Retell's analysis), replays open nothing twice, the /callbacks page
  * lists, filters, exports (escaped CSV) and closes them (CSRF, tenant wall,
  * de/en), and a later web booking by the same caller closes the item by
  * itself, within callbacks.autoclose_hours only. */
@@ -70,18 +71,82 @@ static const char *start_call(const char *from)
     return id;
 }
 
-/* One function-log row of the call, as the function routes write it (migration 0012's shape). */
-static void logged(const char *call, const char *fn, const char *args, int success, const char *outcome, const char *message,
-                   long long appointment)
+/* the fake Cal.com of the test stack (PORT + 1) */
+static const char *fake_url(const char *path)
 {
-    db_param p[] = {db_str(fn), db_str(args), db_int(success), db_str(message), db_str(outcome),
-                    appointment ? db_int(appointment) : db_null(), db_str(call)};
-    assert_int_equal(db_exec(e2e_db(),
-                             "INSERT INTO switchboard_function_calls (retell_call_id, call_id, company_id, branch_id, function_name,"
-                             " args_json, success, message, outcome, appointment_id, provider_at)"
-                             " SELECT retell_call_id, id, company_id, branch_id, ?, ?, ?, ?, ?, ?, NOW(3) FROM calls WHERE retell_call_id = ?",
-                             p, 7, NULL, NULL),
-                     0);
+    const char *colon = strrchr(getenv("SB_TEST_URL"), ':');
+    return arena_printf(e2e_arena(), "http://127.0.0.1:%d%s", atoi(colon + 1) + 1, path);
+}
+
+static void fake(const char *path, const char *body)
+{
+    http_client_response r;
+    char err[256];
+    const char *h[] = {"Content-Type: application/json", "cal-api-version: 2024-08-13",
+                       arena_printf(e2e_arena(), "Authorization: Bearer %s", e2e_config()->calcom_api_key), NULL};
+    if (http_client_request("POST", fake_url(path), h, body, strlen(body), 10000, &r, err, sizeof err) != 0)
+        fail_msg("fake Cal.com: %s", err);
+    if (r.status >= 300) fail_msg("fake Cal.com %s answered %ld: %s", path, r.status, buf_cstr(&r.body));
+    http_client_response_free(&r);
+}
+
+static long long logged_rows(const char *call)
+{
+    db_param p = db_str(call);
+    return e2e_count("SELECT COUNT(*) FROM switchboard_function_calls WHERE retell_call_id = ?", &p, 1);
+}
+
+static const char *wait_call;
+static long long wait_rows;
+static int rows_written(void) { return logged_rows(wait_call) >= wait_rows; }
+
+/* One function request of the agent, signed like Retell's, through nginx; returns once the function log
+ * (written after the answer is sent, D90) has its row, as it has when Retell's call_ended comes after the
+ * caller hung up. */
+static json_object *fn(const char *call, const char *from, const char *name, const char *args)
+{
+    long long before = logged_rows(call);
+    const char *body = arena_printf(e2e_arena(),
+                                    "{\"call\":{\"call_id\":\"%s\",\"from_number\":\"%s\",\"to_number\":\"+4922112345678\","
+                                    "\"direction\":\"inbound\",\"call_status\":\"ongoing\"},\"name\":\"%s\",\"args\":%s}",
+                                    call, from, name, args);
+    e2e_response r = e2e_post_signed("retell", "/api/webhooks/retell/function", body, strlen(body));
+    if (r.status != 200 || !r.json) fail_msg("%s answered %ld: %s", name, r.status, r.body);
+    wait_call = call;
+    wait_rows = before + 1;
+    assert_true(e2e_wait(rows_written, 10));
+    return r.json;
+}
+
+/* a day some weeks ahead, as the caller says it, and as the log keeps it */
+static const char *day_ahead(int days, int iso)
+{
+    time_t t = time(NULL) + days * 86400;
+    struct tm tm;
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    localtime_r(&t, &tm);
+    return iso ? arena_printf(e2e_arena(), "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday)
+               : arena_printf(e2e_arena(), "%02d.%02d.%04d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900);
+}
+
+static int wish_days(void) { return 30 + (int)(getpid() % 40); }
+
+/* check_availability for 09:00 on the wished day; the slot the agent offers */
+static const char *ask(const char *call, const char *from)
+{
+    json_object *a = fn(call, from, "check_availability",
+                        arena_printf(e2e_arena(), "{\"service\":\"herrenhaarschnitt\",\"datum\":\"%s\",\"uhrzeit\":\"09:00\"}",
+                                     day_ahead(wish_days(), 0)));
+    bool available = false;
+    const char *slot = json_get_bool(a, "available", &available) && available ? json_get_str(a, "requested") : json_get_str(a, "alternatives.0");
+    return slot ? arena_strdup(e2e_arena(), slot) : NULL;
+}
+
+static json_object *book(const char *call, const char *from, const char *slot)
+{
+    return fn(call, from, "book_appointment",
+              arena_printf(e2e_arena(), "{\"service\":\"herrenhaarschnitt\",\"start\":\"%s\",\"customer_name\":\"Rueckruf Kunde\"}", slot));
 }
 
 /* call_ended (delivered twice, as Retell retries) and call_analyzed with the custom analysis `custom` */
@@ -109,7 +174,6 @@ static long long items_of(const char *call)
     return e2e_count("SELECT COUNT(*) FROM switchboard_callbacks WHERE retell_call_id = ?", &p, 1);
 }
 
-#define SLOT_ARGS "{\"service\":\"Herrenhaarschnitt\",\"date\":\"2026-12-18\",\"time\":\"15:30\",\"customer_name\":\"Jonas\"}"
 #define BOOKED_NO "\"termin_gebucht\": true,"
 #define WANTED_NOT_BOOKED "\"termin_gebucht\": false, \"termin_gewuenscht\": true,"
 #define NOTHING_WANTED "\"termin_gebucht\": false,"
@@ -125,22 +189,30 @@ static void each_unmet_wish_opens_one_item(void **state)
     c = e2e_login(OPERATOR, "switchboard-demo", &logins);
     snprintf(operator_cookie, sizeof operator_cookie, "%s", c);
 
-    /* Cal.com down while booking: the agent promised a callback */
+    /* Cal.com down while the caller asks: the agent promises a callback */
     promised_from = fresh_number();
     promised = start_call(promised_from);
-    logged(promised, "check_availability", SLOT_ARGS, 1, "ok", "Der Termin ist frei.", 0);
-    logged(promised, "book_appointment", SLOT_ARGS, 0, "calcom_down",
-           "Entschuldigung, das Buchungssystem ist gerade nicht erreichbar. Ich notiere Ihren Wunsch, und wir rufen Sie zurück.", 0);
+    fake("/_control", "{\"fail_500\":true}");
+    json_object *a = fn(promised, promised_from, "check_availability",
+                        arena_printf(e2e_arena(), "{\"service\":\"herrenhaarschnitt\",\"datum\":\"%s\",\"uhrzeit\":\"15:30\"}",
+                                     day_ahead(wish_days() + 1, 0)));
+    fake("/_control", "{\"fail_500\":false}");
+    assert_non_null(strstr(json_get_str(a, "message"), "rufen Sie zurück"));
     end_call(promised, promised_from, WANTED_NOT_BOOKED);
-    /* the slot went at the moment of booking */
+    /* the offered slot goes to someone else before the agent books it */
     const char *from = fresh_number();
     failed = start_call(from);
-    logged(failed, "book_appointment", SLOT_ARGS, 0, "no_slot", "Dieser Termin wurde gerade vergeben.", 0);
+    const char *slot = ask(failed, from);
+    assert_non_null(slot);
+    fake("/v2/bookings", arena_printf(e2e_arena(), "{\"start\":\"%s\",\"eventTypeId\":1843201,\"attendee\":{\"name\":\"Walk-in\","
+                                                   "\"email\":\"walkin@example.org\",\"timeZone\":\"Europe/Berlin\"}}", slot));
+    a = book(failed, from, slot);
+    assert_string_not_equal(json_get_str(a, "status"), "booked");
     end_call(failed, from, NOTHING_WANTED);
     /* asked, heard the answer, hung up */
     from = fresh_number();
     asked = start_call(from);
-    logged(asked, "check_availability", SLOT_ARGS, 1, "ok", "Der Termin ist frei.", 0);
+    assert_non_null(ask(asked, from));
     end_call(asked, from, NOTHING_WANTED);
     /* no function at all, but the analysis says an appointment was wanted */
     from = fresh_number();
@@ -149,12 +221,12 @@ static void each_unmet_wish_opens_one_item(void **state)
     /* no unmet wish: booked in the call; an information call; the analysis says booked */
     from = fresh_number();
     const char *booked = start_call(from);
-    logged(booked, "check_availability", SLOT_ARGS, 1, "ok", "Der Termin ist frei.", 0);
-    logged(booked, "book_appointment", SLOT_ARGS, 1, "ok", "Ihr Termin ist gebucht.", 999999001);
+    slot = ask(booked, from);
+    EQ(json_get_str(book(booked, from, slot), "status"), "booked");
     end_call(booked, from, WANTED_NOT_BOOKED);
     from = fresh_number();
     const char *info = start_call(from);
-    logged(info, "check_customer", "{}", 1, "ok", "Willkommen!", 0);
+    fn(info, from, "check_customer", "{}");
     end_call(info, from, NOTHING_WANTED);
     from = fresh_number();
     const char *said_booked = start_call(from);
@@ -165,16 +237,18 @@ static void each_unmet_wish_opens_one_item(void **state)
     EQ(item_col(promised, "reason"), "callback_promised");
     EQ(item_col(promised, "status"), "open");
     EQ(item_col(promised, "caller_number"), promised_from);
-    EQ(item_col(promised, "wanted_service"), "Herrenhaarschnitt");
-    EQ(item_col(promised, "wanted_at"), "2026-12-18 15:30");
+    EQ(item_col(promised, "wanted_service"), "herrenhaarschnitt");
+    EQ(item_col(promised, "wanted_at"), arena_printf(e2e_arena(), "%s 15:30", day_ahead(wish_days() + 1, 1)));
     assert_non_null(strstr(item_col(promised, "failure"), "calcom_down"));
     EQ(item_col(promised, "company_id"), "2");
     assert_null(item_col(promised, "alerted_at")); /* for the mail worker */
     EQ(item_col(promised, "call_id"), e2e_scalar(arena_printf(e2e_arena(), "SELECT id FROM calls WHERE retell_call_id = '%s'", promised), NULL, 0));
     assert_int_equal(items_of(failed), 1);
     EQ(item_col(failed, "reason"), "booking_failed");
+    assert_non_null(strstr(item_col(failed, "failure"), "book_appointment"));
     assert_int_equal(items_of(asked), 1);
     EQ(item_col(asked, "reason"), "no_booking_after_request");
+    EQ(item_col(asked, "wanted_at"), arena_printf(e2e_arena(), "%s 09:00", day_ahead(wish_days(), 1)));
     assert_int_equal(items_of(analysis_only), 1);
     EQ(item_col(analysis_only, "reason"), "analysis_wanted_appointment");
     EQ(item_col(analysis_only, "wanted_service"), "Herrenhaarschnitt"); /* the analysis' leistung */
@@ -296,13 +370,13 @@ static void a_later_web_booking_closes_the_item(void **state)
     /* an old item of the same caller, outside the window: stays open */
     const char *from = fresh_number();
     const char *old = start_call(from);
-    logged(old, "check_availability", SLOT_ARGS, 1, "ok", "Der Termin ist frei.", 0);
+    ask(old, from);
     end_call(old, from, NOTHING_WANTED);
     db_param p = db_str(old);
     assert_int_equal(db_exec(e2e_db(), "UPDATE calls SET start_timestamp = NOW() - INTERVAL 100 HOUR WHERE retell_call_id = ?", &p, 1,
                              NULL, NULL), 0);
     const char *recent = start_call(from);
-    logged(recent, "check_availability", SLOT_ARGS, 1, "ok", "Der Termin ist frei.", 0);
+    ask(recent, from);
     end_call(recent, from, NOTHING_WANTED);
     EQ(item_col(recent, "status"), "open");
     /* someone else's booking closes nothing */
@@ -321,7 +395,7 @@ static void a_later_web_booking_closes_the_item(void **state)
     assert_non_null(strstr(r.body, arena_printf(e2e_arena(), "automatisch: Termin gebucht <a href=\"/appointment?id=%s\">", appt)));
     /* and a call that ends after the caller already booked opens its item closed */
     const char *late = start_call(from);
-    logged(late, "check_availability", SLOT_ARGS, 1, "ok", "Der Termin ist frei.", 0);
+    ask(late, from);
     assert_int_equal(db_exec(e2e_db(), "UPDATE appointments SET created_at = NOW() WHERE id = ?", (db_param[]){db_int(atoll(appt))}, 1,
                              NULL, NULL), 0);
     end_call(late, from, NOTHING_WANTED);

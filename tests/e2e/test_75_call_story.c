@@ -58,21 +58,35 @@ static e2e_response fn(const char *call_id, const char *name, const char *args_j
     return r;
 }
 
-/* the function log row of a request, written as the function routes write it, when they have not (yet) */
-static void log_row(const char *call, const char *name, const char *args, e2e_response answer, long long appt)
+static long long logged_rows(const char *call)
 {
-    db_param q[] = {db_str(call), db_str(name)};
-    if (e2e_count("SELECT COUNT(*) FROM switchboard_function_calls WHERE retell_call_id = ? AND function_name = ?", q, 2)) return;
-    bool ok = false;
-    json_get_bool(answer.json, "success", &ok);
-    db_param p[] = {db_str(name), db_str(args), db_int(ok), db_str(json_get_str(answer.json, "message")),
-                    db_str(ok ? "ok" : "no_slot"), appt ? db_int(appt) : db_null(), db_str(answer.body), db_str(call)};
-    assert_int_equal(db_exec(e2e_db(),
-                             "INSERT INTO switchboard_function_calls (retell_call_id, call_id, company_id, branch_id, function_name,"
-                             " args_json, success, message, outcome, appointment_id, result_json, provider_at)"
-                             " SELECT retell_call_id, id, company_id, branch_id, ?, ?, ?, ?, ?, ?, ?, NOW(3) FROM calls WHERE retell_call_id = ?",
-                             p, 8, NULL, NULL),
-                     0);
+    db_param p = db_str(call);
+    return e2e_count("SELECT COUNT(*) FROM switchboard_function_calls WHERE retell_call_id = ?", &p, 1);
+}
+
+static const char *wait_call;
+static long long wait_rows;
+static int rows_written(void) { return logged_rows(wait_call) >= wait_rows; }
+
+/* the function log is written after the answer is sent (D90): wait for it as Retell's call_ended would */
+static void wait_logged(const char *call, long long n)
+{
+    wait_call = call;
+    wait_rows = n;
+    assert_true(e2e_wait(rows_written, 10));
+}
+
+/* the fake Cal.com of the test stack (PORT + 1): told to fail, or not */
+static void fake_failing(int on)
+{
+    const char *colon = strrchr(getenv("SB_TEST_URL"), ':');
+    const char *url = arena_printf(e2e_arena(), "http://127.0.0.1:%d/_control", atoi(colon + 1) + 1);
+    const char *body = on ? "{\"fail_500\":true}" : "{\"fail_500\":false}";
+    const char *h[] = {"Content-Type: application/json", NULL};
+    http_client_response r;
+    char err[256];
+    if (http_client_request("POST", url, h, body, strlen(body), 10000, &r, err, sizeof err) != 0) fail_msg("fake: %s", err);
+    http_client_response_free(&r);
 }
 
 static const char *day_de(int days)
@@ -99,7 +113,6 @@ static void a_booked_call_is_told_in_order(void **state)
     const char *ask = arena_printf(e2e_arena(), "{\"service\":\"herrenhaarschnitt\",\"date\":\"%s\",\"preferred_time\":\"09:00\","
                                                 "\"notiz\":\"<img src=x onerror=alert(1)>\"}", day);
     e2e_response r = fn(story_call, "check_availability", ask);
-    log_row(story_call, "check_availability", ask, r, 0);
     const char *slot = json_get_str(r.json, "requested");
     bool available = false;
     if (!json_get_bool(r.json, "available", &available) || !available) slot = json_get_str(r.json, "alternatives.0");
@@ -110,7 +123,7 @@ static void a_booked_call_is_told_in_order(void **state)
     db_param u = db_str(json_get_str(r.json, "booking_uid"));
     story_appt = e2e_scalar("SELECT id FROM appointments WHERE calcom_v2_booking_id = ?", &u, 1);
     assert_non_null(story_appt);
-    log_row(story_call, "book_appointment", book, r, atoll(story_appt));
+    wait_logged(story_call, 2);
     post_retell(phase("retell/webhook_call_ended.json", story_call, caller));
     const char *analyzed = phase("retell/webhook_call_analyzed.json", story_call, caller);
     analyzed = e2e_replace(analyzed, "Agent: Salon Haarmonie", "Agent: </pre><script>alert(2)</script> Salon Haarmonie");
@@ -206,21 +219,22 @@ static void an_unmet_wish_shows_on_its_call(void **state)
     const char *from = arena_printf(e2e_arena(), "+4917656%03d002", (int)(getpid() % 1000));
     const char *id = arena_printf(e2e_arena(), "call_story_cb_%d", (int)getpid());
     post_retell(phase("retell/webhook_call_started.json", id, from));
-    db_param p[] = {db_str(id)};
-    assert_int_equal(db_exec(e2e_db(),
-                             "INSERT INTO switchboard_function_calls (retell_call_id, call_id, company_id, function_name, args_json, success,"
-                             " message, outcome) SELECT retell_call_id, id, company_id, 'check_availability',"
-                             " '{\"service\":\"Balayage\",\"date\":\"2026-12-20\"}', 0,"
-                             " 'Entschuldigung, das Buchungssystem ist gerade nicht erreichbar. Ich notiere Ihren Wunsch, und wir rufen Sie zurück.',"
-                             " 'calcom_down' FROM calls WHERE retell_call_id = ?", p, 1, NULL, NULL), 0);
+    const char *saved = caller;
+    caller = from;
+    fake_failing(1);
+    fn(id, "check_availability", arena_printf(e2e_arena(), "{\"service\":\"herrenhaarschnitt\",\"datum\":\"%s\",\"uhrzeit\":\"10:00\"}", day_de(120 + (int)(getpid() % 30))));
+    fake_failing(0);
+    caller = saved;
+    wait_logged(id, 1);
     post_retell(phase("retell/webhook_call_ended.json", id, from));
+    db_param p[] = {db_str(id)};
     const char *row = e2e_scalar("SELECT id FROM calls WHERE retell_call_id = ?", p, 1);
     e2e_response pg = get_as(owner_cookie, arena_printf(e2e_arena(), "/call?id=%s", row), NULL);
     assert_non_null(strstr(pg.body, "<span class=\"outcome outcome-calcom_down\">calcom_down</span>"));
     const char *cb = strstr(pg.body, "<li class=\"ev ev-callback\">");
     assert_non_null(cb);
     assert_non_null(strstr(cb, "Rückruf versprochen"));
-    assert_non_null(strstr(cb, "<dd>Balayage</dd>"));
+    assert_non_null(strstr(cb, "<dd>herrenhaarschnitt</dd>"));
     assert_non_null(strstr(pg.body, "<dt>Grund des Endes</dt>"));
 }
 
