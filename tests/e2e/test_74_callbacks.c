@@ -458,6 +458,26 @@ static void a_simulated_day_leaves_exactly_the_unmet_wishes(void **state)
     assert_true(done >= 1);
     assert_true(lines - done >= 1);
     assert_non_null(strstr(out, arena_printf(e2e_arena(), "(items %ld, closed by a later booking %ld)", lines, done)));
+    /* every function call answered is kept with its call, and the call's page shows each of them */
+    const char *answers = strstr(out, "(function answers ");
+    assert_non_null(answers);
+    long n_answers = atol(answers + 18);
+    assert_true(n_answers > 0);
+    assert_int_equal(e2e_count("SELECT COUNT(*) FROM switchboard_function_calls f JOIN calls c ON c.id = f.call_id WHERE c.id > ?", &b, 1),
+                     n_answers);
+    const char *story = e2e_scalar("SELECT cb.call_id FROM switchboard_callbacks cb WHERE cb.call_id > ? AND cb.reason = 'callback_promised'"
+                                   " ORDER BY cb.id LIMIT 1", &b, 1);
+    assert_non_null(story);
+    db_param sp = db_int(atoll(story));
+    long long rows = e2e_count("SELECT COUNT(*) FROM switchboard_function_calls WHERE call_id = ?", &sp, 1);
+    assert_true(rows >= 1);
+    e2e_response pg = page("GET", arena_printf(e2e_arena(), "/call?id=%s", story), owner_cookie, NULL);
+    assert_int_equal(pg.status, 200);
+    long shown = 0;
+    for (const char *p = pg.body; (p = strstr(p, "<li class=\"ev ev-function\">")); p++) shown++;
+    assert_int_equal(shown, rows);
+    assert_non_null(strstr(pg.body, "outcome-calcom_down"));
+    assert_non_null(strstr(pg.body, "<li class=\"ev ev-callback\">"));
 }
 
 int main(void)
