@@ -136,7 +136,7 @@ static void td(buf *b, const char *v)
     buf_puts(b, "</td>");
 }
 
-/* the query string of the page's filters, for the CSV link (attribute-escaped by the caller's html_attr pieces) */
+/* the query string of the page's filters, for the CSV link: values URL-encoded, & written as &amp; */
 static void filter_query(buf *b, const cb_filter *f)
 {
     buf_puts(b, "?status=");
@@ -312,7 +312,9 @@ void dash_callback_close(sb_app *app, const sb_request *req, sb_response *resp)
         http_json_error(resp, 400, "id and action=done|dismissed are required");
         return;
     }
-    if (note && strlen(note) > NOTE_MAX * 4) { /* characters, up to 4 bytes each; the column counts characters */
+    size_t chars = 0; /* the column counts characters: UTF-8 lead bytes */
+    for (const char *c = note; c && *c; c++) chars += ((unsigned char)*c & 0xC0) != 0x80;
+    if (chars > NOTE_MAX) {
         http_json_error(resp, 400, "note is longer than 1000 characters");
         return;
     }

@@ -248,7 +248,8 @@ static void a_user_clicks_through_the_dashboard(void **state)
     wait_for("<h1>Übersicht");
     static const char *const PAGES[][3] = {{"/", "overview", "Übersicht"}, {"/channels", "channels", "Kanäle"},
                                            {"/agents", "agents", "Agenten"}, {"/calls?days=90", "calls", "Anrufe"},
-                                           {"/appointments?days=90", "appointments", "Termine"}, {"/webhooks", "webhooks", "Webhooks"}};
+                                           {"/appointments?days=90", "appointments", "Termine"}, {"/webhooks", "webhooks", "Webhooks"},
+                                           {"/callbacks?status=all", "callbacks", "Rückrufe"}};
     for (size_t i = 0; i < sizeof PAGES / sizeof *PAGES; i++) {
         go(PAGES[i][0]);
         const char *html = source();
@@ -256,6 +257,13 @@ static void a_user_clicks_through_the_dashboard(void **state)
         shot(PAGES[i][1]);
         no_console_errors(PAGES[i][0]);
     }
+    /* the newest call as its story (test_75: the content; here: it renders without a console error) */
+    const char *call = e2e_scalar("SELECT MAX(id) FROM calls WHERE company_id = 2 AND deleted_at IS NULL", NULL, 0);
+    assert_non_null(call);
+    go(arena_printf(e2e_arena(), "/call?id=%s", call));
+    if (!strstr(source(), "<ol class=\"story\">")) fail_msg("the call page did not render its story");
+    shot("call");
+    no_console_errors("/call");
     /* a filter, then a replay click on a dead event */
     assert_int_equal(db_exec(e2e_db(), "INSERT INTO webhook_events (provider, company_id, event_type, event_id, idempotency_key,"
                                        " payload, status, error_message, next_attempt_at, created_at, updated_at) VALUES ('calcom', 2,"
