@@ -53,7 +53,7 @@ void dash_callbacks_nav(sb_app *app, const sb_request *req, buf *b, const sessio
     long long n = db_query(db_for_reads(&app->reads), req->pool, OPEN_COUNT, p, 2, &r) == 0 && r.nrows ? db_cell_ll(&r, 0, 0) : -1;
     buf_puts(b, "<a href=\"/callbacks\">");
     html_text(b, i18n_text(s->lang, M_NAV_CALLBACKS));
-    if (n >= 0) {
+    if (n > 0) { /* nothing open: no badge to look at */
         buf_puts(b, " <span class=\"count\" title=\"");
         html_attr(b, i18n_text(s->lang, M_CB_OPEN_COUNT_LABEL));
         buf_printf(b, "\" data-open-callbacks=\"%lld\">%lld</span>", n, n);
