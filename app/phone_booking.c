@@ -16,6 +16,7 @@
 
 #include "../lib/appointments.h"
 #include "../lib/customers.h"
+#include "../lib/json.h"
 #include "../lib/phone.h"
 #include "../lib/record.h"
 
@@ -57,9 +58,17 @@ static uint64_t write_booking(sb_app *app, arena *a, const char *idem_key, uint6
         f[0].only_if_empty = true;
         if (record_update(db, a, "appointments", appt, f, 2, company, &why, NULL) != 0) goto fail;
     } else {
-        char meta[400];
-        snprintf(meta, sizeof meta, "{\"switchboard\":{\"booked_by\":\"phone\",\"retell_call_id\":\"%s\",\"idempotency_key\":\"%s\"}}",
-                 db_cell(&r, 0, 12), idem_key);
+        buf mb = BUF_INIT; /* every value through the JSON writer (issue 15 item 6) */
+        buf_puts(&mb, "{\"switchboard\":{");
+        json_buf_key(&mb, "booked_by");
+        json_buf_str(&mb, "phone");
+        json_buf_key(&mb, "retell_call_id");
+        json_buf_str(&mb, db_cell(&r, 0, 12));
+        json_buf_key(&mb, "idempotency_key");
+        json_buf_str(&mb, idem_key);
+        buf_puts(&mb, "}}");
+        const char *meta = arena_strdup(a, buf_cstr(&mb));
+        buf_free(&mb);
         field f[16];
         size_t n = 0;
         f[n++] = FIELD_INT("company_id", company);

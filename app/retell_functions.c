@@ -87,6 +87,46 @@ static int say(fn_ctx *c, int success, const char *status, const char *message, 
     return 0;
 }
 
+/* ---- the one writer of the answers' members (issue 15 item 6) ----
+ * Every member after success/status/message goes through these: strings through
+ * json_buf_str, numbers from integers, never a stored value in a format string. */
+
+static void put_str(buf *b, const char *key, const char *v)
+{
+    json_buf_key(b, key);
+    json_buf_str(b, v);
+}
+
+static void put_int(buf *b, const char *key, long long v)
+{
+    json_buf_key(b, key);
+    buf_printf(b, "%lld", v);
+}
+
+static void put_bool(buf *b, const char *key, int v)
+{
+    json_buf_key(b, key);
+    buf_puts(b, v ? "true" : "false");
+}
+
+/* A decimal from the database ("12.50") as a JSON number, or null when it is none. */
+static void put_decimal(buf *b, const char *key, const char *v)
+{
+    json_buf_key(b, key);
+    const char *p = v ? v + (*v == '-') : "";
+    size_t whole = strspn(p, "0123456789"), frac = p[whole] == '.' ? strspn(p + whole + 1, "0123456789") : 0;
+    int ok = whole && (p[whole] == '\0' || (frac && p[whole + 1 + frac] == '\0'));
+    buf_puts(b, ok ? v : "null");
+}
+
+/* The members written into b, as say()'s extra_json (arena); b is freed. */
+static const char *members(fn_ctx *c, buf *b)
+{
+    const char *s = arena_strdup(c->a, buf_cstr(b));
+    buf_free(b);
+    return s;
+}
+
 /* A failure of ours (database): the log's outcome is internal_error. */
 static int say_internal(fn_ctx *c)
 {
@@ -147,6 +187,18 @@ typedef struct service {
     int minutes;
 } service;
 
+/* s as a LIKE pattern's literal part (ESCAPE '!'): what the agent says is a name, never a wildcard (issue 15 item 13). */
+static const char *like_escaped(arena *a, const char *s)
+{
+    char *out = arena_alloc(a, 2 * strlen(s) + 1), *o = out;
+    for (; *s; s++) {
+        if (*s == '!' || *s == '%' || *s == '_') *o++ = '!';
+        *o++ = *s;
+    }
+    *o = '\0';
+    return out;
+}
+
 /* By name/slug in the tenant (any of the args), else the tenant's default service. */
 static int find_service(fn_ctx *c, service *s)
 {
@@ -156,14 +208,14 @@ static int find_service(fn_ctx *c, service *s)
         "SELECT id, calcom_event_type_id, COALESCE(display_name, name), COALESCE(duration_minutes, duration, 30)"
         " FROM services WHERE company_id = ? AND deleted_at IS NULL AND is_active = 1 AND calcom_event_type_id IS NOT NULL"
         " AND (LOWER(name) = LOWER(?) OR LOWER(slug) = LOWER(?) OR LOWER(calcom_name) = LOWER(?)"
-        "      OR LOWER(name) LIKE CONCAT('%', LOWER(?), '%'))"
+        "      OR LOWER(name) LIKE CONCAT('%', LOWER(?), '%') ESCAPE '!')"
         " ORDER BY LOWER(name) = LOWER(?) DESC, priority, id LIMIT 1";
     static const char *const DEFAULT =
         "SELECT id, calcom_event_type_id, COALESCE(display_name, name), COALESCE(duration_minutes, duration, 30)"
         " FROM services WHERE company_id = ? AND deleted_at IS NULL AND is_active = 1 AND calcom_event_type_id IS NOT NULL"
         " ORDER BY is_default DESC, priority, id LIMIT 1";
     if (want) {
-        db_param p[] = {db_int(c->company), db_str(want), db_str(want), db_str(want), db_str(want), db_str(want)};
+        db_param p[] = {db_int(c->company), db_str(want), db_str(want), db_str(want), db_str(like_escaped(c->a, want)), db_str(want)};
         if (db_query(c->app->db, c->a, BY_NAME, p, 6, &r) != 0) return -1;
         if (!r.nrows) return 0;
     } else {
@@ -303,26 +355,37 @@ static int say_bad_wish(fn_ctx *c, int rc)
     return 0;
 }
 
-/* slots as JSON members: "slots":[{start, spoken}], "available_slots":["HH:MM"] */
-static const char *slots_json(fn_ctx *c, const int64_t *v, size_t n, size_t max)
+/* slots as members: "slots":[{start, spoken}] (at most max), "available_slots":["HH:MM"] */
+static void put_slots(fn_ctx *c, buf *b, const int64_t *v, size_t n, size_t max)
 {
-    buf b = BUF_INIT;
-    buf_puts(&b, "\"slots\":[");
+    json_buf_key(b, "slots");
+    buf_putc(b, '[');
     for (size_t i = 0; i < n && i < max; i++) {
-        buf_printf(&b, "%s{\"start\":\"%s\",\"spoken\":", i ? "," : "", local_iso(c, v[i]));
-        json_buf_str(&b, spoken(c, v[i]));
-        buf_putc(&b, '}');
+        if (i) buf_putc(b, ',');
+        buf_putc(b, '{');
+        put_str(b, "start", local_iso(c, v[i]));
+        put_str(b, "spoken", spoken(c, v[i]));
+        buf_putc(b, '}');
     }
-    buf_puts(&b, "],\"available_slots\":[");
+    buf_putc(b, ']');
+    json_buf_key(b, "available_slots");
+    buf_putc(b, '[');
     for (size_t i = 0; i < n; i++) {
         struct tm tm;
         time_local(v[i], c->tz, &tm);
-        buf_printf(&b, "%s\"%02d:%02d\"", i ? "," : "", tm.tm_hour, tm.tm_min);
+        if (i) buf_putc(b, ',');
+        json_buf_str(b, arena_printf(c->a, "%02d:%02d", tm.tm_hour, tm.tm_min));
     }
-    buf_putc(&b, ']');
-    const char *s = arena_strdup(c->a, buf_cstr(&b));
-    buf_free(&b);
-    return s;
+    buf_putc(b, ']');
+}
+
+/* "available", "service", "date": the members every availability answer starts with */
+static void put_availability(buf *b, int available, const char *service_name, const de_date *day)
+{
+    put_bool(b, "available", available);
+    put_str(b, "service", service_name);
+    json_buf_key(b, "date");
+    buf_printf(b, "\"%04d-%02d-%02d\"", day->year, day->month, day->day);
 }
 
 /* The nearest free slots to `at` on its day (before and after). */
@@ -377,16 +440,16 @@ static int fn_check_customer(fn_ctx *c)
         return say_internal(c);
     if (!r.nrows)
         return say(c, 0, "not_found", "Neuer Kunde", "\"customer_exists\":false,\"suggested_action\":\"collect_customer_data\"");
-    buf b = BUF_INIT;
-    buf_printf(&b, "\"customer_exists\":true,\"customer\":{\"id\":%llu,\"name\":", (unsigned long long)id);
-    json_buf_str(&b, db_cell(&r, 0, 1));
-    buf_puts(&b, ",\"phone\":");
-    json_buf_str(&b, db_cell(&r, 0, 2));
-    buf_puts(&b, ",\"email\":");
-    json_buf_str(&b, db_cell(&r, 0, 3));
-    buf_putc(&b, '}');
-    say(c, 1, "found", arena_printf(c->a, "Willkommen zurück, %s!", db_cell(&r, 0, 1)), buf_cstr(&b));
-    buf_free(&b);
+    buf m = BUF_INIT;
+    put_bool(&m, "customer_exists", 1);
+    json_buf_key(&m, "customer");
+    buf_putc(&m, '{');
+    put_int(&m, "id", (long long)id);
+    put_str(&m, "name", db_cell(&r, 0, 1));
+    put_str(&m, "phone", db_cell(&r, 0, 2));
+    put_str(&m, "email", db_cell(&r, 0, 3));
+    buf_putc(&m, '}');
+    say(c, 1, "found", arena_printf(c->a, "Willkommen zurück, %s!", db_cell(&r, 0, 1)), members(c, &m));
     return 0;
 }
 
@@ -400,18 +463,22 @@ static int fn_list_services(fn_ctx *c)
                  &p, 1, &r) != 0)
         return say_internal(c);
     buf list = BUF_INIT, spoken_list = BUF_INIT;
-    buf_puts(&list, "\"services\":[");
+    json_buf_key(&list, "services");
+    buf_putc(&list, '[');
     for (size_t i = 0; i < r.nrows; i++) {
-        buf_printf(&list, "%s{\"id\":%s,\"name\":", i ? "," : "", db_cell(&r, i, 0));
-        json_buf_str(&list, db_cell(&r, i, 1));
-        buf_printf(&list, ",\"duration_minutes\":%s,\"price\":%s}", db_cell(&r, i, 2), db_cell(&r, i, 3) ? db_cell(&r, i, 3) : "null");
-        buf_printf(&spoken_list, "%s%s", i == 0 ? "" : i + 1 == r.nrows ? " und " : ", ", db_cell(&r, i, 1));
+        buf_puts(&list, i ? ",{" : "{");
+        put_int(&list, "id", db_cell_ll(&r, i, 0));
+        put_str(&list, "name", db_cell(&r, i, 1));
+        put_int(&list, "duration_minutes", db_cell_ll(&r, i, 2));
+        put_decimal(&list, "price", db_cell(&r, i, 3));
+        buf_putc(&list, '}');
+        buf_puts(&spoken_list, i == 0 ? "" : i + 1 == r.nrows ? " und " : ", ");
+        buf_puts(&spoken_list, db_cell(&r, i, 1));
     }
     buf_putc(&list, ']');
     say(c, r.nrows > 0, r.nrows ? "ok" : "none",
         r.nrows ? arena_printf(c->a, "Wir bieten an: %s.", buf_cstr(&spoken_list)) : "Derzeit sind keine Leistungen buchbar.",
-        buf_cstr(&list));
-    buf_free(&list);
+        members(c, &list));
     buf_free(&spoken_list);
     return 0;
 }
@@ -431,26 +498,38 @@ static int fn_check_availability(fn_ctx *c, int alternatives_only)
     char err[256];
     calcom_result cr = day_slots(c, &s, &w.day, &v, &n, err, sizeof err);
     if (cr != CALCOM_OK) return say_calcom_down(c, cr, err);
-    const char *date = arena_printf(c->a, "\"service\":\"%s\",\"date\":\"%04d-%02d-%02d\"", s.name, w.day.year, w.day.month, w.day.day);
-    if (n == 0)
+    buf m = BUF_INIT;
+    if (n == 0) {
+        put_availability(&m, 0, s.name, &w.day);
+        put_slots(c, &m, v, 0, 0);
         return say(c, 0, "unavailable", arena_printf(c->a, "Am %02d.%02d.%04d ist leider nichts mehr frei. Möchten Sie einen anderen Tag probieren?",
                                                      w.day.day, w.day.month, w.day.year),
-                   arena_printf(c->a, "\"available\":false,%s,%s", date, slots_json(c, v, 0, 0)));
+                   members(c, &m));
+    }
     if (w.have_time && !alternatives_only) {
         for (size_t i = 0; i < n; i++)
-            if (v[i] == w.at) /* to the minute, in the tenant's zone */
-                return say(c, 1, "available", arena_printf(c->a, "Ja, %s ist noch frei.", spoken(c, w.at)),
-                           arena_printf(c->a, "\"available\":true,%s,\"requested\":\"%s\",%s", date, local_iso(c, w.at),
-                                        slots_json(c, &v[i], 1, 1)));
+            if (v[i] == w.at) { /* to the minute, in the tenant's zone */
+                put_availability(&m, 1, s.name, &w.day);
+                put_str(&m, "requested", local_iso(c, w.at));
+                put_slots(c, &m, &v[i], 1, 1);
+                return say(c, 1, "available", arena_printf(c->a, "Ja, %s ist noch frei.", spoken(c, w.at)), members(c, &m));
+            }
         int64_t alt[2];
         size_t k = nearest(v, n, w.at, alt);
+        put_availability(&m, 0, s.name, &w.day);
+        json_buf_key(&m, "alternatives");
+        buf_putc(&m, '[');
+        for (size_t i = 0; i < k; i++) {
+            if (i) buf_putc(&m, ',');
+            json_buf_str(&m, local_iso(c, alt[i]));
+        }
+        buf_putc(&m, ']');
+        put_slots(c, &m, alt, k, 2);
         return say(c, 0, "unavailable",
                    k == 2 ? arena_printf(c->a, "Um %02d:%02d Uhr ist leider schon vergeben. Frei wäre %s oder %s.", w.hour, w.minute,
                                          spoken(c, alt[0]), spoken(c, alt[1]))
                           : arena_printf(c->a, "Um %02d:%02d Uhr ist leider schon vergeben. Frei wäre %s.", w.hour, w.minute, spoken(c, alt[0])),
-                   arena_printf(c->a, "\"available\":false,%s,\"alternatives\":[%s%s%s],%s", date,
-                                arena_printf(c->a, "\"%s\"", local_iso(c, alt[0])), k == 2 ? "," : "",
-                                k == 2 ? arena_printf(c->a, "\"%s\"", local_iso(c, alt[1])) : "", slots_json(c, alt, k, 2)));
+                   members(c, &m));
     }
     buf times = BUF_INIT;
     for (size_t i = 0; i < n && i < 5; i++) {
@@ -460,9 +539,11 @@ static int fn_check_availability(fn_ctx *c, int alternatives_only)
     }
     struct tm day;
     time_local(v[0], c->tz, &day);
+    put_availability(&m, 1, s.name, &w.day);
+    put_slots(c, &m, v, n, 5);
     say(c, 1, "available", arena_printf(c->a, "Am %s, %d. %s sind frei: %s.", de_weekday(day.tm_wday), day.tm_mday,
                                         de_month(day.tm_mon), buf_cstr(&times)),
-        arena_printf(c->a, "\"available\":true,%s,%s", date, slots_json(c, v, n, 5)));
+        members(c, &m));
     buf_free(&times);
     return 0;
 }
@@ -544,6 +625,17 @@ static void idem_key(fn_ctx *c, const char *parts, char key[65])
     sig_sha256_hex(raw, strlen(raw), key);
 }
 
+/* {"idem_key", "calcom_uid"}: the phone_booking_repair event's payload */
+static const char *repair_payload(fn_ctx *c, const char *key, const char *uid)
+{
+    buf b = BUF_INIT;
+    buf_putc(&b, '{');
+    put_str(&b, "idem_key", key);
+    put_str(&b, "calcom_uid", uid);
+    buf_putc(&b, '}');
+    return members(c, &b);
+}
+
 static int book(fn_ctx *c, const service *s, int64_t at, const char *name, const char *email, const char *notes,
                  int collect_style)
 {
@@ -572,15 +664,24 @@ static int book(fn_ctx *c, const service *s, int64_t at, const char *name, const
         /* the same booking asked again (Retell retried): wait for the first attempt, then answer the same */
         int run = idem_wait(c, &BOOKINGS, key, &r);
         if (run < 0) return say_internal(c);
-        if (!run && !strcmp(db_cell(&r, 0, 0), "booked"))
-            return say(c, 1, "booked", arena_printf(c->a, "Ihr Termin %s ist gebucht.", spoken(c, at)),
-                       arena_printf(c->a, "\"booking_uid\":\"%s\",\"appointment_id\":\"%s\",\"bestaetigung_status\":\"confirmed\"",
-                                    db_cell(&r, 0, 1), db_cell(&r, 0, 1)));
+        if (!run && !strcmp(db_cell(&r, 0, 0), "booked")) {
+            buf m = BUF_INIT;
+            put_str(&m, "booking_uid", db_cell(&r, 0, 1));
+            put_str(&m, "appointment_id", db_cell(&r, 0, 1));
+            put_str(&m, "reference", reference_of(c->a, db_cell(&r, 0, 1)));
+            put_str(&m, "bestaetigung_status", "confirmed");
+            return say(c, 1, "booked", arena_printf(c->a, "Ihr Termin %s ist gebucht.", spoken(c, at)), members(c, &m));
+        }
         if (!run) return say(c, 0, "in_progress", "Ihr Termin wird gerade gebucht, einen kleinen Moment bitte.", NULL);
     }
-    char meta[400], err[256];
-    snprintf(meta, sizeof meta, "{\"source\":\"retell\",\"retell_call_id\":\"%s\",\"switchboard_idempotency_key\":\"%s\"}",
-             c->retell_call_id, key);
+    char err[256];
+    buf mb = BUF_INIT;
+    buf_putc(&mb, '{');
+    put_str(&mb, "source", "retell");
+    put_str(&mb, "retell_call_id", c->retell_call_id);
+    put_str(&mb, "switchboard_idempotency_key", key);
+    buf_putc(&mb, '}');
+    const char *meta = members(c, &mb);
     calcom_booking cb;
     calcom_result cr = calcom_book(&c->cal, c->a, s->event_type, at, name, phone, email && !customer_email_is_placeholder(email) ? email : NULL,
                                    c->tz, notes ? notes : "Telefonisch gebucht über KI-Assistentin", meta, &cb, err, sizeof err);
@@ -606,10 +707,14 @@ static int book(fn_ctx *c, const service *s, int64_t at, const char *name, const
             na = nearest(others, m, at, alt);
         }
         c->outcome = "calcom_error"; /* Cal.com refused the booking (most likely taken a moment ago) */
+        buf m = BUF_INIT;
+        put_str(&m, "error", "slot_taken");
+        put_str(&m, "bestaetigung_status", "unavailable");
+        put_slots(c, &m, alt, na, 2);
         return say(c, 0, collect_style ? "unavailable" : "slot_taken",
                    na ? arena_printf(c->a, "Dieser Termin wurde gerade vergeben. %s wäre noch frei.", spoken(c, alt[0]))
                       : "Dieser Termin wurde gerade vergeben, und an dem Tag ist leider nichts mehr frei.",
-                   arena_printf(c->a, "\"error\":\"slot_taken\",\"bestaetigung_status\":\"unavailable\",%s", slots_json(c, alt, na, 2)));
+                   members(c, &m));
     }
     db_param ok[] = {db_str(cb.uid), db_int(cb.id), db_int(cb.end ? cb.end : at + s->minutes * 60), k};
     db_exec(db, "UPDATE switchboard_phone_bookings SET status = 'booked', calcom_uid = ?, calcom_id = ?, ends_at_unix = ?"
@@ -621,17 +726,23 @@ static int book(fn_ctx *c, const service *s, int64_t at, const char *name, const
         log_msg("error", "phone booking %s (Cal.com %s): local write failed: %s; queued for repair", key, cb.uid, db_error(db));
         webhook_event ev = {"switchboard", "phone_booking_repair", arena_strdup(c->a, key),
                             arena_printf(c->a, "switchboard:phone_booking_repair:%s", key), c->req->request_id, "{}",
-                            arena_printf(c->a, "{\"idem_key\":\"%s\",\"calcom_uid\":\"%s\"}", key, cb.uid), 0, http_now_us()};
+                            repair_payload(c, key, cb.uid), 0, http_now_us()};
         ev.payload_len = strlen(ev.payload);
         uint64_t id;
         if (webhook_store(db, c->a, &ev, &id) == WEBHOOK_STORE_FAILED) spool_write(c->app->cfg.spool_dir, &ev);
     }
     const char *ref = reference_of(c->a, cb.uid);
+    buf m = BUF_INIT;
+    put_str(&m, "booking_uid", cb.uid);
+    put_str(&m, "appointment_id", cb.uid);
+    put_str(&m, "reference", ref);
+    put_str(&m, "start", local_iso(c, at));
+    put_str(&m, "end", local_iso(c, cb.end ? cb.end : at + s->minutes * 60));
+    put_str(&m, "bestaetigung_status", "confirmed");
+    put_str(&m, "next_steps", "Sie erhalten eine Bestätigung per SMS.");
     say(c, 1, "booked", arena_printf(c->a, "Perfekt! Ihr Termin für %s am %s ist gebucht. Ihre Buchungsnummer ist %s.", s->name,
                                      spoken(c, at), spelled(c->a, ref)),
-        arena_printf(c->a, "\"booking_uid\":\"%s\",\"appointment_id\":\"%s\",\"reference\":\"%s\",\"start\":\"%s\",\"end\":\"%s\","
-                           "\"bestaetigung_status\":\"confirmed\",\"next_steps\":\"Sie erhalten eine Bestätigung per SMS.\"",
-                     cb.uid, cb.uid, ref, local_iso(c, at), local_iso(c, cb.end ? cb.end : at + s->minutes * 60)));
+        members(c, &m));
     return 0;
 }
 
@@ -672,10 +783,13 @@ static int fn_book(fn_ctx *c, int collect_style)
                            "\"bestaetigung_status\":\"pending\",\"next_steps\":\"Bitte bestätigen lassen und mit bestaetigung=true erneut aufrufen.\"");
         int64_t alt[2];
         size_t k = nearest(v, n, w.at, alt);
+        buf m = BUF_INIT;
+        put_str(&m, "bestaetigung_status", "unavailable");
+        put_slots(c, &m, alt, k, 2);
         return say(c, 0, k ? "unavailable" : "no_availability",
                    k ? arena_printf(c->a, "Der Termin am %s ist leider nicht verfügbar. Frei wäre %s.", spoken(c, w.at), spoken(c, alt[0]))
                      : "An diesem Tag sind leider keine freien Termine mehr. Möchten Sie einen anderen Tag probieren?",
-                   arena_printf(c->a, "\"bestaetigung_status\":\"unavailable\",%s", slots_json(c, alt, k, 2)));
+                   members(c, &m));
     }
     book(c, &s, w.at, name, email, ARG(c, "notes", "kundenpraeferenzen"), collect_style);
     return 0;
@@ -836,11 +950,10 @@ static int fn_cancel(fn_ctx *c)
         /* Cal.com has cancelled; its BOOKING_CANCELLED webhook brings the row in line */
         log_msg("error", "cancel %s: local update failed: %s (the Cal.com webhook will converge)", ap.uid, db_error(c->app->db));
     }
-    buf x = BUF_INIT;
-    buf_printf(&x, "\"appointment_id\":%llu,\"booking_uid\":", (unsigned long long)ap.id);
-    json_buf_str(&x, ap.uid);
-    say(c, 1, "cancelled", arena_printf(c->a, "Ihr Termin am %s wurde storniert.", spoken(c, ap.start)), buf_cstr(&x));
-    buf_free(&x);
+    buf m = BUF_INIT;
+    put_int(&m, "appointment_id", (long long)ap.id);
+    put_str(&m, "booking_uid", ap.uid);
+    say(c, 1, "cancelled", arena_printf(c->a, "Ihr Termin am %s wurde storniert.", spoken(c, ap.start)), members(c, &m));
     change_end(c, key, 1, ap.id);
     return 0;
 }
@@ -883,16 +996,15 @@ static int fn_reschedule(fn_ctx *c)
         log_msg("error", "reschedule %s -> %s: local update failed: %s (the Cal.com webhook will converge)", ap.uid, nb.uid,
                 db_error(c->app->db));
     }
-    buf x = BUF_INIT;
-    buf_printf(&x, "\"appointment_id\":%llu,\"booking_uid\":", (unsigned long long)ap.id);
-    json_buf_str(&x, nb.uid);
-    buf_puts(&x, ",\"reference\":");
-    json_buf_str(&x, reference_of(c->a, nb.uid));
-    buf_printf(&x, ",\"old_time\":\"%s\",\"new_time\":\"%s\"", local_iso(c, ap.start), local_iso(c, nb.start));
+    buf m = BUF_INIT;
+    put_int(&m, "appointment_id", (long long)ap.id);
+    put_str(&m, "booking_uid", nb.uid);
+    put_str(&m, "reference", reference_of(c->a, nb.uid));
+    put_str(&m, "old_time", local_iso(c, ap.start));
+    put_str(&m, "new_time", local_iso(c, nb.start));
     say(c, 1, "rescheduled", arena_printf(c->a, "Ihr Termin ist verschoben auf %s. Ihre neue Buchungsnummer ist %s.",
                                           spoken(c, nb.start), spelled(c->a, reference_of(c->a, nb.uid))),
-        buf_cstr(&x));
-    buf_free(&x);
+        members(c, &m));
     change_end(c, key, 1, ap.id);
     return 0;
 }
@@ -1073,11 +1185,9 @@ static void answer(fn_ctx *c, json_object *root, const char *fixed_name, const c
             return;
         }
     c->outcome = "unknown_function";
-    buf x = BUF_INIT;
-    buf_puts(&x, "\"error\":");
-    json_buf_str(&x, arena_printf(c->a, "Function '%s' is not supported", fname));
-    say(c, 0, "error", "Diese Funktion kenne ich leider nicht.", buf_cstr(&x));
-    buf_free(&x);
+    buf m = BUF_INIT;
+    put_str(&m, "error", arena_printf(c->a, "Function '%s' is not supported", fname));
+    say(c, 0, "error", "Diese Funktion kenne ich leider nicht.", members(c, &m));
 }
 
 /* Retell's signature timestamp (v=<ms>), the provider's time of the request; 0 if none. */

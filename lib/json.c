@@ -355,3 +355,10 @@ void json_buf_str(buf *b, const char *s)
     }
     json_buf_strn(b, s, strlen(s));
 }
+
+void json_buf_key(buf *b, const char *key)
+{
+    if (b->len && b->data[b->len - 1] != '{' && b->data[b->len - 1] != '[') buf_putc(b, ',');
+    json_buf_str(b, key);
+    buf_putc(b, ':');
+}

@@ -37,5 +37,8 @@ bool json_get_bool(json_object *root, const char *path, bool *out);
 /* Append s as a JSON string literal (with quotes) to b: the only JSON escaper. */
 void json_buf_str(buf *b, const char *s);
 void json_buf_strn(buf *b, const char *s, size_t n);
+/* Append `"key":` for the next member of the object being written into b, with
+ * the comma before it unless it is the first ('{' or '[' just written, or b empty). */
+void json_buf_key(buf *b, const char *key);
 
 #endif

@@ -377,3 +377,14 @@ e2e_response e2e_get_as(const char *cookie, const char *path)
     const char *h[] = {arena_printf(pool, "Cookie: %s", cookie), NULL};
     return e2e_request("GET", path, h, NULL, 0);
 }
+
+void e2e_fake_control(const char *json)
+{
+    http_client_response r;
+    char err[256];
+    const char *colon = strrchr(base_url, ':');
+    const char *url = arena_printf(pool, "http://127.0.0.1:%d/_control", atoi(colon + 1) + 1);
+    const char *h[] = {"Content-Type: application/json", NULL};
+    if (http_client_request("POST", url, h, json, strlen(json), 10000, &r, err, sizeof err) != 0) fail_msg("fake: %s", err);
+    http_client_response_free(&r);
+}

@@ -108,4 +108,7 @@ void e2e_probe_tables(void);
  * the webhook_events id (0 if not 200 accepted); the uid into *uid if not NULL. */
 uint64_t e2e_probe(const char *members, const char **uid);
 
+/* POST json to the fake providers' /_control (PORT+1): {"fail_500": true}, {"latency_ms": N}. */
+void e2e_fake_control(const char *json);
+
 #endif

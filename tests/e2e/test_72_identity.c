@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -345,6 +346,76 @@ static void a_withheld_number_books_but_changes_only_with_the_reference(void **s
     assert_int_equal(held(utc_of(22, 17, 30), "cancelled"), 1);
 }
 
+/* Issue 15 item 12: the key held only the first 200 bytes of "call|slot|service": with a call id of the longest
+ * kind calls keep (191), the slot's last digits and the service fell off, and asking for another service at the
+ * same time was answered with the first booking. */
+static void a_long_call_id_is_hashed_whole(void **state)
+{
+    (void)state;
+    char id[192];
+    int n = snprintf(id, sizeof id, "call_%d_", (int)getpid());
+    memset(id + n, 'x', sizeof id - 1 - (size_t)n);
+    id[sizeof id - 1] = '\0';
+    const char *me = number(10);
+    const char *uid = book(id, me, 23, "09:00", ",\"customer_name\":\"Lang Eins\"");
+    e2e_response r = fn_from(id, me, "book_appointment",
+                             arena_printf(e2e_arena(), "{\"service\":\"damenhaarschnitt\",\"datum\":\"%s\",\"uhrzeit\":\"09:00\","
+                                                       "\"customer_name\":\"Lang Eins\"}", day_de(23)));
+    assert_false(ok(r)); /* another service at the same time is another booking: Cal.com refuses it (taken) */
+    EQ(status_of(r), "slot_taken");
+    assert_null(strstr(r.body, uid));
+    assert_int_equal(held(utc_of(23, 9, 0), "accepted"), 1);
+}
+
+/* one retry of the booking request in a child process: exit 0 when it was answered "booked" */
+static pid_t retry_in_child(const char *body)
+{
+    pid_t child = fork();
+    if (child == 0) {
+        e2e_response c = e2e_post_signed("retell", "/api/webhooks/retell/function", body, strlen(body));
+        _exit(c.body && strstr(c.body, "\"status\":\"booked\"") ? 0 : 1);
+    }
+    return child;
+}
+
+/* Issue 15 item 12: after a failed booking, two retries at once both took the failed row back and both went to
+ * Cal.com. Both retries arrive while the test holds a shared lock on the row, so they queue for it together; the
+ * conditional UPDATE lets exactly one take the row back, the other waits and answers the same booking. (The old
+ * race window, between reading "failed" and writing "pending", is microseconds wide: this test guards the
+ * outcome, it cannot force that interleaving.) */
+static void two_retries_after_a_failure_book_once(void **state)
+{
+    (void)state;
+    const char *call = new_call_id(), *me = number(12);
+    const char *args = arena_printf(e2e_arena(), "{\"service\":\"herrenhaarschnitt\",\"datum\":\"%s\",\"uhrzeit\":\"11:30\","
+                                                 "\"customer_name\":\"Rolf Rennen\"}", day_de(24));
+    e2e_fake_control("{\"fail_500\":true}");
+    e2e_response r = fn_from(call, me, "book_appointment", args);
+    e2e_fake_control("{\"fail_500\":false}");
+    assert_false(ok(r));
+    const char *body = arena_printf(e2e_arena(),
+                                    "{\"call\":{\"call_id\":\"%s\",\"from_number\":\"%s\",\"to_number\":\"" SALON_NUMBER "\","
+                                    "\"direction\":\"inbound\",\"call_status\":\"ongoing\"},\"name\":\"book_appointment\",\"args\":%s}",
+                                    call, me, args);
+    db_param c = db_str(call);
+    db_rows row;
+    assert_int_equal(db_begin(e2e_db()), 0);
+    assert_int_equal(db_query(e2e_db(), e2e_arena(),
+                              "SELECT b.status FROM switchboard_phone_bookings b JOIN calls ca ON ca.id = b.call_id"
+                              " WHERE ca.retell_call_id = ? LOCK IN SHARE MODE", &c, 1, &row), 0);
+    EQ(db_cell(&row, 0, 0), "failed");
+    pid_t a = retry_in_child(body), b = retry_in_child(body);
+    assert_true(a > 0 && b > 0);
+    usleep(1500000); /* both read "failed" and wait for the lock (a pause, not a measurement) */
+    assert_int_equal(db_commit(e2e_db()), 0);
+    int sa = 0, sb = 0;
+    waitpid(a, &sa, 0);
+    waitpid(b, &sb, 0);
+    assert_true(WIFEXITED(sa) && WEXITSTATUS(sa) == 0); /* both heard the one booking */
+    assert_true(WIFEXITED(sb) && WEXITSTATUS(sb) == 0);
+    assert_int_equal(held(utc_of(24, 11, 30), "accepted"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -355,6 +426,8 @@ int main(void)
         cmocka_unit_test(a_retried_cancel_or_reschedule_changes_nothing_else),
         cmocka_unit_test(a_foreign_number_never_matches_a_german_national_spelling),
         cmocka_unit_test(a_withheld_number_books_but_changes_only_with_the_reference),
+        cmocka_unit_test(a_long_call_id_is_hashed_whole),
+        cmocka_unit_test(two_retries_after_a_failure_book_once),
     };
     return cmocka_run_group_tests_name("e2e_identity", tests, e2e_setup, e2e_teardown);
 }

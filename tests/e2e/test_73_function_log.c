@@ -16,22 +16,6 @@
 
 #define EQ(actual, expected) assert_string_equal((actual) ? (actual) : "(null)", (expected))
 
-static const char *fake_url(const char *path)
-{
-    const char *colon = strrchr(getenv("SB_TEST_URL"), ':');
-    return arena_printf(e2e_arena(), "http://127.0.0.1:%d%s", atoi(colon + 1) + 1, path);
-}
-
-static void fake_control(const char *body)
-{
-    http_client_response r;
-    char err[256];
-    const char *h[] = {"Content-Type: application/json", NULL};
-    if (http_client_request("POST", fake_url("/_control"), h, body, strlen(body), 10000, &r, err, sizeof err) != 0)
-        fail_msg("fake: %s", err);
-    http_client_response_free(&r);
-}
-
 static struct tm berlin(int days)
 {
     time_t t = time(NULL) + days * 86400;
@@ -172,10 +156,10 @@ static void every_function_of_a_call_is_one_row_with_the_answer_spoken(void **st
     wait_rows(id, ++k);
     logged_as(id, k, r, "no_such_function", "unknown_function");
     /* Cal.com down */
-    fake_control("{\"fail_500\":true}");
+    e2e_fake_control("{\"fail_500\":true}");
     r = fn_from(id, me, "book_appointment",
                 arena_printf(e2e_arena(), "{\"service\":\"herrenhaarschnitt\",\"datum\":\"%s\",\"uhrzeit\":\"15:30\",\"name\":\"Lotte Log\"}", day_de(27)));
-    fake_control("{\"fail_500\":false}");
+    e2e_fake_control("{\"fail_500\":false}");
     wait_rows(id, ++k);
     logged_as(id, k, r, "book_appointment", "calcom_down");
     /* withheld: refused */
@@ -324,6 +308,53 @@ static void prune_keeps_the_function_log_as_long_as_the_events(void **state)
     EQ(e2e_scalar("SELECT GROUP_CONCAT(function_name) FROM switchboard_function_calls WHERE retell_call_id = ?", &p, 1), "check_customer");
 }
 
+/* Issue 15 item 13: the agent's words are a service name, never a LIKE pattern. */
+static void a_wildcard_names_no_service(void **state)
+{
+    (void)state;
+    const char *id = new_call_id(), *me = "+4916012123434";
+    static const char *const PATTERNS[] = {"%", "h_rren", "%schnitt"};
+    for (size_t i = 0; i < sizeof PATTERNS / sizeof *PATTERNS; i++) {
+        e2e_response r = fn_from(id, me, "check_availability",
+                                 arena_printf(e2e_arena(), "{\"service\":\"%s\",\"datum\":\"%s\"}", PATTERNS[i], day_de(29)));
+        assert_null(json_get_str(r.json, "service"));
+        assert_non_null(strstr(json_get_str(r.json, "message"), "nicht finden"));
+    }
+    e2e_response r = fn_from(id, me, "check_availability", arena_printf(e2e_arena(), "{\"service\":\"haarschnitt\",\"datum\":\"%s\"}", day_de(29)));
+    assert_non_null(json_get_str(r.json, "service")); /* a part of a name still finds it */
+}
+
+/* Issue 15 item 6: a quote or backslash in a stored name broke every availability answer (raw %s). Last in the
+ * file: it renames a fixture service and puts the name back. */
+static void answers_stay_json_whatever_a_stored_name_holds(void **state)
+{
+    (void)state;
+    const char *id = new_call_id(), *me = "+4916012125656";
+    static const char *const EVIL = "Herren\"haar\\schnitt </script>";
+    const char *old = e2e_scalar("SELECT display_name FROM services WHERE id = 102", NULL, 0);
+    db_param p = db_str(EVIL);
+    assert_int_equal(db_exec(e2e_db(), "UPDATE services SET display_name = ? WHERE id = 102", &p, 1, NULL, NULL), 0);
+    e2e_response r = fn_from(id, me, "check_availability",
+                             arena_printf(e2e_arena(), "{\"service\":\"herrenhaarschnitt\",\"datum\":\"%s\",\"uhrzeit\":\"10:00\"}", day_de(29)));
+    EQ(json_get_str(r.json, "service"), EVIL);
+    r = fn_from(id, me, "check_availability", arena_printf(e2e_arena(), "{\"service\":\"herrenhaarschnitt\",\"datum\":\"%s\"}", day_de(29)));
+    EQ(json_get_str(r.json, "service"), EVIL);
+    r = fn_from(id, me, "list_services", "{}");
+    assert_non_null(strstr(json_get_str(r.json, "message"), EVIL));
+    int found = 0;
+    json_object *list = json_get(r.json, "services");
+    for (size_t i = 0; list && i < json_object_array_length(list); i++)
+        found |= json_get_str(json_object_array_get_idx(list, i), "name") && !strcmp(json_get_str(json_object_array_get_idx(list, i), "name"), EVIL);
+    assert_true(found);
+    r = fn_from(id, me, "book_appointment", arena_printf(e2e_arena(), "{\"service\":\"herrenhaarschnitt\",\"datum\":\"%s\",\"uhrzeit\":\"16:00\","
+                                                                      "\"customer_name\":\"Quote \\\"Q\\\" Tester\"}", day_de(29)));
+    EQ(json_get_str(r.json, "status"), "booked");
+    wait_rows(id, 4);
+    EQ(row(id, 4, "JSON_VALUE(result_json, '$.status')"), "booked");
+    db_param back = db_str(old);
+    assert_int_equal(db_exec(e2e_db(), "UPDATE services SET display_name = ? WHERE id = 102", &back, 1, NULL, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +364,8 @@ int main(void)
         cmocka_unit_test(metrics_count_each_function_and_outcome),
         cmocka_unit_test(the_monitor_shows_the_last_hours_function_error_rate),
         cmocka_unit_test(prune_keeps_the_function_log_as_long_as_the_events),
+        cmocka_unit_test(a_wildcard_names_no_service),
+        cmocka_unit_test(answers_stay_json_whatever_a_stored_name_holds),
     };
     return cmocka_run_group_tests_name("e2e_function_log", tests, e2e_setup, e2e_teardown);
 }
