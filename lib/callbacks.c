@@ -219,8 +219,6 @@ int callbacks_open_for_call(sb_db *db, arena *a, const sb_config *cfg, uint64_t 
                                db_cell_ll(&f, i, FF_APPT) > 0};
         if (db_cell(&f, i, FF_SERVICE)) service = db_cell(&f, i, FF_SERVICE);
         if (db_cell(&f, i, FF_DATE)) date = db_cell(&f, i, FF_DATE), time_ = db_cell(&f, i, FF_TIME);
-        if (reason_of(&fns[i]) == CB_PROMISED || reason_of(&fns[i]) == CB_BOOKING_FAILED)
-            failure = arena_printf(a, "%s: %s (%s)", fns[i].name, fns[i].outcome, db_cell(&f, i, FF_MESSAGE) ? db_cell(&f, i, FF_MESSAGE) : "");
     }
     uint64_t booked_appt = strtoull(db_cell(&c, 0, CF_APPT) ? db_cell(&c, 0, CF_APPT) : "0", NULL, 10);
     cb_analysis an = callback_analysis_of(db_cell(&c, 0, CF_CUSTOM));
@@ -228,6 +226,11 @@ int callbacks_open_for_call(sb_db *db, arena *a, const sb_config *cfg, uint64_t 
     if (booked_appt) /* a booking by phone answers this caller's older items too (any channel) */
         if (callbacks_autoclose_appointment(db, a, cfg, booked_appt, NULL) != 0) return -1;
     if (reason == CB_NONE) return 0;
+    /* why: the last request that gave the reason, with what the caller heard */
+    for (size_t i = 0; i < f.nrows && reason <= CB_BOOKING_FAILED; i++)
+        if (reason_of(&fns[i]) == reason)
+            failure = arena_printf(a, "%s: %s (%s)", fns[i].name, fns[i].outcome,
+                                   db_cell(&f, i, FF_MESSAGE) ? db_cell(&f, i, FF_MESSAGE) : "");
     if (reason == CB_ANALYSIS) {
         /* what the analysis says was wanted (the legacy agent's keys) */
         char err[64];
