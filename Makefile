@@ -9,7 +9,7 @@
 #   make check-replica  primary + replica, two pools behind one nginx upstream, simulate traffic, dashboard reads on the replica; ~1.5 min
 #   make check-apache  the route switch of conf/apache/ in Apache 2.4 (installs apache2; test_96 alone)
 #   make bench    print benchmark figures (ceiling comparison first; bench-* for one part): docs/BENCHMARKS.md
-#   make install  binary, www/, sql/, systemd units, docs under PREFIX (/usr/local), DESTDIR honoured
+#   make install  binary, www/, sql/, systemd units, docs, man page, bash completion under PREFIX (/usr/local), DESTDIR honoured
 #   make deb      build/deb/switchboard_VERSION_ARCH.deb (dpkg-deb, no debhelper)
 #   make check-deb  build the .deb, install/remove/purge it in a fresh Debian 12 root (root; ~3 min)
 # Options: SANITIZE=1 (ASan+UBSan), V=1 (echo commands), PORT=8080 (make run), PREFIX, DESTDIR
@@ -52,7 +52,7 @@ APP_LIB_OBJ := $(filter-out $(BUILD)/app/main.o,$(APP_OBJ))
 BUILD_PKGS := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libmariadb-dev libjson-c-dev libcurl4-openssl-dev \
               libssl-dev
 DEB_PKGS := $(BUILD_PKGS) libcmocka-dev mariadb-server mariadb-client nginx spawn-fcgi multiwatch curl tzdata \
-            ca-certificates chromium chromium-driver
+            ca-certificates chromium chromium-driver man-db groff-base bsdutils
 # only for make fuzz (clang's libFuzzer runtime is in libclang-rt-14-dev) and make valgrind
 FUZZ_PKGS := clang libclang-rt-14-dev
 VALGRIND_PKGS := valgrind
@@ -67,6 +67,8 @@ SYSCONFDIR ?= /etc
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 DATADIR    := $(PREFIX)/share/switchboard
 DOCDIR     := $(PREFIX)/share/doc/switchboard
+MANDIR     := $(PREFIX)/share/man
+COMPLETIONDIR := $(PREFIX)/share/bash-completion/completions
 $(BUILD)/lib/config.o: CFLAGS += -DSB_DATADIR='"$(DATADIR)"'
 
 $(BUILD)/%.o: %.c $(wildcard lib/*.h app/*.h tests/e2e/*.h)
@@ -89,6 +91,14 @@ $(BUILD)/switchboard: $(APP_OBJ) $(BUILD)/libswitchboard.a
 bin/switchboard: $(BUILD)/switchboard
 	@mkdir -p bin
 	$(Q)cmp -s $< $@ || { cp $< $@.tmp && mv -f $@.tmp $@; }
+
+# the man page and the bash completion: printed by the binary from its command table (app/commands.c,
+# DESIGN D148), so they cannot drift from what it accepts
+$(BUILD)/switchboard.1: $(BUILD)/switchboard
+	$(Q)$< man >$@.tmp && mv -f $@.tmp $@
+
+$(BUILD)/switchboard.bash: $(BUILD)/switchboard
+	$(Q)$< completion >$@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/tests/unit_%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libswitchboard.a
 	@mkdir -p $(dir $@)
@@ -237,10 +247,12 @@ bench: bench-ceiling bench-pipeline bench-functions bench-linker bench-dashboard
 install:
 	$(if $(filter 1,$(SANITIZE)),$(error make install takes the release build: drop SANITIZE=1))
 	$(Q)conf/deps.sh $(BUILD_PKGS)
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/switchboard.1 $(BUILD)/switchboard.bash
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/www $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR) \
-	  $(DESTDIR)$(SYSCONFDIR)/switchboard
+	  $(DESTDIR)$(SYSCONFDIR)/switchboard $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPLETIONDIR)
 	install -m 0755 $(BUILD)/switchboard $(DESTDIR)$(PREFIX)/bin/switchboard
+	gzip -9n <$(BUILD)/switchboard.1 >$(DESTDIR)$(MANDIR)/man1/switchboard.1.gz && chmod 0644 $(DESTDIR)$(MANDIR)/man1/switchboard.1.gz
+	install -m 0644 $(BUILD)/switchboard.bash $(DESTDIR)$(COMPLETIONDIR)/switchboard
 	install -m 0644 www/* $(DESTDIR)$(DATADIR)/www/
 	for d in legacy migrations demo; do \
 	  install -d $(DESTDIR)$(DATADIR)/sql/$$d && install -m 0644 sql/$$d/* $(DESTDIR)$(DATADIR)/sql/$$d/ || exit 1; done
@@ -251,7 +263,7 @@ install:
 	  conf/nginx.conf.in $(DESTDIR)$(DOCDIR)/
 	for f in $$(cd conf && find nginx apache -type f); do \
 	  install -D -m 0644 conf/$$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
-	install -m 0644 docs/MIGRATION.md docs/SCALING.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 docs/MIGRATION.md docs/SCALING.md docs/SECURITY.md $(DESTDIR)$(DOCDIR)/
 	test -e $(DESTDIR)$(SYSCONFDIR)/switchboard/switchboard.conf || \
 	  install -m 0640 conf/switchboard.conf.example $(DESTDIR)$(SYSCONFDIR)/switchboard/switchboard.conf
 

@@ -7,6 +7,7 @@
 #ifndef SB_APP_H
 #define SB_APP_H
 
+#include "../lib/cli.h"
 #include "../lib/config.h"
 #include "../lib/db.h"
 #include "../lib/db_reads.h"
@@ -22,7 +23,17 @@ typedef struct sb_app {
     sb_db *db;
     db_reads reads;  /* dashboard reads: the replica while fresh, else db (lib/db_reads.h) */
     pipeline pipe;   /* this process's queue worker (fast path in serve, loop in worker) */
+    const char *format; /* a command's --format ("table" when not given), taken out of argv by main */
+    int quiet;          /* a command's --quiet: no progress line */
 } sb_app;
+
+/* commands.c: the command table (lib/cli.h) main dispatches through, one row per command */
+extern const cli_cmd COMMANDS[];
+extern const size_t NCOMMANDS;
+/* main.c: `switchboard sign calcom|retell FILE`. Exit code. */
+int cmd_sign(sb_app *app, int argc, char **argv);
+/* handlers_monitor.c: `switchboard monitor`, the monitor's answer from the database. Exit code. */
+int cmd_monitor(sb_app *app, int argc, char **argv);
 
 /* routes.c */
 extern const sb_route ROUTES[];
@@ -156,6 +167,8 @@ int cmd_report(sb_app *app, int argc, char **argv);
 int cmd_stats(sb_app *app, int argc, char **argv);
 /* cmd_shadow.c: `switchboard shadow-init` and `switchboard shadow-diff` (DESIGN D80-D82). Exit code. */
 int cmd_shadow(sb_app *app, const char *cmd, int argc, char **argv);
+/* cmd_operators.c: `switchboard operators list|add|remove` (DESIGN D131). Exit code. */
+int cmd_operators(sb_app *app, int argc, char **argv);
 /* Link calls and appointments of one tenant around now that share a customer
  * or a number with the row an event wrote (table "calls" or "appointments",
  * id); the hourly full run reconciles the rest (pipeline hook). 0 or -1. */

@@ -25,6 +25,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "calcom_fields.h"
+
 #include "../lib/appointments.h"
 #include "../lib/customers.h"
 #include "../lib/phone.h"
@@ -39,7 +41,7 @@
         return;                            \
     } while (0)
 
-typedef enum { CAL_CREATED, CAL_REQUESTED, CAL_RESCHEDULED, CAL_CANCELLED, CAL_REJECTED, CAL_NO_SHOW, CAL_ENDED } cal_kind;
+_Static_assert(CAL_ENDED + 1 == CAL_NKINDS, "cal_kind and CAL_NKINDS agree");
 
 typedef struct appt_row {
     uint64_t id;
@@ -62,7 +64,7 @@ static const char *first_str(json_object *o, const char *const *paths, size_t n)
 }
 
 /* metadata may be an object, a JSON string holding an object (legacy double encoding), or junk. */
-static json_object *parse_meta(const char *text)
+json_object *calcom_meta_parse(const char *text)
 {
     char err[64];
     if (!text || !*text) return json_object_new_object();
@@ -93,7 +95,7 @@ static int find_row(sb_db *db, arena *a, long long company, const char *sql, db_
     row->status = db_cell(&r, 0, 1);
     row->uid = db_cell(&r, 0, 2);
     row->starts_at = db_cell(&r, 0, 3) ? atoll(db_cell(&r, 0, 3)) : 0;
-    row->meta = parse_meta(db_cell(&r, 0, 4));
+    row->meta = calcom_meta_parse(db_cell(&r, 0, 4));
     int64_t at = 0;
     json_get_int(row->meta, "switchboard.calcom_event_at", &at);
     row->last_event_at = at;
@@ -133,12 +135,10 @@ static int find_appointment(sb_db *db, arena *a, long long company, const char *
     return 0;
 }
 
-static const char *staff_for_organizer(sb_db *db, arena *a, long long company, json_object *b)
+static const char *staff_for_organizer(sb_db *db, arena *a, long long company, int64_t org_id, const char *email)
 {
-    int64_t org_id = 0;
-    const char *email = json_get_str(b, "organizer.email");
     db_rows r;
-    if (json_get_int(b, "organizer.id", &org_id) && org_id > 0) {
+    if (org_id > 0) {
         db_param p[] = {db_int(org_id), db_int(company)};
         if (db_query(db, a,
                      "SELECT s.id FROM calcom_host_mappings m JOIN staff s ON s.id = m.staff_id"
@@ -177,7 +177,7 @@ static const char *status_of(cal_kind k)
 }
 
 /* The switchboard part of appointments.metadata, merged into what is there. */
-static const char *build_meta(arena *a, json_object *meta, json_object *b, const char *trigger, int64_t evt_at,
+const char *calcom_meta_build(arena *a, json_object *meta, json_object *b, const char *trigger, int64_t evt_at,
                               long long event_type_id, const char *prev_uid, int set_event_at, const char *attendee_phone)
 {
     json_object *sb = NULL;
@@ -200,8 +200,13 @@ static const char *build_meta(arena *a, json_object *meta, json_object *b, const
             json_object_object_add(sb, "previous_uids", list);
         }
         int seen = 0;
-        for (size_t i = 0; i < json_object_array_length(list); i++)
-            seen |= strcmp(json_object_get_string(json_object_array_get_idx(list, i)), prev_uid) == 0;
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+            /* stored data: a null or a number in the list reached strcmp(NULL) (issue 15 #7) */
+            char idx[24];
+            snprintf(idx, sizeof idx, "%zu", i);
+            const char *u = json_get_str(list, idx);
+            seen |= u && strcmp(u, prev_uid) == 0;
+        }
         if (!seen) json_object_array_add(list, json_object_new_string(prev_uid));
     }
     /* D88: the phone of a booking whose customer was found by email stays here, not on the customer */
@@ -213,21 +218,69 @@ static const char *build_meta(arena *a, json_object *meta, json_object *b, const
     return arena_strdup(a, json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PLAIN));
 }
 
+void calcom_fields_read(json_object *root, cal_kind kind, arena *a, int64_t now, calcom_fields *f)
+{
+    memset(f, 0, sizeof *f);
+    json_object *b = json_get(root, "payload");
+    if (!b || !json_object_is_type(b, json_type_object)) b = root; /* flat MEETING_* (PROVENANCE §2) */
+    f->b = b;
+    f->uid = first_str(b, (const char *const[]){"uid", "bookingUid"}, 2);
+    if (!json_get_int(b, "bookingId", &f->booking_id)) json_get_int(b, "id", &f->booking_id);
+    f->have_event_type = json_get_int(b, "eventTypeId", &f->event_type);
+
+    /* event time: Cal.com's createdAt of the delivery; flat MEETING_* carry the booking's createdAt, so use its end */
+    const char *created = json_get_str(root, "createdAt");
+    if (kind == CAL_ENDED || !created || time_parse_iso(created, &f->evt_at) != 0)
+        if (time_parse_iso(json_get_str(b, "endTime"), &f->evt_at) != 0) f->evt_at = 0;
+    /* when Cal.com says the booking was made: the row is dated then, not when we heard of it (D51) */
+    if (!created || time_parse_iso(created, &f->booked_at) != 0 || f->booked_at > now) f->booked_at = 0;
+    f->have_times = time_parse_iso(json_get_str(b, "startTime"), &f->starts) == 0 &&
+                    time_parse_iso(json_get_str(b, "endTime"), &f->ends) == 0;
+    if (kind == CAL_RESCHEDULED) {
+        f->prev_uid = first_str(b, (const char *const[]){"rescheduleUid", "fromReschedule", "fromReschedule.uid"}, 3);
+        json_get_int(b, "rescheduleId", &f->prev_id);
+        if (time_parse_iso(json_get_str(b, "rescheduleStartTime"), &f->prev_start) != 0) f->prev_start = 0;
+    }
+
+    /* customer (the first attendee: for seated events the seat that triggered it) */
+    f->name = first_str(b, (const char *const[]){"attendees.0.name", "responses.name.value", "responses.name"}, 3);
+    f->email = first_str(b, (const char *const[]){"attendees.0.email", "responses.email.value", "responses.email"}, 3);
+    f->phone_raw = first_str(b, (const char *const[]){"attendees.0.phoneNumber", "responses.attendeePhoneNumber.value",
+                                                      "responses.phone.value", "responses.telefon.value",
+                                                      "smsReminderNumber"}, 5);
+    /* attendees must be an array: an object here aborted json-c (issue 15 #7) */
+    json_object *att = json_get(b, "attendees");
+    size_t natt = att && json_object_is_type(att, json_type_array) ? json_object_array_length(att) : 0;
+    for (size_t i = 0; i < natt; i++) {
+        bool ns = false;
+        f->no_show_any |= json_get_bool(json_object_array_get_idx(att, i), "noShow", &ns) && ns;
+    }
+    if (kind == CAL_CANCELLED) f->reason = first_str(b, (const char *const[]){"cancellationReason"}, 1);
+    if (kind == CAL_REJECTED) {
+        const char *r = first_str(b, (const char *const[]){"rejectionReason", "cancellationReason"}, 2);
+        f->reason = arena_printf(a, "abgelehnt%s%s", r ? ": " : "", r ? r : "");
+    }
+    f->notes = first_str(b, (const char *const[]){"additionalNotes", "description"}, 2);
+    f->tz = first_str(b, (const char *const[]){"attendees.0.timeZone", "organizer.timeZone"}, 2);
+    json_get_int(b, "organizer.id", &f->organizer_id);
+    f->organizer_email = json_get_str(b, "organizer.email");
+}
+
 static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_result *res, cal_kind kind)
 {
     sb_app *app = p->app;
     sb_db *db = p->db;
-    json_object *b = json_get(ev->json, "payload");
-    if (!b || !json_object_is_type(b, json_type_object)) b = ev->json; /* flat MEETING_* (PROVENANCE §2) */
+    calcom_fields cf;
+    calcom_fields_read(ev->json, kind, a, (int64_t)time(NULL), &cf);
+    json_object *b = cf.b;
     audit_cause why = {ev->id, arena_printf(a, "calcom %s", ev->event_type)};
-    const char *uid = first_str(b, (const char *const[]){"uid", "bookingUid"}, 2);
-    int64_t booking_id = 0;
-    if (!json_get_int(b, "bookingId", &booking_id)) json_get_int(b, "id", &booking_id);
+    const char *uid = cf.uid;
+    int64_t booking_id = cf.booking_id;
 
     /* tenant */
     tenant t;
-    int64_t event_type = 0;
-    if (json_get_int(b, "eventTypeId", &event_type)) {
+    int64_t event_type = cf.event_type;
+    if (cf.have_event_type) {
         int found = tenant_by_calcom_event_type(db, a, event_type, &t);
         if (found < 0) FINISH(EVENT_RETRY, "tenant lookup: %s", db_error(db));
         if (!found)
@@ -250,16 +303,8 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
     res->company_id = t.company_id;
     if (!uid) FINISH(EVENT_DEAD, "payload has no booking uid");
 
-    /* event time: Cal.com's createdAt of the delivery; flat MEETING_* carry the booking's createdAt, so use its end */
-    int64_t evt_at = 0, starts = 0, ends = 0;
-    const char *created = json_get_str(ev->json, "createdAt");
-    if (kind == CAL_ENDED || !created || time_parse_iso(created, &evt_at) != 0)
-        if (time_parse_iso(json_get_str(b, "endTime"), &evt_at) != 0) evt_at = 0;
-    /* when Cal.com says the booking was made: the row is dated then, not when we heard of it (D51) */
-    int64_t booked_at = 0;
-    if (!created || time_parse_iso(created, &booked_at) != 0 || booked_at > (int64_t)time(NULL)) booked_at = 0;
-    int have_times = time_parse_iso(json_get_str(b, "startTime"), &starts) == 0 &&
-                     time_parse_iso(json_get_str(b, "endTime"), &ends) == 0;
+    int64_t evt_at = cf.evt_at, starts = cf.starts, ends = cf.ends, booked_at = cf.booked_at;
+    int have_times = cf.have_times;
     if (!have_times && (kind == CAL_CREATED || kind == CAL_REQUESTED || kind == CAL_RESCHEDULED))
         FINISH(EVENT_DEAD, "payload.startTime/endTime missing or not ISO 8601");
 
@@ -268,10 +313,8 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
     const char *prev_uid = NULL;
     int found = 0;
     if (kind == CAL_RESCHEDULED) {
-        prev_uid = first_str(b, (const char *const[]){"rescheduleUid", "fromReschedule", "fromReschedule.uid"}, 3);
-        int64_t prev_id = 0;
-        json_get_int(b, "rescheduleId", &prev_id);
-        if (prev_uid || prev_id) found = find_appointment(db, a, t.company_id, prev_uid, prev_id, &row);
+        prev_uid = cf.prev_uid;
+        if (prev_uid || cf.prev_id) found = find_appointment(db, a, t.company_id, prev_uid, cf.prev_id, &row);
     }
     if (!found) found = find_appointment(db, a, t.company_id, uid, booking_id, &row);
     if (found < 0) FINISH(EVENT_RETRY, "appointment lookup: %s", db_error(db));
@@ -282,11 +325,7 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
     int apply_state = !found || (!superseded && evt_at >= row.last_event_at);
 
     /* customer (the first attendee: for seated events the seat that triggered it) */
-    const char *name = first_str(b, (const char *const[]){"attendees.0.name", "responses.name.value", "responses.name"}, 3);
-    const char *email = first_str(b, (const char *const[]){"attendees.0.email", "responses.email.value", "responses.email"}, 3);
-    const char *phone_raw = first_str(b, (const char *const[]){"attendees.0.phoneNumber", "responses.attendeePhoneNumber.value",
-                                                               "responses.phone.value", "responses.telefon.value",
-                                                               "smsReminderNumber"}, 5);
+    const char *name = cf.name, *email = cf.email, *phone_raw = cf.phone_raw;
     char phone[PHONE_MAX];
     const char *cc = phone_country_code(app->cfg.phone_default_country);
     int have_phone = phone_normalize(phone_raw, cc, phone) == 0;
@@ -301,12 +340,7 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
     /* the target status of this event */
     const char *status = status_of(kind);
     if (kind == CAL_NO_SHOW) {
-        int any = 0;
-        json_object *att = json_get(b, "attendees");
-        for (size_t i = 0; att && i < json_object_array_length(att); i++) {
-            bool ns = false;
-            any |= json_get_bool(json_object_array_get_idx(att, i), "noShow", &ns) && ns;
-        }
+        int any = cf.no_show_any;
         /* un-marking a no-show restores the booking; it never reopens a cancelled or completed one */
         status = any ? "no_show" : (found && row.status && !strcmp(row.status, "no_show")) ? "confirmed"
                                                                                            : (found ? row.status : "confirmed");
@@ -318,21 +352,13 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
         if (kind == CAL_REQUESTED) status = cur;                                       /* never demote */
         if (kind == CAL_ENDED && (!strcmp(cur, "cancelled") || !strcmp(cur, "no_show"))) status = cur;
     }
-    const char *reason = NULL;
-    if (kind == CAL_CANCELLED) reason = first_str(b, (const char *const[]){"cancellationReason"}, 1);
-    if (kind == CAL_REJECTED) {
-        const char *r = first_str(b, (const char *const[]){"rejectionReason", "cancellationReason"}, 2);
-        reason = arena_printf(a, "abgelehnt%s%s", r ? ": " : "", r ? r : "");
-    }
-    const char *notes = first_str(b, (const char *const[]){"additionalNotes", "description"}, 2);
-    const char *staff = staff_for_organizer(db, a, t.company_id, b);
-    int64_t host = 0;
-    json_get_int(b, "organizer.id", &host);
-    const char *tz = first_str(b, (const char *const[]){"attendees.0.timeZone", "organizer.timeZone"}, 2);
+    const char *reason = cf.reason, *notes = cf.notes, *tz = cf.tz;
+    const char *staff = staff_for_organizer(db, a, t.company_id, cf.organizer_id, cf.organizer_email);
+    int64_t host = cf.organizer_id;
 
     if (!found) {
         json_object *meta = json_object_new_object();
-        const char *meta_text = build_meta(a, meta, b, ev->event_type, evt_at, event_type, prev_uid, 1,
+        const char *meta_text = calcom_meta_build(a, meta, b, ev->event_type, evt_at, event_type, prev_uid, 1,
                                            phone_kept ? phone : NULL);
         json_object_put(meta);
         field f[24];
@@ -362,10 +388,8 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
             f[n++] = FIELD_TEXT("cancellation_reason", reason);
         }
         if (kind == CAL_RESCHEDULED) {
-            int64_t prev_start = 0;
             f[n++] = FIELD_TIME("rescheduled_at", evt_at);
-            if (time_parse_iso(json_get_str(b, "rescheduleStartTime"), &prev_start) == 0)
-                f[n++] = FIELD_TIME("previous_starts_at", prev_start);
+            if (cf.prev_start) f[n++] = FIELD_TIME("previous_starts_at", cf.prev_start);
         }
         uint64_t id;
         if (record_insert(db, a, "appointments", f, n, t.company_id, &why, &id) != 0 ||
@@ -405,7 +429,7 @@ static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_
     if (staff) f[n++] = FIELD_FILL_TEXT("staff_id", staff);
     if (notes) f[n++] = FIELD_FILL_TEXT("notes", notes);
     if (t.branch_id) f[n++] = FIELD_FILL_TEXT("branch_id", t.branch_id);
-    const char *meta_text = build_meta(a, row.meta, b, ev->event_type, evt_at, event_type,
+    const char *meta_text = calcom_meta_build(a, row.meta, b, ev->event_type, evt_at, event_type,
                                        kind == CAL_RESCHEDULED && prev_uid ? prev_uid : NULL, apply_state,
                                        phone_kept ? phone : NULL);
     json_object_put(row.meta);

@@ -17,7 +17,9 @@
 #include <time.h>
 
 #include "../lib/linker.h"
+#include "../lib/json.h"
 #include "../lib/log.h"
+#include "../lib/progress.h"
 #include "../lib/timeutil.h"
 
 static long long when(const char *s, long long now)
@@ -52,6 +54,7 @@ int cmd_detect_conversions(sb_app *app, int argc, char **argv)
         else { fprintf(stderr, "switchboard: detect-conversions: unknown option %s\n", argv[i]); return 2; }
         i++;
     }
+    int json = !strcmp(app->format, "json");
     arena *a = arena_new(1 << 20);
     char err[512];
     int rc = 0;
@@ -60,12 +63,13 @@ int cmd_detect_conversions(sb_app *app, int argc, char **argv)
         if (db_begin(app->db) != 0 || linker_undo(app->db, a, (uint64_t)undo, &n, err, sizeof err) != 0) {
             db_rollback(app->db);
             fprintf(stderr, "switchboard: detect-conversions --undo: %s\n", err);
-            rc = 1;
+            rc = CLI_EXIT_ATTENTION; /* an unknown or already undone run, or the database */
         } else if (db_commit(app->db) != 0) {
             fprintf(stderr, "switchboard: detect-conversions --undo: %s\n", db_error(app->db));
-            rc = 1;
+            rc = CLI_EXIT_DB;
         } else {
-            printf("run %lld undone: %lld call(s) restored\n", undo, n);
+            if (json) printf("{\"undone_run\":%lld,\"calls_restored\":%lld}\n", undo, n);
+            else printf("run %lld undone: %lld call(s) restored\n", undo, n);
             log_msg("info", "detect-conversions: run %lld undone (%lld calls)", undo, n);
         }
         arena_free(a);
@@ -78,7 +82,9 @@ int cmd_detect_conversions(sb_app *app, int argc, char **argv)
     }
     int apply = link && !dry;
     uint64_t run = 0;
-    linker_scope scope = {company, since, until, 0, NULL}; /* the whole scope: no focus */
+    progress pr;
+    progress_start(&pr, stderr, "detect-conversions", "steps", 0, app->quiet);
+    linker_scope scope = {company, since, until, 0, NULL, &pr}; /* the whole scope: no focus */
     linker_result res;
     char sc[200], t0[32], t1[32];
     time_format_iso(since, t0, sizeof t0);
@@ -90,7 +96,7 @@ int cmd_detect_conversions(sb_app *app, int argc, char **argv)
         if (db_exec(app->db, "INSERT INTO switchboard_link_runs (requested_by, scope) VALUES (?, ?)", p, 2, &run, NULL) != 0)
             goto dberr_tx;
     }
-    if (linker_run(app->db, a, &app->cfg, &scope, run, !apply, stdout, &res) != 0) goto dberr_tx;
+    if (linker_run(app->db, a, &app->cfg, &scope, run, !apply, json ? NULL : stdout, &res) != 0) goto dberr_tx;
     if (apply) {
         db_param p[] = {db_int(res.linked), db_int(res.unlinked), db_int((long long)run)};
         if (db_exec(app->db, "UPDATE switchboard_link_runs SET finished_at = NOW(3), calls_linked = ?, calls_unlinked = ? WHERE id = ?",
@@ -98,22 +104,41 @@ int cmd_detect_conversions(sb_app *app, int argc, char **argv)
             goto dberr_tx;
     }
     if ((apply ? db_commit(app->db) : db_rollback(app->db)) != 0) goto dberr;
+    progress_end(&pr);
+    if (json) {
+        buf js = BUF_INIT;
+        buf_puts(&js, "{\"scope\":");
+        json_buf_str(&js, sc);
+        buf_printf(&js, ",\"since\":\"%s\",\"until\":\"%s\",\"company_id\":", t0, t1);
+        if (company) buf_printf(&js, "%lld", company);
+        else buf_puts(&js, "null");
+        buf_printf(&js, ",\"candidates\":%lld,\"linked\":%lld,\"unlinked\":%lld,\"applied\":%s,\"run\":", res.candidates,
+                   res.linked, res.unlinked, apply ? "true" : "false");
+        if (apply) buf_printf(&js, "%llu", (unsigned long long)run);
+        else buf_puts(&js, "null");
+        printf("%s}\n", buf_cstr(&js));
+        buf_free(&js);
+        goto done;
+    }
     printf("\n%-28s %s\n%-28s %lld\n%-28s %lld\n%-28s %lld\n", "scope", sc, "candidates (rules b/c)", res.candidates,
            apply ? "calls linked" : "calls that would be linked", res.linked, apply ? "calls unlinked" : "calls that would be unlinked",
            res.unlinked);
     if (apply) printf("%-28s %llu (undo: switchboard detect-conversions --undo %llu)\n", "run", (unsigned long long)run, (unsigned long long)run);
     else printf("(report only: add --auto-link to link)\n");
+done:
     log_msg("info", "detect-conversions: %s: %lld linked, %lld unlinked%s", sc, res.linked, res.unlinked, apply ? "" : " (report only)");
     arena_free(a);
     return 0;
 dberr_tx:
     snprintf(err, sizeof err, "%s", db_error(app->db));
     db_rollback(app->db);
+    progress_end(&pr);
     fprintf(stderr, "switchboard: detect-conversions: %s\n", err);
     arena_free(a);
-    return 1;
+    return CLI_EXIT_DB;
 dberr:
+    progress_end(&pr);
     fprintf(stderr, "switchboard: detect-conversions: %s\n", db_error(app->db));
     arena_free(a);
-    return 1;
+    return CLI_EXIT_DB;
 }

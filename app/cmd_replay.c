@@ -14,7 +14,10 @@
  *
  * prune --older-than 90d [--batch N]
  *                         delete processed/ignored events older than that, in
- *                         small batches (short locks); failed and dead stay. */
+ *                         small batches (short locks); failed and dead events
+ *                         (names, phones, transcripts) once they are older than
+ *                         retention.failed_days (default 30; D120), replayable
+ *                         until then. A failed event still being retried stays. */
 #include "app.h"
 
 #include <stdio.h>
@@ -23,7 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/json.h"
 #include "../lib/log.h"
+#include "../lib/progress.h"
 
 #define REPLAY_MAX_WINDOW_S (14 * 86400)
 #define REPLAY_MAX_EVENTS 10000
@@ -83,6 +88,20 @@ static void wait_settled(sb_app *app, arena *a, uint64_t id)
     }
 }
 
+/* One result line: "id<TAB>status<TAB>note" (table) or a member of "events" (json). */
+static void put_result(sb_app *app, buf *js, uint64_t id, const char *status, const char *note)
+{
+    if (strcmp(app->format, "json") != 0) {
+        printf("%llu\t%s\t%s\n", (unsigned long long)id, status, note);
+        return;
+    }
+    buf_printf(js, "%s{\"id\":%llu,\"status\":", js->len ? "," : "", (unsigned long long)id);
+    json_buf_str(js, status);
+    buf_puts(js, ",\"note\":");
+    json_buf_str(js, note);
+    buf_putc(js, '}');
+}
+
 static int replay_ids(sb_app *app, const uint64_t *ids, size_t n, const char *by)
 {
     uint64_t *rids = calloc(n ? n : 1, sizeof *rids);
@@ -92,13 +111,19 @@ static int replay_ids(sb_app *app, const uint64_t *ids, size_t n, const char *by
         fprintf(stderr, "switchboard: replay failed: %s\n", db_error(app->db));
         free(rids);
         arena_free(a);
-        return 1;
+        return CLI_EXIT_DB;
     }
     int bad = 0;
+    long long skipped = 0;
+    buf js = BUF_INIT;
+    progress pr;
+    progress_start(&pr, stderr, "replay", "events", (long long)n, app->quiet);
     for (size_t i = 0; i < n; i++) {
+        progress_set(&pr, (long long)i);
         if (!rids[i]) {
-            printf("%llu\tskipped (unknown, not switchboard's, or processing right now)\n", (unsigned long long)ids[i]);
+            put_result(app, &js, ids[i], "skipped", "unknown, not switchboard's, or processing right now");
             bad = 1;
+            skipped++;
             continue;
         }
         if (pipeline_run_id(&app->pipe, ids[i]) <= 0) wait_settled(app, a, ids[i]);
@@ -108,9 +133,15 @@ static int replay_ids(sb_app *app, const uint64_t *ids, size_t n, const char *by
         db_rows rows;
         if (db_query(app->db, a, "SELECT status, COALESCE(error_message, notes, '') FROM webhook_events WHERE id = ?",
                      &p, 1, &rows) == 0 && rows.nrows)
-            printf("%llu\t%s\t%s\n", (unsigned long long)ids[i], db_cell(&rows, 0, 0), db_cell(&rows, 0, 1));
+            put_result(app, &js, ids[i], db_cell(&rows, 0, 0), db_cell(&rows, 0, 1));
     }
-    printf("%d event(s) replayed\n", queued);
+    progress_set(&pr, (long long)n);
+    progress_end(&pr);
+    if (!strcmp(app->format, "json"))
+        printf("{\"dry_run\":false,\"replayed\":%d,\"skipped\":%lld,\"events\":[%s]}\n", queued, skipped, buf_cstr(&js));
+    else
+        printf("%d event(s) replayed\n", queued);
+    buf_free(&js);
     free(rids);
     arena_free(a);
     return bad;
@@ -190,7 +221,7 @@ int cmd_replay(sb_app *app, int argc, char **argv)
     if (db_query(app->db, a, SEL, p, sizeof p / sizeof *p, &rows) != 0) {
         fprintf(stderr, "switchboard: replay: %s\n", db_error(app->db));
         arena_free(a);
-        return 1;
+        return CLI_EXIT_DB;
     }
     if ((long long)rows.nrows > limit) {
         fprintf(stderr, "switchboard: replay: more than %lld events match; narrow the filter (refusing, nothing "
@@ -200,7 +231,13 @@ int cmd_replay(sb_app *app, int argc, char **argv)
     }
     uint64_t *sel = calloc(rows.nrows + 1, sizeof *sel);
     for (size_t i = 0; i < rows.nrows; i++) sel[i] = strtoull(db_cell(&rows, i, 0), NULL, 10);
-    if (dry) {
+    if (dry && !strcmp(app->format, "json")) {
+        printf("{\"dry_run\":true,\"replayed\":0,\"skipped\":0,\"events\":[");
+        for (size_t i = 0; i < rows.nrows; i++)
+            printf("%s{\"id\":%llu,\"status\":\"would_replay\",\"note\":\"\"}", i ? "," : "", (unsigned long long)sel[i]);
+        printf("]}\n");
+        rc = 0;
+    } else if (dry) {
         for (size_t i = 0; i < rows.nrows; i++) printf("%llu\n", (unsigned long long)sel[i]);
         printf("%zu event(s) would be replayed (dry run)\n", rows.nrows);
         rc = 0;
@@ -212,8 +249,9 @@ int cmd_replay(sb_app *app, int argc, char **argv)
     return rc;
 }
 
-/* Run a DELETE ... LIMIT ? (two params: age in seconds, batch) until a batch comes back short; 0 or -1. */
-static int delete_in_batches(sb_app *app, const char *sql, long long older, long long batch, unsigned long long *total)
+/* DELETE ... LIMIT batch until a batch is short; pr (may be NULL) follows the count */
+static int delete_in_batches(sb_app *app, const char *sql, long long older, long long batch, unsigned long long *total,
+                             progress *pr)
 {
     *total = 0;
     for (;;) {
@@ -224,8 +262,28 @@ static int delete_in_batches(sb_app *app, const char *sql, long long older, long
             return -1;
         }
         *total += n;
+        if (pr) progress_set(pr, (long long)*total);
         if (n < (uint64_t)batch) return 0;
         usleep(50000); /* let Laravel's and our writers in between batches */
+    }
+}
+
+/* failed/dead events past retention.failed_days, by when they last ended (D120); a failed
+ * event the pipeline still retries (next_attempt_at set) ends processed or dead first */
+static int prune_failed(sb_app *app, long long batch, unsigned long long *total)
+{
+    static const char *const DEL =
+        "DELETE FROM webhook_events WHERE status IN ('failed','dead')"
+        " AND COALESCE(finished_at, updated_at, created_at) < NOW() - INTERVAL ? DAY"
+        " AND (status = 'dead' OR next_attempt_at IS NULL)"
+        " ORDER BY id LIMIT ?";
+    for (;;) {
+        db_param p[] = {db_int(app->cfg.retention_failed_days), db_int(batch)};
+        uint64_t n = 0;
+        if (db_exec(app->db, DEL, p, 2, NULL, &n) != 0) return -1;
+        *total += n;
+        if (n < (uint64_t)batch) return 0;
+        usleep(50000);
     }
 }
 
@@ -249,12 +307,33 @@ int cmd_prune(sb_app *app, int argc, char **argv)
     static const char *const DEL_FN =
         "DELETE FROM switchboard_function_calls WHERE created_at < NOW() - INTERVAL ? SECOND ORDER BY id LIMIT ?";
     unsigned long long total = 0, fns = 0;
-    if (delete_in_batches(app, DEL, older, batch, &total) != 0) return 1;
-    printf("%llu processed/ignored event(s) older than %s deleted\n", total, older_text);
-    if (delete_in_batches(app, DEL_FN, older, batch, &fns) != 0) return 1;
-    printf("%llu function call(s) older than %s deleted\n", fns, older_text);
+    progress pr; /* a counter: counting first would scan what the batches are there to spare */
+    progress_start(&pr, stderr, "prune", "events deleted", 0, app->quiet);
+    unsigned long long failed_old = 0;
+    int failed = delete_in_batches(app, DEL, older, batch, &total, &pr) != 0 ||
+                 delete_in_batches(app, DEL_FN, older, batch, &fns, NULL) != 0;
+    if (!failed && prune_failed(app, batch, &failed_old) != 0) {
+        fprintf(stderr, "switchboard: prune: %s (%llu failed/dead deleted before)\n", db_error(app->db), failed_old);
+        failed = 1;
+    }
+    progress_end(&pr);
+    if (failed) return CLI_EXIT_DB;
+    if (!strcmp(app->format, "json")) {
+        buf js = BUF_INIT;
+        buf_printf(&js, "{\"deleted\":%llu,\"function_calls_deleted\":%llu,\"failed_deleted\":%llu,\"older_than\":",
+                   total, fns, failed_old);
+        json_buf_str(&js, older_text);
+        printf("%s}\n", buf_cstr(&js));
+        buf_free(&js);
+    } else {
+        printf("%llu processed/ignored event(s) older than %s deleted\n", total, older_text);
+        printf("%llu function call(s) older than %s deleted\n", fns, older_text);
+        printf("%llu failed/dead event(s) older than retention.failed_days = %lld deleted\n", failed_old,
+               (long long)app->cfg.retention_failed_days);
+    }
     /* the phone agent's slot cache lives for minutes */
     db_exec(app->db, "DELETE FROM switchboard_slot_cache WHERE fetched_at < NOW() - INTERVAL 1 HOUR", NULL, 0, NULL, NULL);
-    log_msg("info", "prune: %llu events, %llu function calls deleted", total, fns);
+    log_msg("info", "prune: %llu events deleted, %llu of them failed/dead; %llu function calls", total + failed_old,
+            failed_old, fns);
     return 0;
 }

@@ -15,15 +15,15 @@
 #include "../lib/conversions.h"
 #include "../lib/daily_stats.h"
 #include "../lib/http.h"
+#include "../lib/progress.h"
 
 int cmd_report(sb_app *app, int argc, char **argv)
 {
     long long company = 0, days = 30;
-    const char *format = "table";
+    const char *format = app->format; /* --format is taken out of argv by main (app/commands.c) */
     for (int i = 0; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--company")) company = atoll(argv[i + 1]);
         else if (!strcmp(argv[i], "--days")) days = atoll(argv[i + 1]);
-        else if (!strcmp(argv[i], "--format")) format = argv[i + 1];
         else { fprintf(stderr, "switchboard: report: unknown option %s\n", argv[i]); return 2; }
     }
     if (argc % 2 || days < 1 || days > 3660 || (strcmp(format, "table") && strcmp(format, "json") && strcmp(format, "csv"))) {
@@ -36,7 +36,7 @@ int cmd_report(sb_app *app, int argc, char **argv)
     if (conversions_compute(app->db, a, &app->cfg, company, since, until, &r) != 0) {
         fprintf(stderr, "switchboard: report: %s\n", db_error(app->db));
         arena_free(a);
-        return 1;
+        return CLI_EXIT_DB;
     }
     buf out = BUF_INIT;
     conversions_render(&r, format, &out);
@@ -63,20 +63,31 @@ int cmd_stats(sb_app *app, int argc, char **argv)
     arena *a = arena_new(1 << 20);
     int64_t t0 = http_now_us();
     long long marked = 0, done = 0;
+    progress pr;
+    progress_start(&pr, stderr, "stats --rebuild", "days", 0, app->quiet || !rebuild);
     if (rebuild && (marked = daily_stats_mark_all(app->db, a, company, days)) < 0) goto fail;
+    progress_total(&pr, marked); /* other writers may mark more meanwhile: the bar then ends past 100% */
     if (rebuild && !company && days >= 3660 && daily_stats_check_definition(app->db, a) < 0) goto fail;
     for (int n; rebuild && (n = daily_stats_refresh(app->db, a, company, 50)) != 0; arena_reset(a)) {
         if (n < 0) goto fail;
         done += n;
+        progress_set(&pr, done);
     }
+    progress_end(&pr);
     long long backlog = daily_stats_backlog(app->db, a, company);
     if (backlog < 0) goto fail;
-    if (rebuild) printf("%lld day(s) marked, %lld recomputed in %.1f s\n", marked, done, (double)(http_now_us() - t0) / 1e6);
-    printf("%lld day(s) waiting to be recomputed\n", backlog);
+    double secs = (double)(http_now_us() - t0) / 1e6;
+    if (!strcmp(app->format, "json")) {
+        printf("{\"marked\":%lld,\"recomputed\":%lld,\"backlog\":%lld,\"seconds\":%.1f}\n", marked, done, backlog, secs);
+    } else {
+        if (rebuild) printf("%lld day(s) marked, %lld recomputed in %.1f s\n", marked, done, secs);
+        printf("%lld day(s) waiting to be recomputed\n", backlog);
+    }
     arena_free(a);
     return 0;
 fail:
+    progress_end(&pr);
     fprintf(stderr, "switchboard: stats: %s\n", db_error(app->db));
     arena_free(a);
-    return 1;
+    return CLI_EXIT_DB;
 }

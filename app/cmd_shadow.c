@@ -25,7 +25,7 @@
  * (shown, not counted: Laravel keeps only the first event of a call) and
  * events stored on both sides whose outcome differs (counted). Exit 0: no
  * difference; 1: differences (or the shadow received nothing: nothing is
- * proven); 2: usage or database error.
+ * proven); 2: usage; 4: database error (lib/cli.h).
  *
  * Schema names are identifiers and cannot be bound: both are checked to be
  * [A-Za-z0-9_] and backquoted; every value is bound. */
@@ -363,7 +363,7 @@ static int shadow_diff(sb_app *app, arena *a, const char *main_db, const char *s
     if (db_query(db, a, "SELECT UNIX_TIMESTAMP(MIN(created_at)), COUNT(*) FROM webhook_events WHERE created_at >= FROM_UNIXTIME(?)",
                  (db_param[]){db_int(since)}, 1, &first) != 0) {
         fprintf(stderr, "switchboard: shadow-diff: %s\n", db_error(db));
-        return 2;
+        return CLI_EXIT_DB;
     }
     long long shadow_events = db_cell_ll(&first, 0, 1);
     long long from = since;
@@ -376,7 +376,7 @@ static int shadow_diff(sb_app *app, arena *a, const char *main_db, const char *s
         if (only && strcmp(only, ENTITIES[i].name) != 0) continue;
         if (diff_entity(db, &r, &ENTITIES[i], main_db, shadow, from, &counts[i]) != 0) {
             fprintf(stderr, "switchboard: shadow-diff: %s: %s\n", ENTITIES[i].name, db_error(db));
-            return 2;
+            return CLI_EXIT_DB;
         }
         done[i] = 1;
     }
@@ -392,7 +392,7 @@ static int shadow_diff(sb_app *app, arena *a, const char *main_db, const char *s
         if (db_query(db, a, schemas_sql(a, COUNTS, shadow, main_db), (db_param[]){db_int(from), db_int(from)}, 2, &ev) != 0 ||
             diff_event_outcomes(db, &r, main_db, shadow, from, &outcome_diffs) != 0) {
             fprintf(stderr, "switchboard: shadow-diff: webhook_events: %s\n", db_error(db));
-            return 2;
+            return CLI_EXIT_DB;
         }
     }
     char since_iso[40];
@@ -471,7 +471,7 @@ static int shadow_diff(sb_app *app, arena *a, const char *main_db, const char *s
 
 int cmd_shadow(sb_app *app, const char *cmd, int argc, char **argv)
 {
-    const char *from = NULL, *since_text = "1d", *only = NULL, *format = "table";
+    const char *from = NULL, *since_text = "1d", *only = NULL, *format = app->format; /* taken out of argv by main */
     long long limit = 20;
     for (int i = 0; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -482,7 +482,6 @@ int cmd_shadow(sb_app *app, const char *cmd, int argc, char **argv)
         if (!strcmp(argv[i], "--from")) from = v;
         else if (!strcmp(argv[i], "--since")) since_text = v;
         else if (!strcmp(argv[i], "--entity")) only = v;
-        else if (!strcmp(argv[i], "--format")) format = v;
         else if (!strcmp(argv[i], "--limit")) limit = atoll(v);
         else {
             fprintf(stderr, "switchboard: %s: unknown option %s\n", cmd, argv[i]);

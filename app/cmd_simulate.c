@@ -46,6 +46,7 @@
 #include "../lib/callbacks.h"
 #include "../lib/http_client.h"
 #include "../lib/json.h"
+#include "../lib/progress.h"
 #include "../lib/sig.h"
 #include "../lib/simulate.h"
 #include "../lib/timeutil.h"
@@ -843,11 +844,8 @@ static void summary(const sim_run *run, const char *mode, double secs, uint64_t 
 
 static int bad_usage(const char *msg)
 {
-    fprintf(stderr, "switchboard: simulate: %s\n"
-                    "usage: switchboard simulate --history 90d | --live [--rate 5/s] [--duration 60s]\n"
-                    "                            [--seed S] [--company ID] [--url BASE] [--dry-run] [--expect FILE]\n",
-            msg);
-    return 2;
+    fprintf(stderr, "switchboard: simulate: %s\n", msg); /* main adds the usage (app/commands.c) */
+    return CLI_EXIT_USAGE;
 }
 
 int cmd_simulate(sb_app *app, int argc, char **argv)
@@ -916,6 +914,9 @@ int cmd_simulate(sb_app *app, int argc, char **argv)
     run.wishes = arena_alloc(plan_arena, (plan.n + 1) * sizeof *run.wishes);
     run.booked = arena_alloc(plan_arena, (plan.n + 1) * sizeof *run.booked);
     int64_t t0 = http_now_us(), deadline = t0 + duration * 1000000LL;
+    progress pr; /* --live is paced by the clock: its bar is the plan, which it may stop short of */
+    progress_start(&pr, stderr, live ? "simulate --live" : "simulate --history", "steps", live ? 0 : (long long)plan.n,
+                   app->quiet);
     for (size_t i = 0; i < plan.n; i++) {
         const sim_step *s = &plan.steps[i];
         if (live) {
@@ -929,7 +930,9 @@ int cmd_simulate(sb_app *app, int argc, char **argv)
         else if (s->kind == SIM_WEB_CHANGE && t.nservices) web_change(&run, s);
         else if (s->kind == SIM_FORGED) forged(&run, s);
         arena_reset(step_arena);
+        progress_set(&pr, (long long)i + 1);
     }
+    progress_end(&pr);
     int expect_failed = write_expectations(&run, dry ? NULL : expect) != 0;
     char mode[64];
     if (live) snprintf(mode, sizeof mode, "live %.1f/s", rate);

@@ -22,6 +22,7 @@
 #include "../lib/calls.h"
 #include "../lib/http_client.h"
 #include "../lib/log.h"
+#include "../lib/progress.h"
 #include "../lib/timeutil.h"
 
 #define PAGE_ATTEMPTS_DEFAULT 6
@@ -43,7 +44,8 @@ static long long parse_when(const char *s, long long now)
 }
 
 /* One page, with retries. Returns 0 and the parsed body, or -1 with err. */
-static int fetch_page(sb_app *app, const char *body, int attempts, json_object **out, char *err, size_t errlen)
+static int fetch_page(sb_app *app, const char *body, int attempts, progress *pr, json_object **out, char *err,
+                      size_t errlen)
 {
     char url[1024], auth[600];
     snprintf(url, sizeof url, "%s/v3/list-calls", app->cfg.retell_api_base);
@@ -72,6 +74,7 @@ static int fetch_page(sb_app *app, const char *body, int attempts, json_object *
         }
         if (rc == 0) http_client_response_free(&r);
         if (!retry || attempt == attempts) return -1;
+        progress_clear(pr);
         fprintf(stderr, "sync-calls: %s; retrying in %d s (attempt %d of %d)\n", err, wait, attempt + 1, attempts);
         sleep((unsigned)wait);
         delay *= 2;
@@ -106,7 +109,8 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv)
         fprintf(stderr, "switchboard: sync-calls: retell.api_key is not configured\n");
         return 2;
     }
-    int tty = isatty(STDERR_FILENO);
+    progress pr; /* Retell does not say how many calls a window holds: a counter */
+    progress_start(&pr, stderr, "sync-calls", "calls", limit, app->quiet);
     long long seen = 0, created = 0, updated = 0, unchanged = 0, skipped = 0;
     char *after = NULL;
     arena *a = arena_new(1 << 20);
@@ -124,11 +128,12 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv)
         buf_putc(&body, '}');
         json_object *resp = NULL;
         char err[512];
-        int fr = fetch_page(app, buf_cstr(&body), (int)attempts, &resp, err, sizeof err);
+        int fr = fetch_page(app, buf_cstr(&body), (int)attempts, &pr, &resp, err, sizeof err);
         buf_free(&body);
         if (fr != 0) {
-            fprintf(stderr, "%ssync-calls: page %d failed: %s\nsync-calls: stopped; %lld calls were synced before it "
-                            "(rerun to continue: the run is idempotent)\n", tty ? "\n" : "", page, err, seen);
+            progress_end(&pr);
+            fprintf(stderr, "sync-calls: page %d failed: %s\nsync-calls: stopped; %lld calls were synced before it "
+                            "(rerun to continue: the run is idempotent)\n", page, err, seen);
             rc = 1;
             break;
         }
@@ -153,9 +158,10 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv)
                 else if (ur != 0) db_rollback(app->db);
             }
             if (ur == -1) {
-                fprintf(stderr, "%ssync-calls: database error on call %s: %s\n", tty ? "\n" : "",
+                progress_end(&pr);
+                fprintf(stderr, "sync-calls: database error on call %s: %s\n",
                         json_get_str(call, "call_id") ? json_get_str(call, "call_id") : "?", db_error(app->db));
-                rc = 1;
+                rc = CLI_EXIT_DB;
                 break;
             }
             seen++;
@@ -163,6 +169,7 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv)
             else if (r.created) created++;
             else if (r.changed) updated++;
             else unchanged++;
+            progress_set(&pr, seen);
         }
         const char *next = json_get_str(resp, "pagination_key");
         bool more = false;
@@ -170,16 +177,18 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv)
         free(after);
         after = more && next ? strdup(next) : NULL;
         json_object_put(resp);
-        fprintf(stderr, tty ? "\rsync-calls: page %d, %lld calls: %lld new, %lld updated, %lld unchanged%s"
-                            : "sync-calls: page %d, %lld calls: %lld new, %lld updated, %lld unchanged%s\n",
-                page, seen, created, updated, unchanged, dry ? " (dry run)" : "");
         if (rc || !after || (limit && seen >= limit)) break;
     }
-    if (tty) fputc('\n', stderr);
+    progress_end(&pr);
     free(after);
     arena_free(a);
-    printf("%lld calls: %lld new, %lld updated, %lld unchanged, %lld skipped%s\n", seen, created, updated, unchanged,
-           skipped, dry ? " (dry run: nothing written)" : "");
+    if (!strcmp(app->format, "json"))
+        printf("{\"calls\":%lld,\"created\":%lld,\"updated\":%lld,\"unchanged\":%lld,\"skipped\":%lld,\"pages\":%d,"
+               "\"dry_run\":%s,\"complete\":%s}\n",
+               seen, created, updated, unchanged, skipped, page, dry ? "true" : "false", rc ? "false" : "true");
+    else
+        printf("%lld calls: %lld new, %lld updated, %lld unchanged, %lld skipped; %d page(s)%s\n", seen, created, updated,
+               unchanged, skipped, page, dry ? " (dry run: nothing written)" : "");
     log_msg("info", "sync-calls: %lld calls, %lld new, %lld updated%s", seen, created, updated, dry ? " (dry run)" : "");
     return rc;
 }

@@ -3,8 +3,8 @@
  * Every page is built in the response buffer with literal markup (buf_puts)
  * and data only through the escapers of lib/html.h. Every page sends CSP,
  * frame denial and a referrer policy. A user with a company sees only that
- * company, everywhere; a user without one is an operator. Every POST carries
- * the session's CSRF token. Every label is looked up in lib/i18n.h in the
+ * company, everywhere; a user without one is an operator when granted (D131)
+ * and refused otherwise. Every POST, the login's too (D134), carries a CSRF token. Every label is looked up in lib/i18n.h in the
  * request's language: cookie sb_lang, then Accept-Language, then German (D55). */
 #include "app.h"
 
@@ -29,6 +29,12 @@
 #define DIRTY_DAYS_PER_PAGE 8 /* recomputed inline by a report page at most; ~10 ms each on a busy tenant */
 #define SCOPE_COOKIE "sb_company" /* an operator's chosen company: a view preference, not a right */
 #define LANG_COOKIE "sb_lang"     /* the reader's language, de or en: wins over Accept-Language */
+#define LOGIN_COOKIE "sb_login"   /* the login form's CSRF token, double-submitted (D134) */
+/* the live feed's bounds (D136): one poll per session per second, the newest
+ * LIVE_WINDOW ids at most, the health figures at most every LIVE_KPI_TTL_US per child */
+#define LIVE_MIN_MS 1000
+#define LIVE_WINDOW 10000
+#define LIVE_KPI_TTL_US 10000000
 
 static void secure_headers(sb_response *resp)
 {
@@ -189,7 +195,7 @@ int dash_need_session(sb_app *app, const sb_request *req, sb_response *resp, ses
 static int csrf_ok(const sb_request *req, const session *s)
 {
     const char *t = form_value(req->body, "csrf", req->pool);
-    return t && s->csrf && strlen(t) == 64 && !memcmp(t, s->csrf, 64);
+    return session_token_equal(t, s->csrf);
 }
 
 /* A POST's session with its CSRF token checked, or 0 after answering. */
@@ -210,19 +216,27 @@ void dash_redirect(sb_response *resp, const char *to) { redirect(resp, to); }
 
 /* ---- login ---- */
 
-/* The login form, in the request's language; message: an error shown above it, or M_COUNT for none. */
-static void login_page(const sb_request *req, sb_response *resp, int status, i18n_msg message)
+/* The login form, in the request's language; message: an error shown above it, or M_COUNT for none.
+ * Login CSRF (D134): every form carries a fresh random token, also set as a
+ * cookie only /login receives (SameSite=Strict); the POST must bring both, equal. */
+static void login_page(sb_app *app, const sb_request *req, sb_response *resp, int status, i18n_msg message)
 {
     sb_lang lang = dash_lang(req);
+    char token[65];
+    session_random_hex(token);
     resp->status = status;
     dash_page_start(NULL, req, resp, i18n_text(lang, M_LOGIN), NULL);
+    http_add_header(resp, "Set-Cookie", arena_printf(req->pool, LOGIN_COOKIE "=%s; Path=/login; HttpOnly; SameSite=Strict%s", token,
+                                                     app->cfg.dashboard_cookie_secure ? "; Secure" : ""));
     buf *b = &resp->body;
     if (message != M_COUNT) {
         buf_puts(b, "<p class=\"error\" role=\"alert\">");
         html_text(b, i18n_text(lang, message));
         buf_puts(b, "</p>");
     }
-    buf_puts(b, "<form method=\"post\" action=\"/login\" class=\"login\"><label>");
+    buf_puts(b, "<form method=\"post\" action=\"/login\" class=\"login\"><input type=\"hidden\" name=\"csrf\" value=\"");
+    html_attr(b, token);
+    buf_puts(b, "\"><label>");
     html_text(b, i18n_text(lang, M_EMAIL));
     buf_puts(b, " <input type=\"email\" name=\"email\" autocomplete=\"username\" required></label><label>");
     html_text(b, i18n_text(lang, M_PASSWORD));
@@ -232,32 +246,37 @@ static void login_page(const sb_request *req, sb_response *resp, int status, i18
     dash_page_end(resp);
 }
 
-void dash_login_form(sb_app *app, const sb_request *req, sb_response *resp)
-{
-    (void)app;
-    login_page(req, resp, 200, M_COUNT);
-}
+void dash_login_form(sb_app *app, const sb_request *req, sb_response *resp) { login_page(app, req, resp, 200, M_COUNT); }
 
 void dash_login(sb_app *app, const sb_request *req, sb_response *resp)
 {
     char token[65];
     const char *email = form_value(req->body, "email", req->pool), *pw = form_value(req->body, "password", req->pool);
-    switch (session_login(app->db, req->pool, email, pw, req->remote_addr, token)) {
+    if (!session_token_equal(form_value(req->body, "csrf", req->pool),
+                             cookie_value(http_header(req, "cookie"), LOGIN_COOKIE, req->pool))) {
+        login_page(app, req, resp, 403, M_LOGIN_EXPIRED);
+        return;
+    }
+    switch (session_login(app->db, req->pool, &app->cfg, email, pw, req->remote_addr, token)) {
     case LOGIN_OK:
         redirect(resp, "/");
         http_add_header(resp, "Set-Cookie",
                         arena_printf(req->pool, COOKIE "=%s; Path=/; HttpOnly; SameSite=Lax; Max-Age=%lld%s", token,
                                      (long long)app->cfg.dashboard_max_hours * 3600,
                                      app->cfg.dashboard_cookie_secure ? "; Secure" : ""));
+        http_add_header(resp, "Set-Cookie", LOGIN_COOKIE "=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0");
         return;
     case LOGIN_LOCKED:
-        login_page(req, resp, 429, M_LOGIN_LOCKED);
+        login_page(app, req, resp, 429, M_LOGIN_LOCKED);
         return;
     case LOGIN_WRONG:
-        login_page(req, resp, 401, M_LOGIN_WRONG);
+        login_page(app, req, resp, 401, M_LOGIN_WRONG);
+        return;
+    case LOGIN_REFUSED:
+        login_page(app, req, resp, 403, M_LOGIN_REFUSED);
         return;
     case LOGIN_ERROR:
-        login_page(req, resp, 503, M_LOGIN_UNAVAILABLE);
+        login_page(app, req, resp, 503, M_LOGIN_UNAVAILABLE);
         return;
     }
 }
@@ -501,7 +520,7 @@ void dash_overview(sb_app *app, const sb_request *req, sb_response *resp)
 
 /* The event log as the webhooks page and its live feed both show it: the
  * newest 100 events after `after_id`, inside the tenant wall and the filters,
- * and the queue's health. Columns: id, provider, event_type, event_id, status,
+ * and the queue's health (q NULL: not read). Columns: id, provider, event_type, event_id, status,
  * received (UTC), note, retry_count. */
 static int webhook_log_read(sb_app *app, arena *a, const session *s, const char *status, const char *provider,
                             long long after_id, queue_stats *q, db_rows *rows)
@@ -511,28 +530,65 @@ static int webhook_log_read(sb_app *app, arena *a, const session *s, const char 
         " COALESCE(error_message, notes), retry_count FROM webhook_events WHERE (? = 0 OR company_id = ?)"
         " AND (? IS NULL OR status = ?) AND (? IS NULL OR provider = ?) AND id > ? ORDER BY id DESC LIMIT 100";
     sb_db *db = db_for_reads(&app->reads);
-    if (queue_stats_read(db, a, s->company_id, app->cfg.spool_dir, q) != 0) return -1;
+    if (q && queue_stats_read(db, a, s->company_id, app->cfg.spool_dir, q) != 0) return -1;
     db_param p[] = {db_int(s->company_id), db_int(s->company_id), db_str(status), db_str(status),
                     db_str(provider), db_str(provider), db_int(after_id)};
     return db_query(db, a, LIST, p, 7, rows);
 }
 
+/* The live feed's health figures, per company, kept by this child for
+ * LIVE_KPI_TTL_US: the queue counts scan webhook_events, and however many
+ * tabs poll, each child reads them at most once per period per company (D136). */
+typedef struct live_kpis {
+    long long company_id;
+    int64_t at_us;
+    char status[16];
+    long long backlog, dead, lag_p99_ms;
+} live_kpis;
+
+static const live_kpis *live_kpis_get(sb_app *app, arena *a, long long company_id)
+{
+    static live_kpis cache[8];
+    live_kpis *k = &cache[(unsigned long long)company_id % (sizeof cache / sizeof *cache)];
+    int64_t now = http_now_us();
+    if (k->at_us && k->company_id == company_id && now - k->at_us < LIVE_KPI_TTL_US) return k;
+    queue_stats q;
+    if (queue_stats_read(db_for_reads(&app->reads), a, company_id, app->cfg.spool_dir, &q) != 0) return NULL;
+    *k = (live_kpis){company_id, now, "", q.backlog, q.by_status[QS_DEAD], q.lag_p99_ms};
+    snprintf(k->status, sizeof k->status, "%s", q.status);
+    return k;
+}
+
 /* GET /webhooks/live.json?after=ID&status=&provider=: what www/live.js polls
  * every few seconds while the webhooks page is open, so new events and the
- * health figures appear without a reload. A poll is one indexed range read on
- * the primary key plus the queue counts the page itself shows. */
+ * health figures appear without a reload. Bounded (D136): at most one poll
+ * per session per LIVE_MIN_MS (else 429), a range read on the primary key over
+ * the newest LIVE_WINDOW ids whatever `after` says, and the cached figures. */
 void dash_webhooks_live(sb_app *app, const sb_request *req, sb_response *resp)
 {
+    static const char NEWEST[] = "SELECT COALESCE(MAX(id), 0) FROM webhook_events";
     session s;
     if (!dash_need_session(app, req, resp, &s)) return;
+    int may = session_allow_poll(app->db, &s, LIVE_MIN_MS);
+    if (may <= 0) {
+        http_json_error(resp, may < 0 ? 503 : 429, may < 0 ? "database unavailable" : "polled too often; once a second at most");
+        if (may == 0) http_add_header(resp, "Retry-After", "1");
+        return;
+    }
     arena *a = req->pool;
     const char *status = form_value(req->query, "status", a), *provider = form_value(req->query, "provider", a);
     const char *after = form_value(req->query, "after", a);
     if (status && !*status) status = NULL;
     if (provider && !*provider) provider = NULL;
-    queue_stats q;
-    db_rows rows;
-    if (webhook_log_read(app, a, &s, status, provider, after ? atoll(after) : 0, &q, &rows) != 0) {
+    sb_db *db = db_for_reads(&app->reads);
+    db_rows top, rows;
+    const live_kpis *q = live_kpis_get(app, a, s.company_id);
+    if (!q || db_query(db, a, NEWEST, NULL, 0, &top) != 0) {
+        http_json_error(resp, 503, "database unavailable");
+        return;
+    }
+    long long floor = db_cell_ll(&top, 0, 0) - LIVE_WINDOW, from = after ? atoll(after) : 0;
+    if (webhook_log_read(app, a, &s, status, provider, from > floor ? from : floor, NULL, &rows) != 0) {
         http_json_error(resp, 503, "database unavailable");
         return;
     }
@@ -542,8 +598,8 @@ void dash_webhooks_live(sb_app *app, const sb_request *req, sb_response *resp)
     buf *b = &resp->body;
     buf_reset(b);
     buf_puts(b, "{\"kpis\":[");
-    json_buf_str(b, q.status);
-    buf_printf(b, ",\"%lld\",\"%lld\",\"%lld ms\"],\"events\":[", q.backlog, q.by_status[QS_DEAD], q.lag_p99_ms);
+    json_buf_str(b, q->status);
+    buf_printf(b, ",\"%lld\",\"%lld\",\"%lld ms\"],\"events\":[", q->backlog, q->dead, q->lag_p99_ms);
     for (size_t i = 0; i < rows.nrows; i++) {
         buf_puts(b, i ? ",[" : "[");
         for (size_t c = 0; c < 7; c++) {

@@ -35,8 +35,6 @@ void dash_num_cell(buf *b, const char *label, const char *value, const char *not
 int dash_need_post_session(sb_app *app, const sb_request *req, sb_response *resp, session *s);
 /* 303 to a local path */
 void dash_redirect(sb_response *resp, const char *to);
-/* one CSV cell: quoted, quotes doubled, a leading = + - @ defused (dashboard_lists.c) */
-void dash_csv_field(buf *b, const char *v);
 /* an entity's webhook events as a table; event_id_sql selects id, type, status, received, note by one key (dashboard_lists.c) */
 void dash_events_table(sb_app *app, const sb_request *req, sb_lang lang, buf *b, const char *event_id_sql, db_param key);
 /* the navigation's Rückrufe link with the open count of the session's scope (dashboard_callbacks.c) */

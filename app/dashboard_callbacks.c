@@ -117,13 +117,13 @@ void dash_callbacks_csv(sb_app *app, const sb_request *req, sb_response *resp)
     buf_reset(b);
     for (size_t c = 0; c < C_COLS; c++) {
         if (c) buf_putc(b, ',');
-        dash_csv_field(b, HEAD[c]);
+        csv_field(b, HEAD[c]);
     }
     buf_puts(b, "\r\n");
     for (size_t i = 0; i < r.nrows; i++) {
         for (size_t c = 0; c < C_COLS; c++) {
             if (c) buf_putc(b, ',');
-            dash_csv_field(b, db_cell(&r, i, c));
+            csv_field(b, db_cell(&r, i, c));
         }
         buf_puts(b, "\r\n");
     }

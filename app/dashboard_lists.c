@@ -42,20 +42,6 @@ static void cell(buf *b, const char *v)
     buf_puts(b, "</td>");
 }
 
-static void csv_field(buf *b, const char *v)
-{
-    /* quoted, quotes doubled; a leading = + - @ would be a formula in a spreadsheet */
-    buf_putc(b, '"');
-    if (v && (*v == '=' || *v == '+' || *v == '-' || *v == '@')) buf_putc(b, '\'');
-    for (const char *p = v ? v : ""; *p; p++) {
-        if (*p == '"') buf_putc(b, '"');
-        buf_putc(b, *p);
-    }
-    buf_putc(b, '"');
-}
-
-void dash_csv_field(buf *b, const char *v) { csv_field(b, v); }
-
 static void csv_line(buf *b, const db_rows *r, size_t i, size_t ncol);
 
 static void csv_rows(sb_response *resp, const char *filename, const char *const *head, size_t ncol, const db_rows *r)
@@ -201,10 +187,23 @@ typedef struct list_view {
     db_rows rows;
 } list_view;
 
+/* An export streams the whole filter from the database: a session may start
+ * EXPORTS_PER_MINUTE of them in a minute (D136); else 429, or 503 (0 either way). */
+#define EXPORTS_PER_MINUTE 20
+static int export_allowed(sb_app *app, sb_response *resp, const session *s)
+{
+    int may = session_allow_export(app->db, s, EXPORTS_PER_MINUTE);
+    if (may > 0) return 1;
+    http_json_error(resp, may < 0 ? 503 : 429, may < 0 ? "database unavailable" : "too many exports in a minute; try again later");
+    if (may == 0) http_add_header(resp, "Retry-After", "60");
+    return 0;
+}
+
 static int list_read(sb_app *app, const sb_request *req, sb_response *resp, const char *const *sql_by_kind,
                      const char *const *cols, const char *filename, int csv, list_view *v)
 {
     if (!dash_need_session(app, req, resp, &v->s)) return 0;
+    if (csv && !export_allowed(app, resp, &v->s)) return 0;
     v->days = dash_q_int(req, "days", 30, 1, 3660);
     long long before = dash_q_int(req, "before", 0, 0, 1LL << 62);
     const char *status = q_str(req, "status", 20), *branch = dash_branch(req);

@@ -7,7 +7,15 @@
  * buffered body at once and log one line. SIGTERM/SIGINT/SIGUSR1 between
  * requests exits at once; during a request the response (and its fast-path
  * event) is finished first, within shutdown.grace_seconds. SIGHUP/SIGUSR2
- * re-read the config before the next request is handled (app_reload_pending). */
+ * re-read the config before the next request is handled (app_reload_pending).
+ *
+ * Slow clients (D137): Apache streams a body as the client sends it, so the
+ * body is read under a wall-clock deadline (http.body_timeout_seconds, a
+ * POSIX timer whose signal interrupts libfcgi's read): late, the answer is
+ * 408 and the connection is closed. Every request's stdin is read to its end
+ * (an unused body too, bounded by DRAIN_MAX and the same deadline), so a kept
+ * connection (nginx fastcgi_keep_conn) starts the next request clean; a body
+ * that cannot be drained closes the connection instead (D138). */
 #include "app.h"
 
 #include <fcgiapp.h>
@@ -15,13 +23,67 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../lib/daily_stats.h"
 #include "../lib/log.h"
 #include "../lib/metrics.h"
 
-static volatile sig_atomic_t in_request, stop_requested;
+static volatile sig_atomic_t in_request, stop_requested, body_late;
+
+#define DRAIN_MAX (16LL << 20) /* unused body bytes read to keep a connection; more: it is closed */
+
+static timer_t body_timer;
+static int body_timer_ok;
+
+static void on_body_deadline(int sig)
+{
+    (void)sig;
+    body_late = 1; /* the read in progress fails with EINTR (no SA_RESTART) */
+}
+
+/* The body deadline's timer on its own signal (SIGALRM is the stop deadline's). */
+static void body_timer_init(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_body_deadline;
+    sigaction(SIGRTMIN, &sa, NULL);
+    struct sigevent ev;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGRTMIN;
+    body_timer_ok = timer_create(CLOCK_MONOTONIC, &ev, &body_timer) == 0;
+    if (!body_timer_ok) log_msg("error", "serve: no body deadline timer; slow clients are not cut off");
+}
+
+/* Arm the deadline seconds from now (body_late cleared), or disarm it (0; body_late kept for the caller). */
+static void body_deadline(int64_t seconds)
+{
+    if (!body_timer_ok) return;
+    struct itimerspec t;
+    memset(&t, 0, sizeof t);
+    t.it_value.tv_sec = (time_t)seconds;
+    if (seconds) body_late = 0;
+    timer_settime(body_timer, 0, &t, NULL);
+}
+
+/* Read n bytes into dst (NULL: discard them) until the stream ends, fails or
+ * the deadline passes. Returns the bytes read. */
+static long long body_read(FCGX_Stream *in, char *dst, long long n)
+{
+    char scratch[8192];
+    long long got = 0;
+    while (got < n && !body_late) {
+        long long left = n - got, max = dst ? 1 << 20 : (long long)sizeof scratch;
+        int want = (int)(left < max ? left : max);
+        int r = FCGX_GetStr(dst ? dst + got : scratch, want, in);
+        if (r <= 0) break;
+        got += r;
+    }
+    return got;
+}
 
 static void on_term(int sig)
 {
@@ -108,17 +170,19 @@ static int read_request(FCGX_Request *fr, sb_app *app, arena *pool, sb_request *
     const char *cl = FCGX_GetParam("CONTENT_LENGTH", fr->envp);
     long long len = cl && *cl ? strtoll(cl, NULL, 10) : 0;
     if (len < 0) len = 0;
-    if (len > app->cfg.http_max_body) {
-        req->body_too_large = true; /* not read: the handler answers 413 */
-        req->body = "";
-        return 0;
-    }
+    req->body_too_large = len > app->cfg.http_max_body; /* not kept: the handler answers 413 */
+    if (req->body_too_large) len = 0;
     char *body = arena_alloc(pool, (size_t)len + 1);
-    int got = len ? FCGX_GetStr(body, (int)len, fr->in) : 0;
-    body[got > 0 ? got : 0] = '\0';
+    body_deadline(app->cfg.http_body_timeout_seconds);
+    long long got = body_read(fr->in, body, len);
+    body_read(fr->in, NULL, DRAIN_MAX); /* to the end of stdin: the connection is clean for the next request */
+    body_deadline(0);
+    body[got] = '\0';
     req->body = body;
-    req->body_len = got > 0 ? (size_t)got : 0;
-    if ((long long)req->body_len != len) return 400;
+    req->body_len = (size_t)got;
+    if (body_late) return 408;
+    if (FCGX_HasSeenEOF(fr->in) != EOF) fr->keepConnection = 0; /* undrained: close, never reuse */
+    if (got != len) return 400;
     return 0;
 }
 
@@ -153,6 +217,7 @@ int fcgi_serve(sb_app *app)
     }
     app_signals(app, on_term);
     signal(SIGPIPE, SIG_IGN);
+    body_timer_init();
 
     FCGX_Request fr;
     FCGX_InitRequest(&fr, 0, 0);
@@ -167,7 +232,9 @@ int fcgi_serve(sb_app *app)
         http_response_reset(&resp);
         int bad = read_request(&fr, app, pool, &req);
         size_t route = NROUTES;
-        if (bad) http_json_error(&resp, bad, "request body is shorter than its Content-Length");
+        if (bad)
+            http_json_error(&resp, bad, bad == 408 ? "request body not received within http.body_timeout_seconds"
+                                                   : "request body is shorter than its Content-Length");
         else route = app_dispatch(app, &req, &resp);
         send_response(&fr, &req, &resp);
         FCGX_Finish_r(&fr);

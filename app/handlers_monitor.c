@@ -4,10 +4,13 @@
  * or a Laravel Sanctum token; a tenant user's token limits every number to
  * their company. The monitor keeps the legacy keys (status, timestamp,
  * stats.{retell,calcom}.{total,today,last_hour,last_received,success_rate},
- * recent_webhooks) and adds the queue numbers of lib/queue_stats.h. */
+ * recent_webhooks) and adds the queue numbers of lib/queue_stats.h.
+ * `switchboard monitor` prints the same body, built by the same function,
+ * from the database (D154). */
 #include "app.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -21,7 +24,7 @@
 /* 0 and *who filled when the caller may proceed; otherwise the response is set. */
 static int require_bearer(sb_app *app, const sb_request *req, sb_response *resp, auth_identity *who)
 {
-    if (auth_bearer(app->db, req->pool, &app->cfg, http_header(req, "authorization"), who) != 0) {
+    if (auth_bearer(app->db, req->pool, &app->cfg, http_header(req, "authorization"), AUTH_ABILITY_MONITOR, who) != 0) {
         http_json_error(resp, 503, "cannot check the token: database unavailable");
         return -1;
     }
@@ -49,7 +52,7 @@ static void put_str_or_null(buf *b, const char *s)
 
 /* The phone agent's last hour (D91): requests by outcome and the error rate, errors being
  * ours or Cal.com's (not a caller's unmet wish: no_slot, not_found, invalid_input, refused_identity). */
-static void function_stats(sb_app *app, const sb_request *req, buf *b, long long company)
+static void function_stats(sb_app *app, arena *pool, buf *b, long long company)
 {
     static const char *const SQL =
         "SELECT outcome, COUNT(*), SUM(outcome IN ('internal_error','calcom_error','calcom_down','unknown_function'))"
@@ -58,7 +61,7 @@ static void function_stats(sb_app *app, const sb_request *req, buf *b, long long
     db_param p[] = {db_int(company), db_int(company)};
     db_rows r;
     buf_puts(b, "\"functions\":{\"window\":\"1h\"");
-    if (db_query(app->db, req->pool, SQL, p, 2, &r) != 0) {
+    if (db_query(app->db, pool, SQL, p, 2, &r) != 0) {
         buf_puts(b, ",\"calls\":null},");
         return;
     }
@@ -75,20 +78,20 @@ static void function_stats(sb_app *app, const sb_request *req, buf *b, long long
                calls ? (double)errors / (double)calls : 0.0);
 }
 
-void monitor_show(sb_app *app, const sb_request *req, sb_response *resp)
+/* The monitor's JSON body for company_id (0: every company) into b; the HTTP status it
+ * answers with: 200, or 503 when the database cannot be read (b then holds the short "down"
+ * body, or nothing when recent rows failed). *status_word: "ok", "degraded", "down". */
+static int monitor_body(sb_app *app, arena *pool, long long company_id, buf *b, const char **status_word)
 {
-    auth_identity who;
-    if (require_bearer(app, req, resp, &who) != 0) return;
     queue_stats s;
     char now[32];
     iso_now(now, sizeof now);
-    buf *b = &resp->body;
-    if (queue_stats_read(app->db, req->pool, who.company_id, app->cfg.spool_dir, &s) != 0) {
-        resp->status = 503;
+    *status_word = "down";
+    if (queue_stats_read(app->db, pool, company_id, app->cfg.spool_dir, &s) != 0) {
         buf_printf(b, "{\"status\":\"down\",\"timestamp\":\"%s\",\"reasons\":", now);
         json_buf_str(b, s.reasons);
         buf_puts(b, "}");
-        return;
+        return 503;
     }
     static const char *const RECENT =
         "SELECT id, provider, event_type, event_id, status,"
@@ -96,17 +99,14 @@ void monitor_show(sb_app *app, const sb_request *req, sb_response *resp)
         " DATE_FORMAT(CONVERT_TZ(processed_at, @@session.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%sZ'),"
         " error_message, retry_count"
         " FROM webhook_events WHERE (? = 0 OR company_id = ?) ORDER BY id DESC LIMIT ?";
-    db_param p[] = {db_int(who.company_id), db_int(who.company_id), db_int(RECENT_WEBHOOKS)};
+    db_param p[] = {db_int(company_id), db_int(company_id), db_int(RECENT_WEBHOOKS)};
     db_rows recent;
-    if (db_query(app->db, req->pool, RECENT, p, 3, &recent) != 0) {
-        http_json_error(resp, 503, "database unavailable");
-        return;
-    }
-    resp->status = 200;
+    if (db_query(app->db, pool, RECENT, p, 3, &recent) != 0) return 503;
+    *status_word = s.status;
     buf_printf(b, "{\"status\":\"%s\",\"timestamp\":\"%s\",\"reasons\":", s.status, now);
     json_buf_str(b, s.reasons);
     buf_printf(b, ",\"shadow\":%s,\"scope\":", app->cfg.shadow ? "true" : "false"); /* D80 */
-    if (who.company_id) buf_printf(b, "{\"company_id\":%lld}", who.company_id);
+    if (company_id) buf_printf(b, "{\"company_id\":%lld}", company_id);
     else buf_puts(b, "\"all\"");
     buf_puts(b, ",\"stats\":{");
     for (int i = 0; i < 2; i++) {
@@ -132,10 +132,10 @@ void monitor_show(sb_app *app, const sb_request *req, sb_response *resp)
     buf_printf(b, "\"thresholds\":{\"degraded_oldest_pending_seconds\":%d,\"degraded_backlog\":%d,"
                   "\"degraded_dead_last_hour\":1,\"degraded_spool_pending\":1},",
                QUEUE_DEGRADED_OLDEST_S, QUEUE_DEGRADED_BACKLOG);
-    function_stats(app, req, b, who.company_id);
+    function_stats(app, pool, b, company_id);
     /* numbers that reach us but no tenant: operators must map them (tenants never see others' traffic) */
     buf_puts(b, "\"unroutable_numbers\":[");
-    if (!who.company_id) {
+    if (!company_id) {
         static const char *const UNROUTABLE =
             "SELECT num, COUNT(*), DATE_FORMAT(CONVERT_TZ(MAX(seen), @@session.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%sZ')"
             " FROM (SELECT to_number AS num, updated_at AS seen FROM calls WHERE company_id IS NULL"
@@ -146,7 +146,7 @@ void monitor_show(sb_app *app, const sb_request *req, sb_response *resp)
             "         AND created_at >= NOW() - INTERVAL 1 DAY) u"
             " WHERE num IS NOT NULL GROUP BY num ORDER BY MAX(seen) DESC LIMIT 50";
         db_rows un;
-        if (db_query(app->db, req->pool, UNROUTABLE, NULL, 0, &un) == 0)
+        if (db_query(app->db, pool, UNROUTABLE, NULL, 0, &un) == 0)
             for (size_t r = 0; r < un.nrows; r++) {
                 buf_puts(b, r ? ",{\"number\":" : "{\"number\":");
                 json_buf_str(b, db_cell(&un, r, 0));
@@ -155,6 +155,24 @@ void monitor_show(sb_app *app, const sb_request *req, sb_response *resp)
                 buf_putc(b, '}');
             }
     }
+    /* problems no event carries (lib/problems.h), last 24 h, the tenant's own only */
+    buf_puts(b, "],\"problems\":[");
+    static const char *const PROBLEMS =
+        "SELECT kind, company_id, detail, occurrences,"
+        " DATE_FORMAT(CONVERT_TZ(last_seen, @@session.time_zone, '+00:00'), '%Y-%m-%dT%H:%i:%sZ')"
+        " FROM switchboard_problems WHERE last_seen >= NOW() - INTERVAL 1 DAY AND (? = 0 OR company_id = ?)"
+        " ORDER BY last_seen DESC LIMIT 50";
+    db_rows pr;
+    if (db_query(app->db, pool, PROBLEMS, p, 2, &pr) == 0)
+        for (size_t r = 0; r < pr.nrows; r++) {
+            buf_puts(b, r ? ",{\"kind\":" : "{\"kind\":");
+            json_buf_str(b, db_cell(&pr, r, 0));
+            buf_printf(b, ",\"company_id\":%lld,\"detail\":", db_cell_ll(&pr, r, 1));
+            json_buf_str(b, db_cell(&pr, r, 2));
+            buf_printf(b, ",\"occurrences\":%lld,\"last_seen\":", db_cell_ll(&pr, r, 3));
+            put_str_or_null(b, db_cell(&pr, r, 4));
+            buf_putc(b, '}');
+        }
     buf_puts(b, "],\"recent_webhooks\":[");
     static const char *const COLS[] = {NULL, "provider", "event_type", "event_id", "status", "received_at",
                                        "processed_at", "error_message"};
@@ -167,6 +185,73 @@ void monitor_show(sb_app *app, const sb_request *req, sb_response *resp)
         buf_printf(b, ",\"retry_count\":%s}", db_cell(&recent, r, 8) ? db_cell(&recent, r, 8) : "0");
     }
     buf_puts(b, "]}");
+    return 200;
+}
+
+void monitor_show(sb_app *app, const sb_request *req, sb_response *resp)
+{
+    auth_identity who;
+    if (require_bearer(app, req, resp, &who) != 0) return;
+    const char *word;
+    resp->status = monitor_body(app, req->pool, who.company_id, &resp->body, &word);
+    if (resp->status != 200 && resp->body.len == 0) http_json_error(resp, 503, "database unavailable");
+}
+
+/* The table form: the headline numbers of the same body. */
+static void monitor_table(json_object *m)
+{
+    printf("status       %s%s%s\n", json_get_str(m, "status") ? json_get_str(m, "status") : "?",
+           json_get_str(m, "reasons") && *json_get_str(m, "reasons") ? ": " : "",
+           json_get_str(m, "reasons") ? json_get_str(m, "reasons") : "");
+    json_object *q = json_get(m, "queue"), *st = json_get(m, "stats");
+    if (q) {
+        json_object *bs = json_get(q, "by_status");
+        printf("queue        backlog %s, failed due %s, dead %s (last hour %s), spool %s\n",
+               json_object_to_json_string(json_get(q, "backlog")), json_object_to_json_string(json_get(q, "failed_due")),
+               json_object_to_json_string(json_get(q, "dead")), json_object_to_json_string(json_get(q, "dead_last_hour")),
+               json_object_to_json_string(json_get(q, "spool_pending")));
+        printf("by status    %s\n", bs ? json_object_to_json_string(bs) : "{}");
+    }
+    static const char *const PROVIDERS[] = {"retell", "calcom"};
+    for (size_t i = 0; st && i < 2; i++) {
+        json_object *ps = json_get(st, PROVIDERS[i]);
+        if (!ps) continue;
+        printf("%-12s total %s, today %s, last hour %s, success %s%%, last %s\n", PROVIDERS[i],
+               json_object_to_json_string(json_get(ps, "total")), json_object_to_json_string(json_get(ps, "today")),
+               json_object_to_json_string(json_get(ps, "last_hour")), json_object_to_json_string(json_get(ps, "success_rate")),
+               json_get_str(ps, "last_received") ? json_get_str(ps, "last_received") : "never");
+    }
+    json_object *un = json_get(m, "unroutable_numbers");
+    size_t nun = un && json_object_is_type(un, json_type_array) ? json_object_array_length(un) : 0;
+    printf("unroutable   %zu number(s) in the last 24 h\n", nun);
+}
+
+int cmd_monitor(sb_app *app, int argc, char **argv)
+{
+    long long company = 0;
+    for (int i = 0; i + 1 < argc; i += 2)
+        if (!strcmp(argv[i], "--company")) company = atoll(argv[i + 1]);
+    if (argc % 2 || company < 0) {
+        fprintf(stderr, "switchboard: monitor: --company takes a company id\n");
+        return CLI_EXIT_USAGE;
+    }
+    arena *a = arena_new(1 << 16);
+    buf b = BUF_INIT;
+    const char *word;
+    int st = monitor_body(app, a, company, &b, &word);
+    int rc = st != 200 ? CLI_EXIT_DB : strcmp(word, "ok") ? CLI_EXIT_ATTENTION : CLI_EXIT_OK;
+    if (st != 200) fprintf(stderr, "switchboard: monitor: database unavailable: %s\n", db_error(app->db));
+    if (!strcmp(app->format, "json")) {
+        printf("%s\n", b.len ? buf_cstr(&b) : "{\"status\":\"down\"}");
+    } else if (b.len) {
+        char perr[128];
+        json_object *m = json_parse_strict(buf_cstr(&b), b.len, perr, sizeof perr);
+        if (m) monitor_table(m);
+        json_object_put(m);
+    }
+    buf_free(&b);
+    arena_free(a);
+    return rc;
 }
 
 static const char *route_label(size_t i)

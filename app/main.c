@@ -1,21 +1,14 @@
 /* main.c: `switchboard` command line: one binary, one subcommand each.
  *
- *   switchboard [-c FILE] serve             FastCGI responder (spawn-fcgi runs it)
- *   switchboard [-c FILE] worker            background loop (spool drain, pipeline)
- *   switchboard [-c FILE] migrate [status]  apply / list sql/migrations
- *   switchboard [-c FILE] replay ID... | replay --since T --until T [filters] [--dry-run]
- *   switchboard [-c FILE] prune --older-than 90d
- *   switchboard [-c FILE] sync-calls [--since 1d] [--until T] [--limit N] [--dry-run]
- *   switchboard [-c FILE] detect-conversions [--hours N|--since T --until T] [--company ID] [--auto-link] [--dry-run] | --undo RUN
- *   switchboard [-c FILE] simulate --history 90d | --live [--rate N/s] [--duration S] [--seed S] [--company ID] [--url U] [--dry-run]
- *   switchboard [-c FILE] shadow-init --from MAIN_DB | shadow-diff --from MAIN_DB [--since 1d] [--format table|json]
- *   switchboard [-c FILE] config            print the effective config, secrets masked
- *   switchboard [-c FILE] sign calcom|retell FILE   print the signature header value
- *   switchboard version
+ *   switchboard [-c FILE] COMMAND [OPTIONS]     the commands are the rows of app/commands.c
+ *   switchboard help [COMMAND] | COMMAND --help | --help | version | man | completion
  *
- * The config file is -c FILE, else $SWITCHBOARD_CONFIG, else
+ * main checks the words after COMMAND against the row's options (unknown
+ * option, missing value: exit 2 with that command's usage on stderr) before
+ * any config is read, so help works on a machine without one. The config
+ * file is -c FILE, else $SWITCHBOARD_CONFIG, else
  * /etc/switchboard/switchboard.conf. serve and worker re-read it on SIGHUP
- * (app_reload_pending, D72). */
+ * (app_reload_pending, D72). Exit codes: lib/cli.h. */
 #include "app.h"
 
 #include <signal.h>
@@ -34,25 +27,6 @@
 #include "../lib/spool.h"
 
 extern char **environ;
-
-static int usage(FILE *out)
-{
-    fprintf(out, "usage: switchboard [-c FILE] serve | worker | migrate [status] | config |\n"
-                 "                   replay ID... | replay --since T --until T [--provider P] [--status S]\n"
-                 "                          [--event-type E] [--limit N] [--dry-run] [--by NAME] |\n"
-                 "                   prune --older-than 90d [--batch N] |\n"
-                 "                   sync-calls [--since 1d] [--until T] [--limit N] [--page-size N] [--dry-run] |\n"
-                 "                   detect-conversions [--hours N | --since T [--until T]] [--company ID]\n"
-                 "                          [--auto-link] [--dry-run] | --undo RUN |\n"
-                 "                   report [--company ID] [--days 30] [--format table|json|csv] |\n"
-                 "                   stats [--rebuild] [--company ID] [--days 400] |\n"
-                 "                   simulate --history 90d | --live [--rate N/s] [--duration S]\n"
-                 "                          [--seed S] [--company ID] [--url BASE] [--dry-run] |\n"
-                 "                   shadow-init --from MAIN_DB |\n"
-                 "                   shadow-diff --from MAIN_DB [--since 1d] [--entity E] [--format table|json] [--limit N] |\n"
-                 "                   sign calcom|retell FILE | version\n");
-    return out == stderr ? 2 : 0;
-}
 
 static volatile sig_atomic_t reload_requested, grace_seconds = 15;
 
@@ -121,9 +95,12 @@ void app_reload_pending(sb_app *app, const char *who)
             db_changed ? ", database connection renewed" : "");
 }
 
-static int cmd_sign(sb_app *app, int argc, char **argv)
+int cmd_sign(sb_app *app, int argc, char **argv)
 {
-    if (argc < 2) return usage(stderr);
+    if (argc < 2) {
+        fprintf(stderr, "switchboard: sign: give the provider (calcom or retell) and a file\n");
+        return CLI_EXIT_USAGE;
+    }
     FILE *f = fopen(argv[1], "rb");
     if (!f) {
         fprintf(stderr, "switchboard: cannot open %s\n", argv[1]);
@@ -151,97 +128,89 @@ static int cmd_sign(sb_app *app, int argc, char **argv)
     return rc;
 }
 
+/* A bad command line: the reason, the command's usage (or the overview), exit 2. */
+static int bad_usage(const cli_cmd *cmd, const char *why)
+{
+    if (why) fprintf(stderr, "switchboard%s%s: %s\n", cmd ? " " : "", cmd ? cmd->name : "", why);
+    if (!cmd) {
+        cli_overview(COMMANDS, NCOMMANDS, stderr);
+        return CLI_EXIT_USAGE;
+    }
+    cli_usage(cmd, stderr);
+    fprintf(stderr, "Try 'switchboard help %s' for its options.\n", cmd->name);
+    return CLI_EXIT_USAGE;
+}
+
+/* Run cmd once the config is loaded: logging, shadow refusal, DB, then its handler. */
+static int run_configured(const cli_cmd *cmd, sb_app *app, int argc, char **argv)
+{
+    if (cmd->flags & CLI_LOGS) {
+        if (log_open(app->cfg.log_file) != 0)
+            fprintf(stderr, "switchboard: cannot open log.file %s, logging to stderr\n", app->cfg.log_file);
+        metrics_open(app->cfg.metrics_file);
+    }
+    /* shadow mode (DESIGN D80): nothing this process does may reach Cal.com or Retell */
+    if (app->cfg.shadow) {
+        http_client_refuse_all();
+        if (cmd->flags & CLI_NO_SHADOW) {
+            fprintf(stderr, "switchboard: %s is refused in shadow mode (shadow = 1)\n", cmd->name);
+            return CLI_EXIT_CONFIG;
+        }
+    }
+    app->db = db_new(&app->cfg);
+    db_reads_init(&app->reads, &app->cfg, app->db);
+    app_pipeline_init(app);
+    /* batch commands may run long statements; requests keep the short db.rw_timeout */
+    if (cmd->flags & CLI_LONG_SQL) db_set_rw_timeout(app->db, 3600);
+    int rc = cmd->run(app, argc, argv);
+    if (rc == CLI_EXIT_USAGE) bad_usage(cmd, NULL); /* the handler said why; the usage follows */
+    if (app->db) daily_stats_flush(app->db); /* what a command's writes changed, once its transactions are over */
+    db_reads_free(&app->reads);
+    db_free(app->db);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     const char *config_path = getenv("SWITCHBOARD_CONFIG");
     int i = 1;
-    if (i + 1 < argc && strcmp(argv[i], "-c") == 0) {
+    if (i < argc && !strcmp(argv[i], "-c")) {
+        if (i + 1 >= argc) return bad_usage(NULL, "-c needs a config file");
         config_path = argv[i + 1];
         i += 2;
     }
-    if (i >= argc) return usage(stderr);
-    const char *cmd = argv[i++];
-    if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) return usage(stdout);
-    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-        printf("switchboard %s\n", SWITCHBOARD_VERSION);
-        return 0;
+    if (i >= argc) return bad_usage(NULL, "give a command");
+    const char *name = argv[i++];
+    if (!strcmp(name, "--help") || !strcmp(name, "-h")) name = "help";
+    if (!strcmp(name, "--version")) name = "version";
+    const cli_cmd *cmd = cli_find(COMMANDS, NCOMMANDS, name);
+    if (!cmd) {
+        fprintf(stderr, "switchboard: unknown command \"%s\"\n", name);
+        return bad_usage(NULL, NULL);
     }
-    if (!config_path) config_path = "/etc/switchboard/switchboard.conf";
+    int cargc = argc - i;
+    char **cargv = argv + i; /* argv[argc] is NULL: cli_take keeps it so */
+    if (cli_wants_help(cargc, cargv)) {
+        cli_help(cmd, stdout);
+        return CLI_EXIT_OK;
+    }
+    char err[1024];
+    if (cli_check(cmd, cargc, cargv, err, sizeof err) != 0) return bad_usage(cmd, err);
 
     sb_app app;
-    app.config_path = config_path;
-    char err[1024];
-    if (sb_config_load(&app.cfg, config_path, environ, err, sizeof err) != 0) {
+    memset(&app, 0, sizeof app);
+    app.quiet = cli_take(cmd, &cargc, cargv, "--quiet") != NULL;
+    app.format = cli_take(cmd, &cargc, cargv, "--format");
+    if (!app.format) app.format = "table";
+    if ((cmd->flags & CLI_NO_CONFIG) || cli_gives_flag(cmd, cargc, cargv, CLI_OPT_NO_CONFIG))
+        return cmd->run(&app, cargc, cargv);
+
+    app.config_path = config_path ? config_path : "/etc/switchboard/switchboard.conf";
+    if (sb_config_load(&app.cfg, app.config_path, environ, err, sizeof err) != 0) {
         fprintf(stderr, "switchboard: configuration error: %s\n", err);
-        return 1;
+        return CLI_EXIT_CONFIG;
     }
-    /* the processes and the commands that change data log to the file; config/sign/migrate stay on the terminal */
-    if (!strcmp(cmd, "serve") || !strcmp(cmd, "worker") || !strcmp(cmd, "sync-calls") || !strcmp(cmd, "replay") || !strcmp(cmd, "detect-conversions") ||
-        !strcmp(cmd, "prune") || !strcmp(cmd, "stats")) {
-        if (log_open(app.cfg.log_file) != 0)
-            fprintf(stderr, "switchboard: cannot open log.file %s, logging to stderr\n", app.cfg.log_file);
-        metrics_open(app.cfg.metrics_file);
-    }
-    /* shadow mode (DESIGN D80): nothing this process does may reach Cal.com or Retell */
-    if (app.cfg.shadow) {
-        http_client_refuse_all();
-        if (!strcmp(cmd, "sync-calls") || !strcmp(cmd, "simulate")) {
-            fprintf(stderr, "switchboard: %s is refused in shadow mode (shadow = 1)\n", cmd);
-            sb_config_free(&app.cfg);
-            return 1;
-        }
-    }
-    app.db = db_new(&app.cfg);
-    db_reads_init(&app.reads, &app.cfg, app.db);
-    app_pipeline_init(&app);
-    int rc;
-    /* batch commands may run long statements; requests keep the short db.rw_timeout */
-    if (!strcmp(cmd, "detect-conversions") || !strcmp(cmd, "report") || !strcmp(cmd, "prune") || !strcmp(cmd, "migrate") ||
-        !strcmp(cmd, "stats") || !strcmp(cmd, "shadow-init") || !strcmp(cmd, "shadow-diff"))
-        db_set_rw_timeout(app.db, 3600);
-    if (!strcmp(cmd, "serve")) {
-        if (spool_init(app.cfg.spool_dir) != 0) {
-            fprintf(stderr, "switchboard: cannot create spool.dir %s\n", app.cfg.spool_dir);
-            rc = 1;
-        } else {
-            rc = fcgi_serve(&app);
-        }
-    } else if (!strcmp(cmd, "worker")) {
-        rc = worker_run(&app);
-    } else if (!strcmp(cmd, "migrate")) {
-        int status_only = i < argc && !strcmp(argv[i], "status");
-        rc = status_only ? migrate_status(app.db, app.cfg.migrations_dir, stdout, err, sizeof err)
-                         : migrate_apply(app.db, app.cfg.migrations_dir, stdout, err, sizeof err);
-        if (rc < 0) fprintf(stderr, "switchboard: migrate: %s\n", err);
-        else if (!status_only) printf("%d migration(s) applied\n", rc);
-        rc = rc < 0 ? 1 : 0;
-    } else if (!strcmp(cmd, "replay")) {
-        rc = cmd_replay(&app, argc - i, argv + i);
-    } else if (!strcmp(cmd, "sync-calls")) {
-        rc = cmd_sync_calls(&app, argc - i, argv + i);
-    } else if (!strcmp(cmd, "detect-conversions")) {
-        rc = cmd_detect_conversions(&app, argc - i, argv + i);
-    } else if (!strcmp(cmd, "simulate")) {
-        rc = cmd_simulate(&app, argc - i, argv + i);
-    } else if (!strcmp(cmd, "report")) {
-        rc = cmd_report(&app, argc - i, argv + i);
-    } else if (!strcmp(cmd, "stats")) {
-        rc = cmd_stats(&app, argc - i, argv + i);
-    } else if (!strcmp(cmd, "prune")) {
-        rc = cmd_prune(&app, argc - i, argv + i);
-    } else if (!strcmp(cmd, "shadow-init") || !strcmp(cmd, "shadow-diff")) {
-        rc = cmd_shadow(&app, cmd, argc - i, argv + i);
-    } else if (!strcmp(cmd, "config")) {
-        sb_config_print(&app.cfg, stdout);
-        rc = 0;
-    } else if (!strcmp(cmd, "sign")) {
-        rc = cmd_sign(&app, argc - i, argv + i);
-    } else {
-        rc = usage(stderr);
-    }
-    if (app.db) daily_stats_flush(app.db); /* what a command's writes changed, once its transactions are over */
-    db_reads_free(&app.reads);
-    db_free(app.db);
+    int rc = run_configured(cmd, &app, cargc, cargv);
     sb_config_free(&app.cfg);
     log_close();
     return rc;

@@ -47,6 +47,7 @@
 #include "../lib/laravel_crypt.h"
 #include "../lib/log.h"
 #include "../lib/phone.h"
+#include "../lib/problems.h"
 #include "../lib/record.h"
 #include "../lib/sig.h"
 #include "../lib/spool.h"
@@ -132,6 +133,13 @@ static int say_internal(fn_ctx *c)
 {
     c->outcome = "internal_error";
     return say(c, 0, "error", "Entschuldigung, einen Moment bitte, da hakt gerade etwas.", NULL);
+}
+
+/* The service asked for is none of the tenant's: not_found in the log. */
+static int say_no_service(fn_ctx *c, const char *message, const char *extra_json)
+{
+    c->outcome = "not_found";
+    return say(c, 0, "error", message, extra_json);
 }
 
 static const char *arg(fn_ctx *c, const char *const *names, size_t n)
@@ -230,16 +238,22 @@ static int find_service(fn_ctx *c, service *s)
     return 1;
 }
 
-/* The tenant's Cal.com key: companies.calcom_api_key (Laravel-encrypted), else calcom.api_key. */
+/* The tenant's Cal.com key: companies.calcom_api_key (Laravel-encrypted), else calcom.api_key.
+ * A key the tenant has but we cannot read is NULL, never the platform's key (issue 15 #1):
+ * Cal.com is then not called and the agent says the booking system is unavailable. */
 static const char *calcom_key(fn_ctx *c)
 {
     db_param p = db_int(c->company);
     db_rows r;
     if (db_query(c->app->db, c->a, "SELECT calcom_api_key FROM companies WHERE id = ?", &p, 1, &r) == 0 && r.nrows &&
-        db_cell(&r, 0, 0) && *c->app->cfg.laravel_app_key) {
-        char *key = arena_alloc(c->a, 512), err[160];
-        if (laravel_decrypt(c->app->cfg.laravel_app_key, db_cell(&r, 0, 0), key, 512, err, sizeof err) == 0) return key;
-        log_msg("warn", "company %lld: calcom_api_key unreadable (%s); using calcom.api_key", c->company, err);
+        db_cell(&r, 0, 0) && *db_cell(&r, 0, 0)) {
+        char *key = arena_alloc(c->a, 512), err[160] = "laravel.app_key is not set";
+        if (*c->app->cfg.laravel_app_key &&
+            laravel_decrypt(c->app->cfg.laravel_app_key, db_cell(&r, 0, 0), key, 512, err, sizeof err) == 0)
+            return key;
+        problem_note(c->app->db, PROBLEM_CALCOM_KEY_UNREADABLE, c->company,
+                     arena_printf(c->a, "companies.calcom_api_key cannot be decrypted: %s", err));
+        return NULL;
     }
     return c->app->cfg.calcom_api_key;
 }
@@ -488,7 +502,7 @@ static int fn_check_availability(fn_ctx *c, int alternatives_only)
     service s;
     int found = find_service(c, &s);
     if (found < 0) return say_internal(c);
-    if (!found) return say(c, 0, "error", "Diese Leistung kann ich leider nicht finden. Welche Leistung wünschen Sie?", "\"available_slots\":[]");
+    if (!found) return say_no_service(c, "Diese Leistung kann ich leider nicht finden. Welche Leistung wünschen Sie?", "\"available_slots\":[]");
     wish w;
     int rc = read_wish(c, &w);
     if (rc != 0) return say_bad_wish(c, rc);
@@ -751,7 +765,7 @@ static int fn_book(fn_ctx *c, int collect_style)
     service s;
     int found = find_service(c, &s);
     if (found < 0) return say_internal(c);
-    if (!found) return say(c, 0, "error", "Diese Leistung kann ich leider nicht finden. Welche Leistung wünschen Sie?", NULL);
+    if (!found) return say_no_service(c, "Diese Leistung kann ich leider nicht finden. Welche Leistung wünschen Sie?", NULL);
     wish w;
     int rc = read_wish(c, &w);
     if (rc != 0) return say_bad_wish(c, rc);
@@ -1107,9 +1121,10 @@ static const char *canonical_args(fn_ctx *c)
     const char *ref = heard_reference(c);
     if (ref) json_object_object_add(o, "reference", json_object_new_string(reference_of(c->a, ref)));
     wish w;
-    if (read_wish(c, &w) == 0 && w.have_date) json_object_object_add(o, "date", json_object_new_string(wish_day(c, &w)));
-    if (read_wish(c, &w) == 0 && w.have_time)
-        json_object_object_add(o, "time", json_object_new_string(arena_printf(c->a, "%02d:%02d", w.hour, w.minute)));
+    if (read_wish(c, &w) == 0) {
+        if (w.have_date) json_object_object_add(o, "date", json_object_new_string(wish_day(c, &w)));
+        if (w.have_time) json_object_object_add(o, "time", json_object_new_string(arena_printf(c->a, "%02d:%02d", w.hour, w.minute)));
+    }
     const char *text = arena_strdup(c->a, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     json_object_put(o);
     return text;

@@ -182,6 +182,9 @@ bootstrap_db() {
             ON askproai.* TO 'switchboard'@'localhost';
           GRANT ALL PRIVILEGES ON askproai_shadow.* TO 'switchboard'@'localhost'"
   "$BIN" -c "$CONF" migrate >"$LOG/migrate.log" 2>&1 || { cat "$LOG/migrate.log" >&2; die "migrate failed"; }
+  # the demo operator (sql/demo/0002_dashboard_users.sql): a user without a
+  # company sees every company only when granted (DESIGN D131); idempotent
+  "$BIN" -c "$CONF" operators add operator@switchboard.example.com --by conf/stack.sh >>"$LOG/migrate.log" 2>&1 || true
 }
 
 # SB_POOL_NAME=b: another pool of the same binary and config (several app hosts in one

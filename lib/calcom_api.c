@@ -14,6 +14,11 @@ static calcom_result call(const calcom_api *api, arena *a, const char *method, c
                           const char *body, json_object **out, char *err, size_t errlen)
 {
     char url[1024], auth[512], ver[64];
+    *out = NULL;
+    if (!api->api_key || !*api->api_key) { /* a tenant key we could not read: never another key (issue 15 #1) */
+        snprintf(err, errlen, "Cal.com not called: no usable API key for this company");
+        return CALCOM_UNAVAILABLE;
+    }
     snprintf(url, sizeof url, "%s%s", api->base, path);
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", api->api_key);
     snprintf(ver, sizeof ver, "cal-api-version: %s", version);

@@ -18,7 +18,7 @@ typedef enum { CALCOM_OK, CALCOM_REFUSED, CALCOM_UNAVAILABLE } calcom_result;
 
 typedef struct calcom_api {
     const char *base;     /* "https://api.cal.com" */
-    const char *api_key;
+    const char *api_key;  /* NULL or "": nothing is sent, every call is CALCOM_UNAVAILABLE */
     long timeout_ms;
 } calcom_api;
 

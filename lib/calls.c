@@ -26,7 +26,7 @@ int call_status_rank(const char *s)
 }
 
 /* The legacy status a Retell event (or, for a sync, the call's own state) stands for. */
-static const char *status_for(const char *event, json_object *call)
+const char *call_status_for(const char *event, json_object *call)
 {
     const char *cs = json_get_str(call, "call_status");
     int failed = cs && (!strcmp(cs, "error") || !strcmp(cs, "not_connected"));
@@ -57,7 +57,10 @@ static double num_of(json_object *o, const char *path, int *ok)
 {
     json_object *v = json_get(o, path);
     *ok = v && (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double));
-    return *ok ? json_object_get_double(v) : 0.0;
+    double d = *ok ? json_object_get_double(v) : 0.0;
+    /* 1e400 parses as infinity: "inf" in a DECIMAL column fails the event for good (issue 15 #7) */
+    if (*ok && !(isfinite(d) && fabs(d) < 1e12)) *ok = 0;
+    return *ok ? d : 0.0;
 }
 
 /* A name the agent collected (analysis first, then the dynamic variables). */
@@ -141,6 +144,63 @@ static int link_customer(sb_db *db, arena *a, const sb_config *cfg, long long co
     return 0;
 }
 
+size_t call_payload_fields(json_object *call, arena *a, field *f)
+{
+    size_t n = 0;
+    static const char *const TEXTS[][2] = {
+        {"from_number", "from_number"}, {"to_number", "to_number"}, {"direction", "direction"},
+        {"call_type", "call_type"}, {"disconnection_reason", "disconnection_reason"}, {"transcript", "transcript"},
+        {"public_log_url", "public_log_url"}, {"agent_name", "agent_name"},
+        {"summary", "call_analysis.call_summary"},
+    };
+    for (size_t i = 0; i < sizeof TEXTS / sizeof *TEXTS; i++) {
+        const char *v = json_get_str(call, TEXTS[i][1]);
+        if (v) f[n++] = FIELD_TEXT(TEXTS[i][0], v);
+    }
+    const char *rec = json_get_str(call, "recording_url");
+    if (!rec) rec = json_get_str(call, "recording_multi_channel_url");
+    if (rec && strlen(rec) <= 255) f[n++] = FIELD_TEXT("recording_url", rec);
+    int64_t iv;
+    if (json_get_int(call, "agent_version", &iv)) f[n++] = FIELD_TEXT("agent_version", arena_printf(a, "%lld", (long long)iv));
+    long long t0, t1;
+    if (ts_field(call, "start_timestamp", &t0)) {
+        f[n++] = FIELD_TIME("start_timestamp", t0);
+        f[n++] = (field){"call_time", F_TIME, NULL, t0, true};
+        f[n++] = (field){"called_at", F_TIME, NULL, t0, true};
+    }
+    if (ts_field(call, "end_timestamp", &t1)) f[n++] = FIELD_TIME("end_timestamp", t1);
+    if (json_get_int(call, "duration_ms", &iv)) {
+        f[n++] = FIELD_INT("duration_ms", iv);
+        f[n++] = FIELD_INT("duration_sec", (iv + 500) / 1000);
+    }
+    static const char *const JSONS[][2] = {
+        {"transcript_object", "transcript_object"}, {"transcript_with_tools", "transcript_with_tool_calls"},
+        {"analysis", "call_analysis"}, {"custom_analysis_data", "call_analysis.custom_analysis_data"},
+        {"latency_metrics", "latency"}, {"cost_breakdown", "call_cost"}, {"llm_token_usage", "llm_token_usage"},
+        {"retell_dynamic_variables", "collected_dynamic_variables"}, {"metadata", "metadata"},
+    };
+    for (size_t i = 0; i < sizeof JSONS / sizeof *JSONS; i++) {
+        json_object *o = json_get(call, JSONS[i][1]);
+        if (o) f[n++] = FIELD_TEXT(JSONS[i][0], json_text(a, o));
+    }
+    const char *sent = json_get_str(call, "call_analysis.user_sentiment");
+    if (sent) f[n++] = FIELD_TEXT("sentiment", sent);
+    bool ok;
+    if (json_get_bool(call, "call_analysis.call_successful", &ok)) f[n++] = FIELD_INT("call_successful", ok);
+    int have;
+    double e2e = num_of(call, "latency.e2e.p50", &have);
+    if (have) f[n++] = FIELD_INT("end_to_end_latency", (long long)llround(e2e));
+    /* Retell's call_cost amounts are US cents (PROVENANCE.md §4) */
+    double cents = num_of(call, "call_cost.combined_cost", &have);
+    if (have) {
+        f[n++] = FIELD_INT("cost_cents", (long long)llround(cents));
+        f[n++] = FIELD_TEXT("cost", arena_printf(a, "%.2f", cents / 100.0));
+        f[n++] = FIELD_TEXT("retell_cost_usd", arena_printf(a, "%.4f", cents / 100.0));
+    }
+
+    return n;
+}
+
 static int upsert(sb_db *db, arena *a, const sb_config *cfg, json_object *call, const char *event, const audit_cause *why,
                   call_result *out, char *err, size_t errlen, int again);
 
@@ -198,7 +258,7 @@ static int upsert(sb_db *db, arena *a, const sb_config *cfg, json_object *call, 
     out->company_id = company;
 
     /* status and call_status: forward only */
-    const char *st = status_for(event, call), *old_st = exists ? db_cell(&cur, 0, 1) : NULL;
+    const char *st = call_status_for(event, call), *old_st = exists ? db_cell(&cur, 0, 1) : NULL;
     if (st && call_status_rank(st) > call_status_rank(old_st)) f[n++] = FIELD_TEXT("status", st);
     else if (!exists) f[n++] = FIELD_TEXT("status", st ? st : "completed");
     out->status = st && call_status_rank(st) > call_status_rank(old_st) ? st : (old_st ? old_st : st);
@@ -222,57 +282,9 @@ static int upsert(sb_db *db, arena *a, const sb_config *cfg, json_object *call, 
             if (ar.nrows) f[n++] = FIELD_TEXT("agent_id", db_cell(&ar, 0, 0));
         }
     }
-    static const char *const TEXTS[][2] = {
-        {"from_number", "from_number"}, {"to_number", "to_number"}, {"direction", "direction"},
-        {"call_type", "call_type"}, {"disconnection_reason", "disconnection_reason"}, {"transcript", "transcript"},
-        {"public_log_url", "public_log_url"}, {"agent_name", "agent_name"},
-        {"summary", "call_analysis.call_summary"},
-    };
-    for (size_t i = 0; i < sizeof TEXTS / sizeof *TEXTS; i++) {
-        const char *v = json_get_str(call, TEXTS[i][1]);
-        if (v) f[n++] = FIELD_TEXT(TEXTS[i][0], v);
-    }
-    const char *rec = json_get_str(call, "recording_url");
-    if (!rec) rec = json_get_str(call, "recording_multi_channel_url");
-    if (rec && strlen(rec) <= 255) f[n++] = FIELD_TEXT("recording_url", rec);
-    int64_t iv;
-    if (json_get_int(call, "agent_version", &iv)) f[n++] = FIELD_TEXT("agent_version", arena_printf(a, "%lld", (long long)iv));
-    long long t0, t1;
-    if (ts_field(call, "start_timestamp", &t0)) {
-        f[n++] = FIELD_TIME("start_timestamp", t0);
-        f[n++] = (field){"call_time", F_TIME, NULL, t0, true};
-        f[n++] = (field){"called_at", F_TIME, NULL, t0, true};
-        if (!exists) f[n++] = FIELD_TIME("created_at", t0); /* a call is dated when it happened */
-    }
-    if (ts_field(call, "end_timestamp", &t1)) f[n++] = FIELD_TIME("end_timestamp", t1);
-    if (json_get_int(call, "duration_ms", &iv)) {
-        f[n++] = FIELD_INT("duration_ms", iv);
-        f[n++] = FIELD_INT("duration_sec", (iv + 500) / 1000);
-    }
-    static const char *const JSONS[][2] = {
-        {"transcript_object", "transcript_object"}, {"transcript_with_tools", "transcript_with_tool_calls"},
-        {"analysis", "call_analysis"}, {"custom_analysis_data", "call_analysis.custom_analysis_data"},
-        {"latency_metrics", "latency"}, {"cost_breakdown", "call_cost"}, {"llm_token_usage", "llm_token_usage"},
-        {"retell_dynamic_variables", "collected_dynamic_variables"}, {"metadata", "metadata"},
-    };
-    for (size_t i = 0; i < sizeof JSONS / sizeof *JSONS; i++) {
-        json_object *o = json_get(call, JSONS[i][1]);
-        if (o) f[n++] = FIELD_TEXT(JSONS[i][0], json_text(a, o));
-    }
-    const char *sent = json_get_str(call, "call_analysis.user_sentiment");
-    if (sent) f[n++] = FIELD_TEXT("sentiment", sent);
-    bool ok;
-    if (json_get_bool(call, "call_analysis.call_successful", &ok)) f[n++] = FIELD_INT("call_successful", ok);
-    int have;
-    double e2e = num_of(call, "latency.e2e.p50", &have);
-    if (have) f[n++] = FIELD_INT("end_to_end_latency", (long long)llround(e2e));
-    /* Retell's call_cost amounts are US cents (PROVENANCE.md §4) */
-    double cents = num_of(call, "call_cost.combined_cost", &have);
-    if (have) {
-        f[n++] = FIELD_INT("cost_cents", (long long)llround(cents));
-        f[n++] = FIELD_TEXT("cost", arena_printf(a, "%.2f", cents / 100.0));
-        f[n++] = FIELD_TEXT("retell_cost_usd", arena_printf(a, "%.4f", cents / 100.0));
-    }
+    n += call_payload_fields(call, a, f + n);
+    long long t0;
+    if (!exists && ts_field(call, "start_timestamp", &t0)) f[n++] = FIELD_TIME("created_at", t0); /* a call is dated when it happened */
 
     /* the caller, unless someone already linked it by hand */
     const char *link = exists ? db_cell(&cur, 0, 5) : NULL;

@@ -37,6 +37,16 @@ typedef struct call_result {
 int call_upsert_retell(sb_db *db, arena *a, const sb_config *cfg, json_object *call, const char *event,
                        const audit_cause *why, call_result *out, char *err, size_t errlen);
 
+/* The columns the call object itself gives (texts, times, duration, JSON
+ * blobs, analysis, latency, cost), appended to f (room for CALL_PAYLOAD_FIELDS);
+ * no database: the tenant, agent and customer come from call_upsert_retell.
+ * Every value through lib/json.h's typed accessors (issue 15 #7, fuzzed by
+ * tests/fuzz/fuzz_event_fields.c). Returns how many were appended. */
+#define CALL_PAYLOAD_FIELDS 40
+size_t call_payload_fields(json_object *call, arena *a, field *f);
+/* The legacy status word an event (or, event NULL, the call's call_status) stands for; NULL: none. */
+const char *call_status_for(const char *event, json_object *call);
+
 /* Status rank in the legacy vocabulary (0: unknown word). */
 int call_status_rank(const char *status);
 

@@ -77,8 +77,15 @@ static const struct cfg_key KEYS[] = {
     {"shutdown.grace_seconds", I(shutdown_grace_seconds), "15", false, false, 1, 600, "after SIGTERM, how long the request or event in flight may take before the process exits anyway"},
     /* shadow mode (DESIGN D80) */
     {"shadow", I(shadow), "0", false, false, 0, 1, "1: a shadow instance fed by nginx mirror, on its own db.name; refuses every Cal.com/Retell API request"},
+    /* web hardening (issue 15: D131, D137) */
+    {"auth.sanctum_expiration_minutes", I(auth_sanctum_expiration_minutes), "0", false, false, 0, 52560000, "a Sanctum token older than this is refused, as Laravel's sanctum.expiration (0: only its expires_at)"},
+    {"http.body_timeout_seconds", I(http_body_timeout_seconds), "10", false, false, 1, 600, "a request body must have arrived this long after the request started (slow clients), else 408"},
     /* the function log (DESIGN D90) */
     {"functions.log", I(functions_log), "1", false, false, 0, 1, "1: keep every phone-agent function request in switchboard_function_calls (0: only /metrics counts them)"},
+    /* hardening (issue 15 #14, DESIGN D119-D120) */
+    {"db.ssl_mode", S(db_ssl_mode), "disabled", false, false, 0, 0, "TLS to the database over TCP (db.host, db.read_host): disabled, required (encrypted, server not verified), verify_ca (certificate signed by db.ssl_ca), verify_identity (and its name is db.host)"},
+    {"db.ssl_ca", S(db_ssl_ca), "", false, false, 0, 0, "PEM file of the CA that signed the database server's certificate (verify_ca, verify_identity)"},
+    {"retention.failed_days", I(retention_failed_days), "30", false, false, 1, 3650, "switchboard prune deletes failed and dead webhook events (payloads with names, phones, transcripts) older than this; replay them before"},
     /* Rückrufe (DESIGN D96-D105) */
     {"callbacks.autoclose_hours", I(callbacks_autoclose_hours), "72", false, false, 0, 2160, "an open callback item closes by itself when its caller gets an appointment by any channel within this many hours after the call (0: never)"},
 };
@@ -125,7 +132,7 @@ static char *trim(char *s)
     return s;
 }
 
-static int parse_text(sb_config *c, const char *text, const char *origin, char *err, size_t errlen)
+static int parse_text(sb_config *c, const char *text, const char *origin, bool *in_file, char *err, size_t errlen)
 {
     char *copy = strdup(text);
     if (!copy) abort();
@@ -158,6 +165,7 @@ static int parse_text(sb_config *c, const char *text, const char *origin, char *
                 rc = -1;
                 break;
             }
+            in_file[k - KEYS] = true;
             rc = set_value(c, k, val, where, err, errlen);
         }
         line = nl ? nl + 1 : NULL;
@@ -166,7 +174,50 @@ static int parse_text(sb_config *c, const char *text, const char *origin, char *
     return rc;
 }
 
-static int apply_env(sb_config *c, char *const *envp, char *err, size_t errlen)
+/* Edit distance of a and b (optimal string alignment), capped: 3 means "3 or more". */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 127 || lb > 127 || (la > lb ? la - lb : lb - la) > 2) return 3;
+    size_t d[128][128];
+    for (size_t i = 0; i <= la; i++) d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < best) best = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < best) best = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+                best = d[i - 2][j - 2] + 1;
+            d[i][j] = best;
+        }
+    return d[la][lb] > 3 ? 3 : d[la][lb];
+}
+
+/* An unknown SWITCHBOARD_ variable (name: "DB_PASWORD", n bytes): -1 with err when it looks like a
+ * misspelling of a key the file sets (that file value would silently win, D152), else a warning. */
+static int unknown_env(const char *var, size_t varlen, const char *name, size_t n, const bool *in_file, char *err,
+                       size_t errlen)
+{
+    char want[128], env[160];
+    snprintf(want, sizeof want, "%.*s", (int)n, name);
+    const struct cfg_key *near = NULL;
+    for (size_t i = 0; i < NKEYS; i++) {
+        sb_config_env_name(KEYS[i].name, env, sizeof env);
+        if (distance(want, env + 12) > 2) continue;
+        near = &KEYS[i];
+        if (!in_file[i]) continue;
+        snprintf(err, errlen, "environment: unknown variable %.*s; did you mean SWITCHBOARD_%s? (%s is set in the "
+                              "file, whose value would be used instead)", (int)varlen, var, env + 12, KEYS[i].name);
+        return -1;
+    }
+    if (near) sb_config_env_name(near->name, env, sizeof env);
+    fprintf(stderr, "switchboard: warning: environment: unknown variable %.*s ignored%s%s%s\n", (int)varlen, var,
+            near ? " (did you mean " : "", near ? env : "", near ? "?)" : "");
+    return 0;
+}
+
+static int apply_env(sb_config *c, char *const *envp, const bool *in_file, char *err, size_t errlen)
 {
     static const char PREFIX[] = "SWITCHBOARD_";
     for (; envp && *envp; envp++) {
@@ -194,8 +245,8 @@ static int apply_env(sb_config *c, char *const *envp, char *err, size_t errlen)
             if (same) k = &KEYS[i];
         }
         if (!k) {
-            snprintf(err, errlen, "environment: unknown variable %.*s", (int)(eq - e), e);
-            return -1;
+            if (unknown_env(e, (size_t)(eq - e), name, n, in_file, err, errlen) != 0) return -1;
+            continue;
         }
         char origin[160];
         snprintf(origin, sizeof origin, "environment %.*s", (int)(eq - e), e);
@@ -250,6 +301,21 @@ static int finish(sb_config *c, char *err, size_t errlen)
                  c->phone_default_country);
         return -1;
     }
+    static const char *const SSL_MODES[] = {"disabled", "required", "verify_ca", "verify_identity"};
+    size_t m = 0;
+    while (m < sizeof SSL_MODES / sizeof *SSL_MODES && strcmp(SSL_MODES[m], c->db_ssl_mode)) m++;
+    if (m == sizeof SSL_MODES / sizeof *SSL_MODES) {
+        snprintf(err, errlen, "db.ssl_mode: \"%s\" is not one of disabled, required, verify_ca, verify_identity", c->db_ssl_mode);
+        return -1;
+    }
+    if (m >= 2 && !*c->db_ssl_ca) {
+        snprintf(err, errlen, "db.ssl_mode = %s needs db.ssl_ca (the CA file that signed the server's certificate)", c->db_ssl_mode);
+        return -1;
+    }
+    if (m >= 1 && c->db_socket && *c->db_socket) {
+        snprintf(err, errlen, "db.ssl_mode = %s applies to TCP: set db.host and leave db.socket empty", c->db_ssl_mode);
+        return -1;
+    }
     if ((!c->db_socket || !*c->db_socket) && (!c->db_host || !*c->db_host)) {
         snprintf(err, errlen, "missing required key \"db.socket\" or \"db.host\" (where the database is)");
         return -1;
@@ -263,8 +329,9 @@ int sb_config_load_text(sb_config *cfg, const char *text, const char *origin, ch
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < NKEYS; i++)
         if (KEYS[i].def && set_value(cfg, &KEYS[i], KEYS[i].def, "default", err, errlen) != 0) goto fail;
-    if (text && parse_text(cfg, text, origin, err, errlen) != 0) goto fail;
-    if (apply_env(cfg, envp, err, errlen) != 0) goto fail;
+    bool in_file[NKEYS] = {false};
+    if (text && parse_text(cfg, text, origin, in_file, err, errlen) != 0) goto fail;
+    if (apply_env(cfg, envp, in_file, err, errlen) != 0) goto fail;
     if (finish(cfg, err, errlen) != 0) goto fail;
     return 0;
 fail:
@@ -339,5 +406,32 @@ void sb_config_print(const sb_config *cfg, FILE *out)
             if (k->secret) fprintf(out, "%s = %s\n", k->name, v && *v ? "(set)" : "(not set)");
             else fprintf(out, "%s = %s\n", k->name, v ? v : "");
         }
+    }
+}
+
+int sb_config_key(size_t i, sb_config_key_info *out)
+{
+    if (i >= NKEYS) return -1;
+    const struct cfg_key *k = &KEYS[i];
+    *out = (sb_config_key_info){k->name, k->def, k->help, k->required, k->secret, k->type == CFG_INT, k->min, k->max};
+    return 0;
+}
+
+void sb_config_env_name(const char *key, char *out, size_t n)
+{
+    size_t o = (size_t)snprintf(out, n, "SWITCHBOARD_");
+    for (; *key && o + 1 < n; key++) out[o++] = *key == '.' ? '_' : (char)toupper((unsigned char)*key);
+    out[o < n ? o : n - 1] = '\0';
+}
+
+void sb_config_print_keys(FILE *out)
+{
+    fputs("# key\tenvironment variable\tdefault\tdescription\n", out);
+    for (size_t i = 0; i < NKEYS; i++) {
+        const struct cfg_key *k = &KEYS[i];
+        char env[160];
+        sb_config_env_name(k->name, env, sizeof env);
+        const char *def = k->required ? "(required)" : !k->def ? "(none)" : !*k->def ? "(empty)" : k->def;
+        fprintf(out, "%s\t%s\t%s\t%s%s\n", k->name, env, def, k->help, k->secret ? " [secret]" : "");
     }
 }

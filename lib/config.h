@@ -2,9 +2,12 @@
  *
  * Sources, later wins: built-in defaults, the file (`key = value` lines,
  * '#' comments), then SWITCHBOARD_<KEY> environment variables (key upper-
- * cased, '.' -> '_', e.g. SWITCHBOARD_DB_PASSWORD). Unknown keys in the file
- * or unknown SWITCHBOARD_* variables, bad values and missing required keys
- * stop startup with a message naming the key. Secret values are never
+ * cased, '.' -> '_', e.g. SWITCHBOARD_DB_PASSWORD). Unknown keys in the file,
+ * bad values and missing required keys stop startup with a message naming
+ * the key. An unknown SWITCHBOARD_* variable stops it only when it looks like
+ * a misspelling (edit distance <= 2) of a key the file sets, whose value would
+ * otherwise silently win; any other is a warning on stderr (a variable meant
+ * for another tool must not stop the service, D152). Secret values are never
  * printed (sb_config_print masks them).
  *
  * migrations.dir, when not set, is found next to the binary: the installed
@@ -66,6 +69,8 @@ typedef struct sb_config {
 
     char *metrics_file;
     char *monitor_token;
+    int64_t auth_sanctum_expiration_minutes; /* Laravel's sanctum.expiration; 0: none (D131) */
+    int64_t http_body_timeout_seconds;       /* the whole body must arrive within this (D137) */
 
     /* read replica for dashboard reads (lib/db_reads.h); empty host and socket: none */
     char *db_read_host;
@@ -82,6 +87,10 @@ typedef struct sb_config {
 
     /* the phone agent's function log (switchboard_function_calls, DESIGN D90) */
     int64_t functions_log;
+    /* hardening (issue 15): TLS to a database over TCP (D119), how long failed/dead events stay (D120) */
+    char *db_ssl_mode;          /* disabled | required | verify_ca | verify_identity */
+    char *db_ssl_ca;            /* PEM file of the CA that signed the server's certificate */
+    int64_t retention_failed_days;
     /* Rückrufe (lib/callbacks.h): the window in which a caller's appointment closes their open items */
     int64_t callbacks_autoclose_hours;
 } sb_config;
@@ -96,6 +105,18 @@ int sb_config_load_text(sb_config *cfg, const char *text, const char *origin, ch
 void sb_config_free(sb_config *cfg);
 /* Every key = value, secrets shown as "(set)" or "(not set)". */
 void sb_config_print(const sb_config *cfg, FILE *out);
+/* The key table, for help and the man page. Static strings; def NULL: no default. */
+typedef struct sb_config_key_info {
+    const char *name, *def, *help;
+    int required, secret, is_int;
+    long long min, max;
+} sb_config_key_info;
+/* Key i (0, 1, ...): 0 and *out filled, or -1 past the last. */
+int sb_config_key(size_t i, sb_config_key_info *out);
+/* The environment variable of a key: "db.read_host" -> "SWITCHBOARD_DB_READ_HOST". */
+void sb_config_env_name(const char *key, char *out, size_t n);
+/* `switchboard config --keys`: every key, its variable, default and description (tab-separated). */
+void sb_config_print_keys(FILE *out);
 /* 1 when a key whose name starts with prefix ("db.", "log.file") has
  * different values in a and b, else 0. For a reload: what must be redone. */
 int sb_config_changed(const sb_config *a, const sb_config *b, const char *prefix);

@@ -174,7 +174,7 @@ int local_to_epoch(const de_date *d, int hour, int minute, const char *tz, int64
     const char *old = getenv("TZ");
     char saved[128] = "";
     if (old) snprintf(saved, sizeof saved, "%s", old);
-    setenv("TZ", tz, 1);
+    setenv("TZ", time_zone_checked(tz), 1);
     tzset();
     struct tm t = {0};
     t.tm_year = d->year - 1900;

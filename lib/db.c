@@ -141,6 +141,20 @@ const char *db_error(const sb_db *db) { return db->errmsg; }
 
 static int exec_raw(sb_db *db, const char *sql);
 
+/* db.ssl_mode on a TCP connection (D119): MYSQL_OPT_SSL_ENFORCE makes the handshake fail
+ * unless TLS is used; verify_ca checks the chain against db.ssl_ca, verify_identity also the
+ * server's name (Connector/C's MYSQL_OPT_SSL_VERIFY_SERVER_CERT). true when TLS is asked for. */
+static bool tls_options(MYSQL *m, const sb_config *c)
+{
+    const char *mode = c->db_ssl_mode ? c->db_ssl_mode : "disabled";
+    if (!strcmp(mode, "disabled")) return false;
+    my_bool on = 1, verify_name = !strcmp(mode, "verify_identity");
+    mysql_options(m, MYSQL_OPT_SSL_ENFORCE, &on);
+    if (c->db_ssl_ca && *c->db_ssl_ca && strcmp(mode, "required") != 0) mysql_options(m, MYSQL_OPT_SSL_CA, c->db_ssl_ca);
+    mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify_name);
+    return true;
+}
+
 int db_connect(sb_db *db)
 {
     if (db->conn) return 0;
@@ -163,10 +177,16 @@ int db_connect(sb_db *db)
     if (!at.user) at.user = c->db_user;
     if (!at.password) at.password = c->db_password;
     bool use_socket = at.socket && *at.socket;
+    bool tls = !use_socket && tls_options(m, c);
     if (!mysql_real_connect(m, use_socket ? NULL : at.host, at.user, at.password, c->db_name,
                             use_socket ? 0 : at.port, use_socket ? at.socket : NULL,
                             CLIENT_MULTI_STATEMENTS | CLIENT_FOUND_ROWS)) {
         set_err(db, mysql_errno(m), mysql_error(m));
+        mysql_close(m);
+        return -1;
+    }
+    if (tls && !mysql_get_ssl_cipher(m)) { /* fail closed, whatever the library did */
+        set_err(db, CR_SSL_CONNECTION_ERROR, "db.ssl_mode asks for TLS but the connection is not encrypted");
         mysql_close(m);
         return -1;
     }

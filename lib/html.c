@@ -58,3 +58,26 @@ void html_url(buf *b, const char *s)
         }
     }
 }
+
+/* What starts a formula in Excel, LibreOffice or Google Sheets (OWASP's CSV
+ * injection list: = + - @ TAB CR) and the full-width forms some of them read
+ * the same way (U+FF1D, U+FF0B, U+FF0D, U+FF20). */
+static int csv_formula_start(const char *s)
+{
+    static const char *const LEAD[] = {"=", "+", "-", "@", "\t", "\r", "\xEF\xBC\x9D", "\xEF\xBC\x8B", "\xEF\xBC\x8D",
+                                       "\xEF\xBC\xA0"};
+    for (size_t i = 0; i < sizeof LEAD / sizeof *LEAD; i++)
+        if (strncmp(s, LEAD[i], strlen(LEAD[i])) == 0) return 1;
+    return 0;
+}
+
+void csv_field(buf *b, const char *s)
+{
+    buf_putc(b, '"');
+    if (s && csv_formula_start(s)) buf_putc(b, '\'');
+    for (const char *p = s ? s : ""; *p; p++) {
+        if (*p == '"') buf_putc(b, '"');
+        buf_putc(b, *p);
+    }
+    buf_putc(b, '"');
+}

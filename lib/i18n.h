@@ -33,6 +33,8 @@ typedef enum i18n_msg {
     M_LOGIN_LOCKED,
     M_LOGIN_WRONG,
     M_LOGIN_UNAVAILABLE,
+    M_LOGIN_REFUSED,         /* password right, but no company and not an operator (D131) */
+    M_LOGIN_EXPIRED,         /* the login form's CSRF token is missing or wrong (D134) */
     /* periods */
     M_PERIOD,
     M_PERIOD_TODAY,

@@ -303,6 +303,11 @@ bool json_get_bool(json_object *root, const char *path, bool *out)
     return true;
 }
 
+size_t json_utf8_seq(const char *s, size_t n, size_t i)
+{
+    return utf8_len((const unsigned char *)s, n, i, NULL);
+}
+
 void json_buf_strn(buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";

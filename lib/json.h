@@ -34,6 +34,10 @@ char *json_get_scalar_dup(json_object *root, const char *path, arena *a);
 bool json_get_int(json_object *root, const char *path, int64_t *out);
 bool json_get_bool(json_object *root, const char *path, bool *out);
 
+/* Length (2..4) of the valid UTF-8 sequence at s[i] of n bytes, or 0 (overlong
+ * forms, surrogates, > U+10FFFF and truncated sequences are invalid). */
+size_t json_utf8_seq(const char *s, size_t n, size_t i);
+
 /* Append s as a JSON string literal (with quotes) to b: the only JSON escaper. */
 void json_buf_str(buf *b, const char *s);
 void json_buf_strn(buf *b, const char *s, size_t n);

@@ -1,6 +1,8 @@
 /* laravel_crypt.c: Laravel's Encrypter, AES-256-CBC + HMAC-SHA256 (see laravel_crypt.h). */
 #include "laravel_crypt.h"
 
+#include "json.h"
+
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -61,6 +63,25 @@ static void mac_hex(const unsigned char key[32], const char *iv_b64, const char 
     hex(mac, 32, out);
 }
 
+/* s:N:"...N bytes...";  N is decimal digits only, at most 9 of them (a key is
+ * far shorter), and the quoted bytes must lie inside the plaintext with the
+ * closing quote and ';' after them. Anything else is not a serialised string
+ * and stays as it is. The old strtoul() took "s:-1:" as SIZE_MAX, whose
+ * bounds check wrapped and copied SIZE_MAX bytes (issue 15 #1). */
+static void unwrap_serialised(const char **s, size_t *n)
+{
+    const char *p = *s;
+    if (*n < 6 || p[0] != 's' || p[1] != ':') return;
+    size_t i = 2, declared = 0;
+    while (i < *n && i < 11 && p[i] >= '0' && p[i] <= '9') declared = declared * 10 + (size_t)(p[i++] - '0');
+    if (i == 2 || i >= *n || p[i] != ':') return;
+    size_t start = i + 2; /* after ':"' */
+    if (start > *n || p[i + 1] != '"' || declared > *n - start || *n - start - declared < 2) return;
+    if (p[start + declared] != '"' || p[start + declared + 1] != ';') return;
+    *s = p + start;
+    *n = declared;
+}
+
 int laravel_decrypt(const char *app_key, const char *payload, char *out, size_t outlen, char *err, size_t errlen)
 {
     unsigned char key[32];
@@ -80,17 +101,15 @@ int laravel_decrypt(const char *app_key, const char *payload, char *out, size_t 
     json[jl] = '\0';
     json_object *o = json_tokener_parse((char *)json);
     free(json);
-    json_object *iv_o, *val_o, *mac_o;
-    if (!o || !json_object_object_get_ex(o, "iv", &iv_o) || !json_object_object_get_ex(o, "value", &val_o) ||
-        !json_object_object_get_ex(o, "mac", &mac_o)) {
+    /* iv, value and mac must be strings: a null or a number reached strlen(NULL) (issue 15 #1) */
+    const char *iv_b64 = json_get_str(o, "iv"), *val_b64 = json_get_str(o, "value"), *mac = json_get_str(o, "mac");
+    if (!o || !json_object_is_type(o, json_type_object) || !iv_b64 || !val_b64 || !mac) {
         json_object_put(o);
-        snprintf(err, errlen, "encrypted value is not a Laravel payload (iv, value, mac)");
+        snprintf(err, errlen, "encrypted value is not a Laravel payload (iv, value, mac strings)");
         return -1;
     }
-    const char *iv_b64 = json_object_get_string(iv_o), *val_b64 = json_object_get_string(val_o);
     char want[65];
     mac_hex(key, iv_b64, val_b64, want);
-    const char *mac = json_object_get_string(mac_o);
     if (strlen(mac) != 64 || CRYPTO_memcmp(want, mac, 64) != 0) {
         json_object_put(o);
         snprintf(err, errlen, "MAC does not match: wrong laravel.app_key or a tampered value");
@@ -116,17 +135,10 @@ int laravel_decrypt(const char *app_key, const char *payload, char *out, size_t 
     EVP_CIPHER_CTX_free(c);
     size_t n = (size_t)(l1 + l2);
     pt[n] = '\0';
-    const char *s = (const char *)pt;
     /* encrypt() serialises: s:12:"cal_live_...";  encryptString() does not */
+    const char *s = (const char *)pt;
     size_t slen = n;
-    if (n > 4 && s[0] == 's' && s[1] == ':') {
-        char *colon = strchr(s + 2, ':');
-        size_t declared = strtoul(s + 2, NULL, 10);
-        if (colon && colon[1] == '"' && (size_t)(colon + 2 - s) + declared + 2 <= n) {
-            s = colon + 2;
-            slen = declared;
-        }
-    }
+    unwrap_serialised(&s, &slen);
     if (slen + 1 > outlen) {
         snprintf(err, errlen, "decrypted value too long");
         goto done;

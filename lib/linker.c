@@ -9,10 +9,15 @@
 #include "daily_stats.h"
 #include "http.h"
 #include "phone.h"
+#include "progress.h"
 
 /* SB_LINKER_TRACE=1: time of every statement on stderr (for the benchmark) */
+/* The progress of the linker_run in flight (one per process at a time), ticked per statement. */
+static progress *step_progress;
+
 static int exec_timed(sb_db *db, const char *name, const char *sql, const db_param *p, size_t n)
 {
+    if (step_progress) progress_add(step_progress, 1);
     static int trace = -1;
     if (trace < 0) trace = getenv("SB_LINKER_TRACE") != NULL;
     int64_t t0 = http_now_us();
@@ -187,8 +192,22 @@ static long long count(sb_db *db, arena *a, const char *table)
     return atoll(db_cell(&r, 0, 0));
 }
 
+static int run_steps(sb_db *db, arena *a, const sb_config *cfg, const linker_scope *s, uint64_t run_id, int dry,
+                     FILE *list, linker_result *out);
+
+/* The steps of run_steps: 7 to find, then 3 to record (run_id) and 5 to apply (not dry). */
 int linker_run(sb_db *db, arena *a, const sb_config *cfg, const linker_scope *s, uint64_t run_id, int dry, FILE *list,
                linker_result *out)
+{
+    step_progress = s->progress;
+    if (step_progress) progress_total(step_progress, 7 + (dry ? 0 : 5 + (run_id ? 3 : 0)));
+    int rc = run_steps(db, a, cfg, s, run_id, dry, list, out);
+    step_progress = NULL;
+    return rc;
+}
+
+static int run_steps(sb_db *db, arena *a, const sb_config *cfg, const linker_scope *s, uint64_t run_id, int dry,
+                     FILE *list, linker_result *out)
 {
     memset(out, 0, sizeof *out);
     for (size_t i = 0; i < sizeof TEMP / sizeof *TEMP; i++)

@@ -31,6 +31,8 @@ typedef struct linker_scope {
      * caller (the entity an event touched); 0 and NULL: every row in scope */
     long long focus_customer_id;
     const char *focus_phone; /* E.164 */
+    /* counts the run's set-based steps (the CLI's progress line); NULL: none */
+    struct progress *progress;
 } linker_scope;
 
 typedef struct linker_result {

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "log.h"
 
 #define METRICS_MAGIC 0x53424d34u /* "SBM4": bump when the layout changes */
@@ -167,18 +168,44 @@ void metrics_function(const char *function, const char *outcome, int64_t us)
     add(&f->sum_us, us > 0 ? (uint64_t)us : 0);
 }
 
-static uint64_t get(const uint64_t *c) { return __atomic_load_n(c, __ATOMIC_RELAXED); }
-
-/* A Prometheus label value: backslash, quote and newline escaped (the exposition format's three). */
-static void put_label(buf *out, const char *v)
+void metrics_label(buf *out, const char *s)
 {
-    for (; *v; v++) {
-        if (*v == '\\') buf_puts(out, "\\\\");
-        else if (*v == '"') buf_puts(out, "\\\"");
-        else if (*v == '\n') buf_puts(out, "\\n");
-        else buf_putc(out, *v);
+    if (!s) return;
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '\\') buf_puts(out, "\\\\");
+        else if (c == '"') buf_puts(out, "\\\"");
+        else if (c == '\n') buf_puts(out, "\\n");
+        else if (c < 0x20 || c == 0x7f) buf_puts(out, "\xef\xbf\xbd");
+        else if (c < 0x80) buf_putc(out, (char)c);
+        else {
+            size_t l = json_utf8_seq(s, n, i);
+            if (!l) {
+                buf_puts(out, "\xef\xbf\xbd");
+                continue;
+            }
+            buf_append(out, s + i, l);
+            i += l - 1;
+        }
     }
 }
+
+/* name{k1="v1",k2="v2"... with every value through metrics_label(); the caller closes with "} N\n" */
+static void series(buf *out, const char *name, const char *const *kv, size_t nkv)
+{
+    buf_puts(out, name);
+    for (size_t i = 0; i + 1 < nkv; i += 2) {
+        buf_puts(out, i ? ",": "{");
+        buf_puts(out, kv[i]);
+        buf_puts(out, "=\"");
+        metrics_label(out, kv[i + 1]);
+        buf_putc(out, '"');
+    }
+    buf_putc(out, '}');
+}
+
+static uint64_t get(const uint64_t *c) { return __atomic_load_n(c, __ATOMIC_RELAXED); }
 
 static void render_functions(buf *out)
 {
@@ -189,9 +216,9 @@ static void render_functions(buf *out)
             uint64_t v = get(&m->functions[i].outcome[o]);
             if (!v) continue;
             buf_puts(out, "switchboard_function_calls_total{function=\"");
-            put_label(out, FUNCTION_LABELS[i]);
+            metrics_label(out, FUNCTION_LABELS[i]);
             buf_puts(out, "\",outcome=\"");
-            put_label(out, FUNCTION_OUTCOMES[o]);
+            metrics_label(out, FUNCTION_OUTCOMES[o]);
             buf_printf(out, "\"} %llu\n", (unsigned long long)v);
         }
     buf_puts(out, "# HELP switchboard_function_duration_seconds Time from a function request's arrival to its answer.\n"
@@ -202,7 +229,7 @@ static void render_functions(buf *out)
         if (!count) continue;
         for (size_t b = 0; b <= METRICS_BUCKETS; b++) {
             buf_puts(out, "switchboard_function_duration_seconds_bucket{function=\"");
-            put_label(out, FUNCTION_LABELS[i]);
+            metrics_label(out, FUNCTION_LABELS[i]);
             if (b < METRICS_BUCKETS) {
                 cum += get(&f->bucket[b]);
                 buf_printf(out, "\",le=\"%g\"} %llu\n", (double)BUCKET_MS[b] / 1000.0, (unsigned long long)cum);
@@ -211,9 +238,9 @@ static void render_functions(buf *out)
             }
         }
         buf_puts(out, "switchboard_function_duration_seconds_sum{function=\"");
-        put_label(out, FUNCTION_LABELS[i]);
+        metrics_label(out, FUNCTION_LABELS[i]);
         buf_printf(out, "\"} %.6f\nswitchboard_function_duration_seconds_count{function=\"", (double)get(&f->sum_us) / 1e6);
-        put_label(out, FUNCTION_LABELS[i]);
+        metrics_label(out, FUNCTION_LABELS[i]);
         buf_printf(out, "\"} %llu\n", (unsigned long long)count);
     }
 }
@@ -234,24 +261,29 @@ void metrics_render(buf *out, const char *(*route_label)(size_t i))
             char code[8];
             if (s < NSTATUS - 1) snprintf(code, sizeof code, "%d", STATUS_CODES[s]);
             else snprintf(code, sizeof code, "other");
-            buf_printf(out, "switchboard_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n", label, code,
-                       (unsigned long long)v);
+            series(out, "switchboard_http_requests_total", (const char *const[]){"route", label, "status", code}, 4);
+            buf_printf(out, " %llu\n", (unsigned long long)v);
         }
     }
     buf_puts(out, "# HELP switchboard_webhooks_ingested_total Webhook deliveries by provider and outcome.\n"
                   "# TYPE switchboard_webhooks_ingested_total counter\n");
     for (size_t p = 0; p < METRICS_NPROVIDERS; p++)
         for (size_t o = 0; o < INGEST_NOUTCOMES; o++)
-            buf_printf(out, "switchboard_webhooks_ingested_total{provider=\"%s\",outcome=\"%s\"} %llu\n", PROVIDERS[p],
-                       INGEST[o], (unsigned long long)get(&m->ingest[p][o]));
+        {
+            series(out, "switchboard_webhooks_ingested_total",
+                   (const char *const[]){"provider", PROVIDERS[p], "outcome", INGEST[o]}, 4);
+            buf_printf(out, " %llu\n", (unsigned long long)get(&m->ingest[p][o]));
+        }
     buf_puts(out, "# HELP switchboard_events_processed_total Event processing attempts by provider, type and outcome.\n"
                   "# TYPE switchboard_events_processed_total counter\n");
     for (size_t i = 0; i < METRICS_EVENT_SLOTS; i++) {
         struct event_slot *s = &m->events[i];
         if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != 2) continue;
-        for (size_t o = 0; o < NOUT; o++)
-            buf_printf(out, "switchboard_events_processed_total{provider=\"%s\",event_type=\"%s\",outcome=\"%s\"} %llu\n",
-                       s->provider, s->type, OUTCOMES[o], (unsigned long long)get(&s->outcome[o]));
+        for (size_t o = 0; o < NOUT; o++) {
+            series(out, "switchboard_events_processed_total",
+                   (const char *const[]){"provider", s->provider, "event_type", s->type, "outcome", OUTCOMES[o]}, 6);
+            buf_printf(out, " %llu\n", (unsigned long long)get(&s->outcome[o]));
+        }
     }
     buf_puts(out, "# HELP switchboard_event_processing_seconds Time to process one event.\n"
                   "# TYPE switchboard_event_processing_seconds histogram\n");
@@ -261,15 +293,19 @@ void metrics_render(buf *out, const char *(*route_label)(size_t i))
         uint64_t cum = 0;
         for (size_t b = 0; b < METRICS_BUCKETS; b++) {
             cum += get(&s->bucket[b]);
-            buf_printf(out, "switchboard_event_processing_seconds_bucket{provider=\"%s\",event_type=\"%s\",le=\"%g\"} %llu\n",
-                       s->provider, s->type, (double)BUCKET_MS[b] / 1000.0, (unsigned long long)cum);
+            char le[32];
+            snprintf(le, sizeof le, "%g", (double)BUCKET_MS[b] / 1000.0);
+            series(out, "switchboard_event_processing_seconds_bucket",
+                   (const char *const[]){"provider", s->provider, "event_type", s->type, "le", le}, 6);
+            buf_printf(out, " %llu\n", (unsigned long long)cum);
         }
-        buf_printf(out, "switchboard_event_processing_seconds_bucket{provider=\"%s\",event_type=\"%s\",le=\"+Inf\"} %llu\n",
-                   s->provider, s->type, (unsigned long long)get(&s->count));
-        buf_printf(out, "switchboard_event_processing_seconds_sum{provider=\"%s\",event_type=\"%s\"} %.3f\n", s->provider,
-                   s->type, (double)get(&s->sum_ms) / 1000.0);
-        buf_printf(out, "switchboard_event_processing_seconds_count{provider=\"%s\",event_type=\"%s\"} %llu\n",
-                   s->provider, s->type, (unsigned long long)get(&s->count));
+        const char *const pt[] = {"provider", s->provider, "event_type", s->type, "le", "+Inf"};
+        series(out, "switchboard_event_processing_seconds_bucket", pt, 6);
+        buf_printf(out, " %llu\n", (unsigned long long)get(&s->count));
+        series(out, "switchboard_event_processing_seconds_sum", pt, 4);
+        buf_printf(out, " %.3f\n", (double)get(&s->sum_ms) / 1000.0);
+        series(out, "switchboard_event_processing_seconds_count", pt, 4);
+        buf_printf(out, " %llu\n", (unsigned long long)get(&s->count));
     }
     render_functions(out);
 }

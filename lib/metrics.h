@@ -35,6 +35,11 @@ void metrics_processed(const char *provider, const char *event_type, const char 
  * are counted as "unknown"), its outcome (the 0012_function_calls.sql
  * vocabulary; anything else counts as internal_error) and its own time. */
 void metrics_function(const char *function, const char *outcome, int64_t us);
+/* Append s as the inside of a Prometheus label value: \\, \" and \n escaped as
+ * the text format wants, other control bytes and invalid UTF-8 as U+FFFD, so
+ * no value (an event type from a payload) can end its label, add a label or a
+ * sample line (issue 15 #13). NULL appends nothing. */
+void metrics_label(buf *out, const char *s);
 
 /* Append the Prometheus text exposition of every counter. route_label(i)
  * names route slot i ("POST /api/webhook"), NULL for unused slots. */

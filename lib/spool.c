@@ -18,9 +18,9 @@
 int spool_init(const char *dir)
 {
     char sub[4096];
-    if (mkdir(dir, 0750) != 0 && errno != EEXIST) return -1;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) return -1;
     snprintf(sub, sizeof sub, "%s/rejected", dir);
-    if (mkdir(sub, 0750) != 0 && errno != EEXIST) return -1;
+    if (mkdir(sub, 0700) != 0 && errno != EEXIST) return -1;
     return 0;
 }
 
@@ -61,7 +61,7 @@ int spool_write(const char *dir, const webhook_event *ev)
                ev->provider, ev->event_type, ev->event_id, ev->idempotency_key,
                ev->correlation_id ? ev->correlation_id : "", (long long)ev->received_us,
                ev->headers_json ? ev->headers_json : "{}", ev->payload_len);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600); /* names, phones, transcripts: the service user only */
     int rc = -1;
     if (fd >= 0) {
         if (write_all(fd, h.data, h.len) == 0 && write_all(fd, ev->payload, ev->payload_len) == 0 &&
@@ -170,7 +170,7 @@ int spool_drain(const char *dir, sb_db *db, size_t max, enum spool_drain_mode mo
     *moved = 0;
     char lockpath[4200];
     snprintf(lockpath, sizeof lockpath, "%s/.lock", dir);
-    int lfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+    int lfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (lfd < 0) return -1;
     if (flock(lfd, LOCK_EX | (mode == SPOOL_TRY_LOCK ? LOCK_NB : 0)) != 0) {
         close(lfd);

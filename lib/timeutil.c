@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
+
+#define TZ_FALLBACK "Europe/Berlin"
+
 static int digits(const char *s, int n, int *out)
 {
     int v = 0;
@@ -65,8 +69,59 @@ void time_format_iso(int64_t epoch, char *out, size_t n)
     strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* The zone names of tzdata.zi ("Z NAME ..." and "L TARGET ALIAS"), read once per
+ * process, sorted for bsearch. Unreadable: no list, and only the fallback passes. */
+static char **zones;
+static size_t nzones;
+static int zones_read;
+
+static int by_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static void zones_load(void)
+{
+    zones_read = 1;
+    const char *dir = getenv("TZDIR");
+    char path[4096], line[1024];
+    snprintf(path, sizeof path, "%s/tzdata.zi", dir && *dir ? dir : "/usr/share/zoneinfo");
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        log_msg("warn", "time zones: cannot read %s; every company uses " TZ_FALLBACK, path);
+        return;
+    }
+    size_t cap = 0;
+    while (fgets(line, sizeof line, f)) {
+        char kind, a[256], b[256];
+        int n = sscanf(line, "%c %255s %255s", &kind, a, b);
+        const char *name = kind == 'Z' && n >= 2 ? a : kind == 'L' && n == 3 ? b : NULL;
+        if (!name) continue;
+        if (nzones == cap) {
+            cap = cap ? cap * 2 : 512;
+            char **grown = realloc(zones, cap * sizeof *zones);
+            if (!grown) break;
+            zones = grown;
+        }
+        zones[nzones++] = strdup(name);
+    }
+    fclose(f);
+    qsort(zones, nzones, sizeof *zones, by_str);
+}
+
+const char *time_zone_checked(const char *tz)
+{
+    static char last_refused[64];
+    if (!tz || !*tz || !strcmp(tz, TZ_FALLBACK)) return TZ_FALLBACK;
+    if (!zones_read) zones_load();
+    if (nzones && bsearch(&tz, zones, nzones, sizeof *zones, by_str)) return tz;
+    if (strncmp(last_refused, tz, sizeof last_refused - 1) != 0) {
+        snprintf(last_refused, sizeof last_refused, "%s", tz);
+        log_msg("warn", "time zone \"%.64s\" is not in the system's zoneinfo list; using " TZ_FALLBACK, tz);
+    }
+    return TZ_FALLBACK;
+}
+
 int time_local(int64_t epoch, const char *tz, struct tm *out)
 {
+    tz = time_zone_checked(tz);
     /* TZ switching is process-wide; the FastCGI children are single-threaded */
     const char *old = getenv("TZ");
     char saved[128] = "";

@@ -16,7 +16,15 @@
 int time_parse_iso(const char *s, int64_t *epoch);
 /* epoch -> "2026-03-12T09:00:00Z" (out >= 21 bytes). */
 void time_format_iso(int64_t epoch, char *out, size_t n);
-/* epoch -> broken-down local time in the IANA zone tz ("Europe/Berlin"). 0 or -1. */
+/* tz itself when it names a zone of the system's zoneinfo list (tzdata.zi:
+ * zones and links, under $TZDIR or /usr/share/zoneinfo), else "Europe/Berlin"
+ * with a log line (once per name and process). companies.timezone reaches
+ * TZ only through here: a POSIX rule ("XYZ-14"), a path (":/etc/passwd",
+ * "../x") or junk would otherwise set any clock (issue 15 #9). Returns a
+ * static string or tz; NULL/"" -> "Europe/Berlin" without a log line. */
+const char *time_zone_checked(const char *tz);
+/* epoch -> broken-down local time in the IANA zone tz ("Europe/Berlin",
+ * through time_zone_checked). 0 or -1. */
 int time_local(int64_t epoch, const char *tz, struct tm *out);
 
 #endif

@@ -55,10 +55,11 @@ PORT=$(free_port)
 echo "# booting the test stack in $TMP on 127.0.0.1:$PORT"
 export SB_CALCOM_SECRET=$(sed -n 's/.*"secret": *"\([^"]*\)".*/\1/p' tests/fixtures/calcom/signatures.json)
 export SB_RETELL_KEY=$(sed -n 's/.*"api_key": *"\([^"]*\)".*/\1/p' tests/fixtures/retell/signatures.json)
-# the test stack: the probe handler on, retries 100x faster, short leases
+# the test stack: the probe handler on, retries 100x faster, short leases, a Laravel APP_KEY (test_93)
 export SB_EXTRA_CONF="pipeline.test_probe = 1
 pipeline.retry_scale_permille = 10
-pipeline.lease_seconds = 3"
+pipeline.lease_seconds = 3
+laravel.app_key = base64:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 stack_ok=1
 export SB_FAKE="$(cd "$BINDIR" && pwd)/fake_providers"
 if ! SB_QUIET=1 SB_POOL=2 conf/stack.sh start "$TMP" "$PORT" >"$TMP/stack-start.log" 2>&1; then

@@ -33,6 +33,13 @@ for d in spool log lib; do
   check "/var/$d/switchboard owned by switchboard" test "$(stat -c %U "/var/$d/switchboard")" = switchboard
 done
 check "www/ installed" test -f /usr/share/switchboard/www/switchboard.css
+# the man page and completion, generated from the command table (DESIGN D148); help needs no readable config
+check "man page /usr/share/man/man1/switchboard.1.gz names every command" sh -c \
+  'for c in $(switchboard completion | sed -n "s/^    local commands=.\(.*\).$/\1/p"); do zcat /usr/share/man/man1/switchboard.1.gz | sed "s/\\\\-/-/g" | grep -qx -- ".SS $c" || exit 1; done'
+check "bash completion /usr/share/bash-completion/completions/switchboard loads" \
+  bash -c '. /usr/share/bash-completion/completions/switchboard && complete -p switchboard'
+check "switchboard prune --help as a user who cannot read the config (exit 0)" \
+  sh -c 'runuser -u nobody -- switchboard prune --help | grep -q "^usage: switchboard"'
 check "migrations installed" test -f /usr/share/switchboard/sql/migrations/0001_webhook_events_event_id_not_unique.sql
 # the service user reads the config and finds the installed migrations by itself
 cfg=$(runuser -u switchboard -- switchboard config 2>&1) || true

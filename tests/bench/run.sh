@@ -67,7 +67,9 @@ dashboard)
   calls=$($SQL -N -e "SELECT COUNT(*) FROM calls WHERE company_id = 1001")
   appts=$($SQL -N -e "SELECT COUNT(*) FROM appointments WHERE company_id = 1001")
   URL="http://127.0.0.1:$PORT"
-  cookie=$(curl -s -o /dev/null -D - --data 'email=bench@example.com&password=haarmonie-demo' "$URL/login" \
+  # the login form's token, in its field and its cookie (DESIGN D134)
+  tok=$(curl -s "$URL/login" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p')
+  cookie=$(curl -s -o /dev/null -D - -b "sb_login=$tok" --data "csrf=$tok&email=bench@example.com&password=haarmonie-demo" "$URL/login" \
            | sed -n 's/^Set-Cookie: \(sb_session=[^;]*\).*/\1/p')
   [ -n "$cookie" ] || { echo "bench: login failed" >&2; exit 1; }
   echo "# tenant 1001: $calls calls, $appts appointments; $N requests per page, one at a time; server time = curl's time to last byte over loopback"

@@ -351,13 +351,31 @@ const char *e2e_fixture_new_id(const char *rel, const char *from, const char **n
     return out;
 }
 
+const char *e2e_login_token(void)
+{
+    http_client_response r;
+    char url[512], err[256], set[512] = "";
+    snprintf(url, sizeof url, "%s/login", base_url);
+    if (http_client_request("GET", url, NULL, NULL, 0, 10000, &r, err, sizeof err) != 0) fail_msg("%s", err);
+    http_client_header(&r, "Set-Cookie", set, sizeof set);
+    const char *field = strstr(buf_cstr(&r.body), "name=\"csrf\" value=\"");
+    const char *tok = field ? arena_strndup(pool, field + 19, 64) : "";
+    http_client_response_free(&r);
+    /* the cookie carries the same token, only for /login, never to other sites */
+    if (strncmp(set, "sb_login=", 9) != 0 || strncmp(set + 9, tok, 64) != 0 || !strstr(set, "Path=/login") ||
+        !strstr(set, "SameSite=Strict") || !strstr(set, "HttpOnly"))
+        fail_msg("login form token and cookie: %s", set);
+    return tok;
+}
+
 const char *e2e_login(const char *email, const char *password, long *status)
 {
     http_client_response r;
     char url[512], err[256], set[512] = "";
     snprintf(url, sizeof url, "%s/login", base_url);
-    const char *body = arena_printf(pool, "email=%s&password=%s", email, password);
-    const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+    const char *tok = e2e_login_token();
+    const char *body = arena_printf(pool, "csrf=%s&email=%s&password=%s", tok, email, password);
+    const char *h[] = {"Content-Type: application/x-www-form-urlencoded", arena_printf(pool, "Cookie: sb_login=%s", tok), NULL};
     if (http_client_request("POST", url, h, body, strlen(body), 10000, &r, err, sizeof err) != 0) fail_msg("%s", err);
     *status = r.status;
     http_client_header(&r, "Set-Cookie", set, sizeof set);

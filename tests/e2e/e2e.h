@@ -95,7 +95,10 @@ FILE *e2e_nginx_conf_open(const char *prefix);
 int e2e_start_legacy(void);
 void e2e_stop_legacy(void);
 
-/* POST the dashboard's login form; the session cookie ("sb_session=...", its
+/* GET /login: the form's CSRF token (64 hex), checked to be also its sb_login
+ * cookie (Path=/login, HttpOnly, SameSite=Strict); a POST /login sends both (D134). */
+const char *e2e_login_token(void);
+/* POST the dashboard's login form (with a fresh form token); the session cookie ("sb_session=...", its
  * HttpOnly and SameSite=Lax flags checked) or "" when refused; *status = the answer. */
 const char *e2e_login(const char *email, const char *password, long *status);
 /* GET path with "Cookie: cookie". */

@@ -138,8 +138,14 @@ static void tenant_token_sees_only_its_company(void **state)
     assert_non_null(e2e_scalar("SELECT last_used_at FROM personal_access_tokens WHERE id = ?", &id, 1));
     /* the metrics mix every tenant: not for a tenant */
     assert_int_equal(get_with("/metrics", tok).status, 403);
-    /* an operator's Sanctum token (user without company) sees everything */
-    e2e_response op = get_with("/api/webhooks/monitor", sanctum_token(0, "NULL"));
+    /* a user without a company: refused, until granted as an operator (D131); then everything */
+    const char *optok = sanctum_token(0, "NULL");
+    assert_int_equal(get_with("/api/webhooks/monitor", optok).status, 401);
+    db_param tid = db_int(atoll(optok));
+    assert_int_equal(db_exec(e2e_db(), "INSERT INTO switchboard_operators (user_id, email, granted_by)"
+                                       " SELECT tokenable_id, 'monitor-operator', 'test_40' FROM personal_access_tokens WHERE id = ?",
+                             &tid, 1, NULL, NULL), 0);
+    e2e_response op = get_with("/api/webhooks/monitor", optok);
     assert_int_equal(op.status, 200);
     assert_string_equal(json_get_str(op.json, "scope"), "all");
 }

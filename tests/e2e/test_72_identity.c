@@ -416,6 +416,22 @@ static void two_retries_after_a_failure_book_once(void **state)
     assert_int_equal(held(utc_of(24, 11, 30), "accepted"), 1);
 }
 
+/* What was said fills the EMPTY fields of the caller ID's customer, and changes nothing that is set. */
+static void the_caller_ids_customer_gets_only_empty_fields_filled(void **state)
+{
+    (void)state;
+    const char *me = number(13);
+    const char *uid = book(new_call_id(), me, 25, "09:00", ",\"customer_name\":\"Frieda Fill\"");
+    const char *customer = appt_col(uid, "customer_id");
+    const char *email = arena_printf(e2e_arena(), "frieda.%d@example.com", (int)getpid());
+    const char *again = book(new_call_id(), me, 25, "09:30",
+                             arena_printf(e2e_arena(), ",\"customer_name\":\"Jemand Anders\",\"customer_email\":\"%s\"", email));
+    EQ(appt_col(again, "customer_id"), customer);
+    db_param c = db_str(customer);
+    EQ(e2e_scalar("SELECT CONCAT(name, '|', email, '|', phone) FROM customers WHERE id = ?", &c, 1),
+       arena_printf(e2e_arena(), "Frieda Fill|%s|%s", email, me));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +444,7 @@ int main(void)
         cmocka_unit_test(a_withheld_number_books_but_changes_only_with_the_reference),
         cmocka_unit_test(a_long_call_id_is_hashed_whole),
         cmocka_unit_test(two_retries_after_a_failure_book_once),
+        cmocka_unit_test(the_caller_ids_customer_gets_only_empty_fields_filled),
     };
     return cmocka_run_group_tests_name("e2e_identity", tests, e2e_setup, e2e_teardown);
 }

@@ -322,6 +322,8 @@ static void a_wildcard_names_no_service(void **state)
     }
     e2e_response r = fn_from(id, me, "check_availability", arena_printf(e2e_arena(), "{\"service\":\"haarschnitt\",\"datum\":\"%s\"}", day_de(29)));
     assert_non_null(json_get_str(r.json, "service")); /* a part of a name still finds it */
+    wait_rows(id, 4);
+    EQ(row(id, 1, "outcome"), "not_found"); /* no such service */
 }
 
 /* Issue 15 item 6: a quote or backslash in a stored name broke every availability answer (raw %s). Last in the

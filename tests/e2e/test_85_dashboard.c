@@ -146,6 +146,7 @@ static void the_live_feed_brings_new_events_inside_the_wall(void **state)
     j = json_parse_strict(r.body, strlen(r.body), NULL, 0);
     assert_int_equal(json_object_array_length(json_get(j, "events")), 2);
     json_object_put(j);
+    usleep(1100000); /* one poll per session per second (D136) */
     r = page("GET", arena_printf(e2e_arena(), "/webhooks/live.json?status=processed&provider=&after=%lld", last), operator_cookie, NULL);
     j = json_parse_strict(r.body, strlen(r.body), NULL, 0);
     assert_int_equal(json_object_array_length(json_get(j, "events")), 0);
@@ -329,9 +330,12 @@ static void pages_follow_the_readers_language(void **state)
     /* the login page follows it too, its errors included */
     r = e2e_request("GET", "/login", (const char *const[]){EN, NULL}, NULL, 0);
     has_all("/login (en)", &r, (const char *const[]){"<html lang=\"en\"", "<h1>Sign in", "Password <input", NULL}, "Passwort");
-    const char *form = "email=" OWNER "&password=wrong-password";
-    r = e2e_request("POST", "/login", (const char *const[]){EN, "Content-Type: application/x-www-form-urlencoded", NULL}, form,
-                    strlen(form));
+    const char *tok = e2e_login_token();
+    const char *form = arena_printf(e2e_arena(), "csrf=%s&email=" OWNER "&password=wrong-password", tok);
+    r = e2e_request("POST", "/login",
+                    (const char *const[]){EN, "Content-Type: application/x-www-form-urlencoded",
+                                          arena_printf(e2e_arena(), "Cookie: sb_login=%s", tok), NULL},
+                    form, strlen(form));
     assert_int_equal(r.status, 401);
     assert_non_null(strstr(r.body, "Email address or password is wrong."));
     /* the cookie wins over the header, both ways; an unknown cookie value is ignored */

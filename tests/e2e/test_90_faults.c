@@ -59,6 +59,14 @@ static void db_down_spools_then_drains_exactly_once(void **state)
     int64_t pending = 0;
     assert_true(json_get_int(h.json, "checks.spool.pending", &pending));
     assert_int_equal(pending, 5);
+    /* issue 15 #8: unauthenticated health names no host, socket or user; the monitor (bearer) does */
+    assert_string_equal(json_get_str(h.json, "checks.database.error"), "database unavailable");
+    assert_null(strstr(h.body, e2e_config()->db_socket ? e2e_config()->db_socket : "mysqld.sock"));
+    assert_null(strstr(h.body, e2e_config()->db_user));
+    const char *auth[] = {arena_printf(e2e_arena(), "Authorization: Bearer %s", e2e_config()->monitor_token), NULL};
+    e2e_response m = e2e_request("GET", "/api/webhooks/monitor", auth, NULL, 0);
+    assert_int_equal(m.status, 503);
+    assert_non_null(strstr(json_get_str(m.json, "reasons"), "database unreachable: "));
 
     assert_int_equal(e2e_stack("start-db", NULL), 0);
     assert_true(e2e_wait(db_answers, 30));

@@ -23,17 +23,10 @@ static const char *cookie_header; /* "Cookie: sb_session=..." */
 
 static const char *login(void)
 {
-    static const char form[] = "email=owner%40salon-haarmonie.example.com&password=haarmonie-demo";
-    const char *h[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
-    char url[512], err[256], set[512];
-    snprintf(url, sizeof url, "%s/login", getenv("SB_TEST_URL"));
-    http_client_response r;
-    assert_int_equal(http_client_request("POST", url, h, form, sizeof form - 1, 60000, &r, err, sizeof err), 0);
-    assert_int_equal(r.status, 303);
-    assert_int_equal(http_client_header(&r, "Set-Cookie", set, sizeof set), 0);
-    http_client_response_free(&r);
-    set[strcspn(set, ";")] = '\0';
-    return strdup(set);
+    long st = 0;
+    const char *c = e2e_login("owner%40salon-haarmonie.example.com", "haarmonie-demo", &st);
+    assert_int_equal(st, 303);
+    return strdup(c);
 }
 
 /* POST fixture rel, with `from` replaced by a fresh id, signed for provider; the body into *body. */

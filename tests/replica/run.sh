@@ -116,7 +116,8 @@ check "nginx's upstream spread the webhooks over both pools" test "$posts_a" -gt
 check "both pools processed events (the probe's committing pid)" test "$runs_a" -gt 0 -a "$runs_b" -gt 0
 
 # ---- 4. dashboard reads on the replica, and the fallbacks
-cookie=$(curl -s -D - -o /dev/null --data 'email=operator@switchboard.example.com&password=switchboard-demo' "$URL/login" \
+tok=$(curl -s "$URL/login" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p') # the form's token (DESIGN D134)
+cookie=$(curl -s -D - -o /dev/null -b "sb_login=$tok" --data "csrf=$tok&email=operator@switchboard.example.com&password=switchboard-demo" "$URL/login" \
   | sed -n 's/^[Ss]et-[Cc]ookie: \(sb_session=[^;]*\).*/\1/p' | tr -d '\r')
 check "operator login" test -n "$cookie"
 page() { curl -s -H "Cookie: $cookie" "$URL$1"; }

@@ -155,6 +155,27 @@ static void test_host_instead_of_socket(void **state)
     sb_config_free(&cfg);
 }
 
+/* issue 15 #14: db.ssl_mode words, a CA for the verifying modes, TCP only; retention bounds */
+static void test_db_tls_and_retention_keys(void **state)
+{
+    (void)state;
+#define TCP "db.host = db.internal\ndb.name = n\ndb.user = u\nspool.dir = /d\nlog.file = /l\n"
+    sb_config cfg;
+    load_ok(&cfg, TCP, NULL);
+    assert_string_equal(cfg.db_ssl_mode, "disabled");
+    assert_int_equal(cfg.retention_failed_days, 30);
+    sb_config_free(&cfg);
+    load_ok(&cfg, TCP "db.ssl_mode = verify_identity\ndb.ssl_ca = /etc/ssl/db-ca.pem\nretention.failed_days = 7\n", NULL);
+    assert_string_equal(cfg.db_ssl_ca, "/etc/ssl/db-ca.pem");
+    assert_int_equal(cfg.retention_failed_days, 7);
+    sb_config_free(&cfg);
+    expect_error(TCP "db.ssl_mode = yes\n", NULL, (const char *const[]){"db.ssl_mode", "verify_identity", NULL});
+    expect_error(TCP "db.ssl_mode = verify_ca\n", NULL, (const char *const[]){"db.ssl_ca", NULL});
+    expect_error(MINIMAL "db.ssl_mode = required\n", NULL, (const char *const[]){"db.socket", NULL});
+    expect_error(TCP "retention.failed_days = 0\n", NULL, (const char *const[]){"retention.failed_days", NULL});
+#undef TCP
+}
+
 static void test_bad_integers_name_the_key(void **state)
 {
     (void)state;
@@ -205,9 +226,17 @@ static void test_env_supplies_required_key(void **state)
 static void test_env_unknown_and_bad(void **state)
 {
     (void)state;
-    char *unknown[] = {"SWITCHBOARD_FOO=1", NULL};
-    const char *foo[] = {"SWITCHBOARD_FOO", NULL};
-    expect_error(MINIMAL, unknown, foo);
+    /* a variable meant for another tool only warns (D152) ... */
+    char *unknown[] = {"SWITCHBOARD_FOO=1", "SWITCHBOARD_DB_PASWORD=x", NULL};
+    sb_config cfg;
+    load_ok(&cfg, MINIMAL, unknown);
+    sb_config_free(&cfg);
+    /* ... but a misspelt key whose value the file also sets stops it: the file's value would win unseen */
+    const char *pasword[] = {"SWITCHBOARD_DB_PASWORD", "SWITCHBOARD_DB_PASSWORD", NULL};
+    expect_error(MINIMAL "db.password = from-file\n", unknown, pasword);
+    char *swapped[] = {"SWITCHBOARD_WORKER_POLL_SM=5", NULL};
+    const char *poll_sm[] = {"SWITCHBOARD_WORKER_POLL_SM", NULL};
+    expect_error(MINIMAL "worker.poll_ms = 100\n", swapped, poll_sm);
     char *bad[] = {"SWITCHBOARD_WORKER_POLL_MS=fast", NULL};
     const char *poll[] = {"worker.poll_ms", NULL};
     expect_error(MINIMAL, bad, poll);
@@ -285,6 +314,7 @@ int main(void)
         cmocka_unit_test(test_unknown_key_names_key_and_line),
         cmocka_unit_test(test_missing_required),
         cmocka_unit_test(test_host_instead_of_socket),
+        cmocka_unit_test(test_db_tls_and_retention_keys),
         cmocka_unit_test(test_bad_integers_name_the_key),
         cmocka_unit_test(test_env_overrides),
         cmocka_unit_test(test_env_supplies_required_key),

@@ -1,4 +1,4 @@
-/* test_html.c: no raw markup survives the escapers. */
+/* test_html.c: no raw markup survives the escapers; no CSV field starts a formula. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,9 +46,43 @@ static void url_component_is_percent_encoded(void **state)
     buf_free(&b);
 }
 
+/* A spreadsheet runs a cell as a formula when it starts with = + - @, and
+ * reads a leading TAB or CR (or the full-width forms) the same way: every such
+ * value gets a leading ' and stays text; quotes are doubled (D135). */
+static void csv_fields_never_start_a_formula(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *out;
+    } CASES[] = {
+        {"=HYPERLINK(\"x\")", "\"'=HYPERLINK(\"\"x\"\")\""},
+        {"+49 176", "\"'+49 176\""},
+        {"-2", "\"'-2\""},
+        {"@SUM(A1)", "\"'@SUM(A1)\""},
+        {"\t=1+1", "\"'\t=1+1\""},
+        {"\r=1+1", "\"'\r=1+1\""},
+        {"\xEF\xBC\x9D" "1+1", "\"'\xEF\xBC\x9D" "1+1\""},
+        {"\xEF\xBC\xA0x", "\"'\xEF\xBC\xA0x\""},
+        {"Lena Schmidt", "\"Lena Schmidt\""},
+        {"a=b", "\"a=b\""},
+        {"", "\"\""},
+    };
+    for (size_t i = 0; i < sizeof CASES / sizeof *CASES; i++) {
+        buf b = BUF_INIT;
+        csv_field(&b, CASES[i].in);
+        assert_string_equal(buf_cstr(&b), CASES[i].out);
+        buf_free(&b);
+    }
+    buf b = BUF_INIT;
+    csv_field(&b, NULL);
+    assert_string_equal(buf_cstr(&b), "\"\"");
+    buf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(csv_fields_never_start_a_formula),
         cmocka_unit_test(text_has_no_markup),
         cmocka_unit_test(attr_cannot_break_out),
         cmocka_unit_test(url_component_is_percent_encoded),

@@ -105,6 +105,31 @@ static void test_init_creates_dirs(void **state)
     assert_int_equal(spool_count(spooldir), 0);
 }
 
+/* issue 15 #14: a spooled event (names, phones, transcripts) is readable by the service user only,
+ * whatever the umask */
+static void test_files_are_0600(void **state)
+{
+    (void)state;
+    mode_t old = umask(0);
+    assert_int_equal(spool_init(spooldir), 0);
+    webhook_event ev = {.provider = "retell", .event_type = "call_ended", .event_id = "call_mode",
+                        .idempotency_key = "retell:call_ended:call_mode", .headers_json = "{}",
+                        .payload = "{}", .payload_len = 2, .received_us = 1773132233000000};
+    assert_int_equal(spool_write(spooldir, &ev), 0);
+    umask(old);
+    struct dirent **names;
+    int n = list(spooldir, event_files, &names);
+    assert_int_equal(n, 1);
+    char path[512];
+    spool_path(path, sizeof path, names[0]->d_name);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(stat(spooldir, &st), 0);
+    assert_int_equal(st.st_mode & 0077, 0);
+    free_names(names, n);
+}
+
 static void test_write_count_order_read(void **state)
 {
     (void)state;
@@ -313,6 +338,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_init_creates_dirs, make_dirs, remove_dirs),
+        cmocka_unit_test_setup_teardown(test_files_are_0600, make_dirs, remove_dirs),
         cmocka_unit_test_setup_teardown(test_write_count_order_read, make_dirs, remove_dirs),
         cmocka_unit_test_setup_teardown(test_empty_payload_round_trip, make_dirs, remove_dirs),
         cmocka_unit_test_setup_teardown(test_torn_and_foreign_files, make_dirs, remove_dirs),
