@@ -1,7 +1,7 @@
 # switchboard: build, run the embedded stack, test.
 #   make run      install missing Debian packages, build, start the stack under var/
 #   make stop     stop everything make run started
-#   make test     build and run every test on a private stack; ends "N passed, N failed"
+#   make test     build and run every test on a private stack; ends "N passed, N failed, N skipped"
 #   make deps     install the Debian packages (root) or print the apt-get line
 #   make fault    fault scenarios under load on a private stack (DB/child/worker kill -9, full spool); ~3 min
 #   make fuzz     libFuzzer (clang) on every tests/fuzz target, FUZZ_SECONDS each; fails on a crash

@@ -223,7 +223,7 @@ start_fake() {
   alive "$RUN/fake.pid" && return 0
   nohup "$fake" --port $((PORT + 1)) --retell-calls "$ROOT/tests/fixtures/retell/api_list_calls_v3.response.json" \
     --retell-key "$(conf_get retell.api_key)" --calcom-key "$(conf_get calcom.api_key)" \
-    --log "$LOG/fake-providers.log" >/dev/null 2>&1 &
+    --fixtures "$ROOT/tests/fixtures" --log "$LOG/fake-providers.log" >/dev/null 2>&1 &
   echo $! >"$RUN/fake.pid"
 }
 

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../lib/sig.h"
@@ -406,3 +407,63 @@ void e2e_fake_control(const char *json)
     if (http_client_request("POST", url, h, json, strlen(json), 10000, &r, err, sizeof err) != 0) fail_msg("fake: %s", err);
     http_client_response_free(&r);
 }
+const char *e2e_berlin_utc(int days, int h, int m)
+{
+    time_t t = time(NULL) + days * 86400;
+    struct tm tm;
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    localtime_r(&t, &tm);
+    tm.tm_hour = h;
+    tm.tm_min = m;
+    tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    time_t u = mktime(&tm);
+    struct tm g;
+    gmtime_r(&u, &g);
+    char out[32];
+    strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%S", &g);
+    return arena_strdup(pool, out);
+}
+
+const char *e2e_started_call(const char *prefix)
+{
+    static int n;
+    const char *id = arena_printf(pool, "%s_%d_%d", prefix, (int)getpid(), ++n);
+    size_t len;
+    const char *body = e2e_replace(e2e_fixture("retell/webhook_call_started.json", &len), "call_9f2c41d7b8e34a6f8d12c07be5a91f3e", id);
+    e2e_response r = e2e_post_signed("retell", "/api/webhooks/retell", body, strlen(body));
+    assert_int_equal(r.status, 200);
+    int64_t ev;
+    assert_true(json_get_int(r.json, "id", &ev));
+    assert_true(e2e_wait_status((uint64_t)ev, "processed", 10));
+    return id;
+}
+
+uint64_t e2e_booking_created(const char **uid)
+{
+    size_t len;
+    const char *body = e2e_fixture_new_id("calcom/webhook_booking_created.json", "mT4kQ8vXb2nR7sLp9wE3Yd", uid, &len);
+    e2e_response r = e2e_post_signed("calcom", "/api/calcom/webhook", body, len);
+    assert_int_equal(r.status, 200);
+    int64_t id = 0;
+    assert_true(json_get_int(r.json, "id", &id));
+    assert_true(e2e_wait_status((uint64_t)id, "processed", 15));
+    return (uint64_t)id;
+}
+
+json_object *e2e_fake_calcom(const char *method, const char *path, const char *body)
+{
+    const char *colon = strrchr(getenv("SB_TEST_URL"), ':');
+    const char *url = arena_printf(pool, "http://127.0.0.1:%d%s", atoi(colon + 1) + 1, path);
+    const char *h[] = {"Content-Type: application/json", "cal-api-version: 2024-08-13",
+                       arena_printf(pool, "Authorization: Bearer %s", cfg.calcom_api_key), NULL};
+    http_client_response r;
+    char err[256];
+    if (http_client_request(method, url, h, body, body ? strlen(body) : 0, 10000, &r, err, sizeof err) != 0)
+        fail_msg("fake Cal.com: %s", err);
+    json_object *j = json_tokener_parse(buf_cstr(&r.body));
+    http_client_response_free(&r);
+    return j;
+}
+

@@ -95,6 +95,19 @@ FILE *e2e_nginx_conf_open(const char *prefix);
 int e2e_start_legacy(void);
 void e2e_stop_legacy(void);
 
+/* A fresh Cal.com booking (calcom/webhook_booking_created.json with a new uid, into *uid)
+ * delivered signed and processed (15 s); its webhook_events id. */
+uint64_t e2e_booking_created(const char **uid);
+/* The stack's fake Cal.com (PORT + 1, conf/stack.sh): METHOD path with the bookings' version
+ * header and the configured key; the parsed answer (caller puts it; NULL if not JSON). */
+json_object *e2e_fake_calcom(const char *method, const char *path, const char *body);
+
+/* "YYYY-MM-DDTHH:MM:SS" (UTC) of hh:mm Europe/Berlin on the day `days` from today (arena). */
+const char *e2e_berlin_utc(int days, int h, int m);
+/* A call the stack knows: retell/webhook_call_started.json with a fresh id (PREFIX_PID_N)
+ * delivered and processed. Its id (arena). */
+const char *e2e_started_call(const char *prefix);
+
 /* GET /login: the form's CSRF token (64 hex), checked to be also its sb_login
  * cookie (Path=/login, HttpOnly, SameSite=Strict); a POST /login sends both (D134). */
 const char *e2e_login_token(void);

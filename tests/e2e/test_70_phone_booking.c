@@ -18,17 +18,36 @@ static const char *fake_url(const char *path)
     return arena_printf(e2e_arena(), "http://127.0.0.1:%d%s", atoi(colon + 1) + 1, path);
 }
 
-static json_object *fake(const char *method, const char *path, const char *body)
+static json_object *fake(const char *method, const char *path, const char *body) { return e2e_fake_calcom(method, path, body); }
+
+/* The status the fake Cal.com answers to a request with these version and content type
+ * headers (NULL: left out). */
+static long fake_status(const char *method, const char *path, const char *version, const char *type, const char *body)
 {
     http_client_response r;
     char err[256];
-    const char *h[] = {"Content-Type: application/json", "cal-api-version: 2024-08-13",
-                       arena_printf(e2e_arena(), "Authorization: Bearer %s", e2e_config()->calcom_api_key), NULL};
+    const char *h[4] = {arena_printf(e2e_arena(), "Authorization: Bearer %s", e2e_config()->calcom_api_key), NULL, NULL, NULL};
+    size_t n = 1;
+    if (version) h[n++] = arena_printf(e2e_arena(), "cal-api-version: %s", version);
+    if (type) h[n++] = arena_printf(e2e_arena(), "Content-Type: %s", type);
     if (http_client_request(method, fake_url(path), h, body, body ? strlen(body) : 0, 10000, &r, err, sizeof err) != 0)
         fail_msg("fake Cal.com: %s", err);
-    json_object *j = json_tokener_parse(buf_cstr(&r.body));
+    long status = r.status;
     http_client_response_free(&r);
-    return j;
+    return status;
+}
+
+/* the booking the fake holds under uid (a new reference, NULL if none) */
+static json_object *fake_booking(const char *uid)
+{
+    json_object *all = fake("GET", "/_bookings", NULL), *found = NULL;
+    for (size_t i = 0; all && i < json_object_array_length(all); i++) {
+        json_object *b = json_object_array_get_idx(all, i);
+        const char *u = json_get_str(b, "uid");
+        if (u && !strcmp(u, uid)) found = json_object_get(b);
+    }
+    json_object_put(all);
+    return found;
 }
 
 /* bookings in the fake for a UTC start, by status */
@@ -57,38 +76,9 @@ static const char *day_de(int days)
 }
 
 /* the UTC ISO start of hh:mm Berlin on that day */
-static const char *utc_of(int days, int h, int m)
-{
-    time_t t = time(NULL) + days * 86400;
-    struct tm tm;
-    setenv("TZ", "Europe/Berlin", 1);
-    tzset();
-    localtime_r(&t, &tm);
-    tm.tm_hour = h;
-    tm.tm_min = m;
-    tm.tm_sec = 0;
-    tm.tm_isdst = -1;
-    time_t u = mktime(&tm);
-    struct tm g;
-    gmtime_r(&u, &g);
-    char out[32];
-    strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%S", &g);
-    return arena_strdup(e2e_arena(), out);
-}
+static const char *utc_of(int days, int h, int m) { return e2e_berlin_utc(days, h, m); }
 
-static const char *new_call(void)
-{
-    static int n;
-    const char *id = arena_printf(e2e_arena(), "call_fn_%d_%d", (int)getpid(), ++n);
-    size_t len;
-    const char *body = e2e_replace(e2e_fixture("retell/webhook_call_started.json", &len), CALL_ID, id);
-    e2e_response r = e2e_post_signed("retell", "/api/webhooks/retell", body, strlen(body));
-    assert_int_equal(r.status, 200);
-    int64_t ev;
-    assert_true(json_get_int(r.json, "id", &ev));
-    assert_true(e2e_wait_status((uint64_t)ev, "processed", 10));
-    return id;
-}
+static const char *new_call(void) { return e2e_started_call("call_fn"); }
 
 /* Retell's envelope, signed, to the dispatcher. */
 static e2e_response fn(const char *call_id, const char *name, const char *args_json)
@@ -144,6 +134,16 @@ static void the_phone_story_books_one_linked_appointment(void **state)
     const char *uid = json_get_str(r.json, "booking_uid");
     assert_non_null(uid);
     assert_int_equal(fake_bookings(utc_of(3, 15, 30), "accepted"), 1);
+    /* what reached Cal.com: the verified caller as a phone-only attendee, and the call in metadata
+     * (api_v2_create_booking.request.json) */
+    json_object *held = fake_booking(uid);
+    assert_non_null(held);
+    json_object *att = json_object_array_get_idx(json_get(held, "attendees"), 0);
+    EQ(json_get_str(att, "name"), "Jonas Becker");
+    EQ(json_get_str(att, "phoneNumber"), "+4917612345678");
+    EQ(json_get_str(att, "timeZone"), "Europe/Berlin");
+    EQ(json_get_str(held, "metadata.retell_call_id"), id);
+    json_object_put(held);
     /* linked both ways */
     const char *appt = appt_col(uid, "id");
     assert_non_null(appt);
@@ -181,6 +181,50 @@ static void the_phone_story_books_one_linked_appointment(void **state)
     EQ(appt_col(uid, "id"), appt);
 }
 
+/* The fake holds every client to the contracts of tests/fixtures/calcom: a lax fake would let
+ * a client that sends the wrong version, content type or attendee pass these tests. */
+static void the_fake_calcom_refuses_what_calcom_refuses(void **state)
+{
+    (void)state;
+    const char *slots = arena_printf(e2e_arena(), "/v2/slots?eventTypeId=1843202&start=%.10s&end=%.10s&timeZone=UTC",
+                                     utc_of(9, 12, 0), utc_of(9, 12, 0));
+    assert_int_equal(fake_status("GET", slots, "2024-09-04", NULL, NULL), 200);
+    assert_int_equal(fake_status("GET", slots, "2024-08-13", NULL, NULL), 400); /* the bookings version */
+    assert_int_equal(fake_status("GET", slots, NULL, NULL, NULL), 400);
+    /* the fixture's own request body, moved to an offered slot of a day ahead, is booked */
+    size_t len;
+    json_object *fx = json_tokener_parse(e2e_fixture("calcom/api_v2_create_booking.request.json", &len));
+    json_object *body = json_get(fx, "body");
+    EQ(json_get_str(fx, "headers.cal-api-version"), "2024-08-13");
+    json_object_object_add(body, "start", json_object_new_string(arena_printf(e2e_arena(), "%sZ", utc_of(9, 17, 30))));
+    const char *good = arena_strdup(e2e_arena(), json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    static const struct { const char *from, *to; } BAD[] = {
+        {"\"phoneNumber\":\"+4917612345678\"", "\"phone\":\"+4917612345678\""},   /* a field v2 does not know */
+        {"\"phoneNumber\":\"+4917612345678\"", "\"phoneNumber\":\"017612345678\""}, /* not E.164 */
+        {"\"phoneNumber\":\"+4917612345678\",", ""},                              /* neither email nor phone */
+        {"\"timeZone\":\"Europe/Berlin\",", ""},
+        {"\"name\":\"Jonas Becker\",", ""},
+        {"\"source\":\"retell\"", "\"source\":7"},                                /* metadata values are strings */
+        {"\"eventTypeId\":1843202", "\"eventTypeId\":\"1843202\""},
+    };
+    for (size_t i = 0; i < sizeof BAD / sizeof *BAD; i++) {
+        const char *bad = e2e_replace(good, BAD[i].from, BAD[i].to);
+        assert_string_not_equal(bad, good);
+        long st = fake_status("POST", "/v2/bookings", "2024-08-13", "application/json", bad);
+        if (st != 400) fail_msg("the fake answered %ld to %s", st, bad);
+    }
+    const char *unoffered = e2e_replace(good, utc_of(9, 17, 30), utc_of(9, 17, 45)); /* a slot never offered */
+    assert_string_not_equal(unoffered, good);
+    assert_int_equal(fake_status("POST", "/v2/bookings", "2024-08-13", "application/json", unoffered), 400);
+    assert_int_equal(fake_status("POST", "/v2/bookings", "2024-09-04", "application/json", good), 400);
+    assert_int_equal(fake_status("POST", "/v2/bookings", "2024-08-13", "text/plain", good), 415);
+    assert_int_equal(fake_status("POST", "/v2/bookings", "2024-08-13", NULL, good), 415);
+    assert_int_equal(fake_bookings(utc_of(9, 17, 30), NULL), 0);
+    assert_int_equal(fake_status("POST", "/v2/bookings", "2024-08-13", "application/json", good), 201);
+    assert_int_equal(fake_bookings(utc_of(9, 17, 30), "accepted"), 1);
+    json_object_put(fx);
+}
+
 static void a_retried_booking_books_once(void **state)
 {
     (void)state;
@@ -203,8 +247,9 @@ static void a_taken_slot_gets_alternatives(void **state)
     const char *id = new_call();
     /* someone books 16:00 on the web a moment before */
     json_object *j = fake("POST", "/v2/bookings", arena_printf(e2e_arena(),
-                          "{\"start\":\"%sZ\",\"eventTypeId\":1843202,\"attendee\":{\"name\":\"Web\",\"timeZone\":\"Europe/Berlin\"}}",
-                          utc_of(5, 16, 0)));
+                          "{\"start\":\"%sZ\",\"eventTypeId\":1843202,\"attendee\":{\"name\":\"Web\",\"timeZone\":\"Europe/Berlin\","
+                          "\"email\":\"web@example.com\"}}", utc_of(5, 16, 0)));
+    EQ(json_get_str(j, "status"), "success");
     json_object_put(j);
     e2e_response r = fn(id, "book_appointment", arena_printf(e2e_arena(),
                         "{\"service\":\"herrenhaarschnitt\",\"datum\":\"%s\",\"uhrzeit\":\"16:00\",\"customer_name\":\"Jonas Becker\"}", day_de(5)));
@@ -291,6 +336,54 @@ static void cancel_and_reschedule_reach_calcom(void **state)
     EQ(appt_col(new_uid, "cancellation_reason"), "Krank");
 }
 
+/* The payload of a row of tests/fixtures/laravel/encrypted.tsv (made as Laravel makes them) */
+static const char *laravel_fixture(const char *name)
+{
+    size_t len;
+    const char *tsv = e2e_fixture("laravel/encrypted.tsv", &len);
+    const char *at = strstr(tsv, arena_printf(e2e_arena(), "\n%s\t", name));
+    assert_non_null(at);
+    const char *payload = strchr(strchr(at + 1, '\t') + 1, '\t') + 1;
+    return arena_printf(e2e_arena(), "%.*s", (int)strcspn(payload, "\n"), payload);
+}
+
+static int company_key_reset(void **state)
+{
+    (void)state;
+    db_exec(e2e_db(), "UPDATE companies SET calcom_api_key = NULL WHERE id = 2", NULL, 0, NULL, NULL);
+    json_object_put(fake("POST", "/_control", "{\"accept_key\":\"\"}"));
+    return 0;
+}
+
+/* companies.calcom_api_key as Laravel stored it (the test stack has the fixtures' APP_KEY):
+ * the salon's bookings go to Cal.com with the salon's own key; a value that does not
+ * decrypt falls back to calcom.api_key */
+static void the_company_calcom_key_is_laravels_encrypted_one(void **state)
+{
+    (void)state;
+    json_object_put(fake("POST", "/_control", "{\"accept_key\":\"cal_live_company2_fixture_key_0001\"}"));
+    db_param k = db_str(laravel_fixture("company_calcom_key"));
+    assert_int_equal(db_exec(e2e_db(), "UPDATE companies SET calcom_api_key = ? WHERE id = 2", &k, 1, NULL, NULL), 0);
+    const char *id = new_call();
+    e2e_response r = fn(id, "book_appointment", arena_printf(e2e_arena(),
+                        "{\"service\":\"herrenhaarschnitt\",\"datum\":\"%s\",\"uhrzeit\":\"15:30\",\"customer_name\":\"Jonas Becker\"}", day_de(11)));
+    assert_true(ok(r));
+    json_object *held = fake_booking(json_get_str(r.json, "booking_uid"));
+    assert_non_null(held);
+    EQ(json_get_str(held, "x_fake_key"), "accept_key");
+    json_object_put(held);
+    /* a payload changed in one character fails its MAC: nothing is booked, with no key (D117) */
+    char *tampered = arena_strdup(e2e_arena(), laravel_fixture("company_calcom_key"));
+    tampered[40] = tampered[40] == 'A' ? 'B' : 'A';
+    db_param wrong = db_str(tampered);
+    assert_int_equal(db_exec(e2e_db(), "UPDATE companies SET calcom_api_key = ? WHERE id = 2", &wrong, 1, NULL, NULL), 0);
+    const char *id2 = new_call();
+    r = fn(id2, "book_appointment", arena_printf(e2e_arena(),
+           "{\"service\":\"herrenhaarschnitt\",\"datum\":\"%s\",\"uhrzeit\":\"16:00\",\"customer_name\":\"Jonas Becker\"}", day_de(11)));
+    assert_false(ok(r));
+    assert_null(json_get_str(r.json, "booking_uid"));
+}
+
 static void garbage_gets_a_german_answer_never_a_500(void **state)
 {
     (void)state;
@@ -336,11 +429,13 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_phone_story_books_one_linked_appointment),
+        cmocka_unit_test(the_fake_calcom_refuses_what_calcom_refuses),
         cmocka_unit_test(a_retried_booking_books_once),
         cmocka_unit_test(a_taken_slot_gets_alternatives),
         cmocka_unit_test(calcom_down_is_a_spoken_error_and_no_row),
         cmocka_unit_test(a_failed_local_write_is_repaired_by_the_pipeline),
         cmocka_unit_test(cancel_and_reschedule_reach_calcom),
+        cmocka_unit_test_teardown(the_company_calcom_key_is_laravels_encrypted_one, company_key_reset),
         cmocka_unit_test(garbage_gets_a_german_answer_never_a_500),
     };
     return cmocka_run_group_tests_name("e2e_phone_booking", tests, e2e_setup, e2e_teardown);

@@ -173,6 +173,23 @@ static void every_metric_has_its_known_value(void **state)
 }
 
 /* company 22: the edge rules, one by one */
+/* Every row of the company's calls and appointments, every column but updated_at, as one
+ * comparable text (the linker's undo must restore all of it, not the columns a test names). */
+static const char *snapshot(const char *table, long long company)
+{
+    db_param t = db_str(table);
+    const char *cols = e2e_scalar("SELECT GROUP_CONCAT(CONCAT('COALESCE(`', COLUMN_NAME, '`, ''~'')') ORDER BY ORDINAL_POSITION)"
+                                  " FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?"
+                                  " AND COLUMN_NAME <> 'updated_at'", &t, 1);
+    assert_non_null(cols);
+    db_param c = db_int(company);
+    const char *snap = e2e_scalar(arena_printf(e2e_arena(), "SELECT CONCAT(COUNT(*), ' rows\n', COALESCE(GROUP_CONCAT(CONCAT_WS('|', %s)"
+                                               " ORDER BY id SEPARATOR '\n'), '')) FROM %s WHERE company_id = ?", cols, table),
+                                  &c, 1);
+    assert_non_null(snap);
+    return snap;
+}
+
 static void rules_tenant_stealing_cancelling_and_undo(void **state)
 {
     (void)state;
@@ -194,6 +211,9 @@ static void rules_tenant_stealing_cancelling_and_undo(void **state)
         " (900004, 22, 300003, 'confirmed', 'cal.com', @t + INTERVAL 10 MINUTE, NOW())");
     /* 900003 was already linked to call V by hand: not to be stolen */
     sql("UPDATE appointments SET call_id = (SELECT id FROM calls WHERE retell_call_id = 'call_rule_v') WHERE id = 900003");
+    sql("SET SESSION group_concat_max_len = 1048576");
+    const char *calls_before = snapshot("calls", 22), *appts_before = snapshot("appointments", 22);
+    const char *other_calls = snapshot("calls", 21), *other_appts = snapshot("appointments", 21);
     const char *out;
     int rc = e2e_cli("detect-conversions --hours 24 --company 22 --auto-link", &out);
     if (rc) fail_msg("%s", out);
@@ -221,6 +241,12 @@ static void rules_tenant_stealing_cancelling_and_undo(void **state)
     sql("UPDATE appointments SET status = 'confirmed' WHERE id = 900002");
     rc = e2e_cli(arena_printf(e2e_arena(), "detect-conversions --undo %lld", run_id), &out);
     if (rc) fail_msg("%s", out);
+    /* the whole company as before the run (the hand-made link of 900003 included), after a later
+     * run that changed what this one linked; the other tenant untouched throughout */
+    assert_string_equal(snapshot("calls", 22), calls_before);
+    assert_string_equal(snapshot("appointments", 22), appts_before);
+    assert_string_equal(snapshot("calls", 21), other_calls);
+    assert_string_equal(snapshot("appointments", 21), other_appts);
     EQ(e2e_scalar("SELECT call_id IS NULL FROM appointments WHERE id = 900002", NULL, 0), "1");
     EQ(e2e_scalar("SELECT CONCAT(appointment_made, '/', COALESCE(converted_appointment_id, 'null'))"
                   " FROM calls WHERE retell_call_id = 'call_rule_v'", NULL, 0), "0/null");
@@ -288,6 +314,113 @@ static void daily_aggregates_agree_with_the_live_report(void **state)
     assert_int_equal(daily_stats_check_definition(e2e_db(), a), 0);
 }
 
+/* A second tenant (company 23) whose callers cross the Berlin day boundary inside one UTC day
+ * (P calls at 23:50 and 00:10 Berlin = 22:50 and 23:10 UTC, in winter and summer alike one
+ * UTC day): the daily aggregates (UTC days, like the live report's window) equal the live
+ * report in every figure, with the expected values known from the data. Aggregates cut at
+ * Berlin midnight would count P on two days (4 customer-days, not 3). */
+static void daily_aggregates_agree_for_a_second_tenant_across_the_berlin_midnight(void **state)
+{
+    (void)state;
+    sql("INSERT IGNORE INTO companies (id, name, slug, timezone, is_active, created_at, updated_at)"
+        " VALUES (23, 'Boundary Salon', 'boundary-salon', 'Europe/Berlin', 1, NOW(), NOW())");
+    sql("INSERT INTO customers (id, company_id, name, phone, source, status, created_at, updated_at) VALUES"
+        " (400001, 23, 'Paula Grenze', '+4917240000001', 'test', 'active', NOW(), NOW()),"
+        " (400002, 23, 'Quirin Grenze', '+4917240000002', 'test', 'active', NOW(), NOW()),"
+        " (400003, 23, 'Rosa Grenze', '+4917240000003', 'test', 'active', NOW(), NOW())");
+    /* the day before yesterday (UTC): R at 12:00; P at 23:50 and 00:10 Berlin, Q at 00:20 Berlin, which is
+     * 22:50, 23:10, 23:20 UTC in winter (CET) and 21:50, 22:10, 22:20 UTC in summer (CEST) */
+    const char *dst = e2e_scalar("SELECT IF(MONTH(UTC_DATE()) BETWEEN 4 AND 10, 1, 0)", NULL, 0);
+    int h = !strcmp(dst, "1") ? 21 : 22;
+    sql(arena_printf(e2e_arena(), "SET @d = CAST(UTC_DATE() - INTERVAL 2 DAY AS DATETIME), @h = %d", h));
+    sql("INSERT INTO calls (retell_call_id, company_id, from_number, status, retell_agent_id, duration_sec, customer_id, cost_cents,"
+        " created_at, updated_at) VALUES"
+        " ('call_edge_p1', 23, '+4917240000001', 'completed', 'agent_edge', 60, 400001, 5, @d + INTERVAL @h HOUR + INTERVAL 50 MINUTE, NOW()),"
+        " ('call_edge_p2', 23, '+4917240000001', 'completed', 'agent_edge', 60, 400001, 5, @d + INTERVAL @h + 1 HOUR + INTERVAL 10 MINUTE, NOW()),"
+        " ('call_edge_q', 23, '+4917240000002', 'completed', 'agent_edge', 60, 400002, 5, @d + INTERVAL @h + 1 HOUR + INTERVAL 20 MINUTE, NOW()),"
+        " ('call_edge_r', 23, '+4917240000003', 'completed', 'agent_edge', 0, 400003, 5, @d + INTERVAL 12 HOUR, NOW())");
+    const char *out;
+    int rc = e2e_cli("stats --rebuild --company 23 --days 4", &out);
+    if (rc) fail_msg("%s", out);
+    arena *a = e2e_arena();
+    long long since = atoll(e2e_scalar("SELECT UNIX_TIMESTAMP(UTC_DATE() - INTERVAL 2 DAY)", NULL, 0));
+    long long until = atoll(e2e_scalar("SELECT UNIX_TIMESTAMP(UTC_DATE() + INTERVAL 1 DAY)", NULL, 0));
+    conversion_report live, daily;
+    assert_int_equal(conversions_compute(e2e_db(), a, e2e_config(), 23, since, until, &live), 0);
+    assert_int_equal(daily_stats_report(e2e_db(), a, e2e_config(), 23, NULL, 3, 0, &daily), 0);
+    /* the figures the data makes: 4 calls, 3 answered (R's lasted 0 s), 3 callers, 3 customer-days, cost 20 cents */
+    assert_int_equal(live.calls, 4);
+    assert_int_equal(live.answered, 3);
+    assert_int_equal(live.visitors, 3);
+    assert_int_equal(live.converted_visitors, 0);
+    assert_true(live.phone_cost_eur > 0.199 && live.phone_cost_eur < 0.201);
+    assert_int_equal(daily.calls, live.calls);
+    assert_int_equal(daily.answered, live.answered);
+    assert_int_equal(daily.matched_calls, live.matched_calls);
+    assert_int_equal(daily.visitors, live.visitors);
+    assert_int_equal(daily.converted_visitors, live.converted_visitors);
+    assert_true(daily.phone_cost_eur == live.phone_cost_eur);
+    assert_int_equal(daily.nagents, 1);
+    assert_int_equal(daily.agents[0].calls, 4);
+    assert_int_equal(daily.agents[0].calls, live.agents[0].calls);
+    /* and nothing of company 20 leaked into it, nor of it into company 20 */
+    assert_int_equal(daily_stats_report(e2e_db(), a, e2e_config(), 20, NULL, 2, 0, &daily), 0);
+    assert_int_equal(daily.calls, 1000);
+}
+
+/* report.csv's line of a metric ("name,value,numerator,denominator") */
+static const char *csv_line(const char *csv, const char *metric)
+{
+    const char *at = strstr(csv, arena_printf(e2e_arena(), "\n%s,", metric));
+    if (!at) fail_msg("no %s line in:\n%s", metric, csv);
+    return arena_printf(e2e_arena(), "%.*s", (int)strcspn(at + 1, "\n"), at + 1);
+}
+
+/* The dashboard's figures (report.csv, the agents and overview pages) show exactly the figures
+ * of the session's company, computed here with SQL of our own: the generated company's known
+ * ones when an operator narrows to it, the salon's own for its owner, zeros for an empty one. */
+static void figures_stay_behind_the_tenant_wall(void **state)
+{
+    (void)state;
+    const char *out;
+    int rc = e2e_cli("stats --rebuild --days 3", &out); /* rows written with SQL note no day */
+    if (rc) fail_msg("%s", out);
+    long st;
+    char op[128], owner[128];
+    snprintf(op, sizeof op, "%s", e2e_login("operator@switchboard.example.com", "switchboard-demo", &st));
+    assert_int_equal(st, 303);
+    snprintf(owner, sizeof owner, "%s", e2e_login("owner@salon-haarmonie.example.com", "haarmonie-demo", &st));
+    assert_int_equal(st, 303);
+    const char *op20 = arena_printf(e2e_arena(), "%s; sb_company=20", op), *op21 = arena_printf(e2e_arena(), "%s; sb_company=21", op);
+    /* the generated company: 237 of 950 answered calls booked (the data's known answer) */
+    e2e_response r = e2e_get_as(op20, "/report.csv?days=2");
+    assert_int_equal(r.status, 200);
+    EQ(csv_line(r.body, "phone_booking_rate"), "phone_booking_rate,24.94,237,950");
+    EQ(csv_line(r.body, "customer_match_rate"), "customer_match_rate,90.00,855,950");
+    r = e2e_get_as(op20, "/agents?days=2");
+    assert_non_null(strstr(r.body, "Generierte Agentin"));
+    r = e2e_get_as(op20, "/?days=2");
+    assert_non_null(strstr(r.body, "<div class=\"value\">1000</div>")); /* calls */
+    assert_non_null(strstr(r.body, "<div class=\"value\">24.94 %</div>"));
+    /* an empty company: zeros, none of another's */
+    r = e2e_get_as(op21, "/report.csv?days=2");
+    EQ(csv_line(r.body, "phone_booking_rate"), "phone_booking_rate,0.00,0,0");
+    assert_null(strstr(e2e_get_as(op21, "/agents?days=2").body, "Generierte Agentin"));
+    /* the salon's owner: the salon's answered calls and bookings, counted here */
+    static const char *const OWN =
+        "SELECT CONCAT(COALESCE(SUM(" SQL_ANSWERED " AND " SQL_LINK_METHOD " IN ('booked_during_call', 'phone_match')), 0), ',',"
+        " COALESCE(SUM(" SQL_ANSWERED "), 0))"
+        " FROM calls c WHERE c.company_id = 2 AND c.deleted_at IS NULL AND c.created_at >= UTC_DATE() - INTERVAL 1 DAY";
+    const char *own = e2e_scalar(OWN, NULL, 0);
+    assert_non_null(own);
+    r = e2e_get_as(owner, "/report.csv?days=2");
+    const char *line = csv_line(r.body, "phone_booking_rate");
+    if (!strstr(line, arena_printf(e2e_arena(), ",%s", own))) fail_msg("owner's %s, counted %s", line, own);
+    assert_null(strstr(r.body, "237,950"));
+    assert_null(strstr(e2e_get_as(owner, "/agents?days=2").body, "Generierte Agentin"));
+    assert_null(strstr(e2e_get_as(owner, "/channels?days=2").body, "Generated Salon"));
+}
+
 /* The answered-call definition against the real server: Retell's analysis
  * object as the calls table stores it (a JSON true reads '1' on MariaDB). */
 static void voicemail_and_spam_are_not_answered(void **state)
@@ -348,6 +481,8 @@ int main(void)
         cmocka_unit_test(linker_links_exactly_the_known_conversions),
         cmocka_unit_test(every_metric_has_its_known_value),
         cmocka_unit_test(daily_aggregates_agree_with_the_live_report),
+        cmocka_unit_test(daily_aggregates_agree_for_a_second_tenant_across_the_berlin_midnight),
+        cmocka_unit_test(figures_stay_behind_the_tenant_wall),
         cmocka_unit_test(voicemail_and_spam_are_not_answered),
         cmocka_unit_test(a_focused_run_links_only_its_customer_or_caller),
         cmocka_unit_test(rules_tenant_stealing_cancelling_and_undo),

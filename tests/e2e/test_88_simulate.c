@@ -30,6 +30,44 @@ static long summary_number(const char *out, const char *label)
     return n;
 }
 
+/* What a dry run's plan promises, counted from its lines and summary: the real run of the same
+ * seed in the same hour must come out exactly so. */
+typedef struct plan {
+    long sent, forged, duplicates, calls, phone, web;
+} plan;
+
+static plan plan_of(const char *dry)
+{
+    plan p = {summary_number(dry, "answers    sent"), 0, 0, 0, summary_number(dry, "bookings   phone"), summary_number(dry, ")  web")};
+    for (const char *at = dry; (at = strstr(at, " forged:")); at++) p.forged++;
+    /* Retell's retried call_ended: a call id whose call_ended is planned twice */
+    for (const char *at = dry; (at = strstr(at, " call_ended call_")); at++) {
+        const char *id = at + 12;
+        size_t n = strcspn(id, " \n");
+        const char *first = strstr(dry, arena_printf(e2e_arena(), " call_ended %.*s\n", (int)n, id));
+        if (first && first + 1 < at) p.duplicates++;
+    }
+    const char *calls = strstr(dry, "calls      ");
+    assert_non_null(calls);
+    calls += 11;
+    for (;;) { /* "books 33  web_later 14  info 44 ...": the outcomes add up to the calls */
+        long v;
+        int used = 0;
+        if (sscanf(calls, "%*[a-z_] %ld%n", &v, &used) != 1) break;
+        p.calls += v;
+        calls += used;
+        while (*calls == ' ') calls++;
+    }
+    assert_true(p.sent > 0 && p.calls > 0 && p.phone >= 0 && p.web >= 0);
+    return p;
+}
+
+static int plan_matches(const plan *p, long sent, long refused, long duplicate, long calls, long phone, long web)
+{
+    return p->sent == sent && p->forged == refused && p->duplicates == duplicate && p->calls == calls && p->phone == phone &&
+           p->web == web;
+}
+
 static void same_seed_plans_the_same_requests(void **state)
 {
     (void)state;
@@ -66,10 +104,12 @@ static void a_week_of_history_lands_on_its_days(void **state)
     before_event = e2e_count("SELECT COALESCE(MAX(id), 0) FROM webhook_events", NULL, 0);
     before_call = e2e_count("SELECT COALESCE(MAX(id), 0) FROM calls", NULL, 0);
     before_appt = e2e_count("SELECT COALESCE(MAX(id), 0) FROM appointments", NULL, 0);
-    const char *out;
+    const char *out, *dry_before, *dry_after;
+    assert_int_equal(e2e_cli(simulate_args("--dry-run"), &dry_before), 0);
     int rc = e2e_cli(simulate_args(""), &out);
     if (rc != 0) fail_msg("simulate exited %d:\n%s", rc, out);
     print_message("%s", out);
+    assert_int_equal(e2e_cli(simulate_args("--dry-run"), &dry_after), 0);
 
     long sent = summary_number(out, "answers    sent"), c4xx = summary_number(out, "4xx"), c5xx = summary_number(out, "5xx");
     long accepted = summary_number(out, "accepted"), duplicate = summary_number(out, "duplicate");
@@ -85,6 +125,13 @@ static void a_week_of_history_lands_on_its_days(void **state)
     assert_int_equal(c4xx, refused);
     assert_int_equal(forged_accepted, 0);
     assert_true(duplicate > 0); /* Retell's retried call_ended */
+    /* exactly what the plan promised (the plan of the hour the run began or ended in) */
+    plan before = plan_of(dry_before), after = plan_of(dry_after);
+    if (!plan_matches(&before, sent, refused, duplicate, n_calls, n_phone, n_web) &&
+        !plan_matches(&after, sent, refused, duplicate, n_calls, n_phone, n_web))
+        fail_msg("the run (sent %ld, refused %ld, duplicate %ld, calls %ld, phone %ld, web %ld) is not the plan (sent %ld, forged %ld,"
+                 " duplicates %ld, calls %ld, phone %ld, web %ld)", sent, refused, duplicate, n_calls, n_phone, n_web, before.sent,
+                 before.forged, before.duplicates, before.calls, before.phone, before.web);
 
     /* every acknowledged webhook is stored once and gets processed (the worker retries a lost race) */
     if (!e2e_wait(all_settled, 90)) fail_msg("webhooks still unprocessed after 90 s");

@@ -225,11 +225,23 @@ static const char *escaped(const char *s)
     return out;
 }
 
+/* Markup the injected values carry: a page has no raw copy of any of them (the dashboard's own
+ * markup uses none of these) */
+static const char *const RAW_MARKUP[] = {"<script>", "<img src=x", "<svg/onload", "<b>", "<i>", "\"><svg"};
+
+static void has_no_raw_copy(const char *path, const char *body, const char *const *values, size_t n)
+{
+    for (size_t i = 0; i < sizeof RAW_MARKUP / sizeof *RAW_MARKUP; i++)
+        if (strstr(body, RAW_MARKUP[i])) fail_msg("%s renders \"%s\" raw", path, RAW_MARKUP[i]);
+    for (size_t i = 0; i < n; i++)
+        if (strstr(body, values[i])) fail_msg("%s has a raw copy of \"%s\"", path, values[i]);
+}
+
 static void page_shows_escaped(const char *path, const char *const *values, size_t n)
 {
     e2e_response r = e2e_get_as(owner_cookie(), path);
     if (r.status != 200) fail_msg("%s answered %ld", path, r.status);
-    if (strstr(r.body, "<script>alert") || strstr(r.body, "<img src=x")) fail_msg("%s renders the markup raw", path);
+    has_no_raw_copy(path, r.body, values, n);
     for (size_t i = 0; i < n; i++)
         if (!strstr(r.body, escaped(values[i]))) fail_msg("%s does not show \"%s\" escaped", path, values[i]);
 }
@@ -293,7 +305,9 @@ static void injection_is_stored_verbatim_and_rendered_escaped(void **state)
     EQ_EVIL("SELECT cu.name FROM appointments a JOIN customers cu ON cu.id = a.customer_id WHERE a.calcom_v2_booking_id = ?", uid);
     assert_string_equal(col("SELECT cu.email FROM appointments a JOIN customers cu ON cu.id = a.customer_id"
                             " WHERE a.calcom_v2_booking_id = ?", uid), email);
-    assert_int_equal(e2e_count("SELECT COUNT(*) FROM calls", NULL, 0) >= 0, 1); /* the table is still there */
+    const char *table = e2e_scalar("SHOW TABLES LIKE 'calls'", NULL, 0); /* the table is still there */
+    assert_non_null(table);
+    assert_string_equal(table, "calls");
     const char *appt = col("SELECT id FROM appointments WHERE calcom_v2_booking_id = ?", uid);
     page_shows_escaped(arena_printf(e2e_arena(), "/appointment?id=%s", appt), (const char *const[]){uid, EVIL}, 2);
     page_shows_escaped("/appointments?days=3660", (const char *const[]){EVIL}, 1); /* the customer column */
@@ -338,7 +352,53 @@ static void injection_is_stored_verbatim_and_rendered_escaped(void **state)
     const char *cid = col("SELECT id FROM calls WHERE retell_call_id = ?", call_id);
     page_shows_escaped(arena_printf(e2e_arena(), "/call?id=%s", cid), (const char *const[]){call_id, EVIL}, 2);
     page_shows_escaped("/calls?days=3660", (const char *const[]){EVIL}, 1); /* the caller column */
-    page_shows_escaped("/agents?days=3660", NULL, 0);
+    page_shows_escaped("/agents?days=3660", (const char *const[]){EVIL}, 1); /* the agent column: its id */
+}
+
+/* A hostile value in each parameter a page reflects (search box, selects, period, ids) comes
+ * back escaped or not at all, whatever the page answers */
+static void hostile_parameters_are_never_reflected_raw(void **state)
+{
+    (void)state;
+    static const char HOSTILE[] = "\"><svg/onload=alert(1)><b>x</b>'<script>alert(2)</script>";
+    static const char *const PAGES[] = {
+        "/calls?q=%s", "/appointments?q=%s", "/calls?days=%s", "/appointments?days=%s", "/?days=%s", "/channels?days=%s",
+        "/agents?days=%s", "/webhooks?status=%s", "/webhooks?provider=%s", "/webhooks?status=dead&provider=%s", "/?branch=%s",
+        "/channels?branch=%s", "/agents?branch=%s", "/call?id=%s", "/appointment?id=%s", "/calls.csv?q=%s", "/report.csv?branch=%s",
+    };
+    buf enc = BUF_INIT;
+    for (const char *p = HOSTILE; *p; p++) buf_printf(&enc, "%%%02X", (unsigned char)*p);
+    for (size_t i = 0; i < sizeof PAGES / sizeof *PAGES; i++) {
+        const char *path = arena_printf(e2e_arena(), PAGES[i], buf_cstr(&enc));
+        e2e_response r = e2e_get_as(owner_cookie(), path);
+        if (r.status >= 500) fail_msg("%s answered %ld", PAGES[i], r.status);
+        has_no_raw_copy(PAGES[i], r.body ? r.body : "", (const char *const[]){HOSTILE}, 1);
+    }
+    /* the search box shows what was searched, escaped */
+    e2e_response q = e2e_get_as(owner_cookie(), arena_printf(e2e_arena(), "/calls?q=%s", buf_cstr(&enc)));
+    buf_free(&enc);
+    buf attr = BUF_INIT;
+    html_attr(&attr, HOSTILE);
+    if (!strstr(q.body, buf_cstr(&attr))) fail_msg("/calls does not show the search escaped: %s", buf_cstr(&attr));
+    buf_free(&attr);
+}
+
+/* CSV cells that a spreadsheet would run as a formula start with a quote */
+static void csv_cells_never_start_a_formula(void **state)
+{
+    (void)state;
+    static const char *const STARTS[] = {"=1+1", "+49 cmd", "-2+3", "@SUM(A1)"};
+    for (size_t i = 0; i < sizeof STARTS / sizeof *STARTS; i++) {
+        db_param p[] = {db_str(arena_printf(e2e_arena(), "call_formula_%d_%zu", (int)getpid(), i)), db_str(STARTS[i])};
+        assert_int_equal(db_exec(e2e_db(), "INSERT INTO calls (retell_call_id, company_id, from_number, status, created_at, updated_at)"
+                                           " VALUES (?, 2, ?, 'completed', NOW(), NOW())", p, 2, NULL, NULL), 0);
+    }
+    e2e_response r = e2e_get_as(owner_cookie(), "/calls.csv?days=1");
+    assert_int_equal(r.status, 200);
+    for (size_t i = 0; i < sizeof STARTS / sizeof *STARTS; i++) {
+        if (!strstr(r.body, arena_printf(e2e_arena(), ",\"'%s\",", STARTS[i]))) fail_msg("no defused cell for %s", STARTS[i]);
+        if (strstr(r.body, arena_printf(e2e_arena(), "\"%s\"", STARTS[i]))) fail_msg("a raw formula cell %s", STARTS[i]);
+    }
 }
 
 /* Free text longer than its column (customers.name is VARCHAR(255)) failed the
@@ -525,6 +585,8 @@ int main(void)
         cmocka_unit_test(invalid_utf8_is_400_with_a_message),
         cmocka_unit_test(deep_nesting_is_400_and_harmless),
         cmocka_unit_test(injection_is_stored_verbatim_and_rendered_escaped),
+        cmocka_unit_test(hostile_parameters_are_never_reflected_raw),
+        cmocka_unit_test(csv_cells_never_start_a_formula),
         cmocka_unit_test(over_long_text_is_clipped_not_fatal),
         cmocka_unit_test(static_route_never_leaves_www),
         cmocka_unit_test(company_user_probing_other_ids_sees_nothing_of_theirs),
