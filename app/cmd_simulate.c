@@ -633,6 +633,8 @@ static void phone_booking(sim_run *run, const sim_step *s, int64_t at, int book,
     int ahead = s->wish_in_days + (run->live ? 0 : (int)((run->plan_end - s->at) / 86400));
     /* a caller who hangs up after asking asks every other time for a time with nothing free (08:00) */
     int minute = s->variant == CALL_ASK_HANGUP && s->duration_s % 2 ? 8 * 60 : s->wish_minute;
+    /* what the fake Cal.com will do, so a dry run lists the same requests as the run */
+    int calcom_down = s->variant == CALL_CALCOM_DOWN && run->calcom_fake, slot_gone = book == 2 && run->calcom_fake;
     for (int day = 0; day < (book ? 4 : 1) && !slot; day++) {
         buf args = BUF_INIT;
         buf_puts(&args, "{\"service\":");
@@ -645,7 +647,7 @@ static void phone_booking(sim_run *run, const sim_step *s, int64_t at, int book,
         buf_free(&args);
         h->asked = 1;
         heard(h, answer);
-        if (run->dry_run) slot = "(offered slot)";
+        if (run->dry_run) slot = calcom_down ? NULL : "(offered slot)";
         else if (answer) slot = offered_slot(run->a, answer);
         json_object_put(answer);
     }
@@ -673,6 +675,10 @@ static void phone_booking(sim_run *run, const sim_step *s, int64_t at, int book,
     send_function(run, s, "book_appointment", buf_cstr(&args), booked_at, &answer);
     buf_free(&args);
     const char *uid = run->dry_run ? "(booked uid)" : answer ? json_get_str(answer, "booking_uid") : NULL;
+    if (run->dry_run && slot_gone) { /* refused: no booking, no webhook */
+        run->c.phone_no_slot++;
+        return;
+    }
     if (run->dry_run) {
         run->c.phone_booked++;
         booking_facts f = {who ? who : &run->plan->people[0], sv, uid, 0, 0, 0, "ACCEPTED", NULL};

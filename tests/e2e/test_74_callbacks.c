@@ -7,6 +7,8 @@
  * itself, within callbacks.autoclose_hours only. */
 #include "e2e.h"
 
+#include "../../lib/timeutil.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,8 +206,12 @@ static void each_unmet_wish_opens_one_item(void **state)
     failed = start_call(from);
     const char *slot = ask(failed, from);
     assert_non_null(slot);
+    int64_t at;
+    assert_int_equal(time_parse_iso(slot, &at), 0);
+    char utc[40];
+    time_format_iso(at, utc, sizeof utc); /* Cal.com takes UTC */
     fake("/v2/bookings", arena_printf(e2e_arena(), "{\"start\":\"%s\",\"eventTypeId\":1843201,\"attendee\":{\"name\":\"Walk-in\","
-                                                   "\"email\":\"walkin@example.org\",\"timeZone\":\"Europe/Berlin\"}}", slot));
+                                                   "\"email\":\"walkin@example.org\",\"timeZone\":\"Europe/Berlin\"}}", utc));
     a = book(failed, from, slot);
     assert_string_not_equal(json_get_str(a, "status"), "booked");
     end_call(failed, from, NOTHING_WANTED);
