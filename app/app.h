@@ -121,6 +121,10 @@ void dash_appointment(sb_app *app, const sb_request *req, sb_response *resp);
 void dash_channels(sb_app *app, const sb_request *req, sb_response *resp);
 void dash_agents(sb_app *app, const sb_request *req, sb_response *resp);
 void dash_report_csv(sb_app *app, const sb_request *req, sb_response *resp);
+/* dashboard_callbacks.c: Rückrufe (list, CSV, done/dismissed) */
+void dash_callbacks(sb_app *app, const sb_request *req, sb_response *resp);
+void dash_callbacks_csv(sb_app *app, const sb_request *req, sb_response *resp);
+void dash_callback_close(sb_app *app, const sb_request *req, sb_response *resp);
 
 /* handlers_webhook.c */
 void wh_calcom_receive(sb_app *app, const sb_request *req, sb_response *resp);

@@ -2,7 +2,7 @@
  * the real front door.
  *
  *   simulate --history 90d | --live [--rate 5/s] [--duration 60s]
- *            [--seed S] [--company ID] [--url http://127.0.0.1:8080] [--dry-run]
+ *            [--seed S] [--company ID] [--url http://127.0.0.1:8080] [--dry-run] [--expect FILE]
  *
  * The plan (who calls or books when) comes from lib/simulate.c; this file
  * turns it into the requests Retell and Cal.com would send: bodies shaped
@@ -20,6 +20,15 @@
  * upcoming day (D52). --live: the same kinds of traffic stamped with the
  * current time, paced at --rate requests per second.
  *
+ * Unmet wishes (D103): some callers meet Cal.com failing (the stack's fake
+ * Cal.com, on loopback, is told to fail for the length of the call), lose the
+ * offered slot to someone else at the last moment (booked in the fake first),
+ * ask for a time and hang up, or want what the agent cannot book. The run
+ * keeps its own account of what each caller heard and prints the callback
+ * items that must follow (lib/callbacks.h) and how many a later booking by the
+ * same caller closes; --expect FILE lists them, one "CALL_ID REASON open|done"
+ * line each, for a test to hold the database against.
+ *
  * The tenant's shape (number, agent, services with their Cal.com event types,
  * organizer) is read from the database; nothing is written there directly.
  * Forged and broken requests are part of the plan and must come back 4xx;
@@ -33,6 +42,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/calcom_api.h"
+#include "../lib/callbacks.h"
 #include "../lib/http_client.h"
 #include "../lib/json.h"
 #include "../lib/progress.h"
@@ -67,7 +78,21 @@ typedef struct sim_counts {
     long unexpected[600];       /* non-2xx answers to genuine requests, by status */
     long calls[CALL_OUTCOMES];
     long phone_booked, phone_no_slot, web_bookings, web_after_call, changes[CHANGES];
+    long wishes[CB_REASONS], wishes_closed; /* the callback items this run must leave, and how many a later booking closes */
 } sim_counts;
+
+/* An unmet wish of a call: the callback item the run expects (lib/callbacks.h), and the bookings that may close it. */
+typedef struct sim_wish {
+    const char *call_id;
+    int person;
+    int64_t start;       /* the call's start as sent (Unix s) */
+    cb_reason reason;
+} sim_wish;
+
+typedef struct sim_booked {
+    int person;
+    int64_t created;     /* when the appointment is dated: a web booking's createdAt, a phone booking's real time */
+} sim_booked;
 
 typedef struct sim_run {
     sb_app *app;
@@ -80,6 +105,11 @@ typedef struct sim_run {
     int64_t next_send_us;
     int64_t shift;             /* added to the plan's times (live: the step happens now) */
     int64_t plan_end;          /* the end of the planned window */
+    int calcom_fake;           /* the stack's fake Cal.com (loopback): it can be told to fail or lose a slot */
+    sim_wish *wishes;          /* in the plan's arena, one per call at most */
+    size_t nwishes;
+    sim_booked *booked;        /* one per step at most */
+    size_t nbooked;
     sim_counts c;
 } sim_run;
 
@@ -240,6 +270,14 @@ static const char *caller_name(const sim_run *run, const sim_step *s)
     return s->person >= 0 ? run->plan->people[s->person].name : NULL;
 }
 
+/* whether the caller wanted an appointment (what the analysis says) */
+static int wants_appointment(const sim_step *s)
+{
+    static const int WANTS[CALL_OUTCOMES] = {[CALL_BOOKS] = 1, [CALL_WEB_LATER] = 1, [CALL_CALCOM_DOWN] = 1,
+                                             [CALL_SLOT_GONE] = 1, [CALL_ASK_HANGUP] = 1, [CALL_WANTS_CALLBACK] = 1};
+    return WANTS[s->variant];
+}
+
 /* The conversation as Retell transcribes it, and the analysis it writes afterwards. */
 static void call_story(sim_run *run, const sim_step *s, const char **transcript, const char **summary, int *successful)
 {
@@ -286,6 +324,37 @@ static void call_story(sim_run *run, const sim_step *s, const char **transcript,
         *summary = "Werbeanruf (Energievertrag), kein Kundenanliegen.";
         *successful = 0;
         break;
+    case CALL_CALCOM_DOWN:
+        *transcript = arena_printf(run->a,
+                                   "%sUser: Ich hätte gern einen Termin für %s.\nAgent: Einen Moment, ich schaue nach.\n"
+                                   "Agent: Entschuldigung, das Buchungssystem ist gerade nicht erreichbar. Ich notiere Ihren Wunsch, "
+                                   "und wir rufen Sie zurück.\nUser: Gut, danke.\n",
+                                   hello, service);
+        *summary = arena_printf(run->a, "Der Anrufer wollte einen Termin für %s; das Buchungssystem war nicht erreichbar, "
+                                        "ein Rückruf wurde zugesagt.", service);
+        *successful = 0;
+        break;
+    case CALL_SLOT_GONE:
+        *transcript = arena_printf(run->a,
+                                   "%sUser: Ich hätte gern einen Termin für %s.\nAgent: Da wäre noch etwas frei. Soll ich buchen?\n"
+                                   "User: Ja, bitte.\nAgent: Dieser Termin wurde gerade vergeben.\nUser: Schade, dann melde ich mich noch mal.\n",
+                                   hello, service);
+        *summary = arena_printf(run->a, "Der Termin für %s wurde unmittelbar vor der Buchung vergeben; nichts gebucht.", service);
+        *successful = 0;
+        break;
+    case CALL_ASK_HANGUP:
+        *transcript = arena_printf(run->a, "%sUser: Haben Sie einen Termin für %s frei?\nAgent: Ich schaue nach.\n", hello, service);
+        *summary = arena_printf(run->a, "Der Anrufer hat nach einem Termin für %s gefragt und nach der Auskunft aufgelegt.", service);
+        *successful = 0;
+        break;
+    case CALL_WANTS_CALLBACK:
+        *transcript = arena_printf(run->a,
+                                   "%sUser: Ich möchte eine Farbberatung vor einem Termin für %s. Kann mich jemand zurückrufen?\n"
+                                   "Agent: Das kann ich nicht direkt buchen, ich gebe es weiter.\nUser: Danke.\n",
+                                   hello, service);
+        *summary = arena_printf(run->a, "Der Anrufer wünscht eine Beratung und einen Termin für %s und bittet um Rückruf.", service);
+        *successful = 0;
+        break;
     default:
         *transcript = arena_printf(run->a, "%s", hello);
         *summary = "Der Anrufer hat sofort aufgelegt.";
@@ -322,7 +391,8 @@ static void put_call(sim_run *run, buf *b, const sim_step *s, call_phase phase)
     call_story(run, s, &transcript, &summary, &successful);
     int64_t duration_ms = (int64_t)s->duration_s * 1000 + 250;
     static const char *const REASON[CALL_OUTCOMES] = {"agent_hangup", "user_hangup", "user_hangup", "voicemail_reached",
-                                                      "agent_hangup", "user_hangup"};
+                                                      "agent_hangup", "user_hangup", "agent_hangup", "user_hangup",
+                                                      "user_hangup", "agent_hangup"};
     buf_printf(b, ",\"end_timestamp\":%lld,\"duration_ms\":%lld,\"disconnection_reason\":\"%s\",\"transcript\":",
                (long long)(start_ms + duration_ms), (long long)duration_ms, REASON[s->variant]);
     json_buf_str(b, transcript);
@@ -330,7 +400,8 @@ static void put_call(sim_run *run, buf *b, const sim_step *s, call_phase phase)
     double cents = 7.0 * (double)s->duration_s / 60.0;
     buf_printf(b, ",\"call_cost\":{\"combined_cost\":%.2f,\"total_duration_seconds\":%d}", cents, s->duration_s);
     if (phase == PHASE_ANALYZED) {
-        static const char *const SENTIMENT[CALL_OUTCOMES] = {"Positive", "Neutral", "Neutral", "Unknown", "Negative", "Unknown"};
+        static const char *const SENTIMENT[CALL_OUTCOMES] = {"Positive", "Neutral", "Neutral", "Unknown", "Negative",
+                                                             "Unknown", "Negative", "Negative", "Neutral", "Neutral"};
         buf_puts(b, ",\"call_analysis\":{\"call_summary\":");
         json_buf_str(b, summary);
         buf_printf(b, ",\"in_voicemail\":%s,\"user_sentiment\":\"%s\",\"call_successful\":%s,\"custom_analysis_data\":{",
@@ -340,7 +411,8 @@ static void put_call(sim_run *run, buf *b, const sim_step *s, call_phase phase)
             json_buf_str(b, caller_name(run, s));
             buf_putc(b, ',');
         }
-        buf_printf(b, "\"termin_gebucht\":%s}}", s->variant == CALL_BOOKS ? "true" : "false");
+        buf_printf(b, "\"termin_gewuenscht\":%s,\"termin_gebucht\":%s}}", wants_appointment(s) ? "true" : "false",
+                   s->variant == CALL_BOOKS ? "true" : "false");
     }
     buf_putc(b, '}');
 }
@@ -445,6 +517,7 @@ static void web_booking(sim_run *run, const sim_step *s)
     booking_facts f = {&run->plan->people[s->person], sv, s->id, s->booking_id, s->appt_start + run->shift,
                        s->appt_start + run->shift + sv->minutes * 60, "ACCEPTED", NULL};
     if (send_calcom(run, "BOOKING_CREATED", s->at + run->shift, &f, NULL) == 200 || run->dry_run) {
+        run->booked[run->nbooked++] = (sim_booked){s->person, s->at + run->shift};
         run->c.web_bookings++;
         if (*s->other_id) run->c.web_after_call++;
     }
@@ -506,8 +579,50 @@ static const char *day_after_today(sim_run *run, int days)
     return arena_printf(run->a, "%02d.%02d.%04d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900);
 }
 
-/* check_availability for the wished day (and the next days when one is full), then book what is offered. */
-static void phone_booking(sim_run *run, const sim_step *s, int64_t at, int book)
+/* What the caller heard in one call: the simulation's own account of its unmet wish. */
+typedef struct call_heard {
+    int asked, booked, promised, book_failed;
+} call_heard;
+
+/* the agent's promise (say_calcom_down, the refusals that offer a callback) */
+static void heard(call_heard *h, json_object *answer)
+{
+    const char *msg = answer ? json_get_str(answer, "message") : NULL;
+    if (msg && strstr(msg, "rufen Sie zurück")) h->promised = 1;
+}
+
+/* The stack's fake Cal.com fails every request while on (tests/fake: POST /_control); a real Cal.com is never told. */
+static void calcom_failing(sim_run *run, int on)
+{
+    if (!run->calcom_fake || run->dry_run) return;
+    char url[1024], err[256];
+    snprintf(url, sizeof url, "%s/_control", run->app->cfg.calcom_api_base);
+    const char *body = on ? "{\"fail_500\":true}" : "{\"fail_500\":false}";
+    const char *h[] = {"Content-Type: application/json", NULL};
+    http_client_response r;
+    if (http_client_request("POST", url, h, body, strlen(body), 5000, &r, err, sizeof err) != 0) {
+        fprintf(stderr, "switchboard: simulate: fake Cal.com control: %s\n", err);
+        return;
+    }
+    http_client_response_free(&r);
+}
+
+/* Someone else books `slot` on the (fake) Cal.com between the agent's offer and its booking. */
+static void slot_taken_meanwhile(sim_run *run, const sim_step *s, const char *slot)
+{
+    int64_t at;
+    if (!run->calcom_fake || run->dry_run || !slot || time_parse_iso(slot, &at) != 0) return;
+    calcom_api api = {run->app->cfg.calcom_api_base, run->app->cfg.calcom_api_key, 5000};
+    calcom_booking b;
+    char err[256];
+    if (calcom_book(&api, run->a, service_of(run, s)->event_type, at, "Walk-in Kundin", NULL, "walk-in@example.org", run->t->tz,
+                    "am Empfang gebucht", "{}", &b, err, sizeof err) != CALCOM_OK)
+        fprintf(stderr, "switchboard: simulate: taking the slot first: %s\n", err);
+}
+
+/* check_availability for the wished day (and the next days when one is full), then book what is offered.
+ * book: 0 asks only (one day), 1 books, 2 books after someone else took the slot. */
+static void phone_booking(sim_run *run, const sim_step *s, int64_t at, int book, call_heard *h)
 {
     const sim_service *sv = service_of(run, s);
     const sim_person *who = s->person >= 0 ? &run->plan->people[s->person] : NULL;
@@ -516,17 +631,23 @@ static void phone_booking(sim_run *run, const sim_step *s, int64_t at, int book)
      * the history asks as far ahead of today as its day lies behind it: the bookings spread over the coming
      * weeks instead of piling up on the next few days (the salon has seven slots a day) */
     int ahead = s->wish_in_days + (run->live ? 0 : (int)((run->plan_end - s->at) / 86400));
-    for (int day = 0; day < 4 && !slot; day++) {
+    /* a caller who hangs up after asking asks every other time for a time with nothing free (08:00) */
+    int minute = s->variant == CALL_ASK_HANGUP && s->duration_s % 2 ? 8 * 60 : s->wish_minute;
+    /* what the fake Cal.com will do, so a dry run lists the same requests as the run */
+    int calcom_down = s->variant == CALL_CALCOM_DOWN && run->calcom_fake, slot_gone = book == 2 && run->calcom_fake;
+    for (int day = 0; day < (book ? 4 : 1) && !slot; day++) {
         buf args = BUF_INIT;
         buf_puts(&args, "{\"service\":");
         json_buf_str(&args, sv->slug);
         buf_printf(&args, ",\"datum\":\"%s\",\"uhrzeit\":\"%02d:%02d\"}", run->dry_run ? arena_printf(run->a, "+%dd", ahead + day)
                                                                                       : day_after_today(run, ahead + day),
-                   s->wish_minute / 60, s->wish_minute % 60);
+                   minute / 60, minute % 60);
         json_object *answer;
         send_function(run, s, "check_availability", buf_cstr(&args), at + 30 + day * 15, &answer);
         buf_free(&args);
-        if (run->dry_run) slot = "(offered slot)";
+        h->asked = 1;
+        heard(h, answer);
+        if (run->dry_run) slot = calcom_down ? NULL : "(offered slot)";
         else if (answer) slot = offered_slot(run->a, answer);
         json_object_put(answer);
     }
@@ -535,6 +656,7 @@ static void phone_booking(sim_run *run, const sim_step *s, int64_t at, int book)
         run->c.phone_no_slot++;
         return;
     }
+    if (book == 2) slot_taken_meanwhile(run, s, slot);
     buf args = BUF_INIT;
     buf_puts(&args, "{\"service\":");
     json_buf_str(&args, sv->slug);
@@ -553,6 +675,10 @@ static void phone_booking(sim_run *run, const sim_step *s, int64_t at, int book)
     send_function(run, s, "book_appointment", buf_cstr(&args), booked_at, &answer);
     buf_free(&args);
     const char *uid = run->dry_run ? "(booked uid)" : answer ? json_get_str(answer, "booking_uid") : NULL;
+    if (run->dry_run && slot_gone) { /* refused: no booking, no webhook */
+        run->c.phone_no_slot++;
+        return;
+    }
     if (run->dry_run) {
         run->c.phone_booked++;
         booking_facts f = {who ? who : &run->plan->people[0], sv, uid, 0, 0, 0, "ACCEPTED", NULL};
@@ -564,26 +690,87 @@ static void phone_booking(sim_run *run, const sim_step *s, int64_t at, int book)
     if (uid && status && !strcmp(status, "booked") && time_parse_iso(json_get_str(answer, "start"), &start) == 0 &&
         time_parse_iso(json_get_str(answer, "end"), &end) == 0 && who) {
         run->c.phone_booked++;
+        h->booked = 1;
+        run->booked[run->nbooked++] = (sim_booked){s->person, (int64_t)time(NULL)}; /* dated when it was written */
         /* Cal.com sends its webhook for API bookings too, seconds after the booking */
         booking_facts f = {who, sv, arena_strdup(run->a, uid), 0, start, end, "ACCEPTED", NULL};
         send_calcom(run, "BOOKING_CREATED", booked_at + 5, &f, NULL);
     } else {
         run->c.phone_no_slot++;
+        heard(h, answer);
+        if (!h->promised) h->book_failed = 1;
     }
     json_object_put(answer);
+}
+
+/* The callback item this call must leave, from what the caller heard (the same order as lib/callbacks.c). */
+static void expect_wish(sim_run *run, const sim_step *s, const call_heard *h, int64_t start)
+{
+    cb_reason r = h->booked ? CB_NONE
+                : h->promised ? CB_PROMISED
+                : h->book_failed ? CB_BOOKING_FAILED
+                : h->asked ? CB_NO_BOOKING
+                : wants_appointment(s) && s->variant != CALL_BOOKS ? CB_ANALYSIS : CB_NONE;
+    if (r == CB_NONE || run->dry_run) return;
+    run->wishes[run->nwishes++] = (sim_wish){s->id, s->person, start, r}; /* the plan outlives the run */
+    run->c.wishes[r]++;
 }
 
 static void phone_call(sim_run *run, const sim_step *s)
 {
     if (!run->t->number) return;
     int64_t start = s->at + run->shift, end = start + s->duration_s;
+    call_heard h = {0, 0, 0, 0};
     if (send_call_event(run, s, "call_started", PHASE_ONGOING, start) == 200 || run->dry_run) run->c.calls[s->variant]++;
-    if (run->t->nservices && s->variant == CALL_BOOKS) phone_booking(run, s, start, 1);
-    else if (run->t->nservices && (s->variant == CALL_WEB_LATER || (s->variant == CALL_INFO && s->duration_s % 3 == 0)))
-        phone_booking(run, s, start, 0);
+    if (run->t->nservices) {
+        switch (s->variant) {
+        case CALL_BOOKS:
+            phone_booking(run, s, start, 1, &h);
+            break;
+        case CALL_CALCOM_DOWN: /* Cal.com fails for the length of this call */
+            calcom_failing(run, 1);
+            phone_booking(run, s, start, 1, &h);
+            calcom_failing(run, 0);
+            break;
+        case CALL_SLOT_GONE:
+            phone_booking(run, s, start, 2, &h);
+            break;
+        case CALL_WEB_LATER:
+        case CALL_ASK_HANGUP:
+            phone_booking(run, s, start, 0, &h);
+            break;
+        case CALL_INFO:
+            if (s->duration_s % 3 == 0) phone_booking(run, s, start, 0, &h);
+            break;
+        default:
+            break;
+        }
+    }
     send_call_event(run, s, "call_ended", PHASE_ENDED, end);
     if (s->redelivered) send_call_event(run, s, "call_ended", PHASE_ENDED, end + 2); /* Retell retried: a duplicate */
     send_call_event(run, s, "call_analyzed", PHASE_ANALYZED, end + 20);
+    expect_wish(run, s, &h, start);
+}
+
+/* The expected items, and whether a later booking by the same caller (within callbacks.autoclose_hours after
+ * the call started) closes each: one line per item "CALL_ID REASON open|done" into path. */
+static int write_expectations(sim_run *run, const char *path)
+{
+    int64_t window = run->app->cfg.callbacks_autoclose_hours * 3600;
+    FILE *f = path ? fopen(path, "w") : NULL;
+    if (path && !f) {
+        fprintf(stderr, "switchboard: simulate: %s: cannot write\n", path);
+        return -1;
+    }
+    for (size_t i = 0; i < run->nwishes; i++) {
+        const sim_wish *w = &run->wishes[i];
+        int done = 0;
+        for (size_t k = 0; window > 0 && w->person >= 0 && k < run->nbooked && !done; k++)
+            done = run->booked[k].person == w->person && run->booked[k].created >= w->start && run->booked[k].created <= w->start + window;
+        run->c.wishes_closed += done;
+        if (f) fprintf(f, "%s %s %s\n", w->call_id, callback_reason_name(w->reason), done ? "done" : "open");
+    }
+    return f && fclose(f) != 0 ? -1 : 0;
 }
 
 /* ---- forged and broken ---- */
@@ -646,6 +833,13 @@ static void summary(const sim_run *run, const char *mode, double secs, uint64_t 
     printf("\n  bookings   phone %ld (no slot %ld)  web %ld (after a call %ld)  reschedule %ld  cancel %ld  no_show %ld\n",
            c->phone_booked, c->phone_no_slot, c->web_bookings, c->web_after_call, c->changes[CHANGE_RESCHEDULE],
            c->changes[CHANGE_CANCEL], c->changes[CHANGE_NO_SHOW]);
+    printf("  callbacks  ");
+    long wishes = 0;
+    for (int i = 0; i < CB_REASONS; i++) {
+        wishes += c->wishes[i];
+        printf("%s %ld  ", callback_reason_name(i), c->wishes[i]);
+    }
+    printf("(items %ld, closed by a later booking %ld)\n", wishes, c->wishes_closed);
     if (unexpected) {
         printf("  UNEXPECTED ");
         for (int i = 0; i < 600; i++)
@@ -666,7 +860,7 @@ int cmd_simulate(sb_app *app, int argc, char **argv)
     double rate = 5;
     int live = 0, dry = 0, seeded = 0;
     uint64_t seed = 0;
-    const char *url = "http://127.0.0.1:8080";
+    const char *url = "http://127.0.0.1:8080", *expect = NULL;
     for (int i = 0; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(argv[i], "--live")) { live = 1; continue; }
@@ -678,6 +872,7 @@ int cmd_simulate(sb_app *app, int argc, char **argv)
         else if (!strcmp(argv[i], "--seed")) { seed = strtoull(v, NULL, 10); seeded = 1; }
         else if (!strcmp(argv[i], "--company")) company = atoll(v);
         else if (!strcmp(argv[i], "--url")) url = v;
+        else if (!strcmp(argv[i], "--expect")) expect = v;
         else return bad_usage("unknown option");
         i++;
     }
@@ -720,6 +915,10 @@ int cmd_simulate(sb_app *app, int argc, char **argv)
     }
     sim_run run = {.app = app, .a = step_arena, .base_url = url, .t = &t, .plan = &plan, .dry_run = dry, .live = live, .rate = rate,
                    .plan_end = to};
+    const char *cal = app->cfg.calcom_api_base;
+    run.calcom_fake = !strncmp(cal, "http://127.0.0.1:", 17) || !strncmp(cal, "http://localhost:", 17);
+    run.wishes = arena_alloc(plan_arena, (plan.n + 1) * sizeof *run.wishes);
+    run.booked = arena_alloc(plan_arena, (plan.n + 1) * sizeof *run.booked);
     int64_t t0 = http_now_us(), deadline = t0 + duration * 1000000LL;
     progress pr; /* --live is paced by the clock: its bar is the plan, which it may stop short of */
     progress_start(&pr, stderr, live ? "simulate --live" : "simulate --history", "steps", live ? 0 : (long long)plan.n,
@@ -740,11 +939,12 @@ int cmd_simulate(sb_app *app, int argc, char **argv)
         progress_set(&pr, (long long)i + 1);
     }
     progress_end(&pr);
+    int expect_failed = write_expectations(&run, dry ? NULL : expect) != 0;
     char mode[64];
     if (live) snprintf(mode, sizeof mode, "live %.1f/s", rate);
     else snprintf(mode, sizeof mode, "history %lldd", history / 86400);
     summary(&run, mode, (double)(http_now_us() - t0) / 1e6, seed);
-    long unexpected = run.c.transport_errors + run.c.forged_accepted;
+    long unexpected = run.c.transport_errors + run.c.forged_accepted + expect_failed;
     for (int i = 0; i < 600; i++) unexpected += run.c.unexpected[i];
     arena_free(plan_arena);
     arena_free(step_arena);

@@ -177,6 +177,7 @@ static const cli_opt SIMULATE_OPTS[] = {
     {"--company", "ID", "2", "the tenant whose number, agent and services are used", 0},
     {"--url", "BASE", "http://127.0.0.1:8080", "the front door (nginx) the requests go to", 0},
     {"--dry-run", NULL, NULL, "build and count the plan, send nothing", 0},
+    {"--expect", "FILE", NULL, "write the callback items the run must leave: one \"CALL_ID REASON open|done\" line each", 0},
     OPT_QUIET,
     OPT_END,
 };
@@ -266,7 +267,7 @@ const cli_cmd COMMANDS[] = {
      "\"applied\":B,\"run\":N|null} (--undo: {\"undone_run\":N,\"calls_restored\":N})",
      "switchboard detect-conversions --since 90d --auto-link", CLI_LOGS | CLI_LONG_SQL},
     {"simulate", cmd_simulate,
-     "--history AGE | --live [--rate N/s] [--duration S] [--seed S] [--company ID] [--url BASE] [--dry-run]",
+     "--history AGE | --live [--rate N/s] [--duration S] [--seed S] [--company ID] [--url BASE] [--dry-run] [--expect FILE]",
      "demo traffic for one tenant, signed like Retell and Cal.com, through the front door",
      "Prints the answers by class and what was booked. Exit 1 when an answer was not what the plan expected.",
      SIMULATE_OPTS, 0, NULL, "switchboard simulate --history 90d --seed 7", CLI_NO_SHADOW},

@@ -150,6 +150,7 @@ void dash_page_start(sb_app *app, const sb_request *req, sb_response *resp, cons
             html_text(b, i18n_text(lang, NAV[i].label));
             buf_puts(b, "</a>");
         }
+        if (app) dash_callbacks_nav(app, req, b, s);
         buf_puts(b, "</nav><form method=\"post\" action=\"/logout\" class=\"logout\"><input type=\"hidden\" name=\"csrf\" value=\"");
         html_attr(b, s->csrf);
         buf_puts(b, "\"><span>");

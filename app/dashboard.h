@@ -83,5 +83,11 @@ void dash_chart(buf *b, arena *a, const dash_chart_spec *c);
 void dash_hchart(buf *b, const dash_chart_spec *c);
 /* "YYYY-MM-DD" -> "DD.MM." (arena) */
 const char *dash_short_day(arena *a, const char *day);
+/* an entity's webhook events as a table; event_id_sql selects id, type, status, received (Unix seconds, shown in
+ * zone), note by one key (dashboard_lists.c) */
+void dash_events_table(sb_app *app, const sb_request *req, sb_lang lang, const char *zone, buf *b, const char *event_id_sql,
+                       db_param key);
+/* the navigation's Rückrufe link with the open count of the session's scope (dashboard_callbacks.c) */
+void dash_callbacks_nav(sb_app *app, const sb_request *req, buf *b, const session *s);
 
 #endif

@@ -417,36 +417,10 @@ static void events_table(sb_app *app, const sb_request *req, sb_lang lang, const
     buf_puts(b, "</tbody></table>");
 }
 
-void dash_call(sb_app *app, const sb_request *req, sb_response *resp)
+void dash_events_table(sb_app *app, const sb_request *req, sb_lang lang, const char *zone, buf *b, const char *event_id_sql,
+                       db_param key)
 {
-    session s;
-    if (!dash_need_session(app, req, resp, &s)) return;
-    long long id = dash_q_int(req, "id", 0, 0, 1LL << 62);
-    db_param p[] = {db_int(id), db_int(s.company_id), db_int(s.company_id)};
-    db_rows r;
-    if (db_query(db_for_reads(&app->reads), req->pool,
-                 "SELECT c.id, c.retell_call_id, c.from_number, c.to_number, c.status, c.duration_sec, cu.name, c.customer_link_method,"
-                 " c.converted_appointment_id, JSON_VALUE(c.linking_metadata, '$.method'), c.summary, c.company_id"
-                 " FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id"
-                 " WHERE c.id = ? AND (? = 0 OR c.company_id = ?) AND c.deleted_at IS NULL", p, 3, &r) != 0) {
-        http_json_error(resp, 503, "database unavailable");
-        return;
-    }
-    if (!r.nrows) { /* the tenant wall answers exactly like a missing row */
-        http_json_error(resp, 404, "Not Found");
-        return;
-    }
-    resp->status = 200;
-    dash_page_start(app, req, resp, i18n_text(s.lang, M_CALL), &s);
-    buf *b = &resp->body;
-    static const i18n_msg L[] = {M_ID, M_RETELL_ID, M_FROM, M_TO, M_STATUS, M_DURATION_S, M_CUSTOMER, M_CUSTOMER_MATCHED_BY,
-                                 M_APPOINTMENT, M_APPOINTMENT_LINKED_BY, M_SUMMARY};
-    detail_table(b, s.lang, &r, L, 11, 8, "/appointment");
-    events_table(app, req, s.lang, dash_zone(app, req, &s), b,
-                 "SELECT id, event_type, status, UNIX_TIMESTAMP(COALESCE(received_at, created_at)),"
-                 " COALESCE(error_message, notes) FROM webhook_events WHERE provider = 'retell' AND event_id = ? ORDER BY id",
-                 db_str(db_cell(&r, 0, 1)));
-    dash_page_end(resp);
+    events_table(app, req, lang, zone, b, event_id_sql, key);
 }
 
 /* ---- appointments ---- */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lib/callbacks.h"
 #include "../lib/linker.h"
 #include "../lib/phone.h"
 #include "../lib/log.h"
@@ -131,5 +132,7 @@ int app_link_conversions(pipeline *p, arena *a, long long company_id, const char
     int64_t now = (int64_t)time(NULL);
     linker_scope s = {company_id, now - 86400 - p->cfg->linker_window_minutes * 60, now + 1, customer, phone, NULL};
     linker_result lr;
-    return linker_run(p->db, a, p->cfg, &s, 0, 0, NULL, &lr);
+    if (linker_run(p->db, a, p->cfg, &s, 0, 0, NULL, &lr) != 0) return -1;
+    /* an appointment by any channel answers its caller's open callback items (D99) */
+    return strcmp(table, "calls") ? callbacks_autoclose_appointment(p->db, a, p->cfg, id, NULL) : 0;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../lib/callbacks.h"
 #include "../lib/calls.h"
 #include "../lib/json.h"
 #include "../lib/log.h"
@@ -42,6 +43,13 @@ void retell_call_event(pipeline *p, arena *a, const stored_event *ev, event_resu
     /* the call summary Laravel dispatched from call_ended: owed in this transaction, sent by the worker */
     if (r.company_id && !strcmp(ev->event_type, "call_ended") && mail_note_call_ended(p->db, p->cfg, r.id) != 0)
         FINISH(EVENT_RETRY, "mail note: %s", db_error(p->db));
+    /* the call is over: every unmet wish becomes a callback item (lib/callbacks.h, D96-D97) */
+    uint64_t item = 0;
+    if (r.company_id && strcmp(ev->event_type, "call_started") != 0 &&
+        callbacks_open_for_call(p->db, a, p->cfg, r.id, &item) != 0)
+        FINISH(EVENT_RETRY, "callbacks: %s", db_error(p->db));
+    if (item) FINISH(EVENT_PROCESSED, "App\\Models\\Call:%llu %s (%s); callback item %llu opened", (unsigned long long)r.id,
+                     r.created ? "created" : r.changed ? "updated" : "unchanged", r.status ? r.status : "-", (unsigned long long)item);
     if (!r.company_id)
         FINISH(EVENT_PROCESSED, "App\\Models\\Call:%llu %s without a company: unroutable number (%s)",
                (unsigned long long)r.id, r.created ? "stored" : "updated",

@@ -47,6 +47,9 @@ const sb_route ROUTES[] = {
     {"GET", "/appointments.csv", dash_appointments_csv, NULL},
     {"GET", "/appointment", dash_appointment, NULL},
     {"GET", "/report.csv", dash_report_csv, NULL},
+    {"GET", "/callbacks", dash_callbacks, NULL},
+    {"GET", "/callbacks.csv", dash_callbacks_csv, NULL},
+    {"POST", "/callbacks/close", dash_callback_close, NULL},
     /* operations */
     {"GET", "/api/health", health_show, NULL},
     {"GET", "/api/webhooks/monitor", monitor_show, NULL},

@@ -111,6 +111,8 @@ static const struct cfg_key KEYS[] = {
     {"targets.phone_pct", I(targets_phone_pct), "80", false, false, 0, 100, "target phone booking rate, percent"},
     {"targets.overall_pct", I(targets_overall_pct), "60", false, false, 0, 100, "target overall conversion, percent"},
     {"targets.sync_ms", I(targets_sync_ms), "5000", false, false, 1, 3600000, "target webhook-to-row time (queue lag p95), milliseconds"},
+    /* Rückrufe (DESIGN D96-D105) */
+    {"callbacks.autoclose_hours", I(callbacks_autoclose_hours), "72", false, false, 0, 2160, "an open callback item closes by itself when its caller gets an appointment by any channel within this many hours after the call (0: never)"},
 };
 #define NKEYS (sizeof KEYS / sizeof KEYS[0])
 

@@ -116,6 +116,8 @@ typedef struct sb_config {
     int64_t targets_phone_pct;
     int64_t targets_overall_pct;
     int64_t targets_sync_ms;
+    /* Rückrufe (lib/callbacks.h): the window in which a caller's appointment closes their open items */
+    int64_t callbacks_autoclose_hours;
 } sb_config;
 
 /* Load defaults, then path (NULL: no file), then the environment envp

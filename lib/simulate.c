@@ -35,7 +35,9 @@ long long sim_parse_duration(const char *s)
     return -1;
 }
 
-static const char *const CALL_OUTCOMES_NAMES[] = {"books", "web_later", "info", "voicemail", "spam", "hangup"};
+static const char *const CALL_OUTCOMES_NAMES[] = {"books", "web_later", "info", "voicemail", "spam", "hangup",
+                                                   "calcom_down", "slot_gone", "ask_hangup", "wants_callback"};
+_Static_assert(sizeof CALL_OUTCOMES_NAMES / sizeof *CALL_OUTCOMES_NAMES == CALL_OUTCOMES, "one name per call outcome");
 static const char *const CHANGE_NAMES[] = {"reschedule", "cancel", "no_show"};
 static const char *const FORGERY_NAMES[] = {"calcom_bad_signature", "retell_bad_signature", "retell_stale_signature",
                                             "unsigned", "broken_json", "function_bad_signature"};
@@ -174,7 +176,8 @@ static sim_step *booking_step(planner *pl, int64_t at, sim_kind kind, int varian
     return s;
 }
 
-static const int CALL_DURATION[CALL_OUTCOMES][2] = {{120, 300}, {60, 180}, {40, 150}, {15, 40}, {10, 60}, {2, 12}};
+static const int CALL_DURATION[CALL_OUTCOMES][2] = {{120, 300}, {60, 180}, {40, 150}, {15, 40}, {10, 60}, {2, 12},
+                                                    {60, 150}, {90, 200}, {30, 90}, {50, 120}};
 
 /* a web booking at `at` by person, and maybe its later change */
 static void plan_web_booking(planner *pl, int64_t at, int person, const char *after_call)
@@ -208,14 +211,17 @@ static void plan_web_booking(planner *pl, int64_t at, int person, const char *af
     }
 }
 
-static void plan_call(planner *pl, int64_t at, int force_redelivery)
+static void plan_call(planner *pl, int64_t at, int force_redelivery, int forced_outcome)
 {
     sim_rng *r = pl->r;
     int roll = sim_rng_below(r, 1000);
-    /* of the calls an AI receptionist takes: 22 % book, 8 % book online afterwards, 35 % ask, 8 % voicemail,
-     * 7 % spam, 20 % hang up at once */
-    int outcome = roll < 220 ? CALL_BOOKS : roll < 300 ? CALL_WEB_LATER : roll < 650 ? CALL_INFO
-                : roll < 730 ? CALL_VOICEMAIL : roll < 800 ? CALL_SPAM : CALL_HANGUP;
+    /* of the calls an AI receptionist takes: 22 % book, 8 % book online afterwards, 27 % ask, 8 % voicemail,
+     * 7 % spam, 18 % hang up at once; the unmet wishes: 3 % meet Cal.com failing, 2 % lose the slot at the
+     * last moment, 3 % ask for a time and hang up, 2 % want what the agent cannot book */
+    int outcome = roll < 220 ? CALL_BOOKS : roll < 300 ? CALL_WEB_LATER : roll < 570 ? CALL_INFO
+                : roll < 600 ? CALL_CALCOM_DOWN : roll < 620 ? CALL_SLOT_GONE : roll < 650 ? CALL_ASK_HANGUP
+                : roll < 730 ? CALL_VOICEMAIL : roll < 800 ? CALL_SPAM : roll < 820 ? CALL_WANTS_CALLBACK : CALL_HANGUP;
+    if (forced_outcome >= 0) outcome = forced_outcome; /* after the draw: the day's stream stays the same */
     int person = pick_person(r, pl->plan->npeople);
     int withheld = outcome == CALL_SPAM ? sim_rng_chance(r, 600) : outcome == CALL_HANGUP ? sim_rng_chance(r, 300) : 0;
     int duration = sim_rng_between(r, CALL_DURATION[outcome][0], CALL_DURATION[outcome][1]);
@@ -270,7 +276,12 @@ int sim_plan_build(sim_plan *plan, arena *a, uint64_t seed, int64_t from, int64_
         int close = wday == 6 ? 15 * 60 : 19 * 60;
         for (int i = 0; i < calls; i++) {
             int64_t at = at_local_minute(day, sim_rng_between(&dr, 8 * 60 + 30, close), tz) + sim_rng_below(&dr, 60);
-            if (at >= from) plan_call(&pl, at, i == 0); /* Retell retries some delivery every day */
+            /* Retell retries some delivery every day; every day Cal.com fails for one caller, one asks and books
+             * online later, and one more leaves an unmet wish, the kinds in turn (the demo's Rückrufe) */
+            static const int UNMET[] = {CALL_SLOT_GONE, CALL_ASK_HANGUP, CALL_WANTS_CALLBACK};
+            int forced = i == 1 ? CALL_CALCOM_DOWN : i == 2 ? CALL_WEB_LATER
+                       : i == 3 ? UNMET[((uint64_t)(day / 86400) + seed) % 3] : -1;
+            if (at >= from) plan_call(&pl, at, i == 0, forced);
         }
         for (int i = 0; i < web; i++) {
             /* online bookings come all day, most in the evening */

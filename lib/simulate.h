@@ -49,6 +49,11 @@ typedef enum {
     CALL_VOICEMAIL,    /* Retell reached a voicemail (outbound callbacks) or the caller left a message */
     CALL_SPAM,         /* sales call, withheld or foreign number, short */
     CALL_HANGUP,       /* hangs up within seconds */
+    /* the unmet wishes that become callback items (lib/callbacks.h) */
+    CALL_CALCOM_DOWN,  /* wants to book while Cal.com fails: the agent promises a callback */
+    CALL_SLOT_GONE,    /* the offered slot is booked by someone else before the agent books it */
+    CALL_ASK_HANGUP,   /* asks for a time (every other one a time with nothing free) and hangs up after the answer */
+    CALL_WANTS_CALLBACK, /* wants an appointment the agent cannot book (a consultation): no function, the analysis says so */
     CALL_OUTCOMES
 } sim_call_outcome;
 

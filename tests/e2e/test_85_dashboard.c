@@ -79,6 +79,7 @@ static void every_post_route_refuses_another_sessions_token(void **state)
         {"/webhooks/replay", "id=0", 404},
         {"/webhooks/replay-all", "status=processed", 400}, /* checked after the token: a refusal without side effect */
         {"/test-numbers", "number=x", 400},                /* the operator has no company chosen: refused after the token */
+        {"/callbacks/close", "id=999999999&action=done", 404}, /* no such item: nothing changes */
         {"/logout", "", 303},                              /* last: it ends session A */
     };
     /* the table covers every session POST route of app/routes.c */

@@ -35,7 +35,8 @@ static void a_user_clicks_through_the_dashboard(void **state)
     wd_wait_for("<h1>Übersicht");
     static const char *const PAGES[][3] = {{"/", "overview", "Übersicht"}, {"/channels", "channels", "Kanäle"},
                                            {"/agents", "agents", "Agenten"}, {"/calls?days=90", "calls", "Anrufe"},
-                                           {"/appointments?days=90", "appointments", "Termine"}, {"/webhooks", "webhooks", "Webhooks"}};
+                                           {"/appointments?days=90", "appointments", "Termine"}, {"/webhooks", "webhooks", "Webhooks"},
+                                           {"/callbacks?status=all", "callbacks", "Rückrufe"}};
     for (size_t i = 0; i < sizeof PAGES / sizeof *PAGES; i++) {
         wd_go(PAGES[i][0]);
         const char *html = wd_source();
@@ -43,6 +44,21 @@ static void a_user_clicks_through_the_dashboard(void **state)
         wd_shot(PAGES[i][1]);
         wd_no_console_errors(PAGES[i][0]);
     }
+    /* the newest call as its story (test_75: the content; here: it renders without a console error) */
+    const char *retell_id;
+    size_t len;
+    const char *analyzed = e2e_fixture_new_id("retell/webhook_call_analyzed.json", "call_9f2c41d7b8e34a6f8d12c07be5a91f3e", &retell_id, &len);
+    e2e_response posted = e2e_post_signed("retell", "/api/webhooks/retell", analyzed, len);
+    int64_t ev = 0;
+    assert_true(json_get_int(posted.json, "id", &ev));
+    assert_true(e2e_wait_status((uint64_t)ev, "processed", 15));
+    db_param rid = db_str(retell_id);
+    const char *call = e2e_scalar("SELECT id FROM calls WHERE retell_call_id = ?", &rid, 1);
+    assert_non_null(call);
+    go(arena_printf(e2e_arena(), "/call?id=%s", call));
+    if (!strstr(source(), "<ol class=\"story\">")) fail_msg("the call page did not render its story");
+    shot("call");
+    no_console_errors("/call");
     /* a filter, then a replay click on a dead event */
     assert_int_equal(db_exec(e2e_db(), "INSERT INTO webhook_events (provider, company_id, event_type, event_id, idempotency_key,"
                                        " payload, status, error_message, next_attempt_at, created_at, updated_at) VALUES ('calcom', 2,"

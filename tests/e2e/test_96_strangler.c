@@ -84,6 +84,9 @@ static const probe ROUTE_PROBES[] = {
     {"GET", "/appointments.csv", "dashboard"},
     {"GET", "/appointment?id=1", "dashboard"},
     {"GET", "/report.csv", "dashboard"},
+    {"GET", "/callbacks", "dashboard"},
+    {"GET", "/callbacks.csv", "dashboard"},
+    {"POST", "/callbacks/close", "dashboard"},
 };
 #define NROUTE_PROBES (sizeof ROUTE_PROBES / sizeof ROUTE_PROBES[0])
 
