@@ -55,10 +55,10 @@ static void a_user_clicks_through_the_dashboard(void **state)
     db_param rid = db_str(retell_id);
     const char *call = e2e_scalar("SELECT id FROM calls WHERE retell_call_id = ?", &rid, 1);
     assert_non_null(call);
-    go(arena_printf(e2e_arena(), "/call?id=%s", call));
-    if (!strstr(source(), "<ol class=\"story\">")) fail_msg("the call page did not render its story");
-    shot("call");
-    no_console_errors("/call");
+    wd_go(arena_printf(e2e_arena(), "/call?id=%s", call));
+    if (!strstr(wd_source(), "<ol class=\"story\">")) fail_msg("the call page did not render its story");
+    wd_shot("call");
+    wd_no_console_errors("/call");
     /* a filter, then a replay click on a dead event */
     assert_int_equal(db_exec(e2e_db(), "INSERT INTO webhook_events (provider, company_id, event_type, event_id, idempotency_key,"
                                        " payload, status, error_message, next_attempt_at, created_at, updated_at) VALUES ('calcom', 2,"
