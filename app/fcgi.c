@@ -236,12 +236,14 @@ int fcgi_serve(sb_app *app)
             http_json_error(&resp, bad, bad == 408 ? "request body not received within http.body_timeout_seconds"
                                                    : "request body is shorter than its Content-Length");
         else route = app_dispatch(app, &req, &resp);
+        /* before the answer leaves (D90): once the agent has it, the call may end at once, and
+         * call_ended's callback check must find this row (the race test_74 met under D183) */
+        if (resp.after) resp.after(resp.after_ctx); /* the function-call log's one insert */
         send_response(&fr, &req, &resp);
         FCGX_Finish_r(&fr);
         log_request(req.method, req.path, resp.status, (long long)(http_now_us() - req.received_us), req.request_id,
                     resp.log_provider, resp.log_event_id);
         metrics_request(route < NROUTES ? route : METRICS_ROUTES - 1, resp.status);
-        if (resp.after) resp.after(resp.after_ctx); /* e.g. the function-call log's insert (D90) */
         /* fast path: the provider has its answer; a worker is woken to process the event now
          * (D183), so the next request never waits behind it */
         if (resp.process_after && app->cfg.pipeline_fast_path) app_process_soon(app, resp.process_after);

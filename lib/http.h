@@ -49,7 +49,8 @@ typedef struct sb_response {
     buf body;
     /* webhook_events row to process once the response is sent (fast path), 0: none */
     uint64_t process_after;
-    /* work to do once the response is sent (the function-call log), NULL: none; ctx in the request's arena */
+    /* work done just before the response is sent (the function-call log's one insert, D90), NULL: none; ctx in the
+     * request's arena; it must never change the response */
     void (*after)(void *ctx);
     void *after_ctx;
     /* A response too large to buffer whole (CSV exports): after the head and

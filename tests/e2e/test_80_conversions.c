@@ -365,7 +365,10 @@ static void daily_aggregates_agree_for_a_second_tenant_across_the_berlin_midnigh
     assert_int_equal(daily.calls, live.calls);
     assert_int_equal(daily.answered, live.answered);
     assert_int_equal(daily.matched_calls, live.matched_calls);
-    assert_int_equal(daily.visitors, live.visitors);
+    /* customer-days: the aggregates cut at the company's local midnight (D166), so P's calls at 23:50 and 00:10
+     * Berlin are two customer-days there and one in the live report, which still cuts UTC days (DESIGN D166,
+     * the live report's local day is left for the next round) */
+    assert_int_equal(daily.visitors, live.visitors + 1);
     assert_int_equal(daily.converted_visitors, live.converted_visitors);
     assert_true(daily.phone_cost_eur == live.phone_cost_eur);
     assert_int_equal(daily.nagents, 1);
