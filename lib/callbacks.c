@@ -175,11 +175,13 @@ int callbacks_autoclose_appointment(sb_db *db, arena *a, const sb_config *cfg, u
                      e164_of(a, cfg, db_cell(&r, 0, 4)), db_cell_ll(&r, 0, 3), closed);
 }
 
-/* the call as the detector needs it */
+/* the call as the detector needs it; "booked" is a booking made in the call (source phone): a web booking
+ * the linker tied to the call is the wish met later, which closes the item (autoclose) rather than
+ * keeping it from opening, whichever of the two events a worker processes first (D183) */
 static const char CALL_FACTS[] =
     "SELECT c.company_id, c.branch_id, c.retell_call_id, c.from_number, c.customer_id, COALESCE(cu.name, c.customer_name),"
     " c.custom_analysis_data, UNIX_TIMESTAMP(COALESCE(c.start_timestamp, c.created_at)), cu.phone,"
-    " (SELECT MIN(ap.id) FROM appointments ap WHERE ap.call_id = c.id AND ap.deleted_at IS NULL)"
+    " (SELECT MIN(ap.id) FROM appointments ap WHERE ap.call_id = c.id AND ap.source = 'phone' AND ap.deleted_at IS NULL)"
     " FROM calls c LEFT JOIN customers cu ON cu.id = c.customer_id WHERE c.id = ?";
 enum { CF_COMPANY, CF_BRANCH, CF_RETELL, CF_FROM, CF_CUSTOMER, CF_NAME, CF_CUSTOM, CF_START, CF_CUSTOMER_PHONE, CF_APPT };
 

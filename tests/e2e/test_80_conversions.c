@@ -370,7 +370,7 @@ static void daily_aggregates_agree_for_a_second_tenant_across_the_berlin_midnigh
      * the live report's local day is left for the next round) */
     assert_int_equal(daily.visitors, live.visitors + 1);
     assert_int_equal(daily.converted_visitors, live.converted_visitors);
-    assert_true(daily.phone_cost_eur == live.phone_cost_eur);
+    assert_true(daily.phone_cost_eur > live.phone_cost_eur - 0.05 && daily.phone_cost_eur < live.phone_cost_eur + 0.05); /* days keep whole cents (D169) */
     assert_int_equal(daily.nagents, 1);
     assert_int_equal(daily.agents[0].calls, 4);
     assert_int_equal(daily.agents[0].calls, live.agents[0].calls);
