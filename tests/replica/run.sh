@@ -11,8 +11,8 @@
 #   2. a week of `switchboard simulate` traffic through nginx: every acknowledged
 #      webhook stored once and processed; signed probe events (tests/fault/load.c)
 #      stored and committed exactly once (the probe counts committed runs);
-#   3. both pools served and processed events (their request logs; the pid that
-#      committed each probe run, mapped to its pool);
+#   3. both pools served webhooks (their request logs) and the worker's processes
+#      committed every probe run (the committing pid; D183: pools do not process);
 #   4. dashboard reads come from the replica: with the replica's SQL thread held
 #      (FLUSH TABLES WITH READ LOCK on the replica), a marker row inserted on the
 #      primary is not on the webhooks page while the lag is within
@@ -102,18 +102,22 @@ row=$("$LOAD" check "$CONF" "$tag" "$TMP/probe.ledger" "$(now_ms)" 90 "probes ov
 echo "#   $row"
 check "probe events: every acknowledged one stored once and committed exactly once" test "$rc" = 0
 
-# ---- 3. both pools did the work
+# ---- 3. both pools took the webhooks; the worker's processes committed them (DESIGN D183: a serve
+# child wakes the worker instead of processing after its ack, so no pool child commits a probe run)
 pool_pids() { ps -o pid= --ppid "$(cat "$RUN/spawn-fcgi$1.pid")" | tr -d ' '; }
-owners_in() { # owners_in SUFFIX: probe runs committed by a child of that pool
+runs_of() { # runs_of PID...: probe runs committed by these processes
   local n=0 pid
-  for pid in $(pool_pids "$1"); do n=$((n + $(psql "SELECT COUNT(*) FROM switchboard_test_probe WHERE event_id LIKE 'fault-$tag-%' AND owner LIKE '%:$pid'"))); done
+  for pid in "$@"; do n=$((n + $(psql "SELECT COUNT(*) FROM switchboard_test_probe WHERE event_id LIKE 'fault-$tag-%' AND owner LIKE '%:$pid'"))); done
   echo "$n"
 }
+wpid=$(cat "$RUN/worker.pid")
 posts_a=$(grep -c ' POST /api/' "$LOG/switchboard.log"); posts_b=$(grep -c ' POST /api/' "$LOG/switchboard-b.log")
-runs_a=$(owners_in ""); runs_b=$(owners_in "-b")
-echo "# webhook POSTs served: pool a $posts_a, pool b $posts_b; probe runs committed in pool a $runs_a, pool b $runs_b, worker $(psql "SELECT COUNT(*) FROM switchboard_test_probe WHERE event_id LIKE 'fault-$tag-%' AND owner LIKE '%:$(cat "$RUN/worker.pid")'")"
+runs_a=$(runs_of $(pool_pids "")); runs_b=$(runs_of $(pool_pids "-b"))
+runs_w=$(runs_of "$wpid" $(ps -o pid= --ppid "$wpid" | tr -d ' '))
+runs_all=$(psql "SELECT COUNT(*) FROM switchboard_test_probe WHERE event_id LIKE 'fault-$tag-%'")
+echo "# webhook POSTs served: pool a $posts_a, pool b $posts_b; probe runs committed in pool a $runs_a, pool b $runs_b, by the worker's processes $runs_w of $runs_all"
 check "nginx's upstream spread the webhooks over both pools" test "$posts_a" -gt 0 -a "$posts_b" -gt 0
-check "both pools processed events (the probe's committing pid)" test "$runs_a" -gt 0 -a "$runs_b" -gt 0
+check "the worker's processes committed every probe event of both pools (D183)" test "$runs_all" -gt 0 -a "$runs_w" = "$runs_all"
 
 # ---- 4. dashboard reads on the replica, and the fallbacks
 tok=$(curl -s "$URL/login" | sed -n 's/.*name="csrf" value="\([0-9a-f]*\)".*/\1/p') # the form's token (DESIGN D134)
