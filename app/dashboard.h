@@ -87,6 +87,8 @@ const char *dash_short_day(arena *a, const char *day);
  * zone), note by one key (dashboard_lists.c) */
 void dash_events_table(sb_app *app, const sb_request *req, sb_lang lang, const char *zone, buf *b, const char *event_id_sql,
                        db_param key);
+/* a callback reason word (migration 0013) as a person reads it, or the word itself (dashboard_callbacks.c) */
+const char *dash_callback_reason(sb_lang lang, const char *word);
 /* the navigation's Rückrufe link with the open count of the session's scope (dashboard_callbacks.c) */
 void dash_callbacks_nav(sb_app *app, const sb_request *req, buf *b, const session *s);
 

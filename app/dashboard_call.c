@@ -60,14 +60,6 @@ static const struct {
     i18n_msg rule;
 } RULES[] = {{"booked_during_call", M_RULE_A}, {"phone_match", M_RULE_B}, {"customer_match", M_RULE_C}};
 
-static const struct {
-    const char *word;
-    i18n_msg label;
-} REASONS[] = {{"callback_promised", M_R_PROMISED},
-               {"booking_failed", M_R_BOOKING_FAILED},
-               {"no_booking_after_request", M_R_NO_BOOKING},
-               {"analysis_wanted_appointment", M_R_ANALYSIS}};
-
 /* <li class="ev ev-KIND"><h3>LABEL</h3> <time>WHEN</time>: the start of one step of the story */
 static void step_start(buf *b, sb_lang L, const char *kind, i18n_msg label, const char *when)
 {
@@ -259,9 +251,7 @@ static void callback_steps(buf *b, sb_lang L, const db_rows *it)
 {
     for (size_t i = 0; i < it->nrows; i++) {
         step_start(b, L, "callback", M_NAV_CALLBACKS, NULL);
-        const char *reason = db_cell(it, i, 1);
-        for (size_t k = 0; k < sizeof REASONS / sizeof *REASONS; k++)
-            if (reason && !strcmp(reason, REASONS[k].word)) reason = i18n_text(L, REASONS[k].label);
+        const char *reason = dash_callback_reason(L, db_cell(it, i, 1));
         buf_puts(b, " <a href=\"/callbacks?status=all\">");
         html_text(b, reason);
         buf_puts(b, "</a><dl>");

@@ -44,6 +44,8 @@ static const char *label_of(sb_lang lang, const char *word, int reasons)
     return word;
 }
 
+const char *dash_callback_reason(sb_lang lang, const char *word) { return label_of(lang, word, 1); }
+
 void dash_callbacks_nav(sb_app *app, const sb_request *req, buf *b, const session *s)
 {
     static const char OPEN_COUNT[] =

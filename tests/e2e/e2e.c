@@ -407,6 +407,16 @@ void e2e_fake_control(const char *json)
     if (http_client_request("POST", url, h, json, strlen(json), 10000, &r, err, sizeof err) != 0) fail_msg("fake: %s", err);
     http_client_response_free(&r);
 }
+const char *e2e_day_de(int days)
+{
+    time_t t = time(NULL) + days * 86400;
+    struct tm tm;
+    setenv("TZ", "Europe/Berlin", 1);
+    tzset();
+    localtime_r(&t, &tm);
+    return arena_printf(pool, "%02d.%02d.%04d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900);
+}
+
 const char *e2e_berlin_utc(int days, int h, int m)
 {
     time_t t = time(NULL) + days * 86400;

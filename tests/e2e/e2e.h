@@ -102,6 +102,8 @@ uint64_t e2e_booking_created(const char **uid);
  * header and the configured key; the parsed answer (caller puts it; NULL if not JSON). */
 json_object *e2e_fake_calcom(const char *method, const char *path, const char *body);
 
+/* The Europe/Berlin day `days` from today as the agent says it: "dd.mm.yyyy" (arena). */
+const char *e2e_day_de(int days);
 /* "YYYY-MM-DDTHH:MM:SS" (UTC) of hh:mm Europe/Berlin on the day `days` from today (arena). */
 const char *e2e_berlin_utc(int days, int h, int m);
 /* A call the stack knows: retell/webhook_call_started.json with a fresh id (PREFIX_PID_N)

@@ -65,15 +65,7 @@ static int fake_bookings(const char *start_utc, const char *status)
 }
 
 /* a day `days` ahead, as "dd.mm.yyyy" (Berlin) and its Y-M-D */
-static const char *day_de(int days)
-{
-    time_t t = time(NULL) + days * 86400;
-    struct tm tm;
-    setenv("TZ", "Europe/Berlin", 1);
-    tzset();
-    localtime_r(&t, &tm);
-    return arena_printf(e2e_arena(), "%02d.%02d.%04d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900);
-}
+static const char *day_de(int days) { return e2e_day_de(days); }
 
 /* the UTC ISO start of hh:mm Berlin on that day */
 static const char *utc_of(int days, int h, int m) { return e2e_berlin_utc(days, h, m); }

@@ -44,36 +44,9 @@ static int held(const char *start_utc, const char *status)
 }
 
 /* Berlin day `days` ahead: "dd.mm.yyyy"; and the UTC start of hh:mm on it */
-static struct tm berlin(int days)
-{
-    time_t t = time(NULL) + days * 86400;
-    struct tm tm;
-    setenv("TZ", "Europe/Berlin", 1);
-    tzset();
-    localtime_r(&t, &tm);
-    return tm;
-}
+static const char *day_de(int days) { return e2e_day_de(days); }
 
-static const char *day_de(int days)
-{
-    struct tm tm = berlin(days);
-    return arena_printf(e2e_arena(), "%02d.%02d.%04d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900);
-}
-
-static const char *utc_of(int days, int h, int m)
-{
-    struct tm tm = berlin(days);
-    tm.tm_hour = h;
-    tm.tm_min = m;
-    tm.tm_sec = 0;
-    tm.tm_isdst = -1;
-    time_t u = mktime(&tm);
-    struct tm g;
-    gmtime_r(&u, &g);
-    char out[32];
-    strftime(out, sizeof out, "%Y-%m-%dT%H:%M:%S", &g);
-    return arena_strdup(e2e_arena(), out);
-}
+static const char *utc_of(int days, int h, int m) { return e2e_berlin_utc(days, h, m); }
 
 /* a mobile number of this run: +49151 + 8 digits */
 static const char *number(int k)

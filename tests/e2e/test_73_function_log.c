@@ -26,11 +26,7 @@ static struct tm berlin(int days)
     return tm;
 }
 
-static const char *day_de(int days)
-{
-    struct tm tm = berlin(days);
-    return arena_printf(e2e_arena(), "%02d.%02d.%04d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900);
-}
+static const char *day_de(int days) { return e2e_day_de(days); }
 
 static const char *day_iso(int days)
 {

@@ -89,15 +89,7 @@ static void fake_failing(int on)
     http_client_response_free(&r);
 }
 
-static const char *day_de(int days)
-{
-    time_t t = time(NULL) + days * 86400;
-    struct tm tm;
-    setenv("TZ", "Europe/Berlin", 1);
-    tzset();
-    localtime_r(&t, &tm);
-    return arena_printf(e2e_arena(), "%02d.%02d.%04d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900);
-}
+static const char *day_de(int days) { return e2e_day_de(days); }
 
 static void a_booked_call_is_told_in_order(void **state)
 {

@@ -44,13 +44,7 @@ static e2e_response fn(const char *call_id, const char *name, const char *args_j
     return e2e_post_signed("retell", "/api/webhooks/retell/function", body, strlen(body));
 }
 
-static const char *day_de(int days)
-{
-    time_t t = time(NULL) + days * 86400;
-    struct tm tm;
-    localtime_r(&t, &tm);
-    return arena_printf(e2e_arena(), "%02d.%02d.%04d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900);
-}
+static const char *day_de(int days) { return e2e_day_de(days); }
 
 static long long company_of(const char *call_id)
 {
