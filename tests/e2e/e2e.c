@@ -407,6 +407,23 @@ void e2e_fake_control(const char *json)
     if (http_client_request("POST", url, h, json, strlen(json), 10000, &r, err, sizeof err) != 0) fail_msg("fake: %s", err);
     http_client_response_free(&r);
 }
+e2e_response e2e_function_call(const char *call_id, const char *from, const char *name, const char *args_json)
+{
+    const char *body = arena_printf(pool,
+                                    "{\"call\":{\"call_id\":\"%s\",\"from_number\":\"%s\",\"to_number\":\"+4922112345678\","
+                                    "\"direction\":\"inbound\",\"call_status\":\"ongoing\"},\"name\":\"%s\",\"args\":%s}",
+                                    call_id, from, name, args_json);
+    e2e_response r = e2e_post_signed("retell", "/api/webhooks/retell/function", body, strlen(body));
+    if (r.status != 200 || !r.json) fail_msg("%s answered %ld: %s", name, r.status, r.body);
+    return r;
+}
+
+long long e2e_function_rows(const char *call_id)
+{
+    db_param p = db_str(call_id);
+    return e2e_count("SELECT COUNT(*) FROM switchboard_function_calls WHERE retell_call_id = ?", &p, 1);
+}
+
 const char *e2e_day_de(int days)
 {
     time_t t = time(NULL) + days * 86400;

@@ -102,6 +102,12 @@ uint64_t e2e_booking_created(const char **uid);
  * header and the configured key; the parsed answer (caller puts it; NULL if not JSON). */
 json_object *e2e_fake_calcom(const char *method, const char *path, const char *body);
 
+/* One phone-agent function request in Retell's envelope (call object with call_id, from_number),
+ * signed, through nginx; fails the test unless it is answered 200 with JSON. */
+e2e_response e2e_function_call(const char *call_id, const char *from, const char *name, const char *args_json);
+/* Rows of switchboard_function_calls for a Retell call id. The row is written before the answer
+ * leaves (D90), so it is there when e2e_function_call returns. */
+long long e2e_function_rows(const char *call_id);
 /* The Europe/Berlin day `days` from today as the agent says it: "dd.mm.yyyy" (arena). */
 const char *e2e_day_de(int days);
 /* "YYYY-MM-DDTHH:MM:SS" (UTC) of hh:mm Europe/Berlin on the day `days` from today (arena). */

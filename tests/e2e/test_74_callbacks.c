@@ -92,31 +92,13 @@ static void fake(const char *path, const char *body)
     http_client_response_free(&r);
 }
 
-static long long logged_rows(const char *call)
-{
-    db_param p = db_str(call);
-    return e2e_count("SELECT COUNT(*) FROM switchboard_function_calls WHERE retell_call_id = ?", &p, 1);
-}
-
-static const char *wait_call;
-static long long wait_rows;
-static int rows_written(void) { return logged_rows(wait_call) >= wait_rows; }
-
-/* One function request of the agent, signed like Retell's, through nginx; returns once the function log
- * (written after the answer is sent, D90) has its row, as it has when Retell's call_ended comes after the
- * caller hung up. */
+/* One function request of the agent through nginx; its log row is there when the answer is (D90): Retell's
+ * call_ended, sent as soon as the caller hangs up, finds it. */
 static json_object *fn(const char *call, const char *from, const char *name, const char *args)
 {
-    long long before = logged_rows(call);
-    const char *body = arena_printf(e2e_arena(),
-                                    "{\"call\":{\"call_id\":\"%s\",\"from_number\":\"%s\",\"to_number\":\"+4922112345678\","
-                                    "\"direction\":\"inbound\",\"call_status\":\"ongoing\"},\"name\":\"%s\",\"args\":%s}",
-                                    call, from, name, args);
-    e2e_response r = e2e_post_signed("retell", "/api/webhooks/retell/function", body, strlen(body));
-    if (r.status != 200 || !r.json) fail_msg("%s answered %ld: %s", name, r.status, r.body);
-    wait_call = call;
-    wait_rows = before + 1;
-    assert_true(e2e_wait(rows_written, 10));
+    long long before = e2e_function_rows(call);
+    e2e_response r = e2e_function_call(call, from, name, args);
+    assert_int_equal(e2e_function_rows(call), before + 1);
     return r.json;
 }
 
