@@ -42,8 +42,10 @@ int worker_run(sb_app *app)
         log_msg("error", "worker: cannot create spool dir %s", app->cfg.spool_dir);
         return 1;
     }
+    /* the wake-up socket and pipeline.workers - 1 pipeline processes (D183); a replacement
+     * process exec'd by the worker (D217) stays in there */
+    workers_start(app, &stop);
     log_msg("info", "worker: started as %s", app->pipe.owner);
-    workers_start(app, &stop); /* the wake-up socket and pipeline.workers - 1 pipeline processes (D183) */
     arena *scratch = arena_new(64 * 1024);
     time_t last_recent = 0, last_refresh = 0;
     if (daily_stats_check_definition(app->db, scratch) < 0) /* the mark_recent net still runs; retried at the next start */

@@ -67,6 +67,21 @@ static pid_t probe_owner(uint64_t id)
     return colon ? (pid_t)atoi(colon + 1) : -1;
 }
 
+/* whether pid started with SB_PIPELINE_PROCESS=FD:WORKER in its environment (a replacement) */
+static int has_pipeline_env(pid_t pid)
+{
+    char path[64], env[16384];
+    snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    size_t n = fread(env, 1, sizeof env - 1, f);
+    fclose(f);
+    env[n] = '\0';
+    for (size_t i = 0; i < n; i += strlen(env + i) + 1)
+        if (strncmp(env + i, "SB_PIPELINE_PROCESS=", 20) == 0) return 1;
+    return 0;
+}
+
 static void event_is_processed_by_the_worker_not_the_serve_child(void **state)
 {
     (void)state;
@@ -121,8 +136,22 @@ static void a_killed_pipeline_process_is_replaced(void **state)
         for (int i = 0; i < m; i++) replaced &= now[i] != kids[0];
     }
     assert_true(replaced);
-    uint64_t id = e2e_probe("", NULL);
-    assert_true(e2e_wait_status(id, "processed", 10));
+    /* the replacement is the binary exec'd again (D217), not a fork of the worker that runs the
+     * mail thread: its start-up environment names the worker's wake-up socket and pid */
+    pid_t now[64];
+    int m = worker_children(worker, now, 64);
+    pid_t repl = 0;
+    for (int i = 0; i < m; i++)
+        if (has_pipeline_env(now[i])) repl = now[i];
+    if (!repl) fail_msg("no child of worker %d was exec'd with SB_PIPELINE_PROCESS", (int)worker);
+    /* and it processes events: some probe within 40 is committed by it */
+    int by_repl = 0;
+    for (int i = 0; i < 40 && !by_repl; i++) {
+        uint64_t id = e2e_probe("", NULL);
+        assert_true(e2e_wait_status(id, "processed", 10));
+        by_repl = probe_owner(id) == repl;
+    }
+    if (!by_repl) fail_msg("the replacement pipeline process %d processed none of 40 events", (int)repl);
 }
 
 static void without_a_worker_the_serve_child_processes_its_event(void **state)
