@@ -133,6 +133,62 @@ ingest)
   # the ack-only backlog is never claimed (like Laravel's rows)
   sql "UPDATE webhook_events SET next_attempt_at = NULL WHERE status = 'pending'"
   ;;
+sustained)
+  # issue 16 target 6: Cal.com bookings (a new customer each) at a fixed rate for BENCH_MINUTES (10), the worker
+  # killed with -9 at 1/3 and 2/3 and started again; every BENCH_SAMPLE (5) s one CSV row of lag and RSS
+  MIN=${BENCH_MINUTES:-10}; EVERY=${BENCH_SAMPLE:-5}
+  OUT=${BENCH_OUT:-$ROOT/build/bench}; mkdir -p "$OUT"; CSV=$OUT/sustained.csv
+  sql() { mariadb --no-defaults --socket="$RUN/mysqld.sock" -u "$(id -un)" askproai -N -e "$1"; }
+  export BENCH_PROVIDER=calcom BENCH_WORKLOAD=new
+  RATE=${BENCH_RATE:-}
+  if [ -z "$RATE" ]; then # half the maximum: a closed-loop calibration run, as shipped
+    N=${BENCH_CALIBRATE:-2000} pipe "calibration: as shipped, closed loop" /api/calcom/webhook
+    RATE=$(awk -v a="$(pipe_field ack_rps)" -v e="$(pipe_field e2e_rps)" 'BEGIN { m = a < e ? a : e; printf "%.0f", m / 2 }')
+    echo "# rate: half of the calibration's processed end to end (or acks, if lower): $RATE events/s"
+  fi
+  SECS=$(awk -v m="$MIN" 'BEGIN { printf "%.0f", m * 60 }')
+  N=$(awk -v r="$RATE" -v s="$SECS" 'BEGIN { printf "%.0f", r * s }')
+  rss_of() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+  kids() { cat "/proc/$1/task/$1/children" 2>/dev/null || true; }
+  sample() { # one CSV row: seconds, backlog, oldest waiting (ms), finished in the window, its max lag (ms), RSS (kB)
+    local t=$1 w s_max=0 s_sum=0 p_max=0 r m
+    w=$(cat "$RUN/worker.pid" 2>/dev/null || echo 0)
+    for p in $(kids "$(cat "$RUN/spawn-fcgi.pid")"); do r=$(rss_of "$p"); s_sum=$((s_sum + r)); [ "$r" -gt "$s_max" ] && s_max=$r; done
+    for p in $(kids "$w"); do r=$(rss_of "$p"); [ "$r" -gt "$p_max" ] && p_max=$r; done
+    m=$(sql "SELECT (SELECT COUNT(*) FROM webhook_events WHERE status IN ('pending','processing')),
+      COALESCE((SELECT TIMESTAMPDIFF(MICROSECOND, MIN(queued_at), NOW(3)) DIV 1000 FROM webhook_events
+                WHERE status IN ('pending','processing')), 0),
+      (SELECT COUNT(*) FROM webhook_events WHERE finished_at >= NOW(3) - INTERVAL $EVERY SECOND),
+      COALESCE((SELECT MAX(TIMESTAMPDIFF(MICROSECOND, queued_at, finished_at)) DIV 1000 FROM webhook_events
+                WHERE finished_at >= NOW(3) - INTERVAL $EVERY SECOND), 0)" | tr '\t' ',')
+    echo "$t,$m,$s_max,$s_sum,$(rss_of "$w"),$p_max,$(rss_of "$(cat "$RUN/mysqld.pid")")"
+  }
+  echo "# $N Cal.com bookings at $RATE/s for $SECS s, $C connections; worker killed at 1/3 and 2/3; a sample every $EVERY s: $CSV"
+  echo "t_s,backlog,oldest_waiting_ms,finished_in_window,lag_max_ms,serve_rss_max_kb,serve_rss_sum_kb,worker_rss_kb,pipeline_rss_max_kb,mysqld_rss_kb" >"$CSV"
+  ( t0=$(date +%s.%N)
+    while :; do sample "$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }')" >>"$CSV"; sleep "$EVERY"; done ) &
+  sampler=$!
+  BENCH_RATE=$RATE BENCH_KILLS=2 pipe "sustained: $MIN min at $RATE/s, worker killed twice" /api/calcom/webhook \
+    "$RUN/worker.pid" "$STACK start-worker '$TMP'"
+  kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
+  sample "end" >>"$CSV"
+  # flat or growing: the first and the last third of the samples side by side (RSS in MB, lag in ms)
+  awk -F, 'NR > 1 && $1 != "end" { n++; for (i = 2; i <= NF; i++) v[n, i] = $i }
+    END { k = int(n / 3); if (k < 1) k = 1
+      split("backlog,oldest waiting ms,finished per window,lag max ms,serve child RSS max,serve children RSS sum,worker RSS,pipeline process RSS max,mysqld RSS", name, ",")
+      print "| sample (first third → last third, mean) | first | last |"; print "|---|---|---|"
+      for (i = 2; i <= 10; i++) { a = b = 0
+        for (j = 1; j <= k; j++) { a += v[j, i]; b += v[n - k + j, i] }
+        d = (i >= 6) ? 1024 : 1
+        printf "| %s%s | %.1f | %.1f |\n", name[i - 1], (i >= 6 ? " MB" : ""), a / k / d, b / k / d } }' "$CSV"
+  lost=$(pipe_field lost); dup=$(pipe_field dup); eff=$(pipe_field effect_diff)
+  echo "# exactly once: $lost lost, $dup duplicated webhook rows, ${eff:-?} appointments more than acked (all three must be 0)"
+  PLOT=${BENCH_PLOT:-$ROOT/docs/bench-sustained.svg}
+  awk -F, -v note="$(date -u +%Y-%m-%d), $(hostname), $(nproc) cores, $RATE events/s for $MIN min" \
+      -v kills="$(awk -v s="$SECS" 'BEGIN { printf "%.1f,%.1f", s / 3, 2 * s / 3 }')" \
+      -f tests/bench/plot_series.awk "$CSV" >"$PLOT"
+  echo "# plot: $PLOT"
+  ;;
 functions)
   # the fake Cal.com of the stack runs on PORT+1
   "$BINDIR/bench_functions" "http://127.0.0.1:$PORT" "$TMP/switchboard.conf" "http://127.0.0.1:$((PORT + 1))" "${BENCH_CALLS:-200}" 0
