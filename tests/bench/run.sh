@@ -152,7 +152,7 @@ sustained)
   fi
   SECS=$(awk -v m="$MIN" 'BEGIN { printf "%.0f", m * 60 }')
   N=$(awk -v r="$RATE" -v s="$SECS" 'BEGIN { printf "%.0f", r * s }')
-  rss_of() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+  rss_of() { awk '/^VmRSS/ { v = $2 } END { print v + 0 }' "/proc/$1/status" 2>/dev/null || echo 0; } # 0: gone or a zombie
   kids() { cat "/proc/$1/task/$1/children" 2>/dev/null || true; }
   sample() { # one CSV row: seconds, backlog, oldest waiting (ms), finished in the window, its max lag (ms), RSS (kB)
     local t=$1 w s_max=0 s_sum=0 p_max=0 r m
