@@ -233,7 +233,7 @@ bench-php:
 	$(Q)conf/deps.sh php8.2-fpm php8.2-mysql
 	$(Q)$(MAKE) --no-print-directory bench-ceiling
 
-# bench-pipeline: issue 16 targets 1-3 per provider and workload (BENCH_PROVIDERS="calcom retell"
+# bench-pipeline: issue 16 targets 1-3 per provider and workload (BENCH_PROVIDERS="calcom retell retell-call"
 # BENCH_WORKLOADS="new repeat" BENCH_EVENTS=2000 BENCH_CONNS=8 BENCH_WAIT=300 BENCH_KILL_RUN=1)
 bench-pipeline: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench_pipeline $(FAKE_BIN)

@@ -13,7 +13,9 @@
  * acked event was stored once, processed, and had its effect once.
  *
  * Environment (all optional):
- *   BENCH_PROVIDER  calcom (BOOKING_CREATED, default) or retell (call_started)
+ *   BENCH_PROVIDER  calcom (BOOKING_CREATED, default), retell (call_started, as bench-ceiling) or
+ *                   retell-call (the fixtures' call_started, call_ended, call_analyzed of each call, in
+ *                   that order from one thread; N is rounded down to whole calls)
  *   BENCH_WORKLOAD  new: a new customer per event (attendee email / caller number), default;
  *                   repeat: every event the same attendee or caller (as bench-ceiling's fixtures)
  *   BENCH_RATE      events/s for an open-loop run at a fixed rate (what wrk2's -R does): event i is
@@ -34,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../lib/buf.h"
 #include "../../lib/config.h"
 #include "../../lib/db.h"
 #include "../../lib/http.h"
@@ -42,7 +45,7 @@
 
 static const char *url, *kill_pidfile, *restart_cmd, *run_dir;
 static sb_config cfg;
-static int n_events, concurrency, retell, repeat, kills;
+static int n_events, concurrency, retell, retell_call, repeat, kills;
 static double rate;
 static int64_t *ack_us, start_us;
 static int next_index, failures;
@@ -113,6 +116,48 @@ static void cpu_sample(long long out[G_COUNT])
 
 /* ---- the load ---------------------------------------------------------------------------------- */
 
+/* retell-call: the three webhook fixtures of one call; the call id and the caller's number are replaced */
+static const char *const CALL_FIXTURE[3] = {"tests/fixtures/retell/webhook_call_started.json",
+                                            "tests/fixtures/retell/webhook_call_ended.json",
+                                            "tests/fixtures/retell/webhook_call_analyzed.json"};
+static const char FIXTURE_CALL_ID[] = "call_9f2c41d7b8e34a6f8d12c07be5a91f3e", FIXTURE_FROM[] = "+4917612345678";
+static char *call_tpl[3];
+
+static int load_call_fixtures(void)
+{
+    for (int k = 0; k < 3; k++) {
+        FILE *f = fopen(CALL_FIXTURE[k], "rb");
+        static char tmp[1 << 17];
+        size_t n = f ? fread(tmp, 1, sizeof tmp - 1, f) : 0;
+        if (f) fclose(f);
+        if (!n) {
+            fprintf(stderr, "bench: cannot read %s (run from the source tree)\n", CALL_FIXTURE[k]);
+            return -1;
+        }
+        tmp[n] = '\0';
+        call_tpl[k] = strdup(tmp);
+    }
+    return 0;
+}
+
+/* TPL with every FIXTURE_CALL_ID replaced by ID and every FIXTURE_FROM by FROM */
+static void fill_call(buf *out, const char *tpl, const char *id, const char *from)
+{
+    for (const char *p = tpl; *p;) {
+        if (!strncmp(p, FIXTURE_CALL_ID, sizeof FIXTURE_CALL_ID - 1)) {
+            buf_puts(out, id);
+            p += sizeof FIXTURE_CALL_ID - 1;
+        } else if (!strncmp(p, FIXTURE_FROM, sizeof FIXTURE_FROM - 1)) {
+            buf_puts(out, from);
+            p += sizeof FIXTURE_FROM - 1;
+        } else {
+            buf_putc(out, *p++);
+        }
+    }
+}
+
+/* ---- the load (senders) ---------------------------------------------------------------------------------- */
+
 static void kill_worker(int i)
 {
     FILE *f = fopen(kill_pidfile, "r");
@@ -125,59 +170,76 @@ static void kill_worker(int i)
     if (f) fclose(f);
 }
 
-static int body_for(int i, char *body, size_t size, char *hdr, size_t hsize)
+static void body_for(int i, buf *out, char *hdr, size_t hsize)
 {
+    char body[1024];
     int len;
+    buf_reset(out);
     if (retell) {
         /* new: a caller nobody called from before; repeat: the fixture's caller every time */
-        char from[32];
-        if (repeat) snprintf(from, sizeof from, "+4917612345678");
-        else snprintf(from, sizeof from, "+4915%09d", (int)((run_tag / 1000 + i) % 1000000000));
-        len = snprintf(body, size,
+        char from[32], id[64], sig[100];
+        int call = retell_call ? i / 3 : i;
+        if (repeat) snprintf(from, sizeof from, "%s", FIXTURE_FROM);
+        else snprintf(from, sizeof from, "+4915%09d", (int)((run_tag / 1000 + call) % 1000000000));
+        if (retell_call) {
+            snprintf(id, sizeof id, "bench-%lld-%d", run_tag, call);
+            fill_call(out, call_tpl[i % 3], id, from);
+            sig_retell_sign(cfg.retell_api_key, out->data, out->len, http_now_us() / 1000, sig);
+            snprintf(hdr, hsize, "X-Retell-Signature: %s", sig);
+            return;
+        }
+        len = snprintf(body, sizeof body,
                        "{\"event\":\"call_started\",\"call\":{\"call_type\":\"phone_call\",\"call_id\":\"bench-%lld-%d\","
                        "\"from_number\":\"%s\",\"to_number\":\"+4922112345678\",\"direction\":\"inbound\","
                        "\"agent_id\":\"agent_5d1e8c2f9a7b43c6b0e4f1a2d3\",\"call_status\":\"ongoing\","
                        "\"start_timestamp\":%lld}}",
                        run_tag, i, from, (long long)(http_now_us() / 1000));
-        char sig[100];
-        sig_retell_sign(cfg.retell_api_key, body, (size_t)len, http_now_us() / 1000, sig);
+        buf_append(out, body, (size_t)len);
+        sig_retell_sign(cfg.retell_api_key, out->data, out->len, http_now_us() / 1000, sig);
         snprintf(hdr, hsize, "X-Retell-Signature: %s", sig);
-        return len;
+        return;
     }
     char email[96];
     if (repeat) snprintf(email, sizeof email, "lena.schmidt@example.com");
     else snprintf(email, sizeof email, "bench-%lld-%d@example.com", run_tag, i);
-    len = snprintf(body, size,
+    len = snprintf(body, sizeof body,
                    "{\"triggerEvent\":\"BOOKING_CREATED\",\"createdAt\":\"2026-03-09T14:12:37.512Z\","
                    "\"payload\":{\"uid\":\"bench-%lld-%d\",\"eventTypeId\":1843201,\"title\":\"Benchmark\","
                    "\"startTime\":\"2026-03-12T09:00:00Z\",\"endTime\":\"2026-03-12T10:00:00Z\","
                    "\"attendees\":[{\"name\":\"Bench %d\",\"email\":\"%s\"}]}}",
                    run_tag, i, i, email);
+    buf_append(out, body, (size_t)len);
     char sig[65];
-    sig_calcom_sign(cfg.calcom_webhook_secret, body, (size_t)len, sig);
+    sig_calcom_sign(cfg.calcom_webhook_secret, out->data, out->len, sig);
     snprintf(hdr, hsize, "X-Cal-Signature-256: %s", sig);
-    return len;
 }
 
 static void *sender(void *arg)
 {
     (void)arg;
+    buf body = BUF_INIT;
+    int step = retell_call ? 3 : 1, next = 0, last = -1; /* a call's three events go from one thread, in order */
     for (;;) {
-        pthread_mutex_lock(&mu);
-        int i = next_index < n_events ? next_index++ : -1;
-        pthread_mutex_unlock(&mu);
-        if (i < 0) return NULL;
+        if (next > last) {
+            pthread_mutex_lock(&mu);
+            next = next_index < n_events ? next_index : -1;
+            next_index += step;
+            pthread_mutex_unlock(&mu);
+            if (next < 0) break;
+            last = next + step - 1;
+        }
+        int i = next++;
         for (int k = 1; kill_pidfile && k <= kills; k++)
             if (i == (int)((long long)n_events * k / (kills + 1))) kill_worker(i);
         int64_t due = rate > 0 ? start_us + (int64_t)(i * 1e6 / rate) : 0;
         int64_t now = http_now_us();
         if (due > now) usleep((useconds_t)(due - now));
-        char body[1024], hdr[160], err[256];
-        int len = body_for(i, body, sizeof body, hdr, sizeof hdr);
+        char hdr[160], err[256];
+        body_for(i, &body, hdr, sizeof hdr);
         const char *h[] = {"Content-Type: application/json", hdr, NULL};
         http_client_response r;
         int64_t t0 = due ? due : http_now_us();
-        int rc = http_client_request("POST", url, h, body, (size_t)len, 30000, &r, err, sizeof err);
+        int rc = http_client_request("POST", url, h, body.data, body.len, 30000, &r, err, sizeof err);
         int64_t dt = http_now_us() - t0;
         int ok = rc == 0 && r.status / 100 == 2;
         pthread_mutex_lock(&mu);
@@ -186,6 +248,8 @@ static void *sender(void *arg)
         pthread_mutex_unlock(&mu);
         if (rc == 0) http_client_response_free(&r);
     }
+    buf_free(&body);
+    return NULL;
 }
 
 /* ---- the database's view ----------------------------------------------------------------------- */
@@ -215,7 +279,7 @@ static const char EFFECT_COUNT_RETELL[] = "SELECT COUNT(*) FROM calls";
 static const char DONE_COUNT[] =
     "SELECT COUNT(*) FROM webhook_events WHERE event_id LIKE ? AND status IN ('processed','ignored')";
 static const char ROWS_COUNT[] = "SELECT COUNT(*) FROM webhook_events WHERE event_id LIKE ?";
-static const char DISTINCT_COUNT[] = "SELECT COUNT(DISTINCT event_id) FROM webhook_events WHERE event_id LIKE ?";
+static const char DISTINCT_COUNT[] = "SELECT COUNT(DISTINCT idempotency_key) FROM webhook_events WHERE event_id LIKE ?";
 static const char LAGS[] =
     "SELECT TIMESTAMPDIFF(MICROSECOND, queued_at, finished_at) FROM webhook_events WHERE event_id LIKE ?"
     " AND finished_at IS NOT NULL";
@@ -233,7 +297,9 @@ int main(int argc, char **argv)
         kill_pidfile = argv[5];
         restart_cmd = argv[6];
     }
-    retell = !strcmp(env_or("BENCH_PROVIDER", "calcom"), "retell");
+    retell_call = !strcmp(env_or("BENCH_PROVIDER", "calcom"), "retell-call");
+    retell = retell_call || !strcmp(env_or("BENCH_PROVIDER", "calcom"), "retell");
+    if (retell_call) n_events -= n_events % 3;
     repeat = !strcmp(env_or("BENCH_WORKLOAD", "new"), "repeat");
     rate = atof(env_or("BENCH_RATE", "0"));
     kills = atoi(env_or("BENCH_KILLS", "1"));
@@ -242,6 +308,7 @@ int main(int argc, char **argv)
     int wait_s = atoi(env_or("BENCH_WAIT", "300"));
     char err[512];
     char *noenv[] = {NULL};
+    if (retell_call && load_call_fixtures() != 0) return 1;
     if (n_events < 1 || sb_config_load(&cfg, argv[2], noenv, err, sizeof err) != 0) {
         fprintf(stderr, "bench: %s\n", n_events < 1 ? "N must be at least 1" : err);
         return 1;
@@ -281,7 +348,9 @@ int main(int argc, char **argv)
     long long effects = count_of(db, a, effect_sql, NULL) - effects0;
     int n_acked = n_events - failures;
     /* every event is a new booking uid / call id, so each processed event adds exactly one row */
-    long long lost = n_acked - distinct, duplicated = rows - distinct, effect_diff = effects - n_acked;
+    /* retell-call: three events, one call row; a call with a failed ack may still have its row: compare calls */
+    long long lost = n_acked - distinct, duplicated = rows - distinct,
+              effect_diff = effects - (retell_call ? n_events / 3 : n_acked);
 
     arena_reset(a);
     db_param p = db_str(like);
@@ -302,7 +371,8 @@ int main(int argc, char **argv)
         wait_ms[g] = (cpu2[g] - cpu1[g]) * 1000.0 / hz / n_events;
     }
     char title[200];
-    snprintf(title, sizeof title, "%d %s events (%s), %d conns%s%s", n_events, retell ? "Retell call_started" : "Cal.com booking",
+    snprintf(title, sizeof title, "%d %s events (%s), %d conns%s%s", n_events,
+             retell_call ? "Retell call_started/ended/analyzed" : retell ? "Retell call_started" : "Cal.com booking",
              repeat ? "the same customer each" : "a new customer each", concurrency,
              rate > 0 ? ", fixed rate" : "", kill_pidfile ? ", worker killed" : "");
     printf("| %-40s | %s |\n", env_or("BENCH_LABEL", "pipeline run"), title);

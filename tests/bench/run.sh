@@ -39,7 +39,7 @@ pipe() { # pipe LABEL ROUTE [bench_pipeline args after N C]: one bench_pipeline 
   echo
 }
 pipe_field() { sed -n "s/^BENCHPIPE.* $1=\([^ ]*\).*/\1/p" "$TMP/pipe.out"; }
-route_of() { [ "$1" = retell ] && echo /api/webhooks/retell || echo /api/calcom/webhook; }
+route_of() { case $1 in retell*) echo /api/webhooks/retell ;; *) echo /api/calcom/webhook ;; esac; }
 case $WHAT in
 ceiling)
   tests/bench/ceiling.sh "$BINDIR" "$TMP" "$PORT"
@@ -48,7 +48,7 @@ pipeline)
   # issue 16 targets 1-3 in one run per provider and workload, the baselines rerun each time
   POOL=${SB_POOL:-$(nproc)}
   SUMMARY=$TMP/summary.txt
-  for prov in ${BENCH_PROVIDERS:-calcom retell}; do
+  for prov in ${BENCH_PROVIDERS:-calcom retell retell-call}; do
     for wl in ${BENCH_WORKLOADS:-new repeat}; do
       export BENCH_PROVIDER=$prov BENCH_WORKLOAD=$wl
       route=$(route_of "$prov")
