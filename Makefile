@@ -273,7 +273,7 @@ bench-dashboard: deps
 	$(Q)$(MAKE) --no-print-directory all $(FAKE_BIN)
 	$(Q)tests/bench/run.sh $(BUILD)/tests dashboard
 
-# the ceiling comparison first (~9 min); linker and dashboard load a million calls each (~40 min in all)
+# the ceiling comparison first (~9 min); linker and dashboard load a million calls each, sustained runs 10 min (~1 h in all)
 bench: bench-ceiling bench-ingest bench-pipeline bench-functions bench-functions-load bench-linker bench-sustained bench-dashboard
 
 # The release binary only (a SANITIZE=1 build needs the sanitizer runtimes at run time).

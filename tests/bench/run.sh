@@ -154,6 +154,9 @@ sustained)
   N=$(awk -v r="$RATE" -v s="$SECS" 'BEGIN { printf "%.0f", r * s }')
   rss_of() { awk '/^VmRSS/ { v = $2 } END { print v + 0 }' "/proc/$1/status" 2>/dev/null || echo 0; } # 0: gone or a zombie
   kids() { cat "/proc/$1/task/$1/children" 2>/dev/null || true; }
+  # the window of a sample: events finished since the previous one; every such event has an id >= LO (it was
+  # waiting then, or came later), so the look reads a primary-key range, not the whole table (finished_at has no index)
+  LO=0; SINCE=$(sql "SELECT NOW(3)")
   sample() { # one CSV row: seconds, backlog, oldest waiting (ms), finished in the window, its max lag (ms), RSS (kB)
     local t=$1 w s_max=0 s_sum=0 p_max=0 r m
     w=$(cat "$RUN/worker.pid" 2>/dev/null || echo 0)
@@ -162,10 +165,13 @@ sustained)
     m=$(sql "SELECT (SELECT COUNT(*) FROM webhook_events WHERE status IN ('pending','processing')),
       COALESCE((SELECT TIMESTAMPDIFF(MICROSECOND, MIN(queued_at), NOW(3)) DIV 1000 FROM webhook_events
                 WHERE status IN ('pending','processing')), 0),
-      (SELECT COUNT(*) FROM webhook_events WHERE finished_at >= NOW(3) - INTERVAL $EVERY SECOND),
+      (SELECT COUNT(*) FROM webhook_events WHERE id >= $LO AND finished_at > '$SINCE'),
       COALESCE((SELECT MAX(TIMESTAMPDIFF(MICROSECOND, queued_at, finished_at)) DIV 1000 FROM webhook_events
-                WHERE finished_at >= NOW(3) - INTERVAL $EVERY SECOND), 0)" | tr '\t' ',')
-    echo "$t,$m,$s_max,$s_sum,$(rss_of "$w"),$p_max,$(rss_of "$(cat "$RUN/mysqld.pid")")"
+                WHERE id >= $LO AND finished_at > '$SINCE'), 0),
+      LEAST(COALESCE((SELECT MIN(id) FROM webhook_events WHERE status IN ('pending','processing')), ~0),
+            COALESCE((SELECT MAX(id) FROM webhook_events), 0) + 1), NOW(3)" | tr '\t' ',')
+    LO=$(cut -d, -f5 <<<"$m"); SINCE=$(cut -d, -f6 <<<"$m")
+    echo "$t,$(cut -d, -f1-4 <<<"$m"),$s_max,$s_sum,$(rss_of "$w"),$p_max,$(rss_of "$(cat "$RUN/mysqld.pid")")"
   }
   echo "# $N Cal.com bookings at $RATE/s for $SECS s, $C connections; worker killed at 1/3 and 2/3; a sample every $EVERY s: $CSV"
   echo "t_s,backlog,oldest_waiting_ms,finished_in_window,lag_max_ms,serve_rss_max_kb,serve_rss_sum_kb,worker_rss_kb,pipeline_rss_max_kb,mysqld_rss_kb" >"$CSV"
