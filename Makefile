@@ -58,7 +58,7 @@ DEB_PKGS := $(BUILD_PKGS) libcmocka-dev mariadb-server mariadb-client nginx spaw
 FUZZ_PKGS := clang libclang-rt-14-dev
 VALGRIND_PKGS := valgrind
 
-.PHONY: all deps run stop test screenshots fault fuzz valgrind check-replica check-apache install deb check-deb clean bench bench-ceiling bench-php bench-pipeline bench-statements bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
+.PHONY: all deps run stop test screenshots fault fuzz valgrind check-replica check-apache install deb check-deb clean bench bench-ceiling bench-php bench-pipeline bench-statements bench-functions bench-functions-load bench-ingest bench-sustained bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
 
 # where `make install` puts things; the binary finds sql/ next to itself (lib/config.h),
@@ -233,9 +233,28 @@ bench-php:
 	$(Q)conf/deps.sh php8.2-fpm php8.2-mysql
 	$(Q)$(MAKE) --no-print-directory bench-ceiling
 
+# bench-pipeline: issue 16 targets 1-3 per provider and workload (BENCH_PROVIDERS="calcom retell retell-call"
+# BENCH_WORKLOADS="new repeat" BENCH_EVENTS=2000 BENCH_CONNS=8 BENCH_WAIT=300 BENCH_KILL_RUN=1)
 bench-pipeline: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench_pipeline $(FAKE_BIN)
 	$(Q)tests/bench/run.sh $(BUILD)/tests pipeline
+
+# the phone agent's functions alone, then while a bench-pipeline load runs (BENCH_CALLS=200 BENCH_LOAD_EVENTS=4000)
+bench-functions-load: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench_functions $(BUILD)/tests/bench_pipeline $(FAKE_BIN)
+	$(Q)tests/bench/run.sh $(BUILD)/tests functions-load
+
+# ack only against MariaDB's durable insert ceiling per pool size (BENCH_POOLS="2 4 8" BENCH_SECONDS=10 BENCH_CONNS=8)
+bench-ingest: deps
+	$(Q)conf/deps.sh wrk
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench_dbinsert $(BUILD)/tests/bench_sig.so $(FAKE_BIN)
+	$(Q)tests/bench/run.sh $(BUILD)/tests ingest
+
+# a fixed rate for BENCH_MINUTES (10) with the worker killed twice; lag/RSS CSV and plot, lost/duplicated
+# (BENCH_RATE: default half of a calibration run's processed rate; BENCH_SAMPLE=5 s; BENCH_PLOT=docs/bench-sustained.svg)
+bench-sustained: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench_pipeline $(FAKE_BIN)
+	$(Q)tests/bench/run.sh $(BUILD)/tests sustained
 
 # statements per processed event (a count from MariaDB's general log, not a time: any machine will do)
 bench-statements: deps
@@ -254,8 +273,8 @@ bench-dashboard: deps
 	$(Q)$(MAKE) --no-print-directory all $(FAKE_BIN)
 	$(Q)tests/bench/run.sh $(BUILD)/tests dashboard
 
-# the ceiling comparison first (~9 min); linker and dashboard load a million calls each (~40 min in all)
-bench: bench-ceiling bench-pipeline bench-functions bench-linker bench-dashboard
+# the ceiling comparison first (~9 min); linker and dashboard load a million calls each, sustained runs 10 min (~1 h in all)
+bench: bench-ceiling bench-ingest bench-pipeline bench-functions bench-functions-load bench-linker bench-sustained bench-dashboard
 
 # The release binary only (a SANITIZE=1 build needs the sanitizer runtimes at run time).
 # The config goes to SYSCONFDIR only when there is none: an operator's file is never replaced.

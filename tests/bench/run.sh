@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # run.sh BINDIR WHAT: benchmarks on a private stack (like the tests: temp dir, free port).
 #   ceiling    switchboard ingest against nginx, an empty FastCGI responder, MariaDB, PHP (ceiling.sh)
-#   pipeline   ack latency, end-to-end lag, events/s; then again with a worker killed half-way
+#   pipeline   per provider (Cal.com, Retell) and workload (a new customer per event, the same one):
+#              ack only then drain, as shipped, as shipped at half the ack-only rate (fixed rate);
+#              ack rates, ratio, lag, events/s, MariaDB CPU per event; then a worker killed half-way
+#   functions-load  bench-functions alone, then while a bench-pipeline load runs
+#   ingest     ack only against MariaDB's durable insert ceiling, for each pool size of BENCH_POOLS
+#   sustained  a fixed rate for BENCH_MINUTES with the worker killed at 1/3 and 2/3: lag and RSS
+#              sampled into a CSV and a plot, then lost / duplicated checked against the database
 #   functions  switchboard's own time per phone-agent function call, Cal.com at 0 and 300 ms
 #   linker     detect-conversions full backfill (1,000,000 calls) and an hourly run
 #   dashboard  every dashboard page for one tenant with 1,000,000 calls, against nginx serving a static file
@@ -16,15 +22,183 @@ PORT=$(for p in $(shuf -i 20000-40000 -n 200); do (exec 3<>"/dev/tcp/127.0.0.1/$
 trap 'SB_QUIET=1 conf/stack.sh stop "$TMP" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 export SB_FAKE="$(cd "$BINDIR" && pwd)/fake_providers"
 SB_QUIET=1 conf/stack.sh start "$TMP" "$PORT" >/dev/null
-echo "# $(nproc) cores, $(lscpu 2>/dev/null | sed -n "s/^Model name: *//p" | head -1), pool of $(nproc) serve children + 1 worker, durable inserts (innodb_flush_log_at_trx_commit=1)"
+echo "# $(nproc) cores, $(lscpu 2>/dev/null | sed -n "s/^Model name: *//p" | head -1), pool of ${SB_POOL:-$(nproc)} serve children + 1 worker, durable inserts (innodb_flush_log_at_trx_commit=1)"
+RUN=$TMP/run; CONF=$TMP/switchboard.conf; URL="http://127.0.0.1:$PORT"
+STACK="SB_QUIET=1 '$ROOT/conf/stack.sh'"
+# pool SIZE FAST_PATH(0|1): restart the serve pool; the worker runs only with the fast path (ack only: none)
+pool() {
+  SB_QUIET=1 conf/stack.sh stop-pool "$TMP" >/dev/null
+  SB_QUIET=1 SB_POOL=$1 SWITCHBOARD_PIPELINE_FAST_PATH=$2 conf/stack.sh start-pool "$TMP" >/dev/null
+  if [ "$2" = 1 ]; then SB_QUIET=1 conf/stack.sh start-worker "$TMP" >/dev/null
+  else SB_QUIET=1 conf/stack.sh stop-worker "$TMP" >/dev/null; fi
+  sleep 0.3
+}
+pipe() { # pipe LABEL ROUTE [bench_pipeline args after N C]: one bench_pipeline run, its table to stdout
+  local label=$1 route=$2; shift 2
+  BENCH_LABEL=$label BENCH_RUN=$RUN "$BINDIR/bench_pipeline" "$URL$route" "$CONF" "$N" "$C" "$@" | tee "$TMP/pipe.out" || true
+  echo
+}
+pipe_field() { sed -n "s/^BENCHPIPE.* $1=\([^ ]*\).*/\1/p" "$TMP/pipe.out"; }
+route_of() { case $1 in retell*) echo /api/webhooks/retell ;; *) echo /api/calcom/webhook ;; esac; }
 case $WHAT in
 ceiling)
   tests/bench/ceiling.sh "$BINDIR" "$TMP" "$PORT"
   ;;
 pipeline)
-  "$BINDIR/bench_pipeline" "http://127.0.0.1:$PORT/api/calcom/webhook" "$TMP/switchboard.conf" "$N" "$C"
-  "$BINDIR/bench_pipeline" "http://127.0.0.1:$PORT/api/calcom/webhook" "$TMP/switchboard.conf" "$N" "$C" \
-    "$TMP/run/worker.pid" "SB_QUIET=1 '$ROOT/conf/stack.sh' start-worker '$TMP'"
+  # issue 16 targets 1-3 in one run per provider and workload, the baselines rerun each time
+  POOL=${SB_POOL:-$(nproc)}
+  SUMMARY=$TMP/summary.txt
+  for prov in ${BENCH_PROVIDERS:-calcom retell retell-call}; do
+    for wl in ${BENCH_WORKLOADS:-new repeat}; do
+      export BENCH_PROVIDER=$prov BENCH_WORKLOAD=$wl
+      route=$(route_of "$prov")
+      pool "$POOL" 0
+      BENCH_THEN="$STACK start-worker '$TMP'" pipe "$prov/$wl: ack only (fast path off, no worker), then the worker drains" "$route"
+      only_rps=$(pipe_field ack_rps); ingest_ms=$(pipe_field db_send_ms); proc_ms=$(pipe_field db_wait_ms)
+      drain_rps=$(pipe_field drain_rps)
+      pool "$POOL" 1
+      pipe "$prov/$wl: as shipped (fast path on, worker running)" "$route"
+      ship_rps=$(pipe_field ack_rps); ship_p99=$(pipe_field ack_p99_ms); e2e=$(pipe_field e2e_rps)
+      lag50=$(pipe_field lag_p50_ms); lag99=$(pipe_field lag_p99_ms); all_ms=$(pipe_field db_all_ms)
+      half=$(awk -v r="$only_rps" 'BEGIN { printf "%.0f", r / 2 }')
+      BENCH_RATE=$half pipe "$prov/$wl: as shipped at half the ack-only rate" "$route"
+      half_p99=$(pipe_field ack_p99_ms); half_lag99=$(pipe_field lag_p99_ms)
+      awk -v p="$prov/$wl" -v o="$only_rps" -v s="$ship_rps" -v sp="$ship_p99" -v h="$half" -v hp="$half_p99" \
+          -v hl="$half_lag99" -v e="$e2e" -v l5="$lag50" -v l9="$lag99" -v d="$drain_rps" -v i="$ingest_ms" \
+          -v pr="$proc_ms" -v al="$all_ms" 'BEGIN {
+        printf "| %s | %.0f | %.0f | %.2f | %.2f ms | %.0f/s: %.2f ms (lag p99 %.1f ms) | %.0f/s | %.1f / %.1f ms | %.0f/s | %.3f | %.3f | %.3f |\n",
+          p, o, s, (o > 0 ? s / o : 0), sp, h, hp, hl, e, l5, l9, d, i, pr, al }' >>"$SUMMARY"
+    done
+  done
+  unset BENCH_PROVIDER BENCH_WORKLOAD
+  echo "# summary (issue 16 targets 1-3); MariaDB CPU per event from /proc/<mysqld>/stat: ingest = during the"
+  echo "# ack-only sending, processing = during the drain that followed, as shipped = the whole as-shipped run"
+  echo "| provider/workload | acks/s ack only | acks/s as shipped | ratio (≥ 0.8) | ack p99 as shipped | ack p99 at half the ack-only rate (≤ 10 ms) | processed end to end (≥ 1,000/s; repeat ≥ 800/s) | lag p50 / p99 (p99 < 100 ms) | drain alone | MariaDB ms/event ingest | processing (≤ 1) | as shipped |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  cat "$SUMMARY"
+  echo
+  if [ "${BENCH_KILL_RUN:-1}" = 1 ]; then
+    BENCH_PROVIDER=calcom BENCH_WORKLOAD=new pipe "calcom/new: as shipped, worker killed half-way" /api/calcom/webhook \
+      "$RUN/worker.pid" "$STACK start-worker '$TMP'"
+  fi
+  ;;
+functions-load)
+  # issue 16 target 3: the phone agent's functions alone, then while bench-pipeline's load (as shipped, closed
+  # loop, rounds of BENCH_LOAD_EVENTS Cal.com bookings) runs from before the first function call to after the last
+  FAKE="http://127.0.0.1:$((PORT + 1))"
+  echo "| run | calls | total p50 / p99 | own p50 / p99 (< 30 ms) |"
+  "$BINDIR/bench_functions" "$URL" "$CONF" "$FAKE" "${BENCH_CALLS:-200}" 0 | sed 's/^| function calls/| alone: function calls/'
+  ( while [ ! -e "$TMP/stop-load" ]; do
+      BENCH_RUN=$RUN "$BINDIR/bench_pipeline" "$URL/api/calcom/webhook" "$CONF" "${BENCH_LOAD_EVENTS:-2000}" "$C" || true
+    done ) >"$TMP/load.out" 2>&1 &
+  load=$!
+  sleep 1
+  t0=$(date +%s.%N)
+  "$BINDIR/bench_functions" "$URL" "$CONF" "$FAKE" "${BENCH_CALLS:-200}" 0 | sed 's/^| function calls/| under load: function calls/'
+  t1=$(date +%s.%N)
+  touch "$TMP/stop-load"
+  wait "$load" || true
+  echo
+  echo "# the functions ran $(echo "$t1 - $t0" | bc) s, from 1 s after the load started; the load's rounds (the last one ended after them):"
+  grep -v '^BENCHPIPE' "$TMP/load.out"
+  ;;
+ingest)
+  # issue 16 target 4: ack only (verify + durable insert + ack; fast path off, no worker) against MariaDB's
+  # own durable insert rate at the same concurrency, for each pool size of BENCH_POOLS
+  D=${BENCH_SECONDS:-10}; W=${BENCH_WARMUP:-2}; T=${BENCH_THREADS:-$(nproc)}
+  sql() { mariadb --no-defaults --socket="$RUN/mysqld.sock" -u "$(id -un)" askproai -N -e "$1"; }
+  echo "# MariaDB: $(sql "SELECT GROUP_CONCAT(CONCAT(VARIABLE_NAME, '=', VARIABLE_VALUE) ORDER BY VARIABLE_NAME SEPARATOR ' ')
+       FROM information_schema.GLOBAL_VARIABLES WHERE VARIABLE_NAME IN ('INNODB_FLUSH_LOG_AT_TRX_COMMIT', 'SYNC_BINLOG',
+       'LOG_BIN', 'MAX_CONNECTIONS', 'THREAD_HANDLING', 'INNODB_BUFFER_POOL_SIZE', 'INNODB_LOG_FILE_SIZE',
+       'INNODB_FLUSH_METHOD')" | tr 'A-Z' 'a-z')"
+  echo "# each serve child holds one MariaDB connection (prepared INSERT, autocommit); wrk -t $T -c $C -d ${D}s (+${W}s warm-up)"
+  field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
+  "$BINDIR/bench_dbinsert" "$CONF" "$W" "$C" tests/fixtures/calcom/webhook_booking_created.json >/dev/null 2>&1 || true
+  dbline=$("$BINDIR/bench_dbinsert" "$CONF" "$D" "$C" tests/fixtures/calcom/webhook_booking_created.json 2>&1 | grep '^BENCHLINE' || true)
+  ceil=$(field rps "$dbline")
+  echo "| target | pool (serve children) | req/s | p50 / p99 ms | / MariaDB ceiling (≥ 0.8) |"
+  echo "|---|---|---|---|---|"
+  awk -v r="$ceil" -v a="$(field p50_us "$dbline")" -v b="$(field p99_us "$dbline")" -v c="$C" \
+    'BEGIN { printf "| MariaDB durable insert, %d connections, no HTTP (ceiling) | – | %.0f | %.2f / %.2f | 1 |\n", c, r, a / 1000, b / 1000 }'
+  export BENCH_ROOT=$ROOT BENCH_CONF=$CONF BENCH_SIG_SO=$BINDIR/bench_sig.so
+  for size in ${BENCH_POOLS:-$(nproc) $(( $(nproc) * 2 )) $(( $(nproc) * 4 ))}; do
+    pool "$size" 0
+    for prov in calcom retell; do
+      export BENCH_PROVIDER=$prov
+      wrk -t "$T" -c "$C" -d "${W}s" -s tests/bench/sign.lua "$URL$(route_of "$prov")" >/dev/null 2>&1 || true
+      line=$(wrk -t "$T" -c "$C" -d "${D}s" --timeout 30s --latency -s tests/bench/sign.lua "$URL$(route_of "$prov")" 2>&1 \
+             | grep '^BENCHLINE' || true)
+      awk -v p="$prov" -v s="$size" -v r="$(field rps "$line")" -v a="$(field p50_us "$line")" -v b="$(field p99_us "$line")" \
+          -v e="$(field errors "$line")" -v ce="$ceil" 'BEGIN {
+        printf "| switchboard %s ack only%s | %d | %.0f | %.2f / %.2f | %.2f |\n", p, (e > 0 ? " (" e " errors)" : ""), s, r,
+          a / 1000, b / 1000, (ce > 0 ? r / ce : 0) }'
+    done
+  done
+  # the ack-only backlog is never claimed (like Laravel's rows)
+  sql "UPDATE webhook_events SET next_attempt_at = NULL WHERE status = 'pending'"
+  ;;
+sustained)
+  # issue 16 target 6: Cal.com bookings (a new customer each) at a fixed rate for BENCH_MINUTES (10), the worker
+  # killed with -9 at 1/3 and 2/3 and started again; every BENCH_SAMPLE (5) s one CSV row of lag and RSS
+  MIN=${BENCH_MINUTES:-10}; EVERY=${BENCH_SAMPLE:-5}
+  OUT=${BENCH_OUT:-$ROOT/build/bench}; mkdir -p "$OUT"; CSV=$OUT/sustained.csv
+  sql() { mariadb --no-defaults --socket="$RUN/mysqld.sock" -u "$(id -un)" askproai -N -e "$1"; }
+  export BENCH_PROVIDER=calcom BENCH_WORKLOAD=new
+  RATE=${BENCH_RATE:-}
+  if [ -z "$RATE" ]; then # half the maximum: a closed-loop calibration run, as shipped
+    N=${BENCH_CALIBRATE:-2000} pipe "calibration: as shipped, closed loop" /api/calcom/webhook
+    RATE=$(awk -v a="$(pipe_field ack_rps)" -v e="$(pipe_field e2e_rps)" 'BEGIN { m = a < e ? a : e; printf "%.0f", m / 2 }')
+    echo "# rate: half of the calibration's processed end to end (or acks, if lower): $RATE events/s"
+  fi
+  SECS=$(awk -v m="$MIN" 'BEGIN { printf "%.0f", m * 60 }')
+  N=$(awk -v r="$RATE" -v s="$SECS" 'BEGIN { printf "%.0f", r * s }')
+  rss_of() { awk '/^VmRSS/ { v = $2 } END { print v + 0 }' "/proc/$1/status" 2>/dev/null || echo 0; } # 0: gone or a zombie
+  kids() { cat "/proc/$1/task/$1/children" 2>/dev/null || true; }
+  # the window of a sample: events finished since the previous one; every such event has an id >= LO (it was
+  # waiting then, or came later), so the look reads a primary-key range, not the whole table (finished_at has no index)
+  LO=0; SINCE=$(sql "SELECT NOW(3)")
+  sample() { # one CSV row: seconds, backlog, oldest waiting (ms), finished in the window, its max lag (ms), RSS (kB)
+    local t=$1 w s_max=0 s_sum=0 p_max=0 r m
+    w=$(cat "$RUN/worker.pid" 2>/dev/null || echo 0)
+    for p in $(kids "$(cat "$RUN/spawn-fcgi.pid")"); do r=$(rss_of "$p"); s_sum=$((s_sum + r)); [ "$r" -gt "$s_max" ] && s_max=$r; done
+    for p in $(kids "$w"); do r=$(rss_of "$p"); [ "$r" -gt "$p_max" ] && p_max=$r; done
+    m=$(sql "SELECT (SELECT COUNT(*) FROM webhook_events WHERE status IN ('pending','processing')),
+      COALESCE((SELECT TIMESTAMPDIFF(MICROSECOND, MIN(queued_at), NOW(3)) DIV 1000 FROM webhook_events
+                WHERE status IN ('pending','processing')), 0),
+      (SELECT COUNT(*) FROM webhook_events WHERE id >= $LO AND finished_at > '$SINCE'),
+      COALESCE((SELECT MAX(TIMESTAMPDIFF(MICROSECOND, queued_at, finished_at)) DIV 1000 FROM webhook_events
+                WHERE id >= $LO AND finished_at > '$SINCE'), 0),
+      LEAST(COALESCE((SELECT MIN(id) FROM webhook_events WHERE status IN ('pending','processing')), ~0),
+            COALESCE((SELECT MAX(id) FROM webhook_events), 0) + 1), NOW(3)" | tr '\t' ',')
+    LO=$(cut -d, -f5 <<<"$m"); SINCE=$(cut -d, -f6 <<<"$m")
+    echo "$t,$(cut -d, -f1-4 <<<"$m"),$s_max,$s_sum,$(rss_of "$w"),$p_max,$(rss_of "$(cat "$RUN/mysqld.pid")")"
+  }
+  echo "# $N Cal.com bookings at $RATE/s for $SECS s, $C connections; worker killed at 1/3 and 2/3; a sample every $EVERY s: $CSV"
+  echo "t_s,backlog,oldest_waiting_ms,finished_in_window,lag_max_ms,serve_rss_max_kb,serve_rss_sum_kb,worker_rss_kb,pipeline_rss_max_kb,mysqld_rss_kb" >"$CSV"
+  ( t0=$(date +%s.%N)
+    while :; do sample "$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }')" >>"$CSV"; sleep "$EVERY"; done ) &
+  sampler=$!
+  BENCH_RATE=$RATE BENCH_KILLS=2 pipe "sustained: $MIN min at $RATE/s, worker killed twice" /api/calcom/webhook \
+    "$RUN/worker.pid" "$STACK start-worker '$TMP'"
+  kill "$sampler" 2>/dev/null; wait "$sampler" 2>/dev/null || true
+  sample "end" >>"$CSV"
+  # flat or growing: the first and the last third of the samples taken under load side by side (RSS in MB,
+  # lag in ms; the wait for the last events afterwards is in the CSV and the plot, not here)
+  awk -F, -v secs="$SECS" 'NR > 1 && $1 != "end" && $1 <= secs { n++; for (i = 2; i <= NF; i++) v[n, i] = $i }
+    END { k = int(n / 3); if (k < 1) k = 1
+      split("backlog,oldest waiting ms,finished per window,lag max ms,serve child RSS max,serve children RSS sum,worker RSS,pipeline process RSS max,mysqld RSS", name, ",")
+      print "| sample (first third → last third, mean) | first | last |"; print "|---|---|---|"
+      for (i = 2; i <= 10; i++) { a = b = 0
+        for (j = 1; j <= k; j++) { a += v[j, i]; b += v[n - k + j, i] }
+        d = (i >= 6) ? 1024 : 1
+        printf "| %s%s | %.1f | %.1f |\n", name[i - 1], (i >= 6 ? " MB" : ""), a / k / d, b / k / d } }' "$CSV"
+  lost=$(pipe_field lost); dup=$(pipe_field dup); eff=$(pipe_field effect_diff)
+  echo "# exactly once: $lost lost, $dup duplicated webhook rows, ${eff:-?} appointments more than acked (all three must be 0)"
+  PLOT=${BENCH_PLOT:-$ROOT/docs/bench-sustained.svg}
+  awk -F, -v note="$(date -u +%Y-%m-%d), $(hostname), $(nproc) cores, $RATE events/s for $MIN min" \
+      -v kills="$(awk -v s="$SECS" 'BEGIN { printf "%.1f,%.1f", s / 3, 2 * s / 3 }')" \
+      -f tests/bench/plot_series.awk "$CSV" >"$PLOT"
+  echo "# plot: $PLOT"
   ;;
 functions)
   # the fake Cal.com of the stack runs on PORT+1
