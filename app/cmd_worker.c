@@ -25,6 +25,8 @@
 
 #define STATS_DAYS_PER_ROUND 4
 #define STATS_RECENT_S 300
+/* how often the leases of this host's dead processes are ended (D218) */
+#define RELEASE_DEAD_S 5
 
 static volatile sig_atomic_t stop;
 
@@ -47,7 +49,7 @@ int worker_run(sb_app *app)
     workers_start(app, &stop);
     log_msg("info", "worker: started as %s", app->pipe.owner);
     arena *scratch = arena_new(64 * 1024);
-    time_t last_recent = 0, last_refresh = 0;
+    time_t last_recent = 0, last_refresh = 0, last_release = 0;
     if (daily_stats_check_definition(app->db, scratch) < 0) /* the mark_recent net still runs; retried at the next start */
         log_msg("warn", "worker: cannot compare the metric definitions: %s", db_error(app->db));
     if (mail_start(app, &stop) != 0) log_msg("warn", "worker: running without mail");
@@ -67,6 +69,11 @@ int worker_run(sb_app *app)
         busy |= ran > 0;
         time_t now = time(NULL);
         if (now - last_recent >= STATS_RECENT_S && daily_stats_mark_recent(app->db) == 0) last_recent = now;
+        if (now - last_release >= RELEASE_DEAD_S) {
+            int released = pipeline_release_dead(&app->pipe, scratch);
+            if (released >= 0) last_release = now;
+            busy |= released > 0; /* released events are due at once */
+        }
         arena_reset(scratch);
         /* while events flow, at most once a second: each event marks its days again, and
          * recomputing them after every event cost more than the event (D184); a report page

@@ -1,6 +1,8 @@
 /* pipeline.c: claim, run, finish, retry schedule, replay bookkeeping (see pipeline.h). */
 #include "pipeline.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,6 +173,46 @@ fail_nt:
     log_msg("error", "pipeline: claim failed: %s", db_error(p->db));
     *n = 0;
     return -1;
+}
+
+int pipeline_release_dead(pipeline *p, arena *a)
+{
+    /* the due index's 'processing' range: as many rows as events in flight */
+    static const char *const HOLDERS =
+        "SELECT DISTINCT lease_owner FROM webhook_events FORCE INDEX (sb_webhook_events_due)"
+        " WHERE status = 'processing' AND lease_owner LIKE ? ESCAPE '|'";
+    static const char *const RELEASE =
+        "UPDATE webhook_events SET lease_expires_at = NOW(3) - INTERVAL 1 SECOND, updated_at = NOW()"
+        " WHERE status = 'processing' AND lease_owner = ? AND lease_expires_at > NOW(3)";
+    const char *colon = strrchr(p->owner, ':');
+    if (!colon) return 0;
+    /* "host:%", the host escaped for LIKE */
+    char pattern[256];
+    size_t k = 0;
+    for (const char *c = p->owner; c <= colon && k + 3 < sizeof pattern; c++) {
+        if (*c == '%' || *c == '_' || *c == '|') pattern[k++] = '|';
+        pattern[k++] = *c;
+    }
+    pattern[k++] = '%';
+    pattern[k] = '\0';
+    db_param like = db_str(pattern);
+    db_rows rows;
+    if (db_query(p->db, a, HOLDERS, &like, 1, &rows) != 0) return -1;
+    int released = 0;
+    for (size_t i = 0; i < rows.nrows; i++) {
+        const char *owner = db_cell(&rows, i, 0), *pc = strrchr(owner, ':');
+        long pid = pc ? strtol(pc + 1, NULL, 10) : 0;
+        /* only a pid that surely does not exist here: EPERM is a live process of another user */
+        if (pid <= 1 || (size_t)(pc - owner) != (size_t)(colon - p->owner) || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        db_param o = db_str(owner);
+        uint64_t n = 0;
+        if (db_exec(p->db, RELEASE, &o, 1, NULL, &n) != 0) return -1;
+        if (n) log_msg("warn", "pipeline: %llu events held by %s, which is gone, run again now",
+                       (unsigned long long)n, owner);
+        released += (int)n;
+    }
+    return released;
 }
 
 static const event_handler *find_handler(const pipeline *p, const char *provider, const char *type)

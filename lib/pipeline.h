@@ -86,6 +86,12 @@ int pipeline_tick(pipeline *p, size_t max);
  * it. Returns 1 if it ran, 0 if someone else has it or it is not due, -1 on error. */
 int pipeline_run_id(pipeline *p, uint64_t id);
 
+/* Ends the leases held by processes of this host that no longer exist (a worker or serve
+ * child killed with -9), so their events run again now rather than after
+ * pipeline.lease_seconds (D218). Owners of other hosts are never touched. Returns the
+ * number of events released, -1 on a database error. */
+int pipeline_release_dead(pipeline *p, arena *a);
+
 /* Delay before retry number retry_count (1-based) in ms, jitter from rnd
  * (uniform in [0,1)); -1 when retries are exhausted (-> dead). */
 int64_t pipeline_retry_delay_ms(int retry_count, int64_t scale_permille, double rnd);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static int setup(void **state)
@@ -154,6 +155,49 @@ static void a_killed_pipeline_process_is_replaced(void **state)
     if (!by_repl) fail_msg("the replacement pipeline process %d processed none of 40 events", (int)repl);
 }
 
+/* a pid that surely ended: a child that exited and was reaped */
+static pid_t dead_pid(void)
+{
+    pid_t pid = fork();
+    if (pid == 0) _exit(0);
+    assert_true(pid > 0);
+    waitpid(pid, NULL, 0);
+    return pid;
+}
+
+static void leases_of_dead_processes_of_this_host_end_at_once(void **state)
+{
+    (void)state;
+    /* two processed probes put back as held for an hour: one by a process of this host that is
+     * gone (a worker killed with -9), one by a process of another host (alive as far as we know) */
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    pid_t gone = dead_pid();
+    uint64_t ids[2];
+    for (int i = 0; i < 2; i++) {
+        ids[i] = e2e_probe("", NULL);
+        assert_true(ids[i] > 0 && e2e_wait_status(ids[i], "processed", 10));
+    }
+    static const char HOLD[] = "UPDATE webhook_events SET status = 'processing', lease_owner = ?,"
+                               " lease_expires_at = NOW(3) + INTERVAL 1 HOUR, finished_at = NULL WHERE id = ?";
+    db_param here[] = {db_str(arena_printf(e2e_arena(), "%s:%d", host, (int)gone)), db_int((long long)ids[0])};
+    db_param there[] = {db_str(arena_printf(e2e_arena(), "elsewhere.invalid:%d", (int)gone)), db_int((long long)ids[1])};
+    assert_int_equal(db_exec(e2e_db(), HOLD, here, 2, NULL, NULL), 0);
+    assert_int_equal(db_exec(e2e_db(), HOLD, there, 2, NULL, NULL), 0);
+    /* the worker ends the dead local lease within a few seconds (not the hour) and runs it again */
+    if (!e2e_wait_status(ids[0], "processed", 20))
+        fail_msg("event %llu held by the dead %s:%d was not run again", (unsigned long long)ids[0], host, (int)gone);
+    db_param p0 = db_int((long long)ids[0]);
+    assert_int_equal(e2e_count("SELECT runs FROM switchboard_test_probe WHERE webhook_event_id = ?", &p0, 1), 2);
+    /* another host's lease is left alone through two more release rounds (D218: 5 s apart) */
+    sleep(11);
+    db_param p1 = db_int((long long)ids[1]);
+    assert_int_equal(e2e_count("SELECT COUNT(*) FROM webhook_events WHERE id = ? AND status = 'processing'", &p1, 1), 1);
+    assert_int_equal(e2e_count("SELECT runs FROM switchboard_test_probe WHERE webhook_event_id = ?", &p1, 1), 1);
+    assert_int_equal(db_exec(e2e_db(), "UPDATE webhook_events SET status = 'processed', lease_owner = NULL,"
+                     " lease_expires_at = NULL, finished_at = NOW(3) WHERE id = ?", &p1, 1, NULL, NULL), 0);
+}
+
 static void without_a_worker_the_serve_child_processes_its_event(void **state)
 {
     (void)state;
@@ -251,6 +295,7 @@ int main(void)
         cmocka_unit_test(event_is_processed_by_the_worker_not_the_serve_child),
         cmocka_unit_test(acks_never_wait_for_processing),
         cmocka_unit_test(a_killed_pipeline_process_is_replaced),
+        cmocka_unit_test(leases_of_dead_processes_of_this_host_end_at_once),
         cmocka_unit_test(without_a_worker_the_serve_child_processes_its_event),
         cmocka_unit_test(focused_runs_link_what_the_full_run_links),
     };
