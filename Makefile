@@ -18,7 +18,12 @@
 CC      ?= cc
 PKGS    := libmariadb json-c libcurl libcrypto
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral \
+# sources by layer (DESIGN D186-D188): lib/base < lib/platform < lib/domain < lib/queue < app/ (tests/lint.sh
+# checks it); headers are included by bare name, found through one -iquote per folder, placed before the
+# system ones (lib/base/json.h before json-c's json.h); a file added flat in lib/ or app/ builds too
+SRC_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard lib/*.[ch] lib/*/*.[ch] app/*.[ch] app/*/*.[ch]))))
+INCLUDES := $(SRC_DIRS:%=-iquote %)
+CFLAGS  += $(INCLUDES) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral \
            -fstack-protector-strong $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lcrypt -lm -pthread
 # -Wno-format-truncation: GCC 12 reports "null format string" on paths UBSan adds, not real ones
@@ -32,8 +37,8 @@ endif
 Q       := $(if $(V),,@)
 PORT    ?= 8080
 
-LIB_SRC := $(wildcard lib/*.c)
-APP_SRC := $(wildcard app/*.c)
+LIB_SRC := $(wildcard lib/*.c lib/*/*.c)
+APP_SRC := $(wildcard app/*.c app/*/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 APP_OBJ := $(APP_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/*.c)
@@ -70,12 +75,14 @@ DATADIR    := $(PREFIX)/share/switchboard
 DOCDIR     := $(PREFIX)/share/doc/switchboard
 MANDIR     := $(PREFIX)/share/man
 COMPLETIONDIR := $(PREFIX)/share/bash-completion/completions
-$(BUILD)/lib/config.o: CFLAGS += -DSB_DATADIR='"$(DATADIR)"'
+$(BUILD)/lib/platform/config.o: CFLAGS += -DSB_DATADIR='"$(DATADIR)"'
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h app/*.h tests/e2e/*.h)
+# -MMD -MP: each object's .d names the headers it includes, so a header change rebuilds its includers only
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC $<")
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+-include $(LIB_OBJ:.o=.d) $(APP_OBJ:.o=.d)
 
 $(BUILD)/libswitchboard.a: $(LIB_OBJ)
 	$(Q)$(AR) rcs $@ $^
@@ -161,17 +168,18 @@ $(BUILD)/tests/fault_%: tests/fault/%.c $(BUILD)/libswitchboard.a
 # ---- fuzzing: clang + libFuzzer + ASan/UBSan (any UB aborts), its own objects in build/fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
-FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wshadow -fno-omit-frame-pointer \
+FUZZ_CFLAGS  := $(INCLUDES) -std=c17 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wshadow -fno-omit-frame-pointer \
                 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/%.o)
 FUZZ_APP_OBJ := $(filter-out build/fuzz/app/main.o,$(APP_SRC:%.c=build/fuzz/%.o))
 FUZZ_BIN     := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 
-build/fuzz/%.o: %.c $(wildcard lib/*.h app/*.h)
+build/fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC(fuzz) $<")
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_APP_OBJ:.o=.d)
 
 build/fuzz/libswitchboard.a: $(FUZZ_LIB_OBJ)
 	$(Q)$(AR) rcs $@ $^
@@ -214,10 +222,10 @@ $(BUILD)/tests/bench_%: tests/bench/bench_%.c $(BUILD)/libswitchboard.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(BUILD)/libswitchboard.a $(LDLIBS)
 
-# lib/sig.c as a shared object: tests/bench/sign.lua signs wrk's requests with it (LuaJIT FFI)
-$(BUILD)/tests/bench_sig.so: lib/sig.c lib/sig.h
+# lib/base/sig.c as a shared object: tests/bench/sign.lua signs wrk's requests with it (LuaJIT FFI)
+$(BUILD)/tests/bench_sig.so: lib/base/sig.c lib/base/sig.h
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ lib/sig.c -lcrypto
+	$(Q)$(CC) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ lib/base/sig.c -lcrypto
 
 # benchmarks print figures (BENCH_EVENTS=2000 BENCH_CONNS=8); they assert nothing; docs/BENCHMARKS.md
 # bench-ceiling: switchboard against nginx, an empty FastCGI responder, MariaDB and PHP in one run

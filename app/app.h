@@ -9,13 +9,13 @@
 
 #include <signal.h>
 
-#include "../lib/cli.h"
-#include "../lib/config.h"
-#include "../lib/db.h"
-#include "../lib/db_reads.h"
-#include "../lib/http.h"
-#include "../lib/pipeline.h"
-#include "../lib/router.h"
+#include "cli.h"
+#include "config.h"
+#include "db.h"
+#include "db_reads.h"
+#include "http.h"
+#include "pipeline.h"
+#include "router.h"
 
 #define SWITCHBOARD_VERSION "0.1.0"
 

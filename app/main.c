@@ -18,13 +18,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../lib/daily_stats.h"
-#include "../lib/http_client.h"
-#include "../lib/log.h"
-#include "../lib/metrics.h"
-#include "../lib/migrate.h"
-#include "../lib/sig.h"
-#include "../lib/spool.h"
+#include "daily_stats.h"
+#include "http_client.h"
+#include "log.h"
+#include "metrics.h"
+#include "migrate.h"
+#include "sig.h"
+#include "spool.h"
 
 extern char **environ;
 

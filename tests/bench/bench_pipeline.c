@@ -15,11 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/config.h"
-#include "../../lib/db.h"
-#include "../../lib/http.h"
-#include "../../lib/http_client.h"
-#include "../../lib/sig.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "http_client.h"
+#include "sig.h"
 
 static const char *url, *secret, *kill_pidfile, *restart_cmd;
 static int n_events, concurrency;
