@@ -1,7 +1,8 @@
 # switchboard: build, run the embedded stack, test.
 #   make run      install missing Debian packages, build, start the stack under var/
 #   make stop     stop everything make run started
-#   make test     build and run every test on a private stack; ends "N passed, N failed, N skipped"
+#   make test     lint, then build and run every test on a private stack; ends "N passed, N failed, N skipped"
+#   make lint     the layer rule over the includes of lib/ and app/ (tests/lint.sh, DESIGN D187)
 #   make screenshots  every dashboard page at 1366 and 390 px in headless Chromium, into docs/screenshots/
 #   make deps     install the Debian packages (root) or print the apt-get line
 #   make fault    fault scenarios under load on a private stack (DB/child/worker kill -9, full spool); ~3 min
@@ -63,7 +64,7 @@ DEB_PKGS := $(BUILD_PKGS) libcmocka-dev mariadb-server mariadb-client nginx spaw
 FUZZ_PKGS := clang libclang-rt-14-dev
 VALGRIND_PKGS := valgrind
 
-.PHONY: all deps run stop test screenshots fault fuzz valgrind check-replica check-apache install deb check-deb clean bench bench-ceiling bench-php bench-pipeline bench-statements bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
+.PHONY: all deps run stop lint test screenshots fault fuzz valgrind check-replica check-apache install deb check-deb clean bench bench-ceiling bench-php bench-pipeline bench-statements bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
 
 # where `make install` puts things; the binary finds sql/ next to itself (lib/config.h),
@@ -134,7 +135,12 @@ run: deps
 stop:
 	$(Q)conf/stack.sh stop "$(CURDIR)/var"
 
-test: deps
+# the layer rule (DESIGN D187, D188): no include upwards, no entry folder into another, no pair
+# including each other; a fraction of a second, so make test runs it first
+lint:
+	$(Q)tests/lint.sh
+
+test: deps lint
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REPLAY) $(E2E_BIN) $(FAKE_BIN)
 	$(Q)tests/run.sh $(BUILD)/tests
 
