@@ -136,7 +136,7 @@ void health_show(sb_app *app, const sb_request *req, sb_response *resp);
 void monitor_show(sb_app *app, const sb_request *req, sb_response *resp);
 void metrics_show(sb_app *app, const sb_request *req, sb_response *resp);
 
-/* main.c: the signals of the long-running processes, serve and worker (D72).
+/* signals.c: the signals of the long-running processes, serve and worker (D72).
  * app_signals installs on_stop for SIGTERM, SIGINT and SIGUSR1 (multiwatch's
  * graceful stop signal), a reload flag for SIGHUP and SIGUSR2 (multiwatch
  * forwards USR2 to its children) and the SIGALRM of app_stop_deadline. */

@@ -33,7 +33,6 @@
 
 extern char **environ;
 
-volatile sig_atomic_t app_config_generation; /* app.h: main.c's reload counts up, the mail thread reads */
 
 #define COMPOSE_BATCH 20
 #define SEND_BATCH 8
