@@ -22,19 +22,19 @@
 
 #define RECENT_WEBHOOKS 20
 
-/* 0 and *who filled when the caller may proceed; otherwise the response is set. */
-static int require_bearer(sb_app *app, const sb_request *req, sb_response *resp, auth_identity *who)
+/* 1 and *who filled when the caller may proceed, or 0 after answering (a guard, as dash_need_session: D193). */
+static int need_bearer(sb_app *app, const sb_request *req, sb_response *resp, auth_identity *who)
 {
     if (auth_bearer(app->db, req->pool, &app->cfg, http_header(req, "authorization"), AUTH_ABILITY_MONITOR, who) != 0) {
         http_json_error(resp, 503, "cannot check the token: database unavailable");
-        return -1;
+        return 0;
     }
     if (!who->ok) {
         http_add_header(resp, "WWW-Authenticate", "Bearer");
         http_json_error(resp, 401, "Unauthenticated.");
-        return -1;
+        return 0;
     }
-    return 0;
+    return 1;
 }
 
 static void iso_now(char *out, size_t n)
@@ -199,7 +199,7 @@ static int monitor_body(sb_app *app, arena *pool, long long company_id, buf *b, 
 void monitor_show(sb_app *app, const sb_request *req, sb_response *resp)
 {
     auth_identity who;
-    if (require_bearer(app, req, resp, &who) != 0) return;
+    if (!need_bearer(app, req, resp, &who)) return;
     const char *word;
     resp->status = monitor_body(app, req->pool, who.company_id, &resp->body, &word);
     if (resp->status != 200 && resp->body.len == 0) http_json_error(resp, 503, "database unavailable");
@@ -273,7 +273,7 @@ static const char *route_label(size_t i)
 void metrics_show(sb_app *app, const sb_request *req, sb_response *resp)
 {
     auth_identity who;
-    if (require_bearer(app, req, resp, &who) != 0) return;
+    if (!need_bearer(app, req, resp, &who)) return;
     if (who.company_id) {
         /* host-wide counters mix every tenant: operators only */
         http_json_error(resp, 403, "metrics cover every company; use an operator token");

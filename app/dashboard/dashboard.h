@@ -1,4 +1,5 @@
-/* dashboard.h: what the dashboard pages share (dashboard.c, dashboard_lists.c). */
+/* dashboard.h: what the dashboard pages share. The chrome (dashboard_chrome.c)
+ * first; then what one page file offers the others, each block naming its file. */
 #ifndef SB_DASHBOARD_H
 #define SB_DASHBOARD_H
 
@@ -6,6 +7,9 @@
 
 #include "conversions.h"
 #include "session.h"
+
+/* the session cookie (dashboard_chrome.c reads it, dashboard_login.c sets and clears it) */
+#define DASH_SESSION_COOKIE "sb_session"
 
 /* The page head, header (navigation, language switch, an operator's company
  * picker) and <h1>title. Language: s->lang, or without a session dash_lang(req). */
@@ -21,8 +25,15 @@ void dash_period_links(buf *b, sb_lang lang, const char *path, long long days, c
 /* the same presets as a <select name="days"> */
 void dash_period_select(buf *b, sb_lang lang, long long days);
 void dash_page_end(sb_response *resp);
-/* The session of this request (with its language), or 0 after answering (redirect to /login or 503). */
+/* An error answered as an HTML page: status, msg (escaped), a link home; the body so far is dropped. */
+void dash_error(sb_response *resp, int status, const char *msg);
+/* Guards (D193): 1 when the caller may proceed, 0 after answering.
+ * The session of this request (with its language), or 0 after answering (redirect to /login or 503). */
 int dash_need_session(sb_app *app, const sb_request *req, sb_response *resp, session *s);
+/* a POST's session with its CSRF token checked, or 0 after answering (403, or the login) */
+int dash_need_post_session(sb_app *app, const sb_request *req, sb_response *resp, session *s);
+/* 303 to a local path */
+void dash_redirect(sb_response *resp, const char *to);
 /* ?branch= of a report page (a UUID), or NULL */
 const char *dash_branch(const sb_request *req);
 /* the branch filter form of a report page (only when one company is shown) */
@@ -31,11 +42,7 @@ void dash_branch_picker(sb_app *app, const sb_request *req, buf *b, const sessio
 int dash_report(sb_app *app, const sb_request *req, sb_response *resp, const session *s, long long ago, conversion_report *r);
 void dash_num_cell(buf *b, const char *label, const char *value, const char *note);
 
-/* ---- at a glance (issue 17, app/dashboard_glance.c) ---- */
-/* a POST's session with its CSRF token checked, or 0 after answering (403, or the login) */
-int dash_need_post_session(sb_app *app, const sb_request *req, sb_response *resp, session *s);
-/* 303 to a local path */
-void dash_redirect(sb_response *resp, const char *to);
+/* ---- at a glance (issue 17, dashboard_glance.c) ---- */
 /* the company's test numbers with the add/remove forms (one company shown only) */
 void dash_test_numbers(sb_app *app, const sb_request *req, buf *b, const session *s);
 /* The zone this page's times and days are in: the company's, or dashboard.timezone for all (arena). */
@@ -66,7 +73,7 @@ void dash_freshness(sb_app *app, const sb_request *req, buf *b, const session *s
 /* the funnel to the chair (17.2): phone (calls .. attended/no-show/cancelled) and web, each a chart and a table */
 void dash_funnel(buf *b, arena *a, sb_lang lang, const conversion_report *r);
 
-/* ---- charts (issue 17.4, app/dashboard_charts.c) ---- */
+/* ---- charts (issue 17.4, dashboard_charts.c) ---- */
 typedef struct dash_chart_spec {
     const char *title;                /* the chart's accessible name and <title> */
     size_t n;                         /* categories (bars) */

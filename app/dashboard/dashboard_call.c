@@ -274,11 +274,11 @@ void dash_call(sb_app *app, const sb_request *req, sb_response *resp)
     db_param p[] = {db_int(id), db_int(s.company_id), db_int(s.company_id)};
     db_rows c, f, ap, it;
     if (db_query(db, a, CALL, p, 3, &c) != 0) {
-        http_json_error(resp, 503, "database unavailable");
+        dash_error(resp, 503, "database unavailable");
         return;
     }
     if (!c.nrows) { /* the tenant wall answers exactly like a missing row */
-        http_json_error(resp, 404, "Not Found");
+        dash_error(resp, 404, "Not Found");
         return;
     }
     db_param company = db_int(db_cell_ll(&c, 0, K_COMPANY)), call = db_int(id);
@@ -287,7 +287,7 @@ void dash_call(sb_app *app, const sb_request *req, sb_response *resp)
     db_param it_p[] = {call, company};
     if (db_query(db, a, FUNCTIONS, fp, 4, &f) != 0 || db_query(db, a, APPOINTMENTS, ap_p, 3, &ap) != 0 ||
         db_query(db, a, ITEMS, it_p, 2, &it) != 0) {
-        http_json_error(resp, 503, "database unavailable");
+        dash_error(resp, 503, "database unavailable");
         return;
     }
     resp->status = 200;

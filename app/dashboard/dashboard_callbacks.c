@@ -106,7 +106,7 @@ void dash_callbacks_csv(sb_app *app, const sb_request *req, sb_response *resp)
     filter_of(req, &f);
     db_rows r;
     if (read_items(app, req, &s, &f, CSV_ROWS, &r) != 0) {
-        http_json_error(resp, 503, "database unavailable");
+        dash_error(resp, 503, "database unavailable");
         return;
     }
     static const char *const HEAD[C_COLS] = {"id", "created", "branch", "caller_number", "caller_name", "reason",
@@ -276,7 +276,7 @@ void dash_callbacks(sb_app *app, const sb_request *req, sb_response *resp)
     filter_of(req, &f);
     db_rows r;
     if (read_items(app, req, &s, &f, LIST_ROWS, &r) != 0) {
-        http_json_error(resp, 503, "database unavailable");
+        dash_error(resp, 503, "database unavailable");
         return;
     }
     resp->status = 200;
@@ -311,13 +311,13 @@ void dash_callback_close(sb_app *app, const sb_request *req, sb_response *resp)
     const char *note = form_value(req->body, "note", a);
     long long item = id ? atoll(id) : 0;
     if (item <= 0 || !action || (strcmp(action, "done") && strcmp(action, "dismissed"))) {
-        http_json_error(resp, 400, "id and action=done|dismissed are required");
+        dash_error(resp, 400, "id and action=done|dismissed are required");
         return;
     }
     size_t chars = 0; /* the column counts characters: UTF-8 lead bytes */
     for (const char *c = note; c && *c; c++) chars += ((unsigned char)*c & 0xC0) != 0x80;
     if (chars > NOTE_MAX) {
-        http_json_error(resp, 400, "note is longer than 1000 characters");
+        dash_error(resp, 400, "note is longer than 1000 characters");
         return;
     }
     const char *by = arena_printf(a, "%.150s (user %lld)", s.user_name ? s.user_name : "", s.user_id);
@@ -328,7 +328,7 @@ void dash_callback_close(sb_app *app, const sb_request *req, sb_response *resp)
                     db_int(s.company_id)};
     uint64_t changed = 0;
     if (db_exec(app->db, CLOSE, p, 6, NULL, &changed) != 0) {
-        http_json_error(resp, 503, "database unavailable");
+        dash_error(resp, 503, "database unavailable");
         return;
     }
     if (!changed) {
@@ -336,11 +336,11 @@ void dash_callback_close(sb_app *app, const sb_request *req, sb_response *resp)
         db_param q[] = {db_int(item), db_int(s.company_id), db_int(s.company_id)};
         db_rows r;
         if (db_query(app->db, a, "SELECT status FROM switchboard_callbacks WHERE id = ? AND (? = 0 OR company_id = ?)", q, 3, &r) != 0) {
-            http_json_error(resp, 503, "database unavailable");
+            dash_error(resp, 503, "database unavailable");
             return;
         }
-        if (!r.nrows) http_json_error(resp, 404, "no such callback item");
-        else http_json_error(resp, 409, "this callback item is no longer open");
+        if (!r.nrows) dash_error(resp, 404, "no such callback item");
+        else dash_error(resp, 409, "this callback item is no longer open");
         return;
     }
     dash_redirect(resp, "/callbacks");

@@ -65,11 +65,11 @@ void dash_event(sb_app *app, const sb_request *req, sb_response *resp)
     db_rows ev, rp, wr;
     if (db_query(db, req->pool, EVENT, p, 3, &ev) != 0 || db_query(db, req->pool, REPLAYS, p, 1, &rp) != 0 ||
         db_query(db, req->pool, WRITES, p, 1, &wr) != 0) {
-        http_json_error(resp, 503, "database unavailable");
+        dash_error(resp, 503, "database unavailable");
         return;
     }
     if (!ev.nrows) {
-        http_json_error(resp, 404, "Not Found");
+        dash_error(resp, 404, "Not Found");
         return;
     }
     resp->status = 200;

@@ -285,7 +285,7 @@ void dash_test_numbers_post(sb_app *app, const sb_request *req, sb_response *res
     session s;
     if (!dash_need_post_session(app, req, resp, &s)) return;
     if (s.company_id <= 0) {
-        http_json_error(resp, 400, "choose a company first: test numbers belong to one company");
+        dash_error(resp, 400, "choose a company first: test numbers belong to one company");
         return;
     }
     const char *add = form_value(req->body, "number", req->pool), *remove = form_value(req->body, "remove", req->pool);
@@ -293,7 +293,7 @@ void dash_test_numbers_post(sb_app *app, const sb_request *req, sb_response *res
     char e164[PHONE_MAX];
     const char *raw = add && *add ? add : remove;
     if (!raw || phone_normalize(raw, phone_country_code(app->cfg.phone_default_country), e164) != 0) {
-        http_json_error(resp, 400, "number must be a phone number (E.164 or national)");
+        dash_error(resp, 400, "number must be a phone number (E.164 or national)");
         return;
     }
     db_param p[] = {db_int(s.company_id), db_str(e164), db_str(label && *label ? label : NULL), db_str(s.user_name)};
@@ -303,7 +303,7 @@ void dash_test_numbers_post(sb_app *app, const sb_request *req, sb_response *res
     if (rc != 0 || daily_stats_note_query(app->db, req->pool,
                                           "SELECT company_id, UNIX_TIMESTAMP(created_at) DIV 900 * 900 FROM calls"
                                           " WHERE company_id = ? AND from_number = ?", p, 2) != 0) {
-        http_json_error(resp, 503, "database unavailable");
+        dash_error(resp, 503, "database unavailable");
         return;
     }
     daily_stats_flush(app->db);

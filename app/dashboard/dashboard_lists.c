@@ -21,14 +21,6 @@
  * before id (2), status (2), the search term, branch (2), limit. */
 enum { LP_BEFORE = 3, LP_SEARCH = 7, LP_LIMIT = 10, LP_COUNT = 11 };
 
-long long dash_q_int(const sb_request *req, const char *name, long long def, long long lo, long long hi)
-{
-    const char *v = form_value(req->query, name, req->pool);
-    if (!v || !*v) return def;
-    long long n = atoll(v);
-    return n < lo ? lo : n > hi ? hi : n;
-}
-
 static const char *q_str(const sb_request *req, const char *name, size_t max)
 {
     const char *v = form_value(req->query, name, req->pool);
@@ -209,7 +201,7 @@ static int export_allowed(sb_app *app, sb_response *resp, const session *s)
 {
     int may = session_allow_export(app->db, s, EXPORTS_PER_MINUTE);
     if (may > 0) return 1;
-    http_json_error(resp, may < 0 ? 503 : 429, may < 0 ? "database unavailable" : "too many exports in a minute; try again later");
+    dash_error(resp, may < 0 ? 503 : 429, may < 0 ? "database unavailable" : "too many exports in a minute; try again later");
     if (may == 0) http_add_header(resp, "Retry-After", "60");
     return 0;
 }
@@ -233,7 +225,7 @@ static int list_read(sb_app *app, const sb_request *req, sb_response *resp, cons
     if (!t.term) p[LP_SEARCH] = db_int(0); /* SEARCH_NONE: "? = 0" */
     sb_db *db = db_for_reads(&app->reads); /* the same server for every chunk of an export */
     if (db_query(db, req->pool, sql, p, LP_COUNT, &v->rows) != 0) {
-        http_json_error(resp, 503, "database unavailable");
+        dash_error(resp, 503, "database unavailable");
         return 0;
     }
     if (csv) {
@@ -455,11 +447,11 @@ void dash_appointment(sb_app *app, const sb_request *req, sb_response *resp)
                  " s.name, a.call_id, a.cancellation_reason FROM appointments a LEFT JOIN customers cu ON cu.id = a.customer_id"
                  " LEFT JOIN services s ON s.id = a.service_id WHERE a.id = ? AND (? = 0 OR a.company_id = ?) AND a.deleted_at IS NULL",
                  p, 3, &r) != 0) {
-        http_json_error(resp, 503, "database unavailable");
+        dash_error(resp, 503, "database unavailable");
         return;
     }
     if (!r.nrows) {
-        http_json_error(resp, 404, "Not Found");
+        dash_error(resp, 404, "Not Found");
         return;
     }
     resp->status = 200;

@@ -21,12 +21,6 @@
 #include "tenant.h"
 #include "timeutil.h"
 
-#define FINISH(...)                  \
-    do {                             \
-        event_set(res, __VA_ARGS__); \
-        return;                      \
-    } while (0)
-
 void retell_call_event(pipeline *p, arena *a, const stored_event *ev, event_result *res)
 {
     json_object *call = json_get(ev->json, "call");

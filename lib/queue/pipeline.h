@@ -75,6 +75,13 @@ typedef struct pipeline {
 
 /* Fill result helpers (printf-style message). */
 void event_set(event_result *res, event_outcome o, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* In an event handler (its result named res): set the outcome and leave the handler. The one
+ * definition (D194); app/events/calcom_events.c and retell_events.c use it. */
+#define FINISH(...)                  \
+    do {                             \
+        event_set(res, __VA_ARGS__); \
+        return;                      \
+    } while (0)
 
 /* Set up p (owner = hostname:pid). */
 void pipeline_init(pipeline *p, sb_db *db, const sb_config *cfg, const event_handler *handlers, size_t n,
