@@ -64,7 +64,7 @@ DEB_PKGS := $(BUILD_PKGS) libcmocka-dev mariadb-server mariadb-client nginx spaw
 FUZZ_PKGS := clang libclang-rt-14-dev
 VALGRIND_PKGS := valgrind
 
-.PHONY: all deps run stop lint test screenshots fault fuzz valgrind check-replica check-apache install deb check-deb clean bench bench-ceiling bench-php bench-pipeline bench-statements bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
+.PHONY: FORCE all deps run stop lint test screenshots fault fuzz valgrind check-replica check-apache install deb check-deb clean bench bench-ceiling bench-php bench-pipeline bench-statements bench-functions bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
 
 # where `make install` puts things; the binary finds sql/ next to itself (lib/config.h),
@@ -85,14 +85,26 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 -include $(LIB_OBJ:.o=.d) $(APP_OBJ:.o=.d)
 
-$(BUILD)/libswitchboard.a: $(LIB_OBJ)
-	$(Q)$(AR) rcs $@ $^
+# an archive's member list as a file rewritten only when the list changes: a moved or deleted
+# source rebuilds its archive, which is made anew (no stale member defines a symbol twice)
+%.members: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(MEMBERS)' | cmp -s - $@ || echo '$(MEMBERS)' >$@
+FORCE:
+$(BUILD)/libswitchboard.members: MEMBERS = $(LIB_OBJ)
+$(BUILD)/libapp.members: MEMBERS = $(APP_LIB_OBJ)
+$(BUILD)/app.members: MEMBERS = $(APP_OBJ)
+build/fuzz/libswitchboard.members: MEMBERS = $(FUZZ_LIB_OBJ)
+build/fuzz/libapp.members: MEMBERS = $(FUZZ_APP_OBJ)
+
+$(BUILD)/libswitchboard.a: $(LIB_OBJ) $(BUILD)/libswitchboard.members
+	$(Q)rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
 # bin/ and lib/ hold the flavour built last (release or SANITIZE=1): always refreshed
 lib/libswitchboard.a: $(BUILD)/libswitchboard.a
 	$(Q)cmp -s $< $@ || cp $< $@
 
-$(BUILD)/switchboard: $(APP_OBJ) $(BUILD)/libswitchboard.a
+$(BUILD)/switchboard: $(APP_OBJ) $(BUILD)/libswitchboard.a $(BUILD)/app.members
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(APP_OBJ) $(BUILD)/libswitchboard.a $(LDLIBS)
 
@@ -113,8 +125,8 @@ $(BUILD)/tests/unit_%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libswi
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libswitchboard.a $(LDLIBS) -lcmocka
 
-$(BUILD)/libapp.a: $(APP_LIB_OBJ)
-	$(Q)$(AR) rcs $@ $^
+$(BUILD)/libapp.a: $(APP_LIB_OBJ) $(BUILD)/libapp.members
+	$(Q)rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
 $(BUILD)/tests/unit_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(BUILD)/libapp.a $(BUILD)/libswitchboard.a
 	@mkdir -p $(dir $@)
@@ -187,11 +199,11 @@ build/fuzz/%.o: %.c
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 -include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_APP_OBJ:.o=.d)
 
-build/fuzz/libswitchboard.a: $(FUZZ_LIB_OBJ)
-	$(Q)$(AR) rcs $@ $^
+build/fuzz/libswitchboard.a: $(FUZZ_LIB_OBJ) build/fuzz/libswitchboard.members
+	$(Q)rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
-build/fuzz/libapp.a: $(FUZZ_APP_OBJ)
-	$(Q)$(AR) rcs $@ $^
+build/fuzz/libapp.a: $(FUZZ_APP_OBJ) build/fuzz/libapp.members
+	$(Q)rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build/fuzz/libapp.a build/fuzz/libswitchboard.a
 	@$(if $(Q),echo "  LD(fuzz) $@")
