@@ -51,6 +51,29 @@ static void put_str_or_null(buf *b, const char *s)
     else buf_puts(b, "null");
 }
 
+/* one key of a listed row: its name and its kind, 's' string, 'n' integer, 'z' string or null */
+typedef struct json_field {
+    const char *key;
+    char kind;
+} json_field;
+
+/* each row of r as an object of its first n cells, in the order and kinds of f, comma-separated */
+static void put_objects(buf *b, const db_rows *r, const json_field *f, size_t n)
+{
+    for (size_t i = 0; i < r->nrows; i++) {
+        buf_puts(b, i ? ",{" : "{");
+        for (size_t c = 0; c < n; c++) {
+            if (c) buf_putc(b, ',');
+            json_buf_str(b, f[c].key);
+            buf_putc(b, ':');
+            if (f[c].kind == 'n') buf_printf(b, "%lld", db_cell_ll(r, i, c));
+            else if (f[c].kind == 'z') put_str_or_null(b, db_cell(r, i, c));
+            else json_buf_str(b, db_cell(r, i, c));
+        }
+        buf_putc(b, '}');
+    }
+}
+
 /* The phone agent's last hour (D91): requests by outcome and the error rate, errors being
  * ours or Cal.com's (not a caller's unmet wish: no_slot, not_found, invalid_input, refused_identity). */
 static void function_stats(sb_app *app, arena *pool, buf *b, long long company)
@@ -148,13 +171,7 @@ static int monitor_body(sb_app *app, arena *pool, long long company_id, buf *b, 
             " WHERE num IS NOT NULL GROUP BY num ORDER BY MAX(seen) DESC LIMIT 50";
         db_rows un;
         if (db_query(app->db, pool, UNROUTABLE, NULL, 0, &un) == 0)
-            for (size_t r = 0; r < un.nrows; r++) {
-                buf_puts(b, r ? ",{\"number\":" : "{\"number\":");
-                json_buf_str(b, db_cell(&un, r, 0));
-                buf_printf(b, ",\"events_last_24h\":%s,\"last_seen\":", db_cell(&un, r, 1));
-                put_str_or_null(b, db_cell(&un, r, 2));
-                buf_putc(b, '}');
-            }
+            put_objects(b, &un, (const json_field[]){{"number", 's'}, {"events_last_24h", 'n'}, {"last_seen", 'z'}}, 3);
     }
     /* problems no event carries (lib/problems.h), last 24 h, the tenant's own only */
     buf_puts(b, "],\"problems\":[");
@@ -165,15 +182,10 @@ static int monitor_body(sb_app *app, arena *pool, long long company_id, buf *b, 
         " ORDER BY last_seen DESC LIMIT 50";
     db_rows pr;
     if (db_query(app->db, pool, PROBLEMS, p, 2, &pr) == 0)
-        for (size_t r = 0; r < pr.nrows; r++) {
-            buf_puts(b, r ? ",{\"kind\":" : "{\"kind\":");
-            json_buf_str(b, db_cell(&pr, r, 0));
-            buf_printf(b, ",\"company_id\":%lld,\"detail\":", db_cell_ll(&pr, r, 1));
-            json_buf_str(b, db_cell(&pr, r, 2));
-            buf_printf(b, ",\"occurrences\":%lld,\"last_seen\":", db_cell_ll(&pr, r, 3));
-            put_str_or_null(b, db_cell(&pr, r, 4));
-            buf_putc(b, '}');
-        }
+        put_objects(b, &pr,
+                    (const json_field[]){{"kind", 's'}, {"company_id", 'n'}, {"detail", 's'}, {"occurrences", 'n'},
+                                         {"last_seen", 'z'}},
+                    5);
     command_run runs[COMMAND_RUNS_N]; /* freshness of the batch commands (17.8, D172) */
     if (command_runs_read(app->db, pool, runs) == 0) {
         buf_puts(b, "],");

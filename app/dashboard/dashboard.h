@@ -25,6 +25,12 @@ void dash_period_links(buf *b, sb_lang lang, const char *path, long long days, c
 /* the same presets as a <select name="days"> */
 void dash_period_select(buf *b, sb_lang lang, long long days);
 void dash_page_end(sb_response *resp);
+/* The zone this page's times and days are in: the company's, or dashboard.timezone for all (arena). */
+const char *dash_zone(sb_app *app, const sb_request *req, const session *s);
+/* 1 when the page counts test calls (?tests=1) */
+int dash_tests(const sb_request *req);
+/* the navigation's Rückrufe link with the open count of the session's scope */
+void dash_callbacks_nav(sb_app *app, const sb_request *req, buf *b, const session *s);
 /* An error answered as an HTML page: status, msg (escaped), a link home; the body so far is dropped. */
 void dash_error(sb_response *resp, int status, const char *msg);
 /* Guards (D193): 1 when the caller may proceed, 0 after answering.
@@ -45,10 +51,6 @@ void dash_num_cell(buf *b, const char *label, const char *value, const char *not
 /* ---- at a glance (issue 17, dashboard_glance.c) ---- */
 /* the company's test numbers with the add/remove forms (one company shown only) */
 void dash_test_numbers(sb_app *app, const sb_request *req, buf *b, const session *s);
-/* The zone this page's times and days are in: the company's, or dashboard.timezone for all (arena). */
-const char *dash_zone(sb_app *app, const sb_request *req, const session *s);
-/* 1 when the page counts test calls (?tests=1) */
-int dash_tests(const sb_request *req);
 /* epoch seconds (text) as local time in zone: "2026-03-29 09:30", or ISO 8601 with offset (iso 1); NULL for none (arena) */
 const char *dash_time(arena *a, const char *epoch, const char *zone, int iso);
 /* column col of r (Unix seconds) rewritten in place as dash_time text */
@@ -96,7 +98,5 @@ void dash_events_table(sb_app *app, const sb_request *req, sb_lang lang, const c
                        db_param key);
 /* a callback reason word (migration 0013) as a person reads it, or the word itself (dashboard_callbacks.c) */
 const char *dash_callback_reason(sb_lang lang, const char *word);
-/* the navigation's Rückrufe link with the open count of the session's scope (dashboard_callbacks.c) */
-void dash_callbacks_nav(sb_app *app, const sb_request *req, buf *b, const session *s);
 
 #endif

@@ -46,23 +46,6 @@ static const char *label_of(sb_lang lang, const char *word, int reasons)
 
 const char *dash_callback_reason(sb_lang lang, const char *word) { return label_of(lang, word, 1); }
 
-void dash_callbacks_nav(sb_app *app, const sb_request *req, buf *b, const session *s)
-{
-    static const char OPEN_COUNT[] =
-        "SELECT COUNT(*) FROM switchboard_callbacks WHERE status = 'open' AND (? = 0 OR company_id = ?)";
-    db_param p[] = {db_int(s->company_id), db_int(s->company_id)};
-    db_rows r;
-    long long n = db_query(db_for_reads(&app->reads), req->pool, OPEN_COUNT, p, 2, &r) == 0 && r.nrows ? db_cell_ll(&r, 0, 0) : -1;
-    buf_puts(b, "<a href=\"/callbacks\">");
-    html_text(b, i18n_text(s->lang, M_NAV_CALLBACKS));
-    if (n > 0) { /* nothing open: no badge to look at */
-        buf_puts(b, " <span class=\"count\" title=\"");
-        html_attr(b, i18n_text(s->lang, M_CB_OPEN_COUNT_LABEL));
-        buf_printf(b, "\" data-open-callbacks=\"%lld\">%lld</span>", n, n);
-    }
-    buf_puts(b, "</a>");
-}
-
 /* the filters of the page and its export: status (default open; "all"), branch, period */
 typedef struct cb_filter {
     const char *status; /* NULL: all */

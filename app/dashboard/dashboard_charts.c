@@ -32,6 +32,21 @@ static long long nice_max(long long v)
     }
 }
 
+/* whole-number ticks from 0 to top: every unit up to 5, else quarters or fifths of a 1/2/5 x 10^k top */
+static int tick_count(long long top) { return top <= 5 ? (int)top : top % 4 == 0 ? 4 : 5; }
+
+/* <figure><svg> of both chart kinds, CW wide and h high, named by title (escaped) for the reader */
+static void svg_open(buf *b, const char *cls, int h, const char *title)
+{
+    buf_puts(b, "<figure class=\"chart-box\"><svg class=\"");
+    html_attr(b, cls);
+    buf_printf(b, "\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", CW, h);
+    html_attr(b, title);
+    buf_puts(b, "\"><title>");
+    html_text(b, title);
+    buf_puts(b, "</title>");
+}
+
 void dash_chart(buf *b, arena *a, const dash_chart_spec *c)
 {
     long long max = 1;
@@ -43,13 +58,9 @@ void dash_chart(buf *b, arena *a, const dash_chart_spec *c)
     long long top = nice_max(max);
     double pw = CW - PAD_L - 8, ph = CH - PAD_T - PAD_B;
     double slot = pw / (double)(c->n ? c->n : 1), bw = slot * 0.78 > 1 ? slot * 0.78 : 1;
-    buf_printf(b, "<figure class=\"chart-box\"><svg class=\"chart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", CW, CH);
-    html_attr(b, c->title);
-    buf_puts(b, "\"><title>");
-    html_text(b, c->title);
-    buf_puts(b, "</title>");
+    svg_open(b, "chart", CH, c->title);
     /* y axis: whole-number ticks from 0 to top (1/2/5 x 10^k), with gridlines */
-    int ticks = top <= 5 ? (int)top : top % 4 == 0 ? 4 : 5;
+    int ticks = tick_count(top);
     for (int t = 0; t <= ticks; t++) {
         double y = PAD_T + ph - ph * t / (double)ticks;
         long long v = top * t / ticks;
@@ -106,12 +117,8 @@ void dash_hchart(buf *b, const dash_chart_spec *c)
     long long top = nice_max(max);
     int row = 40, h = (int)c->n * row + 34;
     double x0 = 8, pw = CW - 60;
-    buf_printf(b, "<figure class=\"chart-box\"><svg class=\"chart hchart\" viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"", CW, h);
-    html_attr(b, c->title);
-    buf_puts(b, "\"><title>");
-    html_text(b, c->title);
-    buf_puts(b, "</title>");
-    int ticks = top <= 5 ? (int)top : top % 4 == 0 ? 4 : 5;
+    svg_open(b, "chart hchart", h, c->title);
+    int ticks = tick_count(top);
     for (int t = 0; t <= ticks; t++) {
         double x = x0 + pw * t / (double)ticks;
         buf_printf(b, "<line class=\"grid\" x1=\"%.1f\" y1=\"4\" x2=\"%.1f\" y2=\"%d\"></line>", x, x, h - 26);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "company_clock.h"
 #include "conversions.h"
 #include "daily_stats.h"
 #include "form.h"
@@ -183,6 +184,31 @@ void dash_error(sb_response *resp, int status, const char *msg)
     buf_puts(b, "</h1><p class=\"error\" role=\"alert\">");
     html_text(b, msg);
     buf_puts(b, "</p><p><a href=\"/\">switchboard</a></p></main></body></html>");
+}
+
+const char *dash_zone(sb_app *app, const sb_request *req, const session *s)
+{
+    return company_zone(db_for_reads(&app->reads), req->pool, &app->cfg, s->company_id);
+}
+
+int dash_tests(const sb_request *req) { return dash_q_int(req, "tests", 0, 0, 1) == 1; }
+
+/* the navigation's Rückrufe link, with the open count of the scope as a badge (D101) */
+void dash_callbacks_nav(sb_app *app, const sb_request *req, buf *b, const session *s)
+{
+    static const char OPEN_COUNT[] =
+        "SELECT COUNT(*) FROM switchboard_callbacks WHERE status = 'open' AND (? = 0 OR company_id = ?)";
+    db_param p[] = {db_int(s->company_id), db_int(s->company_id)};
+    db_rows r;
+    long long n = db_query(db_for_reads(&app->reads), req->pool, OPEN_COUNT, p, 2, &r) == 0 && r.nrows ? db_cell_ll(&r, 0, 0) : -1;
+    buf_puts(b, "<a href=\"/callbacks\">");
+    html_text(b, i18n_text(s->lang, M_NAV_CALLBACKS));
+    if (n > 0) { /* nothing open: no badge to look at */
+        buf_puts(b, " <span class=\"count\" title=\"");
+        html_attr(b, i18n_text(s->lang, M_CB_OPEN_COUNT_LABEL));
+        buf_printf(b, "\" data-open-callbacks=\"%lld\">%lld</span>", n, n);
+    }
+    buf_puts(b, "</a>");
 }
 
 long long dash_q_int(const sb_request *req, const char *name, long long def, long long lo, long long hi)

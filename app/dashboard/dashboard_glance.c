@@ -18,13 +18,6 @@
 #include "queue_stats.h"
 #include "timeutil.h"
 
-const char *dash_zone(sb_app *app, const sb_request *req, const session *s)
-{
-    return company_zone(db_for_reads(&app->reads), req->pool, &app->cfg, s->company_id);
-}
-
-int dash_tests(const sb_request *req) { return dash_q_int(req, "tests", 0, 0, 1) == 1; }
-
 const char *dash_time(arena *a, const char *epoch, const char *zone, int iso)
 {
     char out[40];

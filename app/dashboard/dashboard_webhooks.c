@@ -129,6 +129,19 @@ static const live_kpis *live_kpis_get(sb_app *app, arena *a, long long company_i
  * health figures appear without a reload. Bounded (D136): at most one poll
  * per session per LIVE_MIN_MS (else 429), a range read on the primary key over
  * the newest LIVE_WINDOW ids whatever `after` says, and the cached figures. */
+/* the first ncol cells of each row as a JSON array of strings, the arrays comma-separated */
+static void json_cell_arrays(buf *b, const db_rows *r, size_t ncol)
+{
+    for (size_t i = 0; i < r->nrows; i++) {
+        buf_puts(b, i ? ",[" : "[");
+        for (size_t c = 0; c < ncol; c++) {
+            if (c) buf_putc(b, ',');
+            json_buf_str(b, db_cell(r, i, c));
+        }
+        buf_putc(b, ']');
+    }
+}
+
 void dash_webhooks_live(sb_app *app, const sb_request *req, sb_response *resp)
 {
     static const char NEWEST[] = "SELECT COALESCE(MAX(id), 0) FROM webhook_events";
@@ -167,23 +180,9 @@ void dash_webhooks_live(sb_app *app, const sb_request *req, sb_response *resp)
     buf_puts(b, "{\"kpis\":[");
     json_buf_str(b, q->status);
     buf_printf(b, ",\"%lld\",\"%lld\",\"%lld ms\"],\"events\":[", q->backlog, q->dead, q->lag_p99_ms);
-    for (size_t i = 0; i < rows.nrows; i++) {
-        buf_puts(b, i ? ",[" : "[");
-        for (size_t c = 0; c < 7; c++) {
-            if (c) buf_putc(b, ',');
-            json_buf_str(b, db_cell(&rows, i, c));
-        }
-        buf_putc(b, ']');
-    }
+    json_cell_arrays(b, &rows, 7);
     buf_puts(b, "],\"statuses\":["); /* the rows already on screen, as they are now (17.7) */
-    for (size_t i = 0; i < shown.nrows; i++) {
-        buf_puts(b, i ? ",[" : "[");
-        for (size_t c = 0; c < 3; c++) {
-            if (c) buf_putc(b, ',');
-            json_buf_str(b, db_cell(&shown, i, c));
-        }
-        buf_putc(b, ']');
-    }
+    json_cell_arrays(b, &shown, 3);
     buf_puts(b, "]}");
 }
 
