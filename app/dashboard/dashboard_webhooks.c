@@ -124,11 +124,6 @@ static const live_kpis *live_kpis_get(sb_app *app, arena *a, long long company_i
     return k;
 }
 
-/* GET /webhooks/live.json?after=ID&status=&provider=: what www/live.js polls
- * every few seconds while the webhooks page is open, so new events and the
- * health figures appear without a reload. Bounded (D136): at most one poll
- * per session per LIVE_MIN_MS (else 429), a range read on the primary key over
- * the newest LIVE_WINDOW ids whatever `after` says, and the cached figures. */
 /* the first ncol cells of each row as a JSON array of strings, the arrays comma-separated */
 static void json_cell_arrays(buf *b, const db_rows *r, size_t ncol)
 {
@@ -142,6 +137,11 @@ static void json_cell_arrays(buf *b, const db_rows *r, size_t ncol)
     }
 }
 
+/* GET /webhooks/live.json?after=ID&status=&provider=: what www/live.js polls
+ * every few seconds while the webhooks page is open, so new events and the
+ * health figures appear without a reload. Bounded (D136): at most one poll
+ * per session per LIVE_MIN_MS (else 429), a range read on the primary key over
+ * the newest LIVE_WINDOW ids whatever `after` says, and the cached figures. */
 void dash_webhooks_live(sb_app *app, const sb_request *req, sb_response *resp)
 {
     static const char NEWEST[] = "SELECT COALESCE(MAX(id), 0) FROM webhook_events";
