@@ -1,7 +1,8 @@
 # switchboard: build, run the embedded stack, test.
 #   make run      install missing Debian packages, build, start the stack under var/
 #   make stop     stop everything make run started
-#   make test     build and run every test on a private stack; ends "N passed, N failed, N skipped"
+#   make test     lint, then build and run every test on a private stack; ends "N passed, N failed, N skipped"
+#   make lint     the layer rule over the includes of lib/ and app/ (tests/lint.sh, DESIGN D187)
 #   make screenshots  every dashboard page at 1366 and 390 px in headless Chromium, into docs/screenshots/
 #   make deps     install the Debian packages (root) or print the apt-get line
 #   make fault    fault scenarios under load on a private stack (DB/child/worker kill -9, full spool); ~3 min
@@ -18,7 +19,12 @@
 CC      ?= cc
 PKGS    := libmariadb json-c libcurl libcrypto
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral \
+# sources by layer (DESIGN D186-D188): lib/base < lib/platform < lib/domain < lib/queue < app/ (tests/lint.sh
+# checks it); headers are included by bare name, found through one -iquote per folder, placed before the
+# system ones (lib/base/json.h before json-c's json.h); a file added flat in lib/ or app/ builds too
+SRC_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard lib/*.[ch] lib/*/*.[ch] app/*.[ch] app/*/*.[ch]))))
+INCLUDES := $(SRC_DIRS:%=-iquote %)
+CFLAGS  += $(INCLUDES) -std=c17 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral \
            -fstack-protector-strong $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfcgi -lcrypt -lm -pthread
 # -Wno-format-truncation: GCC 12 reports "null format string" on paths UBSan adds, not real ones
@@ -32,8 +38,8 @@ endif
 Q       := $(if $(V),,@)
 PORT    ?= 8080
 
-LIB_SRC := $(wildcard lib/*.c)
-APP_SRC := $(wildcard app/*.c)
+LIB_SRC := $(wildcard lib/*.c lib/*/*.c)
+APP_SRC := $(wildcard app/*.c app/*/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 APP_OBJ := $(APP_SRC:%.c=$(BUILD)/%.o)
 UNIT_SRC := $(wildcard tests/unit/*.c)
@@ -58,7 +64,7 @@ DEB_PKGS := $(BUILD_PKGS) libcmocka-dev mariadb-server mariadb-client nginx spaw
 FUZZ_PKGS := clang libclang-rt-14-dev
 VALGRIND_PKGS := valgrind
 
-.PHONY: all deps run stop test screenshots fault fuzz valgrind check-replica check-apache install deb check-deb clean bench bench-ceiling bench-php bench-pipeline bench-statements bench-functions bench-functions-load bench-ingest bench-sustained bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
+.PHONY: FORCE all deps run stop lint test screenshots fault fuzz valgrind check-replica check-apache install deb check-deb clean bench bench-ceiling bench-php bench-pipeline bench-statements bench-functions bench-functions-load bench-ingest bench-sustained bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
 
 # where `make install` puts things; the binary finds sql/ next to itself (lib/config.h),
@@ -70,21 +76,35 @@ DATADIR    := $(PREFIX)/share/switchboard
 DOCDIR     := $(PREFIX)/share/doc/switchboard
 MANDIR     := $(PREFIX)/share/man
 COMPLETIONDIR := $(PREFIX)/share/bash-completion/completions
-$(BUILD)/lib/config.o: CFLAGS += -DSB_DATADIR='"$(DATADIR)"'
+$(BUILD)/lib/platform/config.o: CFLAGS += -DSB_DATADIR='"$(DATADIR)"'
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h app/*.h tests/e2e/*.h)
+# -MMD -MP: each object's .d names the headers it includes, so a header change rebuilds its includers only
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC $<")
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+-include $(LIB_OBJ:.o=.d) $(APP_OBJ:.o=.d)
 
-$(BUILD)/libswitchboard.a: $(LIB_OBJ)
-	$(Q)$(AR) rcs $@ $^
+# an archive's member list as a file rewritten only when the list changes: a moved or deleted
+# source rebuilds its archive, which is made anew (no stale member defines a symbol twice)
+%.members: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(MEMBERS)' | cmp -s - $@ || echo '$(MEMBERS)' >$@
+FORCE:
+$(BUILD)/libswitchboard.members: MEMBERS = $(LIB_OBJ)
+$(BUILD)/libapp.members: MEMBERS = $(APP_LIB_OBJ)
+$(BUILD)/app.members: MEMBERS = $(APP_OBJ)
+build/fuzz/libswitchboard.members: MEMBERS = $(FUZZ_LIB_OBJ)
+build/fuzz/libapp.members: MEMBERS = $(FUZZ_APP_OBJ)
+
+$(BUILD)/libswitchboard.a: $(LIB_OBJ) $(BUILD)/libswitchboard.members
+	$(Q)rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
 # bin/ and lib/ hold the flavour built last (release or SANITIZE=1): always refreshed
 lib/libswitchboard.a: $(BUILD)/libswitchboard.a
 	$(Q)cmp -s $< $@ || cp $< $@
 
-$(BUILD)/switchboard: $(APP_OBJ) $(BUILD)/libswitchboard.a
+$(BUILD)/switchboard: $(APP_OBJ) $(BUILD)/libswitchboard.a $(BUILD)/app.members
 	@$(if $(Q),echo "  LD $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(APP_OBJ) $(BUILD)/libswitchboard.a $(LDLIBS)
 
@@ -105,8 +125,8 @@ $(BUILD)/tests/unit_%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libswi
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libswitchboard.a $(LDLIBS) -lcmocka
 
-$(BUILD)/libapp.a: $(APP_LIB_OBJ)
-	$(Q)$(AR) rcs $@ $^
+$(BUILD)/libapp.a: $(APP_LIB_OBJ) $(BUILD)/libapp.members
+	$(Q)rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
 $(BUILD)/tests/unit_fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/fuzz.h $(BUILD)/libapp.a $(BUILD)/libswitchboard.a
 	@mkdir -p $(dir $@)
@@ -127,7 +147,12 @@ run: deps
 stop:
 	$(Q)conf/stack.sh stop "$(CURDIR)/var"
 
-test: deps
+# the layer rule (DESIGN D187, D188): no include upwards, no entry folder into another, no pair
+# including each other; a fraction of a second, so make test runs it first
+lint:
+	$(Q)tests/lint.sh
+
+test: deps lint
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_REPLAY) $(E2E_BIN) $(FAKE_BIN)
 	$(Q)tests/run.sh $(BUILD)/tests
 
@@ -161,23 +186,24 @@ $(BUILD)/tests/fault_%: tests/fault/%.c $(BUILD)/libswitchboard.a
 # ---- fuzzing: clang + libFuzzer + ASan/UBSan (any UB aborts), its own objects in build/fuzz
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 30
-FUZZ_CFLAGS  := -std=c17 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wshadow -fno-omit-frame-pointer \
+FUZZ_CFLAGS  := $(INCLUDES) -std=c17 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wshadow -fno-omit-frame-pointer \
                 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
                 $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/%.o)
 FUZZ_APP_OBJ := $(filter-out build/fuzz/app/main.o,$(APP_SRC:%.c=build/fuzz/%.o))
 FUZZ_BIN     := $(FUZZ_NAMES:%=build/fuzz/fuzz_%)
 
-build/fuzz/%.o: %.c $(wildcard lib/*.h app/*.h)
+build/fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC(fuzz) $<")
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_APP_OBJ:.o=.d)
 
-build/fuzz/libswitchboard.a: $(FUZZ_LIB_OBJ)
-	$(Q)$(AR) rcs $@ $^
+build/fuzz/libswitchboard.a: $(FUZZ_LIB_OBJ) build/fuzz/libswitchboard.members
+	$(Q)rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
-build/fuzz/libapp.a: $(FUZZ_APP_OBJ)
-	$(Q)$(AR) rcs $@ $^
+build/fuzz/libapp.a: $(FUZZ_APP_OBJ) build/fuzz/libapp.members
+	$(Q)rm -f $@ && $(AR) rcs $@ $(filter %.o,$^)
 
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h build/fuzz/libapp.a build/fuzz/libswitchboard.a
 	@$(if $(Q),echo "  LD(fuzz) $@")
@@ -214,10 +240,10 @@ $(BUILD)/tests/bench_%: tests/bench/bench_%.c $(BUILD)/libswitchboard.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -pthread -o $@ $< $(BUILD)/libswitchboard.a $(LDLIBS)
 
-# lib/sig.c as a shared object: tests/bench/sign.lua signs wrk's requests with it (LuaJIT FFI)
-$(BUILD)/tests/bench_sig.so: lib/sig.c lib/sig.h
+# lib/base/sig.c as a shared object: tests/bench/sign.lua signs wrk's requests with it (LuaJIT FFI)
+$(BUILD)/tests/bench_sig.so: lib/base/sig.c lib/base/sig.h
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ lib/sig.c -lcrypto
+	$(Q)$(CC) $(CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ lib/base/sig.c -lcrypto
 
 # benchmarks print figures (BENCH_EVENTS=2000 BENCH_CONNS=8); they assert nothing; docs/BENCHMARKS.md
 # bench-ceiling: switchboard against nginx, an empty FastCGI responder, MariaDB and PHP in one run

@@ -9,13 +9,13 @@
 
 #include <signal.h>
 
-#include "../lib/cli.h"
-#include "../lib/config.h"
-#include "../lib/db.h"
-#include "../lib/db_reads.h"
-#include "../lib/http.h"
-#include "../lib/pipeline.h"
-#include "../lib/router.h"
+#include "cli.h"
+#include "config.h"
+#include "db.h"
+#include "db_reads.h"
+#include "http.h"
+#include "pipeline.h"
+#include "router.h"
 
 #define SWITCHBOARD_VERSION "0.1.0"
 
@@ -136,7 +136,7 @@ void health_show(sb_app *app, const sb_request *req, sb_response *resp);
 void monitor_show(sb_app *app, const sb_request *req, sb_response *resp);
 void metrics_show(sb_app *app, const sb_request *req, sb_response *resp);
 
-/* main.c: the signals of the long-running processes, serve and worker (D72).
+/* signals.c: the signals of the long-running processes, serve and worker (D72).
  * app_signals installs on_stop for SIGTERM, SIGINT and SIGUSR1 (multiwatch's
  * graceful stop signal), a reload flag for SIGHUP and SIGUSR2 (multiwatch
  * forwards USR2 to its children) and the SIGALRM of app_stop_deadline. */

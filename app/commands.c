@@ -14,8 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../lib/migrate.h"
-#include "../lib/spool.h"
+#include "migrate.h"
+#include "spool.h"
 
 #define OPT_FORMAT {"--format", "table|json", "table", "table: for people; json: one object, see JSON OUTPUT in switchboard(1)", 0}
 #define OPT_QUIET {"--quiet", NULL, NULL, "no progress line on the terminal (the summary is still printed)", 0}

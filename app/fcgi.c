@@ -26,9 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../lib/daily_stats.h"
-#include "../lib/log.h"
-#include "../lib/metrics.h"
+#include "daily_stats.h"
+#include "log.h"
+#include "metrics.h"
 
 static volatile sig_atomic_t in_request, stop_requested, body_late;
 

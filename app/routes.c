@@ -1,7 +1,7 @@
 /* routes.c: the one static route table. Legacy path aliases are extra rows. */
 #include "app.h"
 
-#include "../lib/metrics.h"
+#include "metrics.h"
 
 const sb_route ROUTES[] = {
     /* Cal.com (LEGACY BEHAVIOR.md §1: both paths, GET answers a ping) */

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/config.h"
-#include "../../lib/http.h"
+#include "config.h"
+#include "http.h"
 
 #define MAX_CONNS 256
 

@@ -14,10 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/config.h"
-#include "../../lib/http.h"
-#include "../../lib/http_client.h"
-#include "../../lib/sig.h"
+#include "config.h"
+#include "http.h"
+#include "http_client.h"
+#include "sig.h"
 
 static sb_config cfg;
 

@@ -37,12 +37,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/buf.h"
-#include "../../lib/config.h"
-#include "../../lib/db.h"
-#include "../../lib/http.h"
-#include "../../lib/http_client.h"
-#include "../../lib/sig.h"
+#include "buf.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "http_client.h"
+#include "sig.h"
 
 static const char *url, *kill_pidfile, *restart_cmd, *run_dir;
 static sb_config cfg;

@@ -4,7 +4,7 @@
 --   BENCH_PROVIDER  calcom (BOOKING_CREATED fixture, new payload.uid per request)
 --                   or retell (call_started fixture, new call.call_id per request)
 --   BENCH_CONF      switchboard.conf of the stack: the secrets are read from it
---   BENCH_SIG_SO    lib/sig.c built as a shared object: the signatures come from
+--   BENCH_SIG_SO    lib/base/sig.c built as a shared object: the signatures come from
 --                   switchboard's own sig_calcom_sign / sig_retell_sign (LuaJIT FFI)
 --   BENCH_QUOTA     optional: each thread stops after this many responses
 -- done() prints one line for ceiling.sh:

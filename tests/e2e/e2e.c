@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../lib/sig.h"
+#include "sig.h"
 
 extern char **environ;
 

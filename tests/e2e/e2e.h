@@ -17,12 +17,12 @@
 #include <sys/types.h>
 #include <cmocka.h>
 
-#include "../../lib/arena.h"
-#include "../../lib/buf.h"
-#include "../../lib/config.h"
-#include "../../lib/db.h"
-#include "../../lib/http_client.h"
-#include "../../lib/json.h"
+#include "arena.h"
+#include "buf.h"
+#include "config.h"
+#include "db.h"
+#include "http_client.h"
+#include "json.h"
 
 typedef struct e2e_response {
     long status;

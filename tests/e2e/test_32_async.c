@@ -8,7 +8,7 @@
  * session, D181) link exactly what one full run links. */
 #include "e2e.h"
 
-#include "../../lib/linker.h"
+#include "linker.h"
 
 #include <signal.h>
 #include <stdio.h>

@@ -17,8 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../lib/spool.h"
-#include "../../lib/webhook.h"
+#include "spool.h"
+#include "webhook.h"
 
 #define EQ(actual, expected) assert_string_equal((actual) ? (actual) : "(null)", (expected))
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/sig.h"
+#include "sig.h"
 
 static const char *bearer(const char *token) { return arena_printf(e2e_arena(), "Authorization: Bearer %s", token); }
 

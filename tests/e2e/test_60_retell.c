@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../lib/spool.h"
+#include "spool.h"
 
 #define CALL_ID "call_9f2c41d7b8e34a6f8d12c07be5a91f3e"
 #define PHONE_ID "9e3b1f27-4c8a-4d52-b6e0-1a7c3d5f9b22"

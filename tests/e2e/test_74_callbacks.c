@@ -7,7 +7,7 @@
  * itself, within callbacks.autoclose_hours only. */
 #include "e2e.h"
 
-#include "../../lib/timeutil.h"
+#include "timeutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,9 +2,9 @@
  * with known answers (1,000 calls of which exactly 237 convert). */
 #include "e2e.h"
 
-#include "../../lib/conversions.h"
-#include "../../lib/daily_stats.h"
-#include "../../lib/linker.h"
+#include "conversions.h"
+#include "daily_stats.h"
+#include "linker.h"
 
 #include <stdio.h>
 #include <stdlib.h>

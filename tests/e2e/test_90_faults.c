@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../lib/spool.h"
+#include "spool.h"
 
 static const char *spool_dir(void) { return e2e_config()->spool_dir; }
 static int spool_empty(void) { return spool_count(spool_dir()) == 0; }

@@ -30,8 +30,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../lib/auth.h"
-#include "../../lib/sig.h"
+#include "auth.h"
+#include "sig.h"
 
 #define OWNER "owner@salon-haarmonie.example.com"
 #define DEMO_HASH "$2y$10$EhJN2RnF/HXCNeMS1ng9XehC6VIEKDPt4of2IRPBQSvzHTJ.qa8VW" /* switchboard-demo */

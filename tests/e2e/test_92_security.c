@@ -28,8 +28,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../../lib/html.h"
-#include "../../lib/sig.h"
+#include "html.h"
+#include "sig.h"
 
 #define OWNER "owner@salon-haarmonie.example.com" /* company 2 */
 #define OPERATOR "operator@switchboard.example.com"

@@ -17,7 +17,7 @@
 
 #include <openssl/evp.h>
 
-#include "../../lib/laravel_crypt.h"
+#include "laravel_crypt.h"
 
 #define CALL_ID "call_9f2c41d7b8e34a6f8d12c07be5a91f3e"
 

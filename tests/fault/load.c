@@ -25,12 +25,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/config.h"
-#include "../../lib/db.h"
-#include "../../lib/http.h"
-#include "../../lib/http_client.h"
-#include "../../lib/sig.h"
-#include "../../lib/spool.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
+#include "http_client.h"
+#include "sig.h"
+#include "spool.h"
 
 static const char *base_url, *tag;
 static const sb_config *cfg;

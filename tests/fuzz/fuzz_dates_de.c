@@ -12,8 +12,8 @@
  * followed by " x" must be refused (however long the text is). */
 #include <time.h>
 
-#include "../../lib/dates_de.h"
-#include "../../lib/timeutil.h"
+#include "dates_de.h"
+#include "timeutil.h"
 #include "fuzz.h"
 
 static const int64_t NOWS[] = {

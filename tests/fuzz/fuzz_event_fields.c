@@ -12,10 +12,10 @@
  * field has a value. */
 #include <math.h>
 
-#include "../../app/calcom_fields.h"
-#include "../../lib/calls.h"
-#include "../../lib/json.h"
-#include "../../lib/record.h"
+#include "calcom_fields.h"
+#include "calls.h"
+#include "json.h"
+#include "record.h"
 #include "fuzz.h"
 
 #define NOW 1773132233 /* a fixed "now": the run is deterministic */

@@ -10,9 +10,9 @@
  * must give the text unchanged (the two halves agree on percent-encoding).
  * The text is also an Accept-Language header and an sb_lang cookie value:
  * the language chosen is always de or en. */
-#include "../../lib/form.h"
-#include "../../lib/html.h"
-#include "../../lib/i18n.h"
+#include "form.h"
+#include "html.h"
+#include "i18n.h"
 #include "fuzz.h"
 
 static void one(const char *text, const char *name, arena *a)

@@ -15,8 +15,8 @@
  *   itself, but for invalid UTF-8, which becomes U+FFFD. */
 #include <json-c/json.h>
 
-#include "../../lib/json.h"
-#include "../../lib/webhook.h"
+#include "json.h"
+#include "webhook.h"
 #include "fuzz.h"
 
 static const char *const HANDLER_PATHS[] = {

@@ -16,8 +16,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "../../lib/json.h"
-#include "../../lib/laravel_crypt.h"
+#include "json.h"
+#include "laravel_crypt.h"
 #include "fuzz.h"
 
 #define APP_KEY "base64:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="

@@ -5,7 +5,7 @@
  * 49, 43 and 352 must give "+" and 7..15 digits or fail; normalising its own
  * output must give it back unchanged (E.164 is a fixed point); the legacy
  * variants of the result are 3 or 4 distinct non-empty spellings. */
-#include "../../lib/phone.h"
+#include "phone.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

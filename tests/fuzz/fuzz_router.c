@@ -4,8 +4,8 @@
  * path). router_match() must answer 200 with a route of that path and
  * method (HEAD as GET), or 404, or 405 with a non-empty Allow list that fits
  * its buffer; a too small Allow buffer (5 bytes) must truncate, not overflow. */
-#include "../../app/app.h"
-#include "../../lib/router.h"
+#include "app.h"
+#include "router.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -7,7 +7,7 @@
  * one flipped hex digit must not. */
 #include <ctype.h>
 
-#include "../../lib/sig.h"
+#include "sig.h"
 #include "fuzz.h"
 
 #define SECRET "whsec_fixture_salon_haarmonie_0001" /* tests/fixtures/calcom/signatures.json */

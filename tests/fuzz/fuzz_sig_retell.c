@@ -8,7 +8,7 @@
  * one millisecond outside the window on either side. */
 #include <ctype.h>
 
-#include "../../lib/sig.h"
+#include "sig.h"
 #include "fuzz.h"
 
 #define KEY "key_fixture_retell_webhook_badge_0001"

@@ -12,9 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../lib/arena.h"
-#include "../../lib/buf.h"
-#include "../../lib/log.h"
+#include "arena.h"
+#include "buf.h"
+#include "log.h"
 #include "unit_util.h"
 
 /* ---- arena ------------------------------------------------------------ */

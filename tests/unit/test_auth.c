@@ -6,8 +6,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "../../lib/auth.h"
-#include "../../lib/session.h"
+#include "auth.h"
+#include "session.h"
 
 static void abilities_as_laravel_token_can(void **state)
 {

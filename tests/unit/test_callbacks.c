@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "../../lib/callbacks.h"
+#include "callbacks.h"
 
 #define N(a) (sizeof(a) / sizeof *(a))
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/cli.h"
-#include "../../lib/progress.h"
+#include "cli.h"
+#include "progress.h"
 #include "unit_util.h"
 
 static int noop(struct sb_app *app, int argc, char **argv)

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/config.h"
+#include "config.h"
 #include "unit_util.h"
 
 #define MINIMAL                                   \

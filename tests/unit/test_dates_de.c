@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../lib/dates_de.h"
-#include "../../lib/timeutil.h"
+#include "dates_de.h"
+#include "timeutil.h"
 
 #define TZ "Europe/Berlin"
 /* 160 spaces: longer than the parsers' buffers (a cut text once read as another date) */

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/config.h"
-#include "../../lib/db_reads.h"
-#include "../../lib/log.h"
+#include "config.h"
+#include "db_reads.h"
+#include "log.h"
 #include "unit_util.h"
 
 #define MINIMAL                                   \

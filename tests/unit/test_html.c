@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "../../lib/html.h"
+#include "html.h"
 
 static const char HOSTILE[] = "<script>alert(\"x\")</script>' onmouseover='alert(1)' `=` & Straße ✓ \x01";
 

@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "../../lib/i18n.h"
+#include "i18n.h"
 
 static void accept_language_picks_by_q(void **state)
 {

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "../../lib/json.h"
+#include "json.h"
 #include "unit_util.h"
 
 /* json_parse_strict on the bytes of a string literal (embedded NULs kept). */

@@ -7,7 +7,7 @@
 #include <openssl/evp.h>
 #include <string.h>
 
-#include "../../lib/laravel_crypt.h"
+#include "laravel_crypt.h"
 
 /* APP_KEY as Laravel's .env writes it: base64 of 32 bytes */
 #define APP_KEY "base64:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="

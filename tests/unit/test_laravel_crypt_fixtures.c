@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/laravel_crypt.h"
+#include "laravel_crypt.h"
 
 #define FIXTURES "tests/fixtures/laravel/encrypted.tsv"
 

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "../../lib/mail.h"
+#include "mail.h"
 
 static void addresses_that_could_add_a_header_or_recipient_are_refused(void **state)
 {

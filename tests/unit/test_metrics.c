@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lib/metrics.h"
+#include "metrics.h"
 
 static const char *label(const char *s)
 {

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../lib/phone.h"
+#include "phone.h"
 
 static const struct {
     const char *raw, *want; /* want NULL: "no number" */

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "../../lib/pipeline.h"
+#include "pipeline.h"
 
 static void schedule_bounds_and_exhaustion(void **state)
 {

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "../../lib/router.h"
+#include "router.h"
 
 static void h_calcom(struct sb_app *app, const sb_request *req, sb_response *resp)
 {

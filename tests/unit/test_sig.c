@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/sig.h"
+#include "sig.h"
 #include "unit_util.h"
 
 #define TOL 300000

@@ -7,7 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "../../lib/simulate.h"
+#include "simulate.h"
 
 #define TZ "Europe/Berlin"
 /* Monday 2026-11-02 00:00 Berlin (CET, UTC+1) .. four weeks later */

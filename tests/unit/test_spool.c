@@ -12,7 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../../lib/spool.h"
+#include "spool.h"
 #include "unit_util.h"
 
 static char tmpdir[64];

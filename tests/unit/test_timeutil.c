@@ -7,8 +7,8 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "../../lib/dates_de.h"
-#include "../../lib/timeutil.h"
+#include "dates_de.h"
+#include "timeutil.h"
 
 static void listed_zones_pass(void **state)
 {

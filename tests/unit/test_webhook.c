@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/webhook.h"
+#include "webhook.h"
 #include "unit_util.h"
 
 /* A fixture body, its json-c tree and the event webhook_describe made of it. */
