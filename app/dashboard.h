@@ -42,7 +42,8 @@ void dash_test_numbers(sb_app *app, const sb_request *req, buf *b, const session
 const char *dash_zone(sb_app *app, const sb_request *req, const session *s);
 /* 1 when the page counts test calls (?tests=1) */
 int dash_tests(const sb_request *req);
-/* epoch seconds (text) as local time in zone: "2026-03-29 09:30", or ISO 8601 with offset (iso 1); NULL for none (arena) */
+/* epoch seconds (text) as local time in zone: "2026-03-29 09:30", ISO 8601 with offset (iso 1), or with seconds
+ * "2026-03-29 09:30:05" (iso 2); NULL for none (arena) */
 const char *dash_time(arena *a, const char *epoch, const char *zone, int iso);
 /* column col of r (Unix seconds) rewritten in place as dash_time text */
 void dash_localize(db_rows *r, size_t col, arena *a, const char *zone, int iso);

@@ -142,6 +142,34 @@ static void times_are_shown_in_the_companys_clock(void **state)
     assert_non_null(strstr(r.body, "Zeiten in Europe/Berlin"));
 }
 
+/* 17.1 (D207): the call page and Rückrufe are in the company's clock too, named; the call page in its
+ * company's clock for an operator as well, the callbacks CSV with offsets */
+static void call_and_callbacks_pages_use_the_companys_clock(void **state)
+{
+    (void)state;
+    const char *id = e2e_scalar("SELECT id FROM calls WHERE retell_call_id = 'call_gl_n1'", NULL, 0);
+    sql(arena_printf(e2e_arena(), "INSERT IGNORE INTO switchboard_callbacks (company_id, call_id, retell_call_id, caller_number,"
+                                  " reason, status, closed_by, closed_at, created_at) VALUES (8601, %s, 'call_gl_n1', '+12125550101',"
+                                  " 'callback_promised', 'done', 'NY Owner', '2026-06-10 13:15:00', '2026-06-10 02:05:00')", id));
+    e2e_response r = get(ny_cookie, arena_printf(e2e_arena(), "/call?id=%s", id));
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "Zeiten in America/New_York"));
+    assert_non_null(strstr(r.body, "2026-06-09 22:00:00")); /* 02:00 UTC, EDT */
+    assert_null(strstr(r.body, "2026-06-10 02:00"));
+    r = get(op_cookie, arena_printf(e2e_arena(), "/call?id=%s", id));
+    assert_non_null(strstr(r.body, "Zeiten in America/New_York"));
+    assert_non_null(strstr(r.body, "2026-06-09 22:00:00"));
+    r = get(ny_cookie, "/callbacks?status=all&days=3660");
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "Zeiten in America/New_York"));
+    assert_non_null(strstr(r.body, "2026-06-09 22:05"));
+    assert_non_null(strstr(r.body, "2026-06-10 09:15"));
+    assert_null(strstr(r.body, "2026-06-10 02:05"));
+    r = get(ny_cookie, "/callbacks.csv?status=all&days=3660");
+    assert_non_null(strstr(r.body, "2026-06-09T22:05:00-04:00"));
+    assert_non_null(strstr(r.body, "2026-06-10T09:15:00-04:00"));
+}
+
 /* 17.5: Retell web calls and calls from a test number count nowhere by default; ?tests=1 shows them */
 static void test_calls_are_left_out_unless_asked_for(void **state)
 {
@@ -443,6 +471,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(days_are_the_companys_local_days),
         cmocka_unit_test(times_are_shown_in_the_companys_clock),
+        cmocka_unit_test(call_and_callbacks_pages_use_the_companys_clock),
         cmocka_unit_test(test_calls_are_left_out_unless_asked_for),
         cmocka_unit_test(a_company_marks_its_test_numbers),
         cmocka_unit_test(money_is_in_euro_with_its_rate),
