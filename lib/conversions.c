@@ -71,6 +71,8 @@ static const char *const Q_AGENTS =
 
 double conversions_percent(long long n, long long d) { return d > 0 ? (double)(n * 10000 / d) / 100.0 : 0.0; }
 
+#define MAX_DAYS 3662 /* `report --days` is at most 3660; the window's edges can add a local day each */
+
 /* The local days in tz that meet [since, until) as DAYS_TABLE's JSON (in a); NULL on a clock error. */
 static const char *days_json(arena *a, const char *tz, int64_t since, int64_t until)
 {
@@ -79,7 +81,7 @@ static const char *days_json(arena *a, const char *tz, int64_t since, int64_t un
     if (time_local_day(since, tz, day) != 0) return NULL;
     buf j = BUF_INIT;
     buf_putc(&j, '[');
-    for (int n = 0; n < 3700; n++, memcpy(day, next, sizeof day)) {
+    for (int n = 0; n < MAX_DAYS; n++, memcpy(day, next, sizeof day)) {
         if (time_day_add(day, 1, next) != 0 || time_day_add(day, 8, day8) != 0 || time_day_start(day, tz, &s) != 0 ||
             time_day_start(next, tz, &e) != 0 || time_day_start(day8, tz, &e8) != 0)
             break;
