@@ -188,6 +188,8 @@ int cmd_stats(sb_app *app, int argc, char **argv);
 int cmd_shadow(sb_app *app, const char *cmd, int argc, char **argv);
 /* cmd_operators.c: `switchboard operators list|add|remove` (DESIGN D131). Exit code. */
 int cmd_operators(sb_app *app, int argc, char **argv);
+/* cmd_company_settings.c: `switchboard company-settings --company ID [--set KEY=VALUE ...]` (D208). Exit code. */
+int cmd_company_settings(sb_app *app, int argc, char **argv);
 /* Link calls and appointments of one tenant around now that share a customer
  * or a number with the row an event wrote (table "calls" or "appointments",
  * id); the hourly full run reconciles the rest (pipeline hook). 0 or -1. */

@@ -217,6 +217,15 @@ static const cli_opt OPERATORS_OPTS[] = {
     OPT_END,
 };
 
+static const cli_opt COMPANY_SETTINGS_OPTS[] = {
+    {"--company", "ID", NULL, "required: the company", 0},
+    {"--set", "KEY=VALUE", NULL,
+     "override one setting (repeatable): targets.web_pct, targets.phone_pct, targets.overall_pct (0-100), "
+     "targets.sync_ms, metrics.web_monthly_cost_eur (EUR); VALUE \"default\" returns to the config's", 0},
+    OPT_FORMAT,
+    OPT_END,
+};
+
 static const cli_opt MONITOR_OPTS[] = {
     {"--company", "ID", "all", "numbers of one company only (as a tenant's token sees them)", 0},
     OPT_FORMAT,
@@ -304,6 +313,14 @@ const cli_cmd COMMANDS[] = {
      "A Laravel user without a company is refused unless granted here; grants are stored by user id. "
      "remove ends the user's sessions at their next request. Exit 1 when there is no such user or grant.",
      OPERATORS_OPTS, 2, NULL, "switchboard operators add ops@example.com --by alice", CLI_LOGS},
+    {"company-settings", cmd_company_settings, "--company ID [--set KEY=VALUE ...]",
+     "one company's targets and web channel cost, shown or overridden (D208)",
+     "Prints each setting's value now and whether it is the company's or the config's default. Every --set is checked "
+     "before anything is written; the dashboard reads the new value at its next request. Exit 1 when there is no such "
+     "company.",
+     COMPANY_SETTINGS_OPTS, 0,
+     "{\"company_id\":N,\"name\":S,\"settings\":{KEY:{\"value\":N,\"source\":\"company\"|\"config\",\"config\":N}}}",
+     "switchboard company-settings --company 42 --set targets.phone_pct=70", CLI_LOGS},
     {"sign", cmd_sign, "calcom|retell FILE", "print the signature header value a provider would send for FILE",
      "For hand-made test requests (curl -H).", NO_OPTS, 2, NULL, "switchboard sign calcom booking.json", 0},
     {"help", cmd_help, "[COMMAND]", "this overview, or one command's usage, options and example", NULL, NO_OPTS, 1, NULL,

@@ -51,7 +51,8 @@ void dash_num_cell(buf *b, const char *label, const char *value, const char *not
 /* ---- at a glance (issue 17, dashboard_glance.c) ---- */
 /* the company's test numbers with the add/remove forms (one company shown only) */
 void dash_test_numbers(sb_app *app, const sb_request *req, buf *b, const session *s);
-/* epoch seconds (text) as local time in zone: "2026-03-29 09:30", or ISO 8601 with offset (iso 1); NULL for none (arena) */
+/* epoch seconds (text) as local time in zone: "2026-03-29 09:30", ISO 8601 with offset (iso 1), or with seconds
+ * "2026-03-29 09:30:05" (iso 2); NULL for none (arena) */
 const char *dash_time(arena *a, const char *epoch, const char *zone, int iso);
 /* column col of r (Unix seconds) rewritten in place as dash_time text */
 void dash_localize(db_rows *r, size_t col, arena *a, const char *zone, int iso);

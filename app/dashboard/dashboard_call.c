@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "company_clock.h"
 #include "html.h"
 #include "i18n.h"
 #include "json.h"
@@ -25,8 +26,8 @@
 
 static const char CALL[] =
     "SELECT c.id, c.retell_call_id, c.from_number, c.to_number, COALESCE(cu.name, c.customer_name), c.customer_id,"
-    " COALESCE(c.agent_name, c.retell_agent_id), DATE_FORMAT(COALESCE(c.start_timestamp, c.created_at), '%Y-%m-%d %H:%i:%s'),"
-    " DATE_FORMAT(c.end_timestamp, '%Y-%m-%d %H:%i:%s'), c.duration_sec, c.disconnection_reason, c.status, c.summary,"
+    " COALESCE(c.agent_name, c.retell_agent_id), UNIX_TIMESTAMP(COALESCE(c.start_timestamp, c.created_at)),"
+    " UNIX_TIMESTAMP(c.end_timestamp), c.duration_sec, c.disconnection_reason, c.status, c.summary,"
     " c.sentiment, c.custom_analysis_data, c.transcript, c.recording_url, c.converted_appointment_id,"
     " JSON_VALUE(c.linking_metadata, '$.method'), JSON_VALUE(c.linking_metadata, '$.confidence'),"
     " JSON_VALUE(c.linking_metadata, '$.distance_minutes'), JSON_VALUE(c.linking_metadata, '$.withdrawn'), c.company_id,"
@@ -38,20 +39,20 @@ enum { K_ID, K_RETELL, K_FROM, K_TO, K_NAME, K_CUSTOMER, K_AGENT, K_STARTED, K_E
 
 static const char FUNCTIONS[] =
     "SELECT id, function_name, args_json, success, message, outcome, appointment_id,"
-    " DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s'), DATE_FORMAT(provider_at, '%Y-%m-%d %H:%i:%s'), duration_us"
+    " UNIX_TIMESTAMP(created_at), UNIX_TIMESTAMP(provider_at), duration_us"
     " FROM switchboard_function_calls WHERE (call_id = ? OR retell_call_id = ?) AND (company_id IS NULL OR company_id = ?)"
     " ORDER BY id LIMIT ?";
 enum { F_ID, F_NAME, F_ARGS, F_SUCCESS, F_MESSAGE, F_OUTCOME, F_APPT, F_AT, F_PROVIDER_AT, F_US };
 
 static const char APPOINTMENTS[] =
-    "SELECT a.id, DATE_FORMAT(a.created_at, '%Y-%m-%d %H:%i:%s'), DATE_FORMAT(a.starts_at, '%Y-%m-%d %H:%i'), a.status,"
-    " s.name, DATE_FORMAT(a.cancelled_at, '%Y-%m-%d %H:%i:%s'), a.cancellation_reason, a.source"
+    "SELECT a.id, UNIX_TIMESTAMP(a.created_at), UNIX_TIMESTAMP(a.starts_at), a.status,"
+    " s.name, UNIX_TIMESTAMP(a.cancelled_at), a.cancellation_reason, a.source"
     " FROM appointments a LEFT JOIN services s ON s.id = a.service_id"
     " WHERE a.company_id = ? AND a.deleted_at IS NULL AND (a.call_id = ? OR a.id = ?) ORDER BY a.id LIMIT 50";
 enum { A_ID, A_CREATED, A_STARTS, A_STATUS, A_SERVICE, A_CANCELLED, A_REASON, A_SOURCE };
 
 static const char ITEMS[] =
-    "SELECT id, reason, status, closed_by, DATE_FORMAT(closed_at, '%Y-%m-%d %H:%i'), wanted_service, wanted_at, failure"
+    "SELECT id, reason, status, closed_by, UNIX_TIMESTAMP(closed_at), wanted_service, wanted_at, failure"
     " FROM switchboard_callbacks WHERE call_id = ? AND company_id = ? ORDER BY id";
 
 /* the linker's method words (lib/linker.h) and the rule each is */
@@ -290,10 +291,20 @@ void dash_call(sb_app *app, const sb_request *req, sb_response *resp)
         dash_error(resp, 503, "database unavailable");
         return;
     }
+    /* the call's company's clock, named (D207): one company's conversation, whoever reads it */
+    const char *zone = company_zone(db, a, &app->cfg, db_cell_ll(&c, 0, K_COMPANY));
+    for (size_t k = K_STARTED; k <= K_ENDED; k++) dash_localize(&c, k, a, zone, 2);
+    dash_localize(&f, F_AT, a, zone, 2);
+    dash_localize(&f, F_PROVIDER_AT, a, zone, 2);
+    dash_localize(&ap, A_CREATED, a, zone, 2);
+    dash_localize(&ap, A_STARTS, a, zone, 0);
+    dash_localize(&ap, A_CANCELLED, a, zone, 2);
+    dash_localize(&it, 4, a, zone, 0);
     resp->status = 200;
     sb_lang L = s.lang;
     dash_page_start(app, req, resp, i18n_text(L, M_CALL), &s);
     buf *b = &resp->body;
+    dash_glance_bar(b, L, req, NULL, zone);
     buf_puts(b, "<h2>");
     html_text(b, i18n_text(L, M_CONVERSATION));
     buf_puts(b, "</h2><ol class=\"story\">");
@@ -322,7 +333,7 @@ void dash_call(sb_app *app, const sb_request *req, sb_response *resp)
     conversion_step(b, L, &c);
     callback_steps(b, L, &it);
     buf_puts(b, "</ol>");
-    dash_events_table(app, req, L, dash_zone(app, req, &s), b,
+    dash_events_table(app, req, L, zone, b,
                       "SELECT id, event_type, status, UNIX_TIMESTAMP(COALESCE(received_at, created_at)),"
                       " COALESCE(error_message, notes) FROM webhook_events WHERE provider = 'retell' AND event_id = ? ORDER BY id",
                       db_str(db_cell(&c, 0, K_RETELL) ? db_cell(&c, 0, K_RETELL) : ""));

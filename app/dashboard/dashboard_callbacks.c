@@ -65,20 +65,25 @@ static void filter_of(const sb_request *req, cb_filter *f)
 }
 
 static const char LIST[] =
-    "SELECT cb.id, DATE_FORMAT(cb.created_at, '%Y-%m-%d %H:%i'), b.name, cb.caller_number, cb.caller_name, cb.reason,"
+    "SELECT cb.id, UNIX_TIMESTAMP(cb.created_at), b.name, cb.caller_number, cb.caller_name, cb.reason,"
     " cb.wanted_service, cb.wanted_at, cb.failure, cb.call_id, cb.status, cb.closed_by,"
-    " DATE_FORMAT(cb.closed_at, '%Y-%m-%d %H:%i'), cb.close_note, cb.closed_by_appointment_id, cb.company_id"
+    " UNIX_TIMESTAMP(cb.closed_at), cb.close_note, cb.closed_by_appointment_id, cb.company_id"
     " FROM switchboard_callbacks cb LEFT JOIN branches b ON b.id = cb.branch_id"
     " WHERE (? = 0 OR cb.company_id = ?) AND (? IS NULL OR cb.status = ?) AND (? IS NULL OR cb.branch_id = ?)"
     " AND cb.created_at >= NOW() - INTERVAL ? DAY ORDER BY cb.id DESC LIMIT ?";
 enum { C_ID, C_CREATED, C_BRANCH, C_NUMBER, C_NAME, C_REASON, C_SERVICE, C_WANTED_AT, C_FAILURE, C_CALL, C_STATUS, C_BY,
        C_CLOSED_AT, C_NOTE, C_APPT, C_COMPANY, C_COLS };
 
-static int read_items(sb_app *app, const sb_request *req, const session *s, const cb_filter *f, long long limit, db_rows *r)
+/* the items with their times in zone: the page's clock, or ISO 8601 with the offset (iso 1) for CSV (D167, D207) */
+static int read_items(sb_app *app, const sb_request *req, const session *s, const cb_filter *f, long long limit,
+                      const char *zone, int iso, db_rows *r)
 {
     db_param p[] = {db_int(s->company_id), db_int(s->company_id), db_str(f->status), db_str(f->status),
                     db_str(f->branch),     db_str(f->branch),     db_int(f->days),   db_int(limit)};
-    return db_query(db_for_reads(&app->reads), req->pool, LIST, p, 8, r);
+    if (db_query(db_for_reads(&app->reads), req->pool, LIST, p, 8, r) != 0) return -1;
+    dash_localize(r, C_CREATED, req->pool, zone, iso);
+    dash_localize(r, C_CLOSED_AT, req->pool, zone, iso);
+    return 0;
 }
 
 void dash_callbacks_csv(sb_app *app, const sb_request *req, sb_response *resp)
@@ -88,7 +93,7 @@ void dash_callbacks_csv(sb_app *app, const sb_request *req, sb_response *resp)
     cb_filter f;
     filter_of(req, &f);
     db_rows r;
-    if (read_items(app, req, &s, &f, CSV_ROWS, &r) != 0) {
+    if (read_items(app, req, &s, &f, CSV_ROWS, dash_zone(app, req, &s), 1, &r) != 0) {
         dash_error(resp, 503, "database unavailable");
         return;
     }
@@ -258,7 +263,8 @@ void dash_callbacks(sb_app *app, const sb_request *req, sb_response *resp)
     cb_filter f;
     filter_of(req, &f);
     db_rows r;
-    if (read_items(app, req, &s, &f, LIST_ROWS, &r) != 0) {
+    const char *zone = dash_zone(app, req, &s);
+    if (read_items(app, req, &s, &f, LIST_ROWS, zone, 0, &r) != 0) {
         dash_error(resp, 503, "database unavailable");
         return;
     }
@@ -266,6 +272,7 @@ void dash_callbacks(sb_app *app, const sb_request *req, sb_response *resp)
     sb_lang L = s.lang;
     dash_page_start(app, req, resp, i18n_text(L, M_NAV_CALLBACKS), &s);
     buf *b = &resp->body;
+    dash_glance_bar(b, L, req, NULL, zone);
     filter_form(app, req, b, &s, &f);
     if (!r.nrows) {
         buf_puts(b, "<p class=\"empty\">");

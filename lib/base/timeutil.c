@@ -210,8 +210,8 @@ int time_format_local(int64_t epoch, const char *tz, int iso, char *out, size_t 
 {
     struct tm tm;
     if (time_local(epoch, tz, &tm) != 0) return -1;
-    if (!iso) {
-        strftime(out, n, "%Y-%m-%d %H:%M", &tm);
+    if (iso != 1) { /* 2: with seconds, for a conversation's steps */
+        strftime(out, n, iso ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &tm);
         return 0;
     }
     long off = tm.tm_gmtoff, a = off < 0 ? -off : off;

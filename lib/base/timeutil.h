@@ -39,7 +39,8 @@ int time_day_start(const char *day, const char *tz, int64_t *epoch);
 /* day + n calendar days (n may be negative) into out (>= 11 bytes). 0 or -1. */
 int time_day_add(const char *day, int n, char *out);
 /* epoch as local wall clock in tz: "2026-03-29 09:30" (iso 0) or ISO 8601 with
- * the zone's offset at that instant "2026-03-29T09:30:00+02:00" (iso 1).
+ * the zone's offset at that instant "2026-03-29T09:30:00+02:00" (iso 1), or
+ * "2026-03-29 09:30:05" (iso 2: the steps of one call on its page).
  * out >= 26 bytes. 0 or -1. */
 int time_format_local(int64_t epoch, const char *tz, int iso, char *out, size_t n);
 

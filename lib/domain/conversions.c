@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "company_clock.h"
 #include "json.h"
 #include "timeutil.h"
 
@@ -22,23 +23,36 @@ static const char *const Q_WEB =
     "SELECT COUNT(*), COALESCE(SUM(status = 'processed' AND notes LIKE ? ESCAPE '|'), 0) FROM webhook_events"
     " WHERE provider = 'calcom' AND event_type IN " SQL_WEB_BOOKING_TYPES " AND" WIN("COALESCE(received_at, created_at)")
     TENANT("company_id");
+/* The local days of the window as JSON rows [day, start, end, start of day + 8] (days_json): the
+ * customer-days and the attribution by day are cut at the company's local midnight like the daily
+ * aggregates (D166, D206); MariaDB's CONVERT_TZ needs zone tables, JSON_TABLE does not. */
+#define DAYS_TABLE(n) " JSON_TABLE(?, '$[*]' COLUMNS (day VARCHAR(10) PATH '$[0]', s BIGINT PATH '$[1]'," \
+                      " e BIGINT PATH '$[2]', e8 BIGINT PATH '$[3]')) " n " "
+/* customer-days of one company: who called or booked on the web that local day, converted when a live
+ * appointment of theirs was created that day or in the 7 after (daily_stats.c R_VISITORS, D206) */
 static const char *const Q_VISITORS =
     "SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM appointments a WHERE a.customer_id = v.customer_id"
-    " AND a.deleted_at IS NULL AND a.status <> 'cancelled' AND" WIN("a.created_at") ")), 0)"
-    " FROM (SELECT c.customer_id FROM calls c WHERE" WIN("c.created_at") TENANT("c.company_id")
+    " AND a.company_id = ? AND a.deleted_at IS NULL AND a.status <> 'cancelled' AND a.created_at >= FROM_UNIXTIME(v.s)"
+    " AND a.created_at < FROM_UNIXTIME(v.e8))), 0)"
+    " FROM (SELECT d.s, d.e8, c.customer_id FROM" DAYS_TABLE("d") "JOIN calls c ON c.company_id = ?"
+    "       AND c.created_at >= FROM_UNIXTIME(GREATEST(d.s, ?)) AND c.created_at < FROM_UNIXTIME(LEAST(d.e, ?))"
     "       AND c.customer_id IS NOT NULL AND c.deleted_at IS NULL" NOT_TEST
-    "       UNION SELECT a.customer_id FROM appointments a WHERE a.source = 'cal.com' AND" WIN("a.created_at")
-    TENANT("a.company_id") " AND a.deleted_at IS NULL) v";
+    "       UNION SELECT d.s, d.e8, a.customer_id FROM" DAYS_TABLE("d") "JOIN appointments a ON a.company_id = ?"
+    "       AND a.source = 'cal.com' AND a.created_at >= FROM_UNIXTIME(GREATEST(d.s, ?))"
+    "       AND a.created_at < FROM_UNIXTIME(LEAST(d.e, ?)) AND a.deleted_at IS NULL) v";
+/* every company for the operators' report over all: each counts in its own days */
+static const char *const Q_COMPANIES = "SELECT id FROM companies ORDER BY id";
 static const char *const Q_ATTR =
-    "SELECT DATE(k.created_at), SUM(k.kind = 'phone_booked'), SUM(k.kind = 'phone_influenced'), SUM(k.kind = 'web'),"
+    "SELECT k.day, SUM(k.kind = 'phone_booked'), SUM(k.kind = 'phone_influenced'), SUM(k.kind = 'web'),"
     " SUM(k.kind = 'other'), SUM(IF(k.live AND k.kind IN ('phone_booked', 'phone_influenced'), k.price, 0)),"
     " SUM(IF(k.live AND k.kind = 'web', k.price, 0))"
-    " FROM (SELECT a.created_at, " SQL_APPT_KIND " kind, a.deleted_at IS NULL AND a.status <> 'cancelled' live,"
-    "  COALESCE(s.price, 0) price FROM appointments a LEFT JOIN calls lc ON lc.id = a.call_id"
+    " FROM (SELECT d.day, " SQL_APPT_KIND " kind, a.deleted_at IS NULL AND a.status <> 'cancelled' live,"
+    "  COALESCE(s.price, 0) price FROM" DAYS_TABLE("d") "JOIN appointments a ON a.created_at >= FROM_UNIXTIME(d.s)"
+    "  AND a.created_at < FROM_UNIXTIME(d.e) LEFT JOIN calls lc ON lc.id = a.call_id"
     "  LEFT JOIN services s ON s.id = a.service_id"
     "  WHERE" WIN("a.created_at") TENANT("a.company_id") " AND a.deleted_at IS NULL"
     "  AND NOT COALESCE(" SQL_TEST_CALL_OF("lc") ", 0)) k"
-    " GROUP BY DATE(k.created_at) ORDER BY 1";
+    " GROUP BY k.day ORDER BY 1";
 static const char *const Q_TIMES =
     "SELECT GREATEST(0, TIMESTAMPDIFF(SECOND, COALESCE(c.end_timestamp, c.created_at), a.created_at)) FROM calls c"
     " JOIN appointments a ON a.id = c.converted_appointment_id"
@@ -56,6 +70,44 @@ static const char *const Q_AGENTS =
     " GROUP BY c.retell_agent_id ORDER BY 3 DESC";
 
 double conversions_percent(long long n, long long d) { return d > 0 ? (double)(n * 10000 / d) / 100.0 : 0.0; }
+
+#define MAX_DAYS 3662 /* `report --days` is at most 3660; the window's edges can add a local day each */
+
+/* The local days in tz that meet [since, until) as DAYS_TABLE's JSON (in a); NULL on a clock error. */
+static const char *days_json(arena *a, const char *tz, int64_t since, int64_t until)
+{
+    char day[11], next[11], day8[11];
+    int64_t s, e, e8;
+    if (time_local_day(since, tz, day) != 0) return NULL;
+    buf j = BUF_INIT;
+    buf_putc(&j, '[');
+    for (int n = 0; n < MAX_DAYS; n++, memcpy(day, next, sizeof day)) {
+        if (time_day_add(day, 1, next) != 0 || time_day_add(day, 8, day8) != 0 || time_day_start(day, tz, &s) != 0 ||
+            time_day_start(next, tz, &e) != 0 || time_day_start(day8, tz, &e8) != 0)
+            break;
+        if (s >= until) break;
+        buf_printf(&j, "%s[\"%s\",%lld,%lld,%lld]", n ? "," : "", day, (long long)s, (long long)e, (long long)e8);
+    }
+    buf_putc(&j, ']');
+    const char *out = arena_strdup(a, buf_cstr(&j));
+    buf_free(&j);
+    return out;
+}
+
+/* Customer-days of company (its own zone) added to r. 0 or -1. */
+static int add_visitors(sb_db *db, arena *a, const sb_config *cfg, long long company, int64_t since, int64_t until,
+                        conversion_report *r)
+{
+    const char *days = days_json(a, company_zone(db, a, cfg, company), since, until);
+    if (!days) return 0; /* no day to count */
+    db_param c = db_int(company), d = db_str(days), s = db_int(since), u = db_int(until);
+    db_param p[] = {c, d, c, s, u, d, c, s, u};
+    db_rows q;
+    if (db_query(db, a, Q_VISITORS, p, 9, &q) != 0) return -1;
+    r->visitors += db_cell_ll(&q, 0, 0);
+    r->converted_visitors += db_cell_ll(&q, 0, 1);
+    return 0;
+}
 
 int conversions_compute(sb_db *db, arena *a, const sb_config *cfg, long long company, int64_t since, int64_t until,
                         conversion_report *r)
@@ -79,12 +131,19 @@ int conversions_compute(sb_db *db, arena *a, const sb_config *cfg, long long com
     r->web_events = db_cell_ll(&q, 0, 0);
     r->web_events_ok = db_cell_ll(&q, 0, 1);
     r->web_booking_success = conversions_percent(r->web_events_ok, r->web_events);
-    db_param vp[] = {w[0], w[1], w[0], w[1], w[2], w[3], w[0], w[1], w[2], w[3]};
-    if (db_query(db, a, Q_VISITORS, vp, 10, &q) != 0) return -1;
-    r->visitors = db_cell_ll(&q, 0, 0);
-    r->converted_visitors = db_cell_ll(&q, 0, 1);
+    if (company) {
+        if (add_visitors(db, a, cfg, company, since, until, r) != 0) return -1;
+    } else {
+        if (db_query(db, a, Q_COMPANIES, NULL, 0, &q) != 0) return -1;
+        db_rows ids = q;
+        for (size_t i = 0; i < ids.nrows; i++)
+            if (add_visitors(db, a, cfg, db_cell_ll(&ids, i, 0), since, until, r) != 0) return -1;
+    }
     r->overall_conversion = conversions_percent(r->converted_visitors, r->visitors);
-    if (db_query(db, a, Q_ATTR, w, 4, &q) != 0) return -1;
+    /* by day in the company's days (the operators' zone over all companies) */
+    const char *days = days_json(a, company_zone(db, a, cfg, company), since, until);
+    db_param ap[] = {db_str(days ? days : "[]"), w[0], w[1], w[2], w[3]};
+    if (db_query(db, a, Q_ATTR, ap, 5, &q) != 0) return -1;
     conversions_fill_days(r, a, &q);
     if (db_query(db, a, Q_TIMES, w, 4, &q) != 0) return -1;
     r->minutes_to_booking_median = r->minutes_to_booking_p90 = -1;

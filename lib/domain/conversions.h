@@ -12,9 +12,10 @@
  *  web booking success Cal.com BOOKING_CREATED/REQUESTED/RESCHEDULED events
  *                      received in the window that ended processed with an
  *                      appointment / all such events
- *  overall conversion  distinct customers with a call or a web booking in
- *                      the window who have a live appointment created in the
- *                      window / those customers
+ *  overall conversion  customer-days (a customer with a call or a web booking
+ *                      on a company-local day of the window) with a live
+ *                      appointment created that day or in the 7 after / those
+ *                      customer-days (as the daily aggregates, D206)
  *  customer match rate answered calls with a real customer (not a legacy
  *                      placeholder: customer_type 'unknown', "Unbekannt…",
  *                      anonymous_… phones) / answered calls

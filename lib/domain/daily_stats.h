@@ -19,11 +19,12 @@
  * `switchboard stats --rebuild`.
  *
  * Differences from the live report (conversions_compute), written in README:
- * windows are whole local days of the company (companies.timezone, D166); the overall conversion counts
- * customer-days (a customer who called or booked on the web that day, who
- * has a live appointment created that day or in the 7 after) because a
- * distinct count over a quarter's customers cannot be read in 100 ms; call
- * to booking is in whole minutes. */
+ * windows are whole local days of the company (companies.timezone, D166); call
+ * to booking is in whole minutes. The overall conversion counts customer-days
+ * (a customer who called or booked on the web that day, who has a live
+ * appointment created that day or in the 7 after) because a distinct count over
+ * a quarter's customers cannot be read in 100 ms; the live report counts the
+ * same local customer-days (D206). */
 #ifndef SB_DAILY_STATS_H
 #define SB_DAILY_STATS_H
 

@@ -142,6 +142,34 @@ static void times_are_shown_in_the_companys_clock(void **state)
     assert_non_null(strstr(r.body, "Zeiten in Europe/Berlin"));
 }
 
+/* 17.1 (D207): the call page and Rückrufe are in the company's clock too, named; the call page in its
+ * company's clock for an operator as well, the callbacks CSV with offsets */
+static void call_and_callbacks_pages_use_the_companys_clock(void **state)
+{
+    (void)state;
+    const char *id = e2e_scalar("SELECT id FROM calls WHERE retell_call_id = 'call_gl_n1'", NULL, 0);
+    sql(arena_printf(e2e_arena(), "INSERT IGNORE INTO switchboard_callbacks (company_id, call_id, retell_call_id, caller_number,"
+                                  " reason, status, closed_by, closed_at, created_at) VALUES (8601, %s, 'call_gl_n1', '+12125550101',"
+                                  " 'callback_promised', 'done', 'NY Owner', '2026-06-10 13:15:00', '2026-06-10 02:05:00')", id));
+    e2e_response r = get(ny_cookie, arena_printf(e2e_arena(), "/call?id=%s", id));
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "Zeiten in America/New_York"));
+    assert_non_null(strstr(r.body, "2026-06-09 22:00:00")); /* 02:00 UTC, EDT */
+    assert_null(strstr(r.body, "2026-06-10 02:00"));
+    r = get(op_cookie, arena_printf(e2e_arena(), "/call?id=%s", id));
+    assert_non_null(strstr(r.body, "Zeiten in America/New_York"));
+    assert_non_null(strstr(r.body, "2026-06-09 22:00:00"));
+    r = get(ny_cookie, "/callbacks?status=all&days=3660");
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "Zeiten in America/New_York"));
+    assert_non_null(strstr(r.body, "2026-06-09 22:05"));
+    assert_non_null(strstr(r.body, "2026-06-10 09:15"));
+    assert_null(strstr(r.body, "2026-06-10 02:05"));
+    r = get(ny_cookie, "/callbacks.csv?status=all&days=3660");
+    assert_non_null(strstr(r.body, "2026-06-09T22:05:00-04:00"));
+    assert_non_null(strstr(r.body, "2026-06-10T09:15:00-04:00"));
+}
+
 /* 17.5: Retell web calls and calls from a test number count nowhere by default; ?tests=1 shows them */
 static void test_calls_are_left_out_unless_asked_for(void **state)
 {
@@ -315,6 +343,37 @@ static void the_hourly_linker_sees_what_the_pipeline_never_linked(void **state)
                            "1 linked"));
 }
 
+/* 17.3 (D208): an operator sets a company's targets and web cost from the shell; the page shows them at
+ * once; a bad key or value writes nothing (exit 2); "default" returns to the config's */
+static void operators_set_a_companys_targets_from_the_shell(void **state)
+{
+    (void)state;
+    const char *out;
+    assert_int_equal(e2e_cli("company-settings --company 8604", &out), 0);
+    assert_non_null(strstr(out, "company 8604 (Glance Funnel)"));
+    assert_non_null(strstr(out, "targets.phone_pct"));
+    assert_non_null(strstr(out, "config default"));
+    int rc = e2e_cli("company-settings --company 8604 --set targets.phone_pct=70 --set metrics.web_monthly_cost_eur=49.9"
+                     " --format json", &out);
+    if (rc) fail_msg("%s", out);
+    assert_non_null(strstr(out, "\"targets.phone_pct\":{\"value\":70,\"source\":\"company\",\"config\":80}"));
+    assert_non_null(strstr(out, "\"metrics.web_monthly_cost_eur\":{\"value\":49.90,\"source\":\"company\""));
+    assert_non_null(strstr(out, "\"targets.web_pct\":{\"value\":95,\"source\":\"config\""));
+    assert_string_equal(e2e_scalar("SELECT web_monthly_cost_eur FROM switchboard_company_settings WHERE company_id = 8604", NULL, 0),
+                        "49.90");
+    assert_non_null(strstr(get(op_at(8604), "/?days=1").body, "Ziel 70 %: "));
+    /* refused before anything is written: out of range, unknown key, a second --set that is bad */
+    assert_int_equal(e2e_cli("company-settings --company 8604 --set targets.phone_pct=101", &out), 2);
+    assert_int_equal(e2e_cli("company-settings --company 8604 --set targets.phone_pct=60 --set targets.nope=1", &out), 2);
+    assert_non_null(strstr(out, "targets.nope"));
+    assert_int_equal(e2e_cli("company-settings --company 8604 --set metrics.web_monthly_cost_eur=1.234", &out), 2);
+    assert_string_equal(e2e_scalar("SELECT target_phone_pct FROM switchboard_company_settings WHERE company_id = 8604", NULL, 0), "70");
+    assert_int_equal(e2e_cli("company-settings --company 99999999", &out), 1);
+    assert_int_equal(e2e_cli("company-settings --set targets.phone_pct=60", &out), 2);
+    assert_int_equal(e2e_cli("company-settings --company 8604 --set targets.phone_pct=default", &out), 0);
+    assert_non_null(strstr(get(op_at(8604), "/?days=1").body, "Ziel 80 %: "));
+}
+
 /* 17.2 and 17.3: the funnel to the chair per channel (chart and table), targets with met/missed, the trend */
 static void the_funnel_reaches_the_chair_and_kpis_show_their_targets(void **state)
 {
@@ -443,11 +502,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(days_are_the_companys_local_days),
         cmocka_unit_test(times_are_shown_in_the_companys_clock),
+        cmocka_unit_test(call_and_callbacks_pages_use_the_companys_clock),
         cmocka_unit_test(test_calls_are_left_out_unless_asked_for),
         cmocka_unit_test(a_company_marks_its_test_numbers),
         cmocka_unit_test(money_is_in_euro_with_its_rate),
         cmocka_unit_test(the_hourly_linker_sees_what_the_pipeline_never_linked),
         cmocka_unit_test(the_funnel_reaches_the_chair_and_kpis_show_their_targets),
+        cmocka_unit_test(operators_set_a_companys_targets_from_the_shell),
         cmocka_unit_test(freshness_of_the_batch_commands_is_shown),
         cmocka_unit_test(operators_debug_an_event_without_sql),
     };
