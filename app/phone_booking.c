@@ -2,8 +2,10 @@
  * and the call's conversion columns, from a booked switchboard_phone_bookings
  * row. Called right after Cal.com booked (retell_functions.c) and, when that
  * failed, by the pipeline (`phone_booking_repair` events) until it succeeds.
- * Idempotent: an appointment that already exists for the Cal.com uid (e.g.
- * written by the BOOKING_CREATED webhook first) is linked, not duplicated.
+ * Idempotent: an appointment that already exists for the Cal.com booking
+ * (e.g. written by the BOOKING_CREATED webhook first, or moved on by a
+ * reschedule) is linked, not duplicated: the same lookup as the webhook path
+ * (lib/appointments.h, D196).
  * The customer is the verified caller ID's (the row's caller_phone), its empty
  * fields filled from what was said, or a new one from what was said (D86):
  * spoken details never pick an existing customer. */
@@ -47,16 +49,18 @@ static uint64_t write_booking(sb_app *app, arena *a, const char *idem_key, uint6
     if (customer_of_caller(db, a, company, caller, cc, &known) != 0 ||
         customer_from_spoken(db, a, &ci, known, cc, &why, &customer, &created) != 0)
         goto fail;
-    db_param u[] = {db_str(uid), db_int(company)};
-    db_rows ex;
-    if (db_query(db, a, "SELECT id FROM appointments WHERE calcom_v2_booking_id = ? AND company_id = ? FOR UPDATE", u, 2, &ex) != 0)
-        goto fail;
+    /* the webhook path's lookup (D196): a row Cal.com's webhooks wrote first is found by any key of
+     * its chain, also after a reschedule moved it to a newer uid */
+    long long calcom_id = db_cell(&r, 0, 9) ? atoll(db_cell(&r, 0, 9)) : 0;
+    appt_row ex;
+    int found = appointment_find(db, a, company, uid, calcom_id, &ex);
+    if (found < 0) goto fail;
     uint64_t appt;
-    if (ex.nrows) { /* Cal.com's webhook was faster: link what it wrote */
-        appt = strtoull(db_cell(&ex, 0, 0), NULL, 10);
+    if (found) { /* Cal.com's webhook was faster: link what it wrote */
+        appt = ex.id;
         field f[] = {FIELD_INT("call_id", call), (field){"service_id", F_INT, NULL, service, true}};
         f[0].only_if_empty = true;
-        if (record_update(db, a, "appointments", appt, f, 2, company, &why, NULL) != 0) goto fail;
+        if (appointment_update(db, a, company, appt, f, 2, &why, uid, NULL, NULL) != 0) goto fail;
     } else {
         buf mb = BUF_INIT; /* every value through the JSON writer (issue 15 item 6) */
         buf_puts(&mb, "{\"switchboard\":{");
@@ -80,13 +84,12 @@ static uint64_t write_booking(sb_app *app, arena *a, const char *idem_key, uint6
         f[n++] = FIELD_TEXT("status", "confirmed");
         f[n++] = FIELD_TEXT("source", "phone");
         f[n++] = FIELD_TEXT("calcom_v2_booking_id", uid);
-        if (db_cell(&r, 0, 9)) f[n++] = FIELD_INT("calcom_booking_id", atoll(db_cell(&r, 0, 9)));
+        if (db_cell(&r, 0, 9)) f[n++] = FIELD_INT("calcom_booking_id", calcom_id);
         f[n++] = FIELD_TEXT("external_id", uid);
         f[n++] = FIELD_INT("call_id", call);
         f[n++] = FIELD_TEXT("metadata", meta);
-        if (record_insert(db, a, "appointments", f, n, company, &why, &appt) != 0) goto fail;
+        if (appointment_insert(db, a, company, f, n, &why, uid, NULL, &appt) != 0) goto fail;
     }
-    if (appointment_remember_uid(db, appt, company, uid) != 0) goto fail;
     /* what Laravel's AppointmentObserver and ConversionTracker set: nobody else will */
     field cf[] = {FIELD_INT("converted_appointment_id", (long long)appt), FIELD_INT("appointment_made", 1),
                   FIELD_INT("converted_to_appointment", 1), (field){"conversion_timestamp", F_TIME, NULL, (long long)time(NULL), true},

@@ -966,7 +966,7 @@ static int fn_cancel(fn_ctx *c)
     audit_cause why = {0, "retell function cancel_appointment"};
     field f[] = {FIELD_TEXT("status", "cancelled"), FIELD_TIME("cancelled_at", (long long)time(NULL)),
                  FIELD_TEXT("cancellation_reason", reason ? reason : "Telefonisch abgesagt")};
-    if (db_begin(c->app->db) != 0 || record_update(c->app->db, c->a, "appointments", ap.id, f, 3, c->company, &why, NULL) != 0 ||
+    if (db_begin(c->app->db) != 0 || appointment_update(c->app->db, c->a, c->company, ap.id, f, 3, &why, NULL, NULL, NULL) != 0 ||
         db_commit(c->app->db) != 0) {
         db_rollback(c->app->db);
         /* Cal.com has cancelled; its BOOKING_CANCELLED webhook brings the row in line */
@@ -1011,9 +1011,8 @@ static int fn_reschedule(fn_ctx *c)
     field f[] = {FIELD_TIME("previous_starts_at", ap.start), FIELD_TIME("starts_at", nb.start), FIELD_TIME("ends_at", nb.end),
                  FIELD_TEXT("calcom_v2_booking_id", nb.uid), FIELD_INT("calcom_booking_id", nb.id),
                  FIELD_TEXT("status", "rescheduled"), FIELD_TIME("rescheduled_at", (long long)time(NULL))};
-    if (db_begin(c->app->db) != 0 || record_update(c->app->db, c->a, "appointments", ap.id, f, 7, c->company, &why, NULL) != 0 ||
-        appointment_remember_uid(c->app->db, ap.id, c->company, ap.uid) != 0 ||
-        appointment_remember_uid(c->app->db, ap.id, c->company, nb.uid) != 0 || db_commit(c->app->db) != 0) {
+    if (db_begin(c->app->db) != 0 ||
+        appointment_update(c->app->db, c->a, c->company, ap.id, f, 7, &why, nb.uid, ap.uid, NULL) != 0 || db_commit(c->app->db) != 0) {
         db_rollback(c->app->db);
         log_msg("error", "reschedule %s -> %s: local update failed: %s (the Cal.com webhook will converge)", ap.uid, nb.uid,
                 db_error(c->app->db));
