@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "../lib/appointments.h"
+#include "../lib/calls.h"
 #include "../lib/customers.h"
 #include "../lib/json.h"
 #include "../lib/phone.h"
@@ -90,14 +91,7 @@ static uint64_t write_booking(sb_app *app, arena *a, const char *idem_key, uint6
         f[n++] = FIELD_TEXT("metadata", meta);
         if (appointment_insert(db, a, company, f, n, &why, uid, NULL, &appt) != 0) goto fail;
     }
-    /* what Laravel's AppointmentObserver and ConversionTracker set: nobody else will */
-    field cf[] = {FIELD_INT("converted_appointment_id", (long long)appt), FIELD_INT("appointment_made", 1),
-                  FIELD_INT("converted_to_appointment", 1), (field){"conversion_timestamp", F_TIME, NULL, (long long)time(NULL), true},
-                  FIELD_INT("appointment_id", (long long)appt), FIELD_TEXT("appointment_link_status", "linked"),
-                  (field){"appointment_linked_at", F_TIME, NULL, (long long)time(NULL), true},
-                  FIELD_TEXT("session_outcome", "appointment_booked"), (field){"customer_id", F_INT, NULL, (long long)customer, true},
-                  FIELD_TEXT("linking_metadata", "{\"method\":\"booked_during_call\",\"confidence\":100,\"distance_minutes\":0}")};
-    if (record_update(db, a, "calls", (uint64_t)call, cf, sizeof cf / sizeof *cf, company, &why, NULL) != 0) goto fail;
+    if (call_mark_booked(db, a, company, (uint64_t)call, appt, customer, &why) != 0) goto fail;
     db_param done[] = {db_int((long long)appt), k};
     if (db_exec(db, "UPDATE switchboard_phone_bookings SET appointment_id = ? WHERE idem_key = ?", done, 2, NULL, NULL) != 0) goto fail;
     if (own_tx && db_commit(db) != 0) return 0;

@@ -114,6 +114,48 @@ int appointment_company_of_uid(sb_db *db, arena *a, const char *uid, long long *
     return 1;
 }
 
+#define OPEN_APPOINTMENT                                                                                                \
+    "SELECT a.id, a.calcom_v2_booking_id, UNIX_TIMESTAMP(a.starts_at)"                                                  \
+    " FROM appointments a WHERE a.company_id = ? AND a.deleted_at IS NULL"                                              \
+    " AND a.status NOT IN ('cancelled','completed','no_show') AND a.calcom_v2_booking_id IS NOT NULL AND a.starts_at > NOW()"
+static const char OPEN_BY_REFERENCE[] =
+    OPEN_APPOINTMENT " AND LOWER(REPLACE(a.calcom_v2_booking_id, '-', '')) LIKE CONCAT(?, '%') LIMIT 2";
+static const char OPEN_OF_PHONES[] =
+    OPEN_APPOINTMENT
+    " AND a.customer_id IN (SELECT cu.id FROM customers cu WHERE cu.company_id = a.company_id AND cu.deleted_at IS NULL"
+    "  AND cu.phone IN (?, ?, ?, ?))"
+    " AND (? = 0 OR UNIX_TIMESTAMP(a.starts_at) BETWEEN ? AND ? + 86399) ORDER BY a.starts_at LIMIT 1";
+
+static void open_row(db_rows *r, appt_open *out)
+{
+    out->id = strtoull(db_cell(r, 0, 0), NULL, 10);
+    out->uid = db_cell(r, 0, 1);
+    out->start = atoll(db_cell(r, 0, 2));
+}
+
+int appointment_open_by_reference(sb_db *db, arena *a, long long company, const char *ref, appt_open *out)
+{
+    db_param p[] = {db_int(company), db_str(ref)};
+    db_rows r;
+    if (db_query(db, a, OPEN_BY_REFERENCE, p, 2, &r) != 0) return -1;
+    if (r.nrows != 1) return r.nrows ? 2 : 0;
+    open_row(&r, out);
+    return 1;
+}
+
+int appointment_open_of_phones(sb_db *db, arena *a, long long company, const char *const *v, size_t nv, int have_day, int64_t day0,
+                               appt_open *out)
+{
+    if (!nv) return 0;
+    db_param p[] = {db_int(company), db_str(v[0]), db_str(nv > 1 ? v[1] : v[0]), db_str(nv > 2 ? v[2] : v[0]),
+                    db_str(nv > 3 ? v[3] : v[0]), db_int(have_day != 0), db_int(day0), db_int(day0)};
+    db_rows r;
+    if (db_query(db, a, OPEN_OF_PHONES, p, 8, &r) != 0) return -1;
+    if (!r.nrows) return 0;
+    open_row(&r, out);
+    return 1;
+}
+
 /* ---- writes ---- */
 
 int appointment_remember_uid(sb_db *db, uint64_t appointment_id, long long company_id, const char *uid)

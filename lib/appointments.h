@@ -77,6 +77,24 @@ int appointment_find(sb_db *db, arena *a, long long company, const char *uid, lo
  * unique and unguessable: Cal.com issued it). 1 found, 0 none, -1 DB error. */
 int appointment_company_of_uid(sb_db *db, arena *a, const char *uid, long long *company);
 
+/* An open appointment the phone agent may change: live, not cancelled, completed
+ * or no-show, with a Cal.com uid, starting in the future (D86, D87). */
+typedef struct appt_open {
+    uint64_t id;
+    const char *uid;   /* arena */
+    int64_t start;     /* Unix seconds */
+} appt_open;
+
+/* By booking reference: the unique open appointment of the company whose uid
+ * (lower-case, without '-') starts with ref (letters and digits only, so the LIKE
+ * pattern holds no wildcard). 1 found, 0 none, 2 ambiguous, -1 DB error. */
+int appointment_open_by_reference(sb_db *db, arena *a, long long company, const char *ref, appt_open *out);
+/* By phone: the next open appointment (have_day: starting in the 24 h from day0,
+ * Unix seconds) of a live customer of the company whose phone is one of
+ * the nv (1..4) spellings v. 1 found, 0 none, -1 DB error. */
+int appointment_open_of_phones(sb_db *db, arena *a, long long company, const char *const *v, size_t nv, int have_day, int64_t day0,
+                               appt_open *out);
+
 /* ---- writes ---- */
 
 /* record_insert into appointments, then remember uid and prev_uid (each may be NULL)
