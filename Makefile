@@ -285,7 +285,7 @@ bench-sustained: deps
 # statements per processed event (a count from MariaDB's general log, not a time: any machine will do)
 bench-statements: deps
 	$(Q)$(MAKE) --no-print-directory all $(FAKE_BIN)
-	$(Q)SB_FAKE=$(abspath $(FAKE_BIN)) tests/bench/statements.sh $(BENCH_STMT_EVENTS)
+	$(Q)SB_FAKE=$(abspath $(BUILD)/tests/fake_providers) tests/bench/statements.sh $(BENCH_STMT_EVENTS)
 
 bench-functions: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench_functions $(FAKE_BIN)

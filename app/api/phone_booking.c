@@ -2,8 +2,10 @@
  * and the call's conversion columns, from a booked switchboard_phone_bookings
  * row. Called right after Cal.com booked (retell_functions.c) and, when that
  * failed, by the pipeline (`phone_booking_repair` events) until it succeeds.
- * Idempotent: an appointment that already exists for the Cal.com uid (e.g.
- * written by the BOOKING_CREATED webhook first) is linked, not duplicated.
+ * Idempotent: an appointment that already exists for the Cal.com booking
+ * (e.g. written by the BOOKING_CREATED webhook first, or moved on by a
+ * reschedule) is linked, not duplicated: the same lookup as the webhook path
+ * (lib/appointments.h, D196).
  * The customer is the verified caller ID's (the row's caller_phone), its empty
  * fields filled from what was said, or a new one from what was said (D86):
  * spoken details never pick an existing customer. */
@@ -15,6 +17,7 @@
 #include <time.h>
 
 #include "appointments.h"
+#include "calls.h"
 #include "customers.h"
 #include "json.h"
 #include "phone.h"
@@ -47,16 +50,20 @@ static uint64_t write_booking(sb_app *app, arena *a, const char *idem_key, uint6
     if (customer_of_caller(db, a, company, caller, cc, &known) != 0 ||
         customer_from_spoken(db, a, &ci, known, cc, &why, &customer, &created) != 0)
         goto fail;
-    db_param u[] = {db_str(uid), db_int(company)};
-    db_rows ex;
-    if (db_query(db, a, "SELECT id FROM appointments WHERE calcom_v2_booking_id = ? AND company_id = ? FOR UPDATE", u, 2, &ex) != 0)
-        goto fail;
+    /* the webhook path's lookup (D196): a row Cal.com's webhooks wrote first is found by any uid of
+     * its chain, also after a reschedule moved it to a newer uid. No numeric id: that key only
+     * matches uid-less legacy rows, which a booking Cal.com just gave a uid cannot be, and its
+     * locking read made this write deadlock with the pipeline (test_88, 2 of 6 runs) */
+    long long calcom_id = db_cell(&r, 0, 9) ? atoll(db_cell(&r, 0, 9)) : 0;
+    appt_row ex;
+    int found = appointment_find(db, a, company, uid, 0, &ex);
+    if (found < 0) goto fail;
     uint64_t appt;
-    if (ex.nrows) { /* Cal.com's webhook was faster: link what it wrote */
-        appt = strtoull(db_cell(&ex, 0, 0), NULL, 10);
+    if (found) { /* Cal.com's webhook was faster: link what it wrote */
+        appt = ex.id;
         field f[] = {FIELD_INT("call_id", call), (field){"service_id", F_INT, NULL, service, true}};
         f[0].only_if_empty = true;
-        if (record_update(db, a, "appointments", appt, f, 2, company, &why, NULL) != 0) goto fail;
+        if (appointment_update(db, a, company, appt, f, 2, &why, uid, NULL, NULL) != 0) goto fail;
     } else {
         buf mb = BUF_INIT; /* every value through the JSON writer (issue 15 item 6) */
         buf_puts(&mb, "{\"switchboard\":{");
@@ -80,21 +87,13 @@ static uint64_t write_booking(sb_app *app, arena *a, const char *idem_key, uint6
         f[n++] = FIELD_TEXT("status", "confirmed");
         f[n++] = FIELD_TEXT("source", "phone");
         f[n++] = FIELD_TEXT("calcom_v2_booking_id", uid);
-        if (db_cell(&r, 0, 9)) f[n++] = FIELD_INT("calcom_booking_id", atoll(db_cell(&r, 0, 9)));
+        if (db_cell(&r, 0, 9)) f[n++] = FIELD_INT("calcom_booking_id", calcom_id);
         f[n++] = FIELD_TEXT("external_id", uid);
         f[n++] = FIELD_INT("call_id", call);
         f[n++] = FIELD_TEXT("metadata", meta);
-        if (record_insert(db, a, "appointments", f, n, company, &why, &appt) != 0) goto fail;
+        if (appointment_insert(db, a, company, f, n, &why, uid, NULL, &appt) != 0) goto fail;
     }
-    if (appointment_remember_uid(db, appt, company, uid) != 0) goto fail;
-    /* what Laravel's AppointmentObserver and ConversionTracker set: nobody else will */
-    field cf[] = {FIELD_INT("converted_appointment_id", (long long)appt), FIELD_INT("appointment_made", 1),
-                  FIELD_INT("converted_to_appointment", 1), (field){"conversion_timestamp", F_TIME, NULL, (long long)time(NULL), true},
-                  FIELD_INT("appointment_id", (long long)appt), FIELD_TEXT("appointment_link_status", "linked"),
-                  (field){"appointment_linked_at", F_TIME, NULL, (long long)time(NULL), true},
-                  FIELD_TEXT("session_outcome", "appointment_booked"), (field){"customer_id", F_INT, NULL, (long long)customer, true},
-                  FIELD_TEXT("linking_metadata", "{\"method\":\"booked_during_call\",\"confidence\":100,\"distance_minutes\":0}")};
-    if (record_update(db, a, "calls", (uint64_t)call, cf, sizeof cf / sizeof *cf, company, &why, NULL) != 0) goto fail;
+    if (call_mark_booked(db, a, company, (uint64_t)call, appt, customer, &why) != 0) goto fail;
     db_param done[] = {db_int((long long)appt), k};
     if (db_exec(db, "UPDATE switchboard_phone_bookings SET appointment_id = ? WHERE idem_key = ?", done, 2, NULL, NULL) != 0) goto fail;
     if (own_tx && db_commit(db) != 0) return 0;

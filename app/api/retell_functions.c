@@ -832,66 +832,27 @@ static const char *heard_reference(fn_ctx *c)
     return out;
 }
 
-typedef struct caller_appt {
-    uint64_t id;
-    const char *uid;
-    int64_t start;
-} caller_appt;
-
-#define OPEN_APPOINTMENT                                                                                                \
-    " FROM appointments a WHERE a.company_id = ? AND a.deleted_at IS NULL"                                              \
-    " AND a.status NOT IN ('cancelled','completed','no_show') AND a.calcom_v2_booking_id IS NOT NULL AND a.starts_at > NOW()"
-
-/* By reference: a unique upcoming appointment of the tenant whose uid starts with it (letters and digits only, so
- * the LIKE pattern holds no wildcard). 1 found, 0 none, 2 ambiguous, -1 DB error. */
-static int appointment_by_reference(fn_ctx *c, const char *ref, caller_appt *out)
-{
-    static const char *const SQL = "SELECT a.id, a.calcom_v2_booking_id, UNIX_TIMESTAMP(a.starts_at)" OPEN_APPOINTMENT
-                                   " AND LOWER(REPLACE(a.calcom_v2_booking_id, '-', '')) LIKE CONCAT(?, '%') LIMIT 2";
-    db_param p[] = {db_int(c->company), db_str(ref)};
-    db_rows r;
-    if (db_query(c->app->db, c->a, SQL, p, 2, &r) != 0) return -1;
-    if (r.nrows != 1) return r.nrows ? 2 : 0;
-    out->id = strtoull(db_cell(&r, 0, 0), NULL, 10);
-    out->uid = db_cell(&r, 0, 1);
-    out->start = atoll(db_cell(&r, 0, 2));
-    return 1;
-}
-
 /* By the verified caller ID: the next upcoming appointment (on the named day) of a customer whose phone is one of
  * the caller's spellings in the tenant. 1 found, 0 none, -1 DB error. */
-static int appointment_of_caller(fn_ctx *c, const wish *w, caller_appt *out)
+static int appointment_of_caller(fn_ctx *c, const wish *w, appt_open *out)
 {
-    static const char *const SQL =
-        "SELECT a.id, a.calcom_v2_booking_id, UNIX_TIMESTAMP(a.starts_at)" OPEN_APPOINTMENT
-        " AND a.customer_id IN (SELECT cu.id FROM customers cu WHERE cu.company_id = a.company_id AND cu.deleted_at IS NULL"
-        "  AND cu.phone IN (?, ?, ?, ?))"
-        " AND (? = 0 OR UNIX_TIMESTAMP(a.starts_at) BETWEEN ? AND ? + 86399) ORDER BY a.starts_at LIMIT 1";
     const char *v[PHONE_MAX_VARIANTS] = {0};
     size_t nv = phone_variants(c->caller, phone_country_code(c->app->cfg.phone_default_country), c->a, v);
     if (!nv) return 0;
     int64_t day0 = 0;
     if (w->have_date) local_to_epoch(&w->day, 0, 0, c->tz, &day0);
-    db_param p[] = {db_int(c->company), db_str(v[0]), db_str(v[1]), db_str(v[2]), db_str(nv > 3 ? v[3] : v[0]),
-                    db_int(w->have_date), db_int(day0), db_int(day0)};
-    db_rows r;
-    if (db_query(c->app->db, c->a, SQL, p, 8, &r) != 0) return -1;
-    if (!r.nrows) return 0;
-    out->id = strtoull(db_cell(&r, 0, 0), NULL, 10);
-    out->uid = db_cell(&r, 0, 1);
-    out->start = atoll(db_cell(&r, 0, 2));
-    return 1;
+    return appointment_open_of_phones(c->app->db, c->a, c->company, v, nv, w->have_date, day0, out);
 }
 
 /* The appointment this caller may change, or 0 after telling the caller why there is none. */
-static int caller_appointment_or_say(fn_ctx *c, const wish *w, caller_appt *out)
+static int caller_appointment_or_say(fn_ctx *c, const wish *w, appt_open *out)
 {
     const char *ref = heard_reference(c);
     int found;
     if (ref && strlen(ref) < REF_LEN)
         return say(c, 0, "invalid_reference", "Die Buchungsnummer hat sechs Zeichen. Können Sie sie bitte noch einmal buchstabieren?",
                    "\"error\":\"invalid_reference\""), 0;
-    if (ref) found = appointment_by_reference(c, ref, out);
+    if (ref) found = appointment_open_by_reference(c->app->db, c->a, c->company, ref, out);
     else if (c->caller) found = appointment_of_caller(c, w, out);
     else
         return say(c, 0, "refused_identity",
@@ -955,7 +916,7 @@ static int fn_cancel(fn_ctx *c)
     const char *ref = heard_reference(c);
     idem_key(c, arena_printf(c->a, "cancel_appointment|%s|%s", ref ? ref : "", wish_day(c, &w)), key);
     if (!change_begin(c, "cancel_appointment", key)) return 0;
-    caller_appt ap;
+    appt_open ap;
     if (!caller_appointment_or_say(c, &w, &ap)) return change_end(c, key, 0, 0), 0;
     c->appointment_id = ap.id;
     const char *reason = ARG(c, "reason", "grund", "cancellation_reason");
@@ -966,7 +927,7 @@ static int fn_cancel(fn_ctx *c)
     audit_cause why = {0, "retell function cancel_appointment"};
     field f[] = {FIELD_TEXT("status", "cancelled"), FIELD_TIME("cancelled_at", (long long)time(NULL)),
                  FIELD_TEXT("cancellation_reason", reason ? reason : "Telefonisch abgesagt")};
-    if (db_begin(c->app->db) != 0 || record_update(c->app->db, c->a, "appointments", ap.id, f, 3, c->company, &why, NULL) != 0 ||
+    if (db_begin(c->app->db) != 0 || appointment_update(c->app->db, c->a, c->company, ap.id, f, 3, &why, NULL, NULL, NULL) != 0 ||
         db_commit(c->app->db) != 0) {
         db_rollback(c->app->db);
         /* Cal.com has cancelled; its BOOKING_CANCELLED webhook brings the row in line */
@@ -994,7 +955,7 @@ static int fn_reschedule(fn_ctx *c)
     const char *ref = heard_reference(c);
     idem_key(c, arena_printf(c->a, "reschedule_appointment|%s|%s|%lld", ref ? ref : "", wish_day(c, &from), (long long)to.at), key);
     if (!change_begin(c, "reschedule_appointment", key)) return 0;
-    caller_appt ap;
+    appt_open ap;
     if (!caller_appointment_or_say(c, &from, &ap)) return change_end(c, key, 0, 0), 0;
     c->appointment_id = ap.id;
     char err[256];
@@ -1011,9 +972,8 @@ static int fn_reschedule(fn_ctx *c)
     field f[] = {FIELD_TIME("previous_starts_at", ap.start), FIELD_TIME("starts_at", nb.start), FIELD_TIME("ends_at", nb.end),
                  FIELD_TEXT("calcom_v2_booking_id", nb.uid), FIELD_INT("calcom_booking_id", nb.id),
                  FIELD_TEXT("status", "rescheduled"), FIELD_TIME("rescheduled_at", (long long)time(NULL))};
-    if (db_begin(c->app->db) != 0 || record_update(c->app->db, c->a, "appointments", ap.id, f, 7, c->company, &why, NULL) != 0 ||
-        appointment_remember_uid(c->app->db, ap.id, c->company, ap.uid) != 0 ||
-        appointment_remember_uid(c->app->db, ap.id, c->company, nb.uid) != 0 || db_commit(c->app->db) != 0) {
+    if (db_begin(c->app->db) != 0 ||
+        appointment_update(c->app->db, c->a, c->company, ap.id, f, 7, &why, nb.uid, ap.uid, NULL) != 0 || db_commit(c->app->db) != 0) {
         db_rollback(c->app->db);
         log_msg("error", "reschedule %s -> %s: local update failed: %s (the Cal.com webhook will converge)", ap.uid, nb.uid,
                 db_error(c->app->db));

@@ -8,16 +8,12 @@
  * Tenant: payload.eventTypeId -> services / calcom_event_types
  * (lib/tenant.h); unknown -> dead with the id named, replayable once mapped.
  *
- * One appointment per booking chain: looked up inside the tenant by uid,
- * uid-less numeric booking id, external_id (the first uid of the chain), then
- * every uid seen for the chain (switchboard_booking_uids). A reschedule moves
- * the row to the new uid.
- *
- * Out-of-order delivery converges by event time: the row remembers the
- * Cal.com time of the last event that set its state (metadata
- * switchboard.calcom_event_at); an older event only fills empty fields and
- * never moves status, times or uid back. So "cancel, then the late create"
- * stays cancelled, and "reschedule, then the late create" keeps the new time. */
+ * Parse -> decide -> write (D197): calcom_fields_read (the event's JSON),
+ * the tenant, the chain's row (lib/appointments.h: one appointment per
+ * booking chain, the same lookup as the phone path), calcom_decide
+ * (lib/calcom_decide.h: pure; the out-of-order and transition rules live
+ * there), then the customer, the staff and the row through
+ * appointment_insert/appointment_update (audited). */
 #include "app.h"
 
 #include <stdio.h>
@@ -33,25 +29,6 @@
 #include "record.h"
 #include "tenant.h"
 #include "timeutil.h"
-
-/* set the event's outcome and leave the handler */
-#define FINISH(...)                        \
-    do {                                   \
-        event_set(res, __VA_ARGS__);       \
-        return;                            \
-    } while (0)
-
-_Static_assert(CAL_ENDED + 1 == CAL_NKINDS, "cal_kind and CAL_NKINDS agree");
-
-typedef struct appt_row {
-    uint64_t id;
-    const char *status;
-    const char *uid;           /* calcom_v2_booking_id */
-    long long starts_at;
-    json_object *meta;         /* parsed metadata (owned; put by caller) */
-    int64_t last_event_at;
-    long long created_at;      /* the row's created_at (Unix seconds) */
-} appt_row;
 
 /* The first string of several payload paths. */
 static const char *first_str(json_object *o, const char *const *paths, size_t n)
@@ -84,57 +61,6 @@ json_object *calcom_meta_parse(const char *text)
     return m;
 }
 
-/* sql has two placeholders: the key, then the company (APPT_SCOPE comes last). */
-static int find_row(sb_db *db, arena *a, long long company, const char *sql, db_param key, appt_row *row)
-{
-    db_param p[] = {key, db_int(company)};
-    db_rows r;
-    if (db_query(db, a, sql, p, 2, &r) != 0) return -1;
-    if (!r.nrows) return 0;
-    row->id = strtoull(db_cell(&r, 0, 0), NULL, 10);
-    row->status = db_cell(&r, 0, 1);
-    row->uid = db_cell(&r, 0, 2);
-    row->starts_at = db_cell(&r, 0, 3) ? atoll(db_cell(&r, 0, 3)) : 0;
-    row->meta = calcom_meta_parse(db_cell(&r, 0, 4));
-    int64_t at = 0;
-    json_get_int(row->meta, "switchboard.calcom_event_at", &at);
-    row->last_event_at = at;
-    row->created_at = db_cell(&r, 0, 5) ? atoll(db_cell(&r, 0, 5)) : 0;
-    return 1;
-}
-
-#define APPT_COLS "SELECT id, status, calcom_v2_booking_id, UNIX_TIMESTAMP(starts_at), metadata, UNIX_TIMESTAMP(created_at)" \
-                  " FROM appointments"
-#define APPT_SCOPE " AND company_id = ? AND deleted_at IS NULL"
-
-/* Lookup order (issue: uid, numeric id, external_id; then previous uids). 1 found, 0 not, -1 error. */
-static int find_appointment(sb_db *db, arena *a, long long company, const char *uid, long long booking_id,
-                            appt_row *row)
-{
-    memset(row, 0, sizeof *row);
-    int rc;
-    if (uid && (rc = find_row(db, a, company,
-                              APPT_COLS " WHERE calcom_v2_booking_id = ?" APPT_SCOPE " FOR UPDATE",
-                              db_str(uid), row)) != 0)
-        return rc;
-    /* the numeric id identifies rows that have no uid (legacy V1 rows, BEHAVIOR.md §3.9); a row
-     * that has a uid is only ever matched by a uid */
-    if (booking_id > 0 && (rc = find_row(db, a, company,
-                                         APPT_COLS " WHERE calcom_booking_id = ? AND calcom_v2_booking_id IS NULL"
-                                                   APPT_SCOPE " FOR UPDATE",
-                                         db_int(booking_id), row)) != 0)
-        return rc;
-    if (uid && (rc = find_row(db, a, company, APPT_COLS " WHERE external_id = ?" APPT_SCOPE " FOR UPDATE",
-                              db_str(uid), row)) != 0)
-        return rc;
-    if (uid)
-        return find_row(db, a, company,
-                        APPT_COLS " WHERE id = (SELECT appointment_id FROM switchboard_booking_uids WHERE uid = ?)"
-                                  APPT_SCOPE " FOR UPDATE",
-                        db_str(uid), row);
-    return 0;
-}
-
 static const char *staff_for_organizer(sb_db *db, arena *a, long long company, int64_t org_id, const char *email)
 {
     db_rows r;
@@ -160,20 +86,6 @@ static const char *staff_for_organizer(sb_db *db, arena *a, long long company, i
             return db_cell(&r, 0, 0);
     }
     return NULL;
-}
-
-static const char *status_of(cal_kind k)
-{
-    switch (k) {
-    case CAL_CREATED: return "confirmed";
-    case CAL_REQUESTED: return "pending";
-    case CAL_RESCHEDULED: return "rescheduled";
-    case CAL_CANCELLED:
-    case CAL_REJECTED: return "cancelled";
-    case CAL_NO_SHOW: return "no_show";
-    case CAL_ENDED: return "completed";
-    }
-    return "pending";
 }
 
 /* The switchboard part of appointments.metadata, merged into what is there. */
@@ -266,187 +178,190 @@ void calcom_fields_read(json_object *root, cal_kind kind, arena *a, int64_t now,
     f->organizer_email = json_get_str(b, "organizer.email");
 }
 
-static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_result *res, cal_kind kind)
+/* ---- parse -> decide -> write ---- */
+
+/* The tenant of the event: its event type, or for a no-show update (which carries none) the
+ * company of the booking uid. 1 found; 0 res finished (dead or retry). */
+static int event_tenant(sb_db *db, arena *a, const calcom_fields *cf, cal_kind kind, event_result *res, tenant *t)
 {
-    sb_app *app = p->app;
-    sb_db *db = p->db;
-    calcom_fields cf;
-    calcom_fields_read(ev->json, kind, a, (int64_t)time(NULL), &cf);
-    json_object *b = cf.b;
-    audit_cause why = {ev->id, arena_printf(a, "calcom %s", ev->event_type)};
-    const char *uid = cf.uid;
-    int64_t booking_id = cf.booking_id;
-
-    /* tenant */
-    tenant t;
-    int64_t event_type = cf.event_type;
-    if (cf.have_event_type) {
-        int found = tenant_by_calcom_event_type(db, a, event_type, &t);
-        if (found < 0) FINISH(EVENT_RETRY, "tenant lookup: %s", db_error(db));
+    if (cf->have_event_type) {
+        int found = tenant_by_calcom_event_type(db, a, cf->event_type, t);
+        if (found < 0) return event_set(res, EVENT_RETRY, "tenant lookup: %s", db_error(db)), 0;
         if (!found)
-            FINISH(EVENT_DEAD,
+            return event_set(res, EVENT_DEAD,
                              "unknown Cal.com event type %lld: map it to a service (services.calcom_event_type_id) "
-                             "and replay this event", (long long)event_type);
-    } else if (kind == CAL_NO_SHOW && uid) {
-        /* no-show updates carry no event type; a booking uid is globally unique and unguessable */
-        db_rows r;
-        db_param u = db_str(uid);
-        if (db_query(db, a, "SELECT company_id FROM appointments WHERE calcom_v2_booking_id = ? AND deleted_at IS NULL",
-                     &u, 1, &r) != 0)
-            FINISH(EVENT_RETRY, "lookup: %s", db_error(db));
-        if (!r.nrows) FINISH(EVENT_DEAD, "no-show update for unknown booking %s: replay after the booking arrived", uid);
-        memset(&t, 0, sizeof t);
-        t.company_id = atoll(db_cell(&r, 0, 0));
-    } else {
-        FINISH(EVENT_DEAD, "payload has no eventTypeId: cannot tell which company the booking belongs to");
+                             "and replay this event", (long long)cf->event_type), 0;
+        return 1;
     }
-    res->company_id = t.company_id;
-    if (!uid) FINISH(EVENT_DEAD, "payload has no booking uid");
+    if (kind == CAL_NO_SHOW && cf->uid) {
+        memset(t, 0, sizeof *t);
+        int found = appointment_company_of_uid(db, a, cf->uid, &t->company_id);
+        if (found < 0) return event_set(res, EVENT_RETRY, "lookup: %s", db_error(db)), 0;
+        if (!found) return event_set(res, EVENT_DEAD, "no-show update for unknown booking %s: replay after the booking arrived", cf->uid), 0;
+        return 1;
+    }
+    return event_set(res, EVENT_DEAD, "payload has no eventTypeId: cannot tell which company the booking belongs to"), 0;
+}
 
-    int64_t evt_at = cf.evt_at, starts = cf.starts, ends = cf.ends, booked_at = cf.booked_at;
-    int have_times = cf.have_times;
-    if (!have_times && (kind == CAL_CREATED || kind == CAL_REQUESTED || kind == CAL_RESCHEDULED))
-        FINISH(EVENT_DEAD, "payload.startTime/endTime missing or not ISO 8601");
-
-    /* the existing row: for a reschedule, the original booking first */
-    appt_row row;
-    const char *prev_uid = NULL;
+/* The chain's row: for a reschedule the original booking first. 1, 0, -1 as appointment_find. */
+static int find_chain(sb_db *db, arena *a, long long company, const calcom_fields *cf, cal_kind kind, appt_row *row)
+{
     int found = 0;
-    if (kind == CAL_RESCHEDULED) {
-        prev_uid = cf.prev_uid;
-        if (prev_uid || cf.prev_id) found = find_appointment(db, a, t.company_id, prev_uid, cf.prev_id, &row);
-    }
-    if (!found) found = find_appointment(db, a, t.company_id, uid, booking_id, &row);
-    if (found < 0) FINISH(EVENT_RETRY, "appointment lookup: %s", db_error(db));
+    if (kind == CAL_RESCHEDULED && (cf->prev_uid || cf->prev_id))
+        found = appointment_find(db, a, company, cf->prev_uid, cf->prev_id, row);
+    if (!found) found = appointment_find(db, a, company, cf->uid, cf->booking_id, row);
+    return found;
+}
 
-    /* a row that moved on to a newer uid: events for the old uid no longer steer it */
-    int superseded = found && row.uid && strcmp(row.uid, uid) != 0 && !(kind == CAL_RESCHEDULED && prev_uid &&
-                                                                       strcmp(row.uid, prev_uid) == 0);
-    int apply_state = !found || (!superseded && evt_at >= row.last_event_at);
+/* What the write needs besides the event and the decision. */
+typedef struct booking_ctx {
+    pipeline *p;
+    arena *a;
+    const stored_event *ev;
+    event_result *res;
+    cal_kind kind;
+    const calcom_fields *cf;
+    const cal_decision *d;
+    tenant t;
+    audit_cause why;
+    uint64_t customer_id;
+    int created_customer;
+    const char *kept_phone;    /* the attendee's phone kept in metadata (D88), or NULL */
+    const char *staff;
+} booking_ctx;
 
-    /* customer (the first attendee: for seated events the seat that triggered it) */
-    const char *name = cf.name, *email = cf.email, *phone_raw = cf.phone_raw;
-    char phone[PHONE_MAX];
-    const char *cc = phone_country_code(app->cfg.phone_default_country);
-    int have_phone = phone_normalize(phone_raw, cc, phone) == 0;
-    uint64_t customer_id = 0;
-    int created_customer = 0, phone_kept = 0;
-    if (!found || kind != CAL_NO_SHOW) {
-        customer_input ci = {t.company_id, name, email, have_phone ? phone : NULL, "cal.com"};
-        if (customer_find_or_create(db, a, &ci, cc, &why, &customer_id, &created_customer, &phone_kept) != 0)
-            FINISH(EVENT_RETRY, "customer: %s", db_error(db));
+static void write_insert(booking_ctx *x)
+{
+    const calcom_fields *cf = x->cf;
+    const cal_decision *d = x->d;
+    event_result *res = x->res;
+    sb_db *db = x->p->db;
+    const tenant *t = &x->t;
+    json_object *meta = json_object_new_object();
+    const char *meta_text = calcom_meta_build(x->a, meta, cf->b, x->ev->event_type, cf->evt_at, cf->event_type, d->chain_prev, 1,
+                                              x->kept_phone);
+    json_object_put(meta);
+    field f[24];
+    size_t n = 0;
+    f[n++] = FIELD_INT("company_id", t->company_id);
+    f[n++] = FIELD_TEXT("branch_id", t->branch_id);
+    f[n++] = FIELD_INT("customer_id", (long long)x->customer_id);
+    if (t->service_id) f[n++] = FIELD_INT("service_id", t->service_id);
+    if (x->staff) f[n++] = FIELD_TEXT("staff_id", x->staff);
+    if (d->set_times) {
+        f[n++] = FIELD_TIME("starts_at", cf->starts);
+        f[n++] = FIELD_TIME("ends_at", cf->ends);
     }
+    f[n++] = FIELD_TEXT("status", d->status);
+    f[n++] = FIELD_TEXT("source", "cal.com");
+    f[n++] = FIELD_TEXT("calcom_v2_booking_id", cf->uid);
+    if (cf->booking_id > 0) f[n++] = FIELD_INT("calcom_booking_id", cf->booking_id);
+    f[n++] = FIELD_TEXT("external_id", d->chain_prev ? d->chain_prev : cf->uid); /* the first uid of the chain */
+    if (t->local_event_type_id) f[n++] = FIELD_INT("calcom_event_type_id", t->local_event_type_id);
+    if (cf->organizer_id > 0 && cf->organizer_id < 2147483647) f[n++] = FIELD_INT("calcom_host_id", cf->organizer_id);
+    if (cf->notes) f[n++] = FIELD_TEXT("notes", cf->notes);
+    f[n++] = FIELD_TEXT("metadata", meta_text);
+    f[n++] = FIELD_TEXT("booking_timezone", cf->tz ? cf->tz : (t->timezone ? t->timezone : "Europe/Berlin"));
+    if (cf->booked_at > 0) f[n++] = FIELD_TIME("created_at", cf->booked_at);
+    if (d->set_cancelled) {
+        f[n++] = FIELD_TIME("cancelled_at", cf->evt_at);
+        f[n++] = FIELD_TEXT("cancellation_reason", cf->reason);
+    }
+    if (x->kind == CAL_RESCHEDULED) {
+        f[n++] = FIELD_TIME("rescheduled_at", cf->evt_at);
+        if (cf->prev_start) f[n++] = FIELD_TIME("previous_starts_at", cf->prev_start);
+    }
+    uint64_t id;
+    if (appointment_insert(db, x->a, t->company_id, f, n, &x->why, cf->uid, d->chain_prev, &id) != 0)
+        FINISH(EVENT_RETRY, "appointment insert: %s", db_error(db));
+    if (app_link_conversions(x->p, x->a, t->company_id, "appointments", id) != 0) FINISH(EVENT_RETRY, "linker: %s", db_error(db));
+    FINISH(EVENT_PROCESSED, "App\\Models\\Appointment:%llu created (%s)%s", (unsigned long long)id, d->status,
+           x->created_customer ? ", new customer" : "");
+}
 
-    /* the target status of this event */
-    const char *status = status_of(kind);
-    if (kind == CAL_NO_SHOW) {
-        int any = cf.no_show_any;
-        /* un-marking a no-show restores the booking; it never reopens a cancelled or completed one */
-        status = any ? "no_show" : (found && row.status && !strcmp(row.status, "no_show")) ? "confirmed"
-                                                                                           : (found ? row.status : "confirmed");
-    }
-    const char *cur = found ? row.status : NULL;
-    if (found && apply_state) {
-        /* transitions that an in-order event must still not make */
-        if (kind == CAL_CREATED && cur && strcmp(cur, "pending") != 0) status = cur;  /* confirm only a request */
-        if (kind == CAL_REQUESTED) status = cur;                                       /* never demote */
-        if (kind == CAL_ENDED && (!strcmp(cur, "cancelled") || !strcmp(cur, "no_show"))) status = cur;
-    }
-    const char *reason = cf.reason, *notes = cf.notes, *tz = cf.tz;
-    const char *staff = staff_for_organizer(db, a, t.company_id, cf.organizer_id, cf.organizer_email);
-    int64_t host = cf.organizer_id;
-
-    if (!found) {
-        json_object *meta = json_object_new_object();
-        const char *meta_text = calcom_meta_build(a, meta, b, ev->event_type, evt_at, event_type, prev_uid, 1,
-                                           phone_kept ? phone : NULL);
-        json_object_put(meta);
-        field f[24];
-        size_t n = 0;
-        f[n++] = FIELD_INT("company_id", t.company_id);
-        f[n++] = FIELD_TEXT("branch_id", t.branch_id);
-        f[n++] = FIELD_INT("customer_id", (long long)customer_id);
-        if (t.service_id) f[n++] = FIELD_INT("service_id", t.service_id);
-        if (staff) f[n++] = FIELD_TEXT("staff_id", staff);
-        if (have_times) {
-            f[n++] = FIELD_TIME("starts_at", starts);
-            f[n++] = FIELD_TIME("ends_at", ends);
-        }
-        f[n++] = FIELD_TEXT("status", status);
-        f[n++] = FIELD_TEXT("source", "cal.com");
-        f[n++] = FIELD_TEXT("calcom_v2_booking_id", uid);
-        if (booking_id > 0) f[n++] = FIELD_INT("calcom_booking_id", booking_id);
-        f[n++] = FIELD_TEXT("external_id", prev_uid ? prev_uid : uid); /* the first uid of the chain */
-        if (t.local_event_type_id) f[n++] = FIELD_INT("calcom_event_type_id", t.local_event_type_id);
-        if (host > 0 && host < 2147483647) f[n++] = FIELD_INT("calcom_host_id", host);
-        if (notes) f[n++] = FIELD_TEXT("notes", notes);
-        f[n++] = FIELD_TEXT("metadata", meta_text);
-        f[n++] = FIELD_TEXT("booking_timezone", tz ? tz : (t.timezone ? t.timezone : "Europe/Berlin"));
-        if (booked_at > 0) f[n++] = FIELD_TIME("created_at", booked_at);
-        if (kind == CAL_CANCELLED || kind == CAL_REJECTED) {
-            f[n++] = FIELD_TIME("cancelled_at", evt_at);
-            f[n++] = FIELD_TEXT("cancellation_reason", reason);
-        }
-        if (kind == CAL_RESCHEDULED) {
-            f[n++] = FIELD_TIME("rescheduled_at", evt_at);
-            if (cf.prev_start) f[n++] = FIELD_TIME("previous_starts_at", cf.prev_start);
-        }
-        uint64_t id;
-        if (record_insert(db, a, "appointments", f, n, t.company_id, &why, &id) != 0 ||
-            appointment_remember_uid(db, id, t.company_id, uid) != 0 || appointment_remember_uid(db, id, t.company_id, prev_uid) != 0)
-            FINISH(EVENT_RETRY, "appointment insert: %s", db_error(db));
-        if (app_link_conversions(p, a, t.company_id, "appointments", id) != 0) FINISH(EVENT_RETRY, "linker: %s", db_error(db));
-        FINISH(EVENT_PROCESSED, "App\\Models\\Appointment:%llu created (%s)%s", (unsigned long long)id,
-                         status, created_customer ? ", new customer" : "");
-    }
-
+static void write_update(booking_ctx *x, const appt_row *row, json_object *row_meta)
+{
+    const calcom_fields *cf = x->cf;
+    const cal_decision *d = x->d;
+    event_result *res = x->res;
+    sb_db *db = x->p->db;
+    const tenant *t = &x->t;
+    int apply = d->action != CAL_DO_FILL;
     field f[20];
     size_t n = 0;
-    if (apply_state) {
-        f[n++] = FIELD_TEXT("status", status);
-        if (have_times && (kind == CAL_CREATED || kind == CAL_REQUESTED || kind == CAL_RESCHEDULED)) {
-            if (kind == CAL_RESCHEDULED && row.starts_at && row.starts_at != starts)
-                f[n++] = FIELD_TIME("previous_starts_at", row.starts_at);
-            f[n++] = FIELD_TIME("starts_at", starts);
-            f[n++] = FIELD_TIME("ends_at", ends);
-        }
-        if (kind == CAL_RESCHEDULED) {
-            f[n++] = FIELD_TEXT("calcom_v2_booking_id", uid);
-            if (booking_id > 0) f[n++] = FIELD_INT("calcom_booking_id", booking_id);
-            f[n++] = FIELD_TIME("rescheduled_at", evt_at);
-        }
-        if (kind == CAL_CANCELLED || kind == CAL_REJECTED) {
-            f[n++] = FIELD_TIME("cancelled_at", evt_at);
-            f[n++] = FIELD_TEXT("cancellation_reason", reason);
-        }
+    if (apply) f[n++] = FIELD_TEXT("status", d->status);
+    if (d->previous_start) f[n++] = FIELD_TIME("previous_starts_at", row->starts_at);
+    if (d->set_times) {
+        f[n++] = FIELD_TIME("starts_at", cf->starts);
+        f[n++] = FIELD_TIME("ends_at", cf->ends);
+    }
+    if (d->action == CAL_DO_RESCHEDULE) { /* the chain moves to the new uid */
+        f[n++] = FIELD_TEXT("calcom_v2_booking_id", cf->uid);
+        if (cf->booking_id > 0) f[n++] = FIELD_INT("calcom_booking_id", cf->booking_id);
+        f[n++] = FIELD_TIME("rescheduled_at", cf->evt_at);
+    }
+    if (d->set_cancelled) {
+        f[n++] = FIELD_TIME("cancelled_at", cf->evt_at);
+        f[n++] = FIELD_TEXT("cancellation_reason", cf->reason);
     }
     /* the attendee of the current state owns the appointment; older events only fill */
-    if (customer_id && apply_state) f[n++] = FIELD_INT("customer_id", (long long)customer_id);
-    /* a row written before Cal.com's creation event (the phone path) was made no later than Cal.com says */
-    if ((kind == CAL_CREATED || kind == CAL_REQUESTED) && booked_at > 0 && booked_at < row.created_at)
-        f[n++] = FIELD_TIME("created_at", booked_at);
-    if (t.service_id) f[n++] = (field){"service_id", F_INT, NULL, t.service_id, true};
-    if (staff) f[n++] = FIELD_FILL_TEXT("staff_id", staff);
-    if (notes) f[n++] = FIELD_FILL_TEXT("notes", notes);
-    if (t.branch_id) f[n++] = FIELD_FILL_TEXT("branch_id", t.branch_id);
-    const char *meta_text = calcom_meta_build(a, row.meta, b, ev->event_type, evt_at, event_type,
-                                       kind == CAL_RESCHEDULED && prev_uid ? prev_uid : NULL, apply_state,
-                                       phone_kept ? phone : NULL);
-    json_object_put(row.meta);
+    if (d->set_customer && x->customer_id) f[n++] = FIELD_INT("customer_id", (long long)x->customer_id);
+    if (d->backdate_created) f[n++] = FIELD_TIME("created_at", cf->booked_at);
+    if (t->service_id) f[n++] = (field){"service_id", F_INT, NULL, t->service_id, true};
+    if (x->staff) f[n++] = FIELD_FILL_TEXT("staff_id", x->staff);
+    if (cf->notes) f[n++] = FIELD_FILL_TEXT("notes", cf->notes);
+    if (t->branch_id) f[n++] = FIELD_FILL_TEXT("branch_id", t->branch_id);
+    const char *meta_text = calcom_meta_build(x->a, row_meta, cf->b, x->ev->event_type, cf->evt_at, cf->event_type, d->chain_prev,
+                                              apply, x->kept_phone);
     f[n++] = FIELD_TEXT("metadata", meta_text);
     int changed = 0;
-    if (record_update(db, a, "appointments", row.id, f, n, t.company_id, &why, &changed) != 0 ||
-        appointment_remember_uid(db, row.id, t.company_id, uid) != 0 ||
-        (kind == CAL_RESCHEDULED && appointment_remember_uid(db, row.id, t.company_id, prev_uid) != 0))
+    if (appointment_update(db, x->a, t->company_id, row->id, f, n, &x->why, cf->uid, d->chain_prev, &changed) != 0)
         FINISH(EVENT_RETRY, "appointment update: %s", db_error(db));
-    if (changed && app_link_conversions(p, a, t.company_id, "appointments", row.id) != 0)
+    if (changed && app_link_conversions(x->p, x->a, t->company_id, "appointments", row->id) != 0)
         FINISH(EVENT_RETRY, "linker: %s", db_error(db));
-    if (!changed)
-        FINISH(EVENT_PROCESSED, "App\\Models\\Appointment:%llu unchanged (already up to date)",
-                         (unsigned long long)row.id);
-    FINISH(EVENT_PROCESSED, "App\\Models\\Appointment:%llu updated (%s%s)", (unsigned long long)row.id,
-                     apply_state ? status : cur, superseded ? "; event of a superseded uid" :
-                                                 !apply_state ? "; older event: only filled empty fields" : "");
+    if (!changed) FINISH(EVENT_PROCESSED, "App\\Models\\Appointment:%llu unchanged (already up to date)", (unsigned long long)row->id);
+    FINISH(EVENT_PROCESSED, "App\\Models\\Appointment:%llu updated (%s%s%s)", (unsigned long long)row->id, d->status,
+           d->reason ? "; " : "", d->reason ? d->reason : "");
+}
+
+static void calcom_booking(pipeline *p, arena *a, const stored_event *ev, event_result *res, cal_kind kind)
+{
+    sb_db *db = p->db;
+    calcom_fields cf;
+    calcom_fields_read(ev->json, kind, a, (int64_t)time(NULL), &cf); /* parse */
+    booking_ctx x = {p, a, ev, res, kind, &cf, NULL, {0}, {ev->id, arena_printf(a, "calcom %s", ev->event_type)}, 0, 0, NULL, NULL};
+    if (!event_tenant(db, a, &cf, kind, res, &x.t)) return;
+    res->company_id = x.t.company_id;
+    const char *unusable = calcom_event_unusable(&cf, kind);
+    if (unusable) FINISH(EVENT_DEAD, "%s", unusable);
+
+    appt_row row;
+    int found = find_chain(db, a, x.t.company_id, &cf, kind, &row);
+    if (found < 0) FINISH(EVENT_RETRY, "appointment lookup: %s", db_error(db));
+    json_object *row_meta = found ? calcom_meta_parse(row.metadata) : NULL;
+    int64_t row_event_at = 0;
+    if (row_meta) json_get_int(row_meta, "switchboard.calcom_event_at", &row_event_at);
+    cal_decision d;
+    calcom_decide(&cf, kind, found ? &row : NULL, row_event_at, &d); /* decide */
+    x.d = &d;
+
+    /* write: the customer (the first attendee: for seated events the seat that triggered it), the staff, the row */
+    char phone[PHONE_MAX];
+    sb_app *app = p->app;
+    const char *cc = phone_country_code(app->cfg.phone_default_country);
+    int have_phone = phone_normalize(cf.phone_raw, cc, phone) == 0, phone_kept = 0;
+    if (d.want_customer) {
+        customer_input ci = {x.t.company_id, cf.name, cf.email, have_phone ? phone : NULL, "cal.com"};
+        if (customer_find_or_create(db, a, &ci, cc, &x.why, &x.customer_id, &x.created_customer, &phone_kept) != 0) {
+            json_object_put(row_meta);
+            FINISH(EVENT_RETRY, "customer: %s", db_error(db));
+        }
+    }
+    x.kept_phone = phone_kept ? phone : NULL;
+    x.staff = staff_for_organizer(db, a, x.t.company_id, cf.organizer_id, cf.organizer_email);
+    if (d.action == CAL_DO_INSERT) return write_insert(&x);
+    write_update(&x, &row, row_meta);
+    json_object_put(row_meta);
 }
 
 #define CALCOM_HANDLER(fn, kind)                                                          \

@@ -313,3 +313,16 @@ static int upsert(sb_db *db, arena *a, const sb_config *cfg, json_object *call, 
     out->id = strtoull(db_cell(&cur, 0, 0), NULL, 10);
     return record_update(db, a, "calls", out->id, f, n, company, why, &out->changed);
 }
+
+int call_mark_booked(sb_db *db, arena *a, long long company, uint64_t call_id, uint64_t appt, uint64_t customer,
+                     const audit_cause *why)
+{
+    /* what Laravel's AppointmentObserver and ConversionTracker set: nobody else will */
+    field cf[] = {FIELD_INT("converted_appointment_id", (long long)appt), FIELD_INT("appointment_made", 1),
+                  FIELD_INT("converted_to_appointment", 1), (field){"conversion_timestamp", F_TIME, NULL, (long long)time(NULL), true},
+                  FIELD_INT("appointment_id", (long long)appt), FIELD_TEXT("appointment_link_status", "linked"),
+                  (field){"appointment_linked_at", F_TIME, NULL, (long long)time(NULL), true},
+                  FIELD_TEXT("session_outcome", "appointment_booked"), (field){"customer_id", F_INT, NULL, (long long)customer, true},
+                  FIELD_TEXT("linking_metadata", "{\"method\":\"booked_during_call\",\"confidence\":100,\"distance_minutes\":0}")};
+    return record_update(db, a, "calls", call_id, cf, sizeof cf / sizeof *cf, company, why, NULL);
+}

@@ -47,6 +47,14 @@ size_t call_payload_fields(json_object *call, arena *a, field *f);
 /* The legacy status word an event (or, event NULL, the call's call_status) stands for; NULL: none. */
 const char *call_status_for(const char *event, json_object *call);
 
+/* The call booked appointment appt during the call (the phone path): the conversion
+ * columns Laravel's AppointmentObserver and ConversionTracker set (converted and
+ * linked, confidence 100, the call's customer if it had none), audited. Run inside
+ * the caller's transaction. 0 or -1 (db_error). The set-based links of
+ * lib/linker.h write the same columns for calls that led to a booking later. */
+int call_mark_booked(sb_db *db, arena *a, long long company, uint64_t call_id, uint64_t appt, uint64_t customer,
+                     const audit_cause *why);
+
 /* Status rank in the legacy vocabulary (0: unknown word). */
 int call_status_rank(const char *status);
 

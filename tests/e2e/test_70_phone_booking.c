@@ -276,29 +276,85 @@ static int root_sql(const char *sql)
     return system(cmd);
 }
 
-static void a_failed_local_write_is_repaired_by_the_pipeline(void **state)
+/* A phone booking whose local write fails: a trigger makes phone appointment inserts fail (NULL
+ * company_id) while the flag table has a row; the slot is booked in Cal.com, the caller hears so,
+ * no row is written. Returns the booking uid; *repair = its phone_booking_repair event. */
+static const char *book_with_failing_write(const char *call_id, int days, const char *hhmm, uint64_t *repair)
 {
-    (void)state;
-    const char *id = new_call();
-    /* a trigger that makes appointment inserts fail (NULL company_id) while the flag table has a row */
     assert_int_equal(root_sql("CREATE TABLE IF NOT EXISTS switchboard_test_fail (x INT);"
                               "CREATE TRIGGER IF NOT EXISTS switchboard_test_fail_appt BEFORE INSERT ON appointments FOR EACH ROW"
-                              " SET NEW.company_id = IF((SELECT COUNT(*) FROM switchboard_test_fail) > 0, NULL, NEW.company_id);"
+                              " SET NEW.company_id = IF(NEW.source = 'phone' AND (SELECT COUNT(*) FROM switchboard_test_fail) > 0,"
+                              " NULL, NEW.company_id);"
                               "INSERT INTO switchboard_test_fail VALUES (1);"), 0);
-    e2e_response r = fn(id, "book_appointment", arena_printf(e2e_arena(),
-                        "{\"service\":\"herrenhaarschnitt\",\"datum\":\"%s\",\"uhrzeit\":\"12:00\",\"customer_name\":\"Jonas Becker\"}", day_de(7)));
-    assert_true(ok(r)); /* the slot is booked in Cal.com: the caller hears so */
-    const char *uid = json_get_str(r.json, "booking_uid");
+    e2e_response r = fn(call_id, "book_appointment", arena_printf(e2e_arena(),
+                        "{\"service\":\"herrenhaarschnitt\",\"datum\":\"%s\",\"uhrzeit\":\"%s\",\"customer_name\":\"Jonas Becker\"}",
+                        day_de(days), hhmm));
+    /* other tests of the run may hold the slot: take the first one offered instead */
+    const char *offered = ok(r) ? NULL : json_get_str(r.json, "slots.0.start");
+    if (offered)
+        r = fn(call_id, "book_appointment", arena_printf(e2e_arena(),
+               "{\"service\":\"herrenhaarschnitt\",\"start\":\"%s\",\"customer_name\":\"Jonas Becker\"}", offered));
+    if (!ok(r)) fail_msg("book_appointment: %s", r.body);
+    const char *uid = arena_strdup(e2e_arena(), json_get_str(r.json, "booking_uid"));
     assert_null(appt_col(uid, "id"));
     db_param k = db_str(uid);
     const char *ev = e2e_scalar("SELECT id FROM webhook_events WHERE event_type = 'phone_booking_repair' AND payload LIKE"
                                 " CONCAT('%', ?, '%')", &k, 1);
     assert_non_null(ev);
+    *repair = (uint64_t)atoll(ev);
+    return uid;
+}
+
+static int failing_write_reset(void **state)
+{
+    (void)state;
+    return root_sql("DROP TRIGGER IF EXISTS switchboard_test_fail_appt; DROP TABLE IF EXISTS switchboard_test_fail;");
+}
+
+static void a_failed_local_write_is_repaired_by_the_pipeline(void **state)
+{
+    (void)state;
+    const char *id = new_call();
+    uint64_t repair;
+    const char *uid = book_with_failing_write(id, 7, "12:00", &repair);
     assert_int_equal(root_sql("DELETE FROM switchboard_test_fail;"), 0);
-    assert_true(e2e_wait_status((uint64_t)atoll(ev), "processed", 30));
+    assert_true(e2e_wait_status(repair, "processed", 30));
     EQ(appt_col(uid, "call_id"), call_col(id, "id"));
     EQ(call_col(id, "converted_appointment_id"), appt_col(uid, "id"));
-    root_sql("DROP TRIGGER IF EXISTS switchboard_test_fail_appt;");
+}
+
+/* The phone path finds a row by the webhook path's keys (D196): the local write failed, Cal.com's
+ * reschedule of that booking arrived first and wrote the chain's row under the new uid; the repair
+ * links that row instead of inserting a second appointment under the old uid (it looked up the
+ * current uid only before). */
+static void a_repair_finds_the_row_a_reschedule_moved(void **state)
+{
+    (void)state;
+    const char *id = new_call();
+    uint64_t repair;
+    const char *uid = book_with_failing_write(id, 10, "10:00", &repair);
+    /* Cal.com: the booking moved to a new uid (the phone agent's or a web reschedule) */
+    const char *moved = arena_printf(e2e_arena(), "%sR", uid);
+    size_t len;
+    const char *hook = e2e_fixture("calcom/webhook_booking_rescheduled.json", &len);
+    hook = e2e_replace(hook, "Vd8sPq2LmX4nB6tY1kR9Wz", moved);
+    hook = e2e_replace(hook, "mT4kQ8vXb2nR7sLp9wE3Yd", uid);
+    hook = e2e_replace(hook, "\"eventTypeId\": 1843201", "\"eventTypeId\": 1843202");
+    hook = e2e_replace(hook, "\"rescheduleId\": 4711023", "\"rescheduleId\": 0");
+    hook = e2e_replace(hook, "2026-03-13T13:00:00Z", arena_printf(e2e_arena(), "%sZ", utc_of(10, 11, 0)));
+    hook = e2e_replace(hook, "2026-03-13T14:00:00Z", arena_printf(e2e_arena(), "%sZ", utc_of(10, 12, 0)));
+    e2e_response e = e2e_post_signed("calcom", "/api/calcom/webhook", hook, strlen(hook));
+    int64_t ev;
+    assert_true(json_get_int(e.json, "id", &ev));
+    assert_true(e2e_wait_status((uint64_t)ev, "processed", 10));
+    EQ(appt_col(moved, "external_id"), uid);
+    assert_null(appt_col(moved, "call_id"));
+    assert_int_equal(root_sql("DELETE FROM switchboard_test_fail;"), 0);
+    assert_true(e2e_wait_status(repair, "processed", 30));
+    db_param u[] = {db_str(uid), db_str(moved), db_str(uid)};
+    assert_int_equal(e2e_count("SELECT COUNT(*) FROM appointments WHERE calcom_v2_booking_id IN (?, ?) OR external_id = ?", u, 3), 1);
+    EQ(appt_col(moved, "call_id"), call_col(id, "id"));
+    EQ(call_col(id, "converted_appointment_id"), appt_col(moved, "id"));
 }
 
 static void cancel_and_reschedule_reach_calcom(void **state)
@@ -425,7 +481,8 @@ int main(void)
         cmocka_unit_test(a_retried_booking_books_once),
         cmocka_unit_test(a_taken_slot_gets_alternatives),
         cmocka_unit_test(calcom_down_is_a_spoken_error_and_no_row),
-        cmocka_unit_test(a_failed_local_write_is_repaired_by_the_pipeline),
+        cmocka_unit_test_teardown(a_failed_local_write_is_repaired_by_the_pipeline, failing_write_reset),
+        cmocka_unit_test_teardown(a_repair_finds_the_row_a_reschedule_moved, failing_write_reset),
         cmocka_unit_test(cancel_and_reschedule_reach_calcom),
         cmocka_unit_test_teardown(the_company_calcom_key_is_laravels_encrypted_one, company_key_reset),
         cmocka_unit_test(garbage_gets_a_german_answer_never_a_500),
