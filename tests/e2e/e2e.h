@@ -135,4 +135,13 @@ uint64_t e2e_probe(const char *members, const char **uid);
 /* POST json to the fake providers' /_control (PORT+1): {"fail_500": true}, {"latency_ms": N}. */
 void e2e_fake_control(const char *json);
 
+/* A mail the stack's SMTP sink stored (VAR/mail/NNNNNN.eml, tests/fake/smtp_sink.c): its path and whole text. */
+typedef struct e2e_mail {
+    const char *path, *text;
+} e2e_mail;
+/* Every stored mail whose text contains needle (the first max into out); how many there are. */
+size_t e2e_sink_find(const char *needle, e2e_mail *out, size_t max);
+/* The decoded base64 part that follows the header line `after` in a stored mail (arena), NULL if none. */
+const char *e2e_mail_part(const char *mail, const char *after);
+
 #endif
