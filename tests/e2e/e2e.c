@@ -455,6 +455,14 @@ const char *e2e_berlin_utc(int days, int h, int m)
     return arena_strdup(pool, out);
 }
 
+int e2e_root_sql(const char *sql)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "mariadb --no-defaults --socket='%s/run/mysqld.sock' -u root askproai -e \"%s\" >/dev/null 2>&1",
+             e2e_var(), sql);
+    return system(cmd);
+}
+
 const char *e2e_started_call(const char *prefix)
 {
     static int n;

@@ -78,6 +78,9 @@ int e2e_cli(const char *args, const char **out);
 /* The same with another config file (a shadow instance's, test_94). */
 int e2e_cli_with(const char *config, const char *args, const char **out);
 
+/* Run sql as the database's root over the stack's socket (DDL the app's user may not run:
+ * triggers, renames); the shell's exit status (0: ran). */
+int e2e_root_sql(const char *sql);
 /* Run a shell command; a non-zero exit fails the test with the command. */
 void e2e_sh(const char *cmd);
 /* A free TCP port on 127.0.0.1 (0 if none). */

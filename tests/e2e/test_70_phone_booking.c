@@ -268,20 +268,12 @@ static void calcom_down_is_a_spoken_error_and_no_row(void **state)
     assert_null(call_col(id, "converted_appointment_id"));
 }
 
-static int root_sql(const char *sql)
-{
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "mariadb --no-defaults --socket='%s/run/mysqld.sock' -u root askproai -e \"%s\" >/dev/null 2>&1",
-             e2e_var(), sql);
-    return system(cmd);
-}
-
 static void a_failed_local_write_is_repaired_by_the_pipeline(void **state)
 {
     (void)state;
     const char *id = new_call();
     /* a trigger that makes appointment inserts fail (NULL company_id) while the flag table has a row */
-    assert_int_equal(root_sql("CREATE TABLE IF NOT EXISTS switchboard_test_fail (x INT);"
+    assert_int_equal(e2e_root_sql("CREATE TABLE IF NOT EXISTS switchboard_test_fail (x INT);"
                               "CREATE TRIGGER IF NOT EXISTS switchboard_test_fail_appt BEFORE INSERT ON appointments FOR EACH ROW"
                               " SET NEW.company_id = IF((SELECT COUNT(*) FROM switchboard_test_fail) > 0, NULL, NEW.company_id);"
                               "INSERT INTO switchboard_test_fail VALUES (1);"), 0);
@@ -294,11 +286,11 @@ static void a_failed_local_write_is_repaired_by_the_pipeline(void **state)
     const char *ev = e2e_scalar("SELECT id FROM webhook_events WHERE event_type = 'phone_booking_repair' AND payload LIKE"
                                 " CONCAT('%', ?, '%')", &k, 1);
     assert_non_null(ev);
-    assert_int_equal(root_sql("DELETE FROM switchboard_test_fail;"), 0);
+    assert_int_equal(e2e_root_sql("DELETE FROM switchboard_test_fail;"), 0);
     assert_true(e2e_wait_status((uint64_t)atoll(ev), "processed", 30));
     EQ(appt_col(uid, "call_id"), call_col(id, "id"));
     EQ(call_col(id, "converted_appointment_id"), appt_col(uid, "id"));
-    root_sql("DROP TRIGGER IF EXISTS switchboard_test_fail_appt;");
+    e2e_root_sql("DROP TRIGGER IF EXISTS switchboard_test_fail_appt;");
 }
 
 static void cancel_and_reschedule_reach_calcom(void **state)
