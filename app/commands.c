@@ -261,10 +261,11 @@ const cli_cmd COMMANDS[] = {
     {"sync-calls", cmd_sync_calls, "[--since T] [--until T] [--limit N] [--page-size N] [--retries N] [--dry-run] [--verbose]",
      "reconcile calls with Retell's list-calls (the legacy retell:sync-calls)",
      "Upserts each call through the webhooks' own code path, one transaction per call; safe while webhooks arrive. "
-     "Prints the counts of new, updated, unchanged and skipped calls. Exit 1 when a page still fails after retries.",
+     "Prints the counts of new, updated, unchanged and skipped calls and the callback items the imported calls opened. "
+     "Exit 1 when a page still fails after retries.",
      SYNC_CALLS_OPTS, 0,
      "{\"calls\":N,\"created\":N,\"updated\":N,\"unchanged\":N,\"skipped\":N,\"pages\":N,\"dry_run\":B,\"complete\":B,"
-     "\"linked\":N,\"link_run\":N|null}",
+     "\"callbacks_opened\":N,\"linked\":N,\"link_run\":N|null}",
      "switchboard sync-calls --since 30d --dry-run", CLI_LOGS | CLI_NO_SHADOW},
     {"detect-conversions", cmd_detect_conversions,
      "[--hours N | --since T [--until T]] [--company ID] [--auto-link] [--dry-run] [--by NAME] | --undo RUN",
@@ -306,7 +307,7 @@ const cli_cmd COMMANDS[] = {
      "Exit 1 when the status is not ok.",
      MONITOR_OPTS, 0,
      "the body of GET /api/webhooks/monitor: {\"status\":S,\"timestamp\":T,\"reasons\":S,\"shadow\":B,\"scope\":..., "
-     "\"stats\":{...},\"queue\":{...},\"thresholds\":{...},\"unroutable_numbers\":[...],\"recent_webhooks\":[...]}",
+     "\"stats\":{...},\"queue\":{...},\"thresholds\":{...},\"mail\":{...},\"unroutable_numbers\":[...],\"recent_webhooks\":[...]}",
      "switchboard monitor --format json", 0},
     {"operators", cmd_operators, "list | add EMAIL [--by NAME] | remove EMAIL|ID",
      "who may see every company on the dashboard and with a Sanctum token (D131)",

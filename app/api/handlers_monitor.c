@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "command_runs.h"
 #include "json.h"
+#include "mail_outbox_stats.h"
 #include "metrics.h"
 #include "queue_stats.h"
 
@@ -157,6 +158,11 @@ static int monitor_body(sb_app *app, arena *pool, long long company_id, buf *b, 
                   "\"degraded_dead_last_hour\":1,\"degraded_spool_pending\":1},",
                QUEUE_DEGRADED_OLDEST_S, QUEUE_DEGRADED_BACKLOG);
     function_stats(app, pool, b, company_id);
+    mail_outbox_stats ms; /* the summaries and alerts still owed (D203); left out when unreadable */
+    if (mail_outbox_stats_read(app->db, pool, company_id, &ms) == 0) {
+        mail_outbox_stats_json(&ms, b);
+        buf_putc(b, ',');
+    }
     /* numbers that reach us but no tenant: operators must map them (tenants never see others' traffic) */
     buf_puts(b, "\"unroutable_numbers\":[");
     if (!company_id) {
@@ -244,6 +250,13 @@ static void monitor_table(json_object *m)
     json_object *un = json_get(m, "unroutable_numbers");
     size_t nun = un && json_object_is_type(un, json_type_array) ? json_object_array_length(un) : 0;
     printf("unroutable   %zu number(s) in the last 24 h\n", nun);
+    json_object *mail = json_get(m, "mail");
+    if (mail)
+        printf("mail         queued %s (oldest %s s), sent %s, dead last 24 h %s\n",
+               json_object_to_json_string(json_get(mail, "queued")),
+               json_object_to_json_string(json_get(mail, "oldest_queued_seconds")),
+               json_object_to_json_string(json_get(mail, "by_status.sent")),
+               json_object_to_json_string(json_get(mail, "dead_last_day")));
 }
 
 int cmd_monitor(sb_app *app, int argc, char **argv)
@@ -314,4 +327,6 @@ void metrics_show(sb_app *app, const sb_request *req, sb_response *resp)
                s.oldest_pending_s > 0 ? s.oldest_pending_s : 0.0);
     command_run runs[COMMAND_RUNS_N];
     if (command_runs_read(app->db, req->pool, runs) == 0) command_runs_prometheus(runs, b);
+    mail_outbox_stats ms;
+    if (mail_outbox_stats_read(app->db, req->pool, 0, &ms) == 0) mail_outbox_stats_prometheus(&ms, b);
 }

@@ -91,7 +91,7 @@ typedef struct sim_wish {
 
 typedef struct sim_booked {
     int person;
-    int64_t created;     /* when the appointment is dated: a web booking's createdAt, a phone booking's real time */
+    int64_t created;     /* when the appointment is dated: its Cal.com webhook's createdAt (web and phone, D205) */
 } sim_booked;
 
 typedef struct sim_run {
@@ -691,7 +691,10 @@ static void phone_booking(sim_run *run, const sim_step *s, int64_t at, int book,
         time_parse_iso(json_get_str(answer, "end"), &end) == 0 && who) {
         run->c.phone_booked++;
         h->booked = 1;
-        run->booked[run->nbooked++] = (sim_booked){s->person, (int64_t)time(NULL)}; /* dated when it was written */
+        /* dated as the database dates it: Cal.com's createdAt of the webhook below, which the pipeline takes when it
+         * is earlier than the local write (app/calcom_events.c); --live stamps calls to end now, so their bookings
+         * lie minutes before the real time of the write, and a wish call started between the two is not answered (D205) */
+        run->booked[run->nbooked++] = (sim_booked){s->person, booked_at + 5};
         /* Cal.com sends its webhook for API bookings too, seconds after the booking */
         booking_facts f = {who, sv, arena_strdup(run->a, uid), 0, start, end, "ACCEPTED", NULL};
         send_calcom(run, "BOOKING_CREATED", booked_at + 5, &f, NULL);

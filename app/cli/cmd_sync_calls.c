@@ -15,7 +15,11 @@
  * given to the linker as one recorded run (undoable like detect-conversions'),
  * over their start times plus the rule-b window, because no webhook ran the
  * pipeline's linker for them. --verbose lists each call (id, start, what
- * happened). Every run records its outcome (switchboard_command_runs, D172). */
+ * happened). Every run records its outcome (switchboard_command_runs, D172).
+ *
+ * An imported call that is over gets the callback rules of the webhooks'
+ * call_ended/call_analyzed (lib/callbacks.h, D201) in its own transaction:
+ * a call Retell knows but whose webhooks never came may hold an unmet wish. */
 #include "app.h"
 
 #include <stdio.h>
@@ -25,10 +29,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "callbacks.h"
 #include "calls.h"
 #include "command_runs.h"
-#include "linker.h"
 #include "http_client.h"
+#include "linker.h"
 #include "log.h"
 #include "progress.h"
 #include "timeutil.h"
@@ -121,7 +126,7 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv)
     if (!strcmp(app->format, "json")) verbose = 0; /* one object on stdout (D151) */
     progress pr; /* Retell does not say how many calls a window holds: a counter */
     progress_start(&pr, stderr, "sync-calls", "calls", limit, app->quiet);
-    long long seen = 0, created = 0, updated = 0, unchanged = 0, skipped = 0;
+    long long seen = 0, created = 0, updated = 0, unchanged = 0, skipped = 0, opened = 0;
     int64_t first_start = 0, last_start = 0; /* of the calls created or changed: the linker's scope */
     char *after = NULL;
     arena *a = arena_new(1 << 20);
@@ -161,10 +166,15 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv)
             json_object *call = json_object_array_get_idx(items, i);
             audit_cause why = {0, "cli: sync-calls"};
             call_result r;
+            uint64_t item = 0; /* the callback item this call opened */
             int ur = -1;
             for (int attempt = 0; attempt < 2 && ur == -1; attempt++) { /* a webhook may insert it concurrently */
                 if (db_begin(app->db) != 0) break;
                 ur = call_upsert_retell(app->db, a, &app->cfg, call, NULL, &why, &r, err, sizeof err);
+                item = 0;
+                if (ur == 0 && r.company_id && r.status && strcmp(r.status, "ongoing") != 0 &&
+                    callbacks_open_for_call(app->db, a, &app->cfg, r.id, &item) != 0)
+                    ur = -1;
                 if (ur == 0 && (dry ? db_rollback(app->db) : db_commit(app->db)) != 0) ur = -1;
                 else if (ur != 0) db_rollback(app->db);
             }
@@ -176,6 +186,7 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv)
                 break;
             }
             seen++;
+            opened += item != 0;
             const char *what = ur == -2 ? "skipped" : r.created ? "new" : r.changed ? "updated" : "unchanged";
             if (ur == -2) skipped++;
             else if (r.created) created++;
@@ -226,20 +237,21 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv)
     }
     if (!strcmp(app->format, "json")) {
         printf("{\"calls\":%lld,\"created\":%lld,\"updated\":%lld,\"unchanged\":%lld,\"skipped\":%lld,\"pages\":%d,"
-               "\"dry_run\":%s,\"complete\":%s,\"linked\":%lld,\"link_run\":", seen, created, updated, unchanged, skipped, page,
-               dry ? "true" : "false", rc ? "false" : "true", linked);
+               "\"dry_run\":%s,\"complete\":%s,\"callbacks_opened\":%lld,\"linked\":%lld,\"link_run\":", seen, created,
+               updated, unchanged, skipped, page, dry ? "true" : "false", rc ? "false" : "true", opened, linked);
         if (run) printf("%llu}\n", (unsigned long long)run);
         else printf("null}\n");
     } else {
         printf("%lld calls: %lld new, %lld updated, %lld unchanged, %lld skipped; %d page(s)%s\n", seen, created, updated,
                unchanged, skipped, page, dry ? " (dry run: nothing written)" : "");
+        if (opened) printf("opened %lld callback item(s)%s\n", opened, dry ? " (dry run: rolled back)" : "");
         if (run)
             printf("linked %lld call(s) to appointments as run %llu (undo: switchboard detect-conversions --undo %llu)\n",
                    linked, (unsigned long long)run, (unsigned long long)run);
     }
     char outcome[200];
-    snprintf(outcome, sizeof outcome, "%lld calls: %lld new, %lld updated, %lld unchanged, %lld skipped, %lld linked%s", seen,
-             created, updated, unchanged, skipped, linked, dry ? " (dry run)" : "");
+    snprintf(outcome, sizeof outcome, "%lld calls: %lld new, %lld updated, %lld unchanged, %lld skipped, %lld linked,"
+             " %lld callback items%s", seen, created, updated, unchanged, skipped, linked, opened, dry ? " (dry run)" : "");
     command_run_record(app->db, "sync-calls", now, rc == 0, outcome);
     return rc;
 }

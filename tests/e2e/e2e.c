@@ -1,7 +1,9 @@
 /* e2e.c: helpers for end-to-end tests (see e2e.h). */
 #include "e2e.h"
 
+#include <dirent.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -453,6 +455,14 @@ const char *e2e_berlin_utc(int days, int h, int m)
     return arena_strdup(pool, out);
 }
 
+int e2e_root_sql(const char *sql)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "mariadb --no-defaults --socket='%s/run/mysqld.sock' -u root askproai -e \"%s\" >/dev/null 2>&1",
+             e2e_var(), sql);
+    return system(cmd);
+}
+
 const char *e2e_started_call(const char *prefix)
 {
     static int n;
@@ -494,3 +504,49 @@ json_object *e2e_fake_calcom(const char *method, const char *path, const char *b
     return j;
 }
 
+
+size_t e2e_sink_find(const char *needle, e2e_mail *out, size_t max)
+{
+    const char *dir = arena_printf(pool, "%s/mail", e2e_var());
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strstr(e->d_name, ".eml") || e->d_name[0] == '.') continue;
+        const char *path = arena_printf(pool, "%s/%s", dir, e->d_name);
+        FILE *f = fopen(path, "rb");
+        if (!f) continue;
+        buf b = BUF_INIT;
+        char chunk[8192];
+        size_t k;
+        while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) buf_append(&b, chunk, k);
+        fclose(f);
+        if (strstr(buf_cstr(&b), needle)) {
+            if (n < max) out[n] = (e2e_mail){path, arena_strdup(pool, buf_cstr(&b))};
+            n++;
+        }
+        buf_free(&b);
+    }
+    closedir(d);
+    return n;
+}
+
+const char *e2e_mail_part(const char *mail, const char *after)
+{
+    const char *h = strstr(mail, after);
+    if (!h) return NULL;
+    const char *body = strstr(h, "\r\n\r\n");
+    if (!body) return NULL;
+    body += 4;
+    buf b64 = BUF_INIT;
+    for (const char *p = body; *p && *p != '-'; p++)
+        if (*p != '\r' && *p != '\n') buf_putc(&b64, *p);
+    unsigned char *out = arena_alloc(pool, b64.len + 4);
+    int n = EVP_DecodeBlock(out, (const unsigned char *)buf_cstr(&b64), (int)b64.len);
+    size_t len = n < 0 ? 0 : (size_t)n;
+    while (len && b64.len && b64.data[b64.len - 1] == '=' && out[len - 1] == 0) len--, b64.len--;
+    buf_free(&b64);
+    out[len] = 0;
+    return (const char *)out;
+}

@@ -78,6 +78,9 @@ int e2e_cli(const char *args, const char **out);
 /* The same with another config file (a shadow instance's, test_94). */
 int e2e_cli_with(const char *config, const char *args, const char **out);
 
+/* Run sql as the database's root over the stack's socket (DDL the app's user may not run:
+ * triggers, renames); the shell's exit status (0: ran). */
+int e2e_root_sql(const char *sql);
 /* Run a shell command; a non-zero exit fails the test with the command. */
 void e2e_sh(const char *cmd);
 /* A free TCP port on 127.0.0.1 (0 if none). */
@@ -134,5 +137,14 @@ uint64_t e2e_probe(const char *members, const char **uid);
 
 /* POST json to the fake providers' /_control (PORT+1): {"fail_500": true}, {"latency_ms": N}. */
 void e2e_fake_control(const char *json);
+
+/* A mail the stack's SMTP sink stored (VAR/mail/NNNNNN.eml, tests/fake/smtp_sink.c): its path and whole text. */
+typedef struct e2e_mail {
+    const char *path, *text;
+} e2e_mail;
+/* Every stored mail whose text contains needle (the first max into out); how many there are. */
+size_t e2e_sink_find(const char *needle, e2e_mail *out, size_t max);
+/* The decoded base64 part that follows the header line `after` in a stored mail (arena), NULL if none. */
+const char *e2e_mail_part(const char *mail, const char *after);
 
 #endif

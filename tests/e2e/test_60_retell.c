@@ -464,6 +464,9 @@ static const char *write_dataset(const char *prefix)
         json_object_object_add(c, "start_timestamp", json_object_new_int64(1773132067215LL + i * 3600000LL));
         json_object_object_add(c, "end_timestamp", json_object_new_int64(1773132232904LL + i * 3600000LL));
         if (i % 2) json_object_object_add(c, "from_number", json_object_new_string("+4915155550000"));
+        if (i == 1) /* an unmet wish only Retell's analysis knows: sync-calls opens its callback item (D201) */
+            json_object_object_add(json_get(c, "call_analysis"), "custom_analysis_data",
+                                   json_tokener_parse("{\"termin_gewuenscht\": true, \"leistung\": \"Herrenhaarschnitt\"}"));
         json_object_array_add(arr, c);
     }
     static const struct { const char *suffix; long long start_ms; } OUTSIDE[] = {
@@ -505,12 +508,22 @@ static void sync_calls_pages_inserts_updates_and_reruns_to_nothing(void **state)
     if (rc != 0) fail_msg("dry run exit %d: %s", rc, out);
     assert_non_null(strstr(out, "7 calls: 5 new, 2 updated, 0 unchanged"));
     assert_non_null(strstr(out, "retrying in 1 s")); /* the 429 was waited out */
+    assert_non_null(strstr(out, "opened 1 callback item(s) (dry run: rolled back)"));
+    db_param items = db_str(arena_printf(e2e_arena(), "%s_%%", prefix));
+    static const char ITEMS[] = "SELECT COUNT(*) FROM switchboard_callbacks WHERE retell_call_id LIKE ?";
+    assert_int_equal(e2e_count(ITEMS, &items, 1), 0);
     assert_int_equal(e2e_count("SELECT COUNT(*) FROM calls WHERE retell_call_id LIKE ?",
                                (db_param[]){db_str(arena_printf(e2e_arena(), "%s_%%", prefix))}, 1), 2);
     rc = e2e_cli(arena_printf(e2e_arena(), "sync-calls %s", sync_args()), &out);
     if (rc != 0) fail_msg("sync exit %d: %s", rc, out);
     assert_non_null(strstr(out, "7 calls: 5 new, 2 updated, 0 unchanged"));
     assert_non_null(strstr(out, "; 3 page(s)")); /* the summary counts them (the per-page line is a TTY's progress now) */
+    /* the webhooks' callback rules ran for the imported calls: the one unmet wish, on its call */
+    assert_non_null(strstr(out, "opened 1 callback item(s)\n"));
+    assert_int_equal(e2e_count(ITEMS, &items, 1), 1);
+    EQ(e2e_scalar("SELECT CONCAT(retell_call_id, ' ', reason, ' ', COALESCE(wanted_service, '-')) FROM switchboard_callbacks"
+                  " WHERE retell_call_id LIKE ?", &items, 1),
+       arena_printf(e2e_arena(), "%s_1 analysis_wanted_appointment Herrenhaarschnitt", prefix));
     assert_int_equal(e2e_count("SELECT COUNT(*) FROM calls WHERE retell_call_id LIKE ?",
                                (db_param[]){db_str(arena_printf(e2e_arena(), "%s_%%", prefix))}, 1), 7);
     /* the window held: the fake only filters what the client asks it to */
@@ -528,6 +541,8 @@ static void sync_calls_pages_inserts_updates_and_reruns_to_nothing(void **state)
     rc = e2e_cli(arena_printf(e2e_arena(), "sync-calls %s", sync_args()), &out);
     assert_int_equal(rc, 0);
     assert_non_null(strstr(out, "7 calls: 0 new, 0 updated, 7 unchanged"));
+    assert_null(strstr(out, "callback item")); /* a rerun opens nothing twice */
+    assert_int_equal(e2e_count(ITEMS, &items, 1), 1);
     EQ(row_signature(c0), sig);
     stop_fake();
     /* a failing page stops with the reason and a non-zero exit */

@@ -268,20 +268,12 @@ static void calcom_down_is_a_spoken_error_and_no_row(void **state)
     assert_null(call_col(id, "converted_appointment_id"));
 }
 
-static int root_sql(const char *sql)
-{
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "mariadb --no-defaults --socket='%s/run/mysqld.sock' -u root askproai -e \"%s\" >/dev/null 2>&1",
-             e2e_var(), sql);
-    return system(cmd);
-}
-
 /* A phone booking whose local write fails: a trigger makes phone appointment inserts fail (NULL
  * company_id) while the flag table has a row; the slot is booked in Cal.com, the caller hears so,
  * no row is written. Returns the booking uid; *repair = its phone_booking_repair event. */
 static const char *book_with_failing_write(const char *call_id, int days, const char *hhmm, uint64_t *repair)
 {
-    assert_int_equal(root_sql("CREATE TABLE IF NOT EXISTS switchboard_test_fail (x INT);"
+    assert_int_equal(e2e_root_sql("CREATE TABLE IF NOT EXISTS switchboard_test_fail (x INT);"
                               "CREATE TRIGGER IF NOT EXISTS switchboard_test_fail_appt BEFORE INSERT ON appointments FOR EACH ROW"
                               " SET NEW.company_id = IF(NEW.source = 'phone' AND (SELECT COUNT(*) FROM switchboard_test_fail) > 0,"
                               " NULL, NEW.company_id);"
@@ -308,7 +300,7 @@ static const char *book_with_failing_write(const char *call_id, int days, const 
 static int failing_write_reset(void **state)
 {
     (void)state;
-    return root_sql("DROP TRIGGER IF EXISTS switchboard_test_fail_appt; DROP TABLE IF EXISTS switchboard_test_fail;");
+    return e2e_root_sql("DROP TRIGGER IF EXISTS switchboard_test_fail_appt; DROP TABLE IF EXISTS switchboard_test_fail;");
 }
 
 static void a_failed_local_write_is_repaired_by_the_pipeline(void **state)
@@ -317,7 +309,7 @@ static void a_failed_local_write_is_repaired_by_the_pipeline(void **state)
     const char *id = new_call();
     uint64_t repair;
     const char *uid = book_with_failing_write(id, 7, "12:00", &repair);
-    assert_int_equal(root_sql("DELETE FROM switchboard_test_fail;"), 0);
+    assert_int_equal(e2e_root_sql("DELETE FROM switchboard_test_fail;"), 0);
     assert_true(e2e_wait_status(repair, "processed", 30));
     EQ(appt_col(uid, "call_id"), call_col(id, "id"));
     EQ(call_col(id, "converted_appointment_id"), appt_col(uid, "id"));
@@ -349,7 +341,7 @@ static void a_repair_finds_the_row_a_reschedule_moved(void **state)
     assert_true(e2e_wait_status((uint64_t)ev, "processed", 10));
     EQ(appt_col(moved, "external_id"), uid);
     assert_null(appt_col(moved, "call_id"));
-    assert_int_equal(root_sql("DELETE FROM switchboard_test_fail;"), 0);
+    assert_int_equal(e2e_root_sql("DELETE FROM switchboard_test_fail;"), 0);
     assert_true(e2e_wait_status(repair, "processed", 30));
     db_param u[] = {db_str(uid), db_str(moved), db_str(uid)};
     assert_int_equal(e2e_count("SELECT COUNT(*) FROM appointments WHERE calcom_v2_booking_id IN (?, ?) OR external_id = ?", u, 3), 1);

@@ -203,26 +203,18 @@ static void every_envelope_and_route_is_kept_and_a_forgery_is_not(void **state)
     assert_int_equal(rows_of(id), 5);
 }
 
-static int root_sql(const char *sql)
-{
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "mariadb --no-defaults --socket='%s/run/mysqld.sock' -u root askproai -e \"%s\" >/dev/null 2>&1",
-             e2e_var(), sql);
-    return system(cmd);
-}
-
 static void a_log_that_cannot_be_written_never_fails_the_answer(void **state)
 {
     (void)state;
     const char *id = new_call_id();
-    assert_int_equal(root_sql("RENAME TABLE switchboard_function_calls TO switchboard_function_calls_away"), 0);
+    assert_int_equal(e2e_root_sql("RENAME TABLE switchboard_function_calls TO switchboard_function_calls_away"), 0);
     e2e_response r = fn_from(id, "+4916033344455", "list_services", "{}");
     bool ok = false;
     assert_true(json_get_bool(r.json, "success", &ok) && ok);
     assert_non_null(strstr(json_get_str(r.json, "message"), "Herrenhaarschnitt"));
     r = fn_from(id, "+4916033344455", "list_services", "{}"); /* the same child, still serving */
     assert_true(json_get_bool(r.json, "success", &ok) && ok);
-    assert_int_equal(root_sql("RENAME TABLE switchboard_function_calls_away TO switchboard_function_calls"), 0);
+    assert_int_equal(e2e_root_sql("RENAME TABLE switchboard_function_calls_away TO switchboard_function_calls"), 0);
     r = fn_from(id, "+4916033344455", "list_services", "{}");
     wait_rows(id, 1);
 }

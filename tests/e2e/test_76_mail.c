@@ -7,8 +7,6 @@
  * delay and 1 s retries; the original worker is restored at the end. */
 #include "e2e.h"
 
-#include <dirent.h>
-#include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,60 +158,9 @@ static void wait_sent(const char *where, long long n)
                                          " COALESCE(last_error, ''))) FROM switchboard_mail_outbox WHERE %s", where), NULL, 0));
 }
 
-/* ---- the sink ---- */
+/* ---- the sink (e2e_sink_find) ---- */
 
-typedef struct sink_mail {
-    const char *path, *text;
-} sink_mail;
-
-/* every stored mail whose text contains needle; their count */
-static size_t sink_find(const char *needle, sink_mail *out, size_t max)
-{
-    const char *dir = arena_printf(e2e_arena(), "%s/mail", e2e_var());
-    DIR *d = opendir(dir);
-    if (!d) return 0;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!strstr(e->d_name, ".eml") || e->d_name[0] == '.') continue;
-        const char *path = arena_printf(e2e_arena(), "%s/%s", dir, e->d_name);
-        FILE *f = fopen(path, "rb");
-        if (!f) continue;
-        buf b = BUF_INIT;
-        char chunk[8192];
-        size_t k;
-        while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) buf_append(&b, chunk, k);
-        fclose(f);
-        if (strstr(buf_cstr(&b), needle)) {
-            if (n < max) out[n] = (sink_mail){path, arena_strdup(e2e_arena(), buf_cstr(&b))};
-            n++;
-        }
-        buf_free(&b);
-    }
-    closedir(d);
-    return n;
-}
-
-/* the decoded base64 part that follows the header line `after` in a stored mail */
-static const char *part(const char *mail, const char *after)
-{
-    const char *h = strstr(mail, after);
-    if (!h) return NULL;
-    const char *body = strstr(h, "\r\n\r\n");
-    if (!body) return NULL;
-    body += 4;
-    buf b64 = BUF_INIT;
-    for (const char *p = body; *p && *p != '-'; p++)
-        if (*p != '\r' && *p != '\n') buf_putc(&b64, *p);
-    unsigned char *out = arena_alloc(e2e_arena(), b64.len + 4);
-    int n = EVP_DecodeBlock(out, (const unsigned char *)buf_cstr(&b64), (int)b64.len);
-    size_t len = n < 0 ? 0 : (size_t)n;
-    while (len && b64.len && b64.data[b64.len - 1] == '=' && out[len - 1] == 0) len--, b64.len--;
-    buf_free(&b64);
-    out[len] = 0;
-    return (const char *)out;
-}
-static const char *text_of(const char *mail) { return part(mail, "Content-Type: text/plain"); }
+static const char *text_of(const char *mail) { return e2e_mail_part(mail, "Content-Type: text/plain"); }
 
 /* the first matching row's expr, "" when there is none (assertions fail, nothing crashes) */
 static const char *outbox(const char *expr, const char *where)
@@ -245,9 +192,9 @@ static void immediate_summary_goes_to_branch_and_company_recipients_once_each(vo
         const char *w = arena_printf(e2e_arena(), "%s AND recipient = '%s'", where, rcpts[i]);
         const char *mid = outbox("message_id", w);
         assert_non_null(mid);
-        sink_mail m[4];
+        e2e_mail m[4];
         /* once each in the sink, to the right envelope recipient */
-        assert_int_equal(sink_find(arena_printf(e2e_arena(), "Message-ID: %s", mid), m, 4), 1);
+        assert_int_equal(e2e_sink_find(arena_printf(e2e_arena(), "Message-ID: %s", mid), m, 4), 1);
         assert_non_null(strstr(m[0].text, arena_printf(e2e_arena(), "X-Sink-Rcpt-To: <%s>", rcpts[i])));
         assert_null(strstr(m[0].text, "spy@elsewhere"));
         const char *subject = outbox("subject", w);
@@ -263,7 +210,7 @@ static void immediate_summary_goes_to_branch_and_company_recipients_once_each(vo
         assert_non_null(strstr(t, arena_printf(e2e_arena(), "/call?id=%lld", id)));
         /* the CSV attachment, legacy's columns, the call's row */
         assert_non_null(strstr(m[0].text, arena_printf(e2e_arena(), "filename=\"anruf_%lld_", id)));
-        const char *csv = part(m[0].text, "Content-Disposition: attachment");
+        const char *csv = e2e_mail_part(m[0].text, "Content-Disposition: attachment");
         assert_non_null(csv);
         assert_non_null(strstr(csv, "\"ID\",\"Datum\",\"Uhrzeit\",\"Dauer (Sekunden)\""));
         assert_non_null(strstr(csv, arena_printf(e2e_arena(), "\r\n\"%lld\",", id)));
@@ -283,8 +230,8 @@ static void switches_off_transcript_csv_and_summaries_per_branch(void **state)
     wait_marker(id, "mailed");
     const char *where = arena_printf(e2e_arena(), "call_id = %lld", id);
     wait_sent(where, 1);
-    sink_mail m[2];
-    assert_int_equal(sink_find(arena_printf(e2e_arena(), "Message-ID: %s", outbox("message_id", where)), m, 2), 1);
+    e2e_mail m[2];
+    assert_int_equal(e2e_sink_find(arena_printf(e2e_arena(), "Message-ID: %s", outbox("message_id", where)), m, 2), 1);
     assert_null(strstr(m[0].text, "Content-Disposition: attachment"));
     const char *t = text_of(m[0].text);
     assert_non_null(t);
@@ -342,14 +289,14 @@ static void hourly_and_daily_summaries_come_as_one_digest(void **state)
         assert_int_equal(e2e_count(arena_printf(e2e_arena(), "SELECT COUNT(*) FROM switchboard_mail_outbox WHERE %s", w),
                                    NULL, 0), 1);
         assert_non_null(strstr(outbox("subject", w), "Salon Posteingang - 2 Anrufe"));
-        sink_mail m[2];
-        assert_int_equal(sink_find(arena_printf(e2e_arena(), "Message-ID: %s", outbox("message_id", w)), m, 2), 1);
+        e2e_mail m[2];
+        assert_int_equal(e2e_sink_find(arena_printf(e2e_arena(), "Message-ID: %s", outbox("message_id", w)), m, 2), 1);
         assert_non_null(strstr(m[0].text, "\r\nSubject: =?UTF-8?B?")); /* "ü"/"ä": RFC 2047, never raw 8-bit */
         const char *t = text_of(m[0].text);
         assert_non_null(strstr(t, arena_printf(e2e_arena(), "Anruf-ID: #%lld", a)));
         assert_non_null(strstr(t, arena_printf(e2e_arena(), "Anruf-ID: #%lld", b)));
         assert_non_null(strstr(t, "Anrufe: 2"));
-        const char *csv = part(m[0].text, "Content-Disposition: attachment");
+        const char *csv = e2e_mail_part(m[0].text, "Content-Disposition: attachment");
         assert_non_null(csv);
         assert_non_null(strstr(csv, arena_printf(e2e_arena(), "\r\n\"%lld\",", a)));
         assert_non_null(strstr(csv, arena_printf(e2e_arena(), "\r\n\"%lld\",", b)));
@@ -388,8 +335,8 @@ static void callback_alerts_are_batched_per_company(void **state)
     wait_sent("kind = 'callback_alert' AND company_id = 760", before + 1);
     const char *mid = e2e_scalar("SELECT message_id FROM switchboard_mail_outbox WHERE kind = 'callback_alert' AND company_id = 760"
                                  " ORDER BY id DESC LIMIT 1", NULL, 0);
-    sink_mail m[2];
-    assert_int_equal(sink_find(arena_printf(e2e_arena(), "Message-ID: %s", mid), m, 2), 1);
+    e2e_mail m[2];
+    assert_int_equal(e2e_sink_find(arena_printf(e2e_arena(), "Message-ID: %s", mid), m, 2), 1);
     const char *t = text_of(m[0].text);
     assert_non_null(strstr(t, "Erika Muster"));
     assert_non_null(strstr(t, "Max Beispiel"));
@@ -409,7 +356,7 @@ static void callback_alerts_are_batched_per_company(void **state)
     wait_sent("kind = 'callback_alert' AND company_id = 760", before + 2);
     mid = e2e_scalar("SELECT message_id FROM switchboard_mail_outbox WHERE kind = 'callback_alert' AND company_id = 760"
                      " ORDER BY id DESC LIMIT 1", NULL, 0);
-    assert_int_equal(sink_find(arena_printf(e2e_arena(), "Message-ID: %s", mid), m, 2), 1);
+    assert_int_equal(e2e_sink_find(arena_printf(e2e_arena(), "Message-ID: %s", mid), m, 2), 1);
     t = text_of(m[0].text);
     assert_non_null(strstr(t, "Nina Später"));
     assert_null(strstr(t, "Erika Muster"));
@@ -462,9 +409,9 @@ static void killed_mid_send_the_mail_arrives_once(void **state)
     restart_worker(WORKER_ENV);
     wait_sent(where, 1);
     assert_string_equal(outbox("attempts", where), "2");
-    sink_mail m[3];
+    e2e_mail m[3];
     /* the killed attempt left nothing in the sink; the retry is the one copy */
-    assert_int_equal(sink_find(arena_printf(e2e_arena(), "Message-ID: %s", outbox("message_id", where)), m, 3), 1);
+    assert_int_equal(e2e_sink_find(arena_printf(e2e_arena(), "Message-ID: %s", outbox("message_id", where)), m, 3), 1);
 }
 
 static void a_lost_reply_is_resent_with_the_same_message_id(void **state)
@@ -482,8 +429,8 @@ static void a_lost_reply_is_resent_with_the_same_message_id(void **state)
     long long attempts = atoll(outbox("attempts", where));
     assert_true(attempts >= 2);
     /* at-least-once (D112): every attempt whose answer was lost is a copy, all with one Message-ID */
-    sink_mail m[16];
-    assert_int_equal((long long)sink_find(arena_printf(e2e_arena(), "Message-ID: %s", outbox("message_id", where)), m, 16),
+    e2e_mail m[16];
+    assert_int_equal((long long)e2e_sink_find(arena_printf(e2e_arena(), "Message-ID: %s", outbox("message_id", where)), m, 16),
                      attempts);
 }
 
@@ -518,11 +465,11 @@ static void starttls_required_never_sends_in_clear(void **state)
     restart_worker(WORKER_ENV);
     assert_true(failed);
     assert_non_null(err);
-    sink_mail m[2];
-    assert_int_equal(sink_find(arena_printf(e2e_arena(), "Message-ID: %s", mid), m, 2), 0);
+    e2e_mail m[2];
+    assert_int_equal(e2e_sink_find(arena_printf(e2e_arena(), "Message-ID: %s", mid), m, 2), 0);
     /* without the requirement the same mail goes out, once */
     wait_sent(where, 1);
-    assert_int_equal(sink_find(arena_printf(e2e_arena(), "Message-ID: %s", mid), m, 2), 1);
+    assert_int_equal(e2e_sink_find(arena_printf(e2e_arena(), "Message-ID: %s", mid), m, 2), 1);
 }
 
 static int old_rows_gone(void)

@@ -19,21 +19,9 @@
 
 #include "laravel_crypt.h"
 
-#define CALL_ID "call_9f2c41d7b8e34a6f8d12c07be5a91f3e"
 
-static const char *new_call(void)
-{
-    static int n;
-    const char *id = arena_printf(e2e_arena(), "call_hard_%d_%d", (int)getpid(), ++n);
-    size_t len;
-    const char *body = e2e_replace(e2e_fixture("retell/webhook_call_started.json", &len), CALL_ID, id);
-    e2e_response r = e2e_post_signed("retell", "/api/webhooks/retell", body, strlen(body));
-    assert_int_equal(r.status, 200);
-    int64_t ev;
-    assert_true(json_get_int(r.json, "id", &ev));
-    assert_true(e2e_wait_status((uint64_t)ev, "processed", 10));
-    return id;
-}
+/* a call the stack knows (call_hard_PID_N) */
+static const char *new_call(void) { return e2e_started_call("call_hard"); }
 
 static e2e_response fn(const char *call_id, const char *name, const char *args_json)
 {
