@@ -136,6 +136,19 @@ static const char *e164_of(arena *a, const sb_config *cfg, const char *raw)
     return arena_strdup(a, e164);
 }
 
+/* Opening an item and closing items for a new appointment, side by side in two pipeline
+ * processes under READ COMMITTED, each read before the other committed: the item stayed open
+ * although the booking answered it (D204). Both take the company's lock row first, held to
+ * their commit, so the second reads what the first committed (D219). The row lock of an
+ * INSERT ... ON DUPLICATE KEY UPDATE is exclusive even when nothing changes. */
+static int lock_company(sb_db *db, long long company)
+{
+    static const char LOCK[] =
+        "INSERT INTO switchboard_callback_locks (company_id) VALUES (?) ON DUPLICATE KEY UPDATE company_id = company_id";
+    db_param c = db_int(company);
+    return db_exec(db, LOCK, &c, 1, NULL, NULL);
+}
+
 /* The close itself: open items of the tenant's caller whose call started in [created - window, created]. */
 static const char CLOSE_ITEMS[] =
     "UPDATE switchboard_callbacks cb JOIN calls c ON c.id = cb.call_id"
@@ -169,6 +182,7 @@ int callbacks_autoclose_appointment(sb_db *db, arena *a, const sb_config *cfg, u
     db_rows r;
     if (db_query(db, a, APPT, &id, 1, &r) != 0) return -1;
     if (!r.nrows || db_cell_ll(&r, 0, 0) <= 0) return 0;
+    if (cfg->callbacks_autoclose_hours > 0 && lock_company(db, db_cell_ll(&r, 0, 0)) != 0) return -1;
     /* the customer's number, and the number the booking carried when the customer was found by email with
      * another one (D88 keeps it in the metadata, not on the customer) */
     return close_for(db, a, cfg, appointment_id, db_cell_ll(&r, 0, 0), db_cell_ll(&r, 0, 1), e164_of(a, cfg, db_cell(&r, 0, 2)),
@@ -206,6 +220,7 @@ int callbacks_open_for_call(sb_db *db, arena *a, const sb_config *cfg, uint64_t 
     if (db_query(db, a, CALL_FACTS, &id, 1, &c) != 0) return -1;
     if (!c.nrows || db_cell_ll(&c, 0, CF_COMPANY) <= 0) return 0;
     long long company = db_cell_ll(&c, 0, CF_COMPANY), start = db_cell_ll(&c, 0, CF_START);
+    if (lock_company(db, company) != 0) return -1; /* before any read the item depends on (D219) */
     const char *phone = e164_of(a, cfg, db_cell(&c, 0, CF_FROM));
     /* the call's customer counts only when the verified caller ID is theirs: a customer linked by a spoken
      * name must not let someone else's booking close this caller's item (D99) */

@@ -7,7 +7,9 @@
  * itself, within callbacks.autoclose_hours only. */
 #include "e2e.h"
 
+#include "callbacks.h"
 #include "timeutil.h"
+#include <pthread.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -468,6 +470,63 @@ static void a_simulated_day_leaves_exactly_the_unmet_wishes(void **state)
     assert_non_null(strstr(pg.body, "<li class=\"ev ev-callback\">"));
 }
 
+/* the opening side of the race, in its own session and thread: it blocks on the company's lock
+ * while the booking's transaction holds it (D219) */
+static uint64_t race_call;
+static void *open_item(void *unused)
+{
+    (void)unused;
+    sb_db *db = db_new(e2e_config());
+    arena *a = arena_new(16 * 1024);
+    uint64_t opened = 0;
+    int rc = db_begin(db) == 0 && callbacks_open_for_call(db, a, e2e_config(), race_call, &opened) == 0 && db_commit(db) == 0;
+    if (!rc) print_error("open_for_call: %s\n", db_error(db));
+    arena_free(a);
+    db_free(db);
+    return rc ? (void *)1 : NULL;
+}
+
+static void an_item_and_a_booking_at_the_same_moment(void **state)
+{
+    (void)state;
+    /* a call that wanted an appointment (the analysis says so) has just ended, and its caller books
+     * online at the same moment: the booking's transaction (autoclose) runs first and has not
+     * committed when the call's end is processed in another process. The item must end closed. */
+    static const char PHONE[] = "+4915199274001";
+    db_param ph = db_str(PHONE);
+    assert_int_equal(db_exec(e2e_db(), "INSERT INTO customers (company_id, name, phone, source, status, created_at, updated_at)"
+                             " VALUES (2, 'Race Kundin', ?, 'test', 'active', NOW(), NOW())", &ph, 1, NULL, NULL), 0);
+    long long customer = e2e_count("SELECT MAX(id) FROM customers WHERE phone = ?", &ph, 1);
+    assert_int_equal(db_exec(e2e_db(), "INSERT INTO calls (retell_call_id, company_id, from_number, status, start_timestamp,"
+                             " end_timestamp, duration_sec, custom_analysis_data, created_at, updated_at) VALUES ('call_race_74', 2, ?,"
+                             " 'ended', NOW() - INTERVAL 10 MINUTE, NOW() - INTERVAL 8 MINUTE, 120,"
+                             " '{\"termin_gewuenscht\": true, \"termin_gebucht\": false}', NOW() - INTERVAL 10 MINUTE, NOW())",
+                             &ph, 1, NULL, NULL), 0);
+    race_call = (uint64_t)e2e_count("SELECT id FROM calls WHERE retell_call_id = 'call_race_74'", NULL, 0);
+    sb_db *booking = db_new(e2e_config());
+    assert_int_equal(db_begin(booking), 0);
+    db_param cu = db_int(customer);
+    uint64_t appt = 0;
+    assert_int_equal(db_exec(booking, "INSERT INTO appointments (company_id, customer_id, starts_at, ends_at, status, source,"
+                             " created_at, updated_at) VALUES (2, ?, NOW() + INTERVAL 2 DAY, NOW() + INTERVAL 2 DAY + INTERVAL 30 MINUTE,"
+                             " 'confirmed', 'cal.com', NOW(), NOW())", &cu, 1, &appt, NULL), 0);
+    uint64_t closed = 9;
+    assert_int_equal(callbacks_autoclose_appointment(booking, e2e_arena(), e2e_config(), appt, &closed), 0);
+    assert_int_equal(closed, 0); /* no item yet */
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, open_item, NULL), 0);
+    sleep(2); /* the call's end runs now (and, since D219, waits for the lock) */
+    assert_int_equal(db_commit(booking), 0);
+    void *ok = NULL;
+    pthread_join(t, &ok);
+    db_free(booking);
+    assert_non_null(ok);
+    const char *got = item_col("call_race_74", "CONCAT(status, ' ', COALESCE(closed_by, '-'))");
+    if (!got || strcmp(got, "done automatic"))
+        fail_msg("the item of a call whose caller booked at the same moment is \"%s\", not \"done automatic\"",
+                 got ? got : "(none)");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -475,6 +534,7 @@ int main(void)
         cmocka_unit_test(the_page_lists_filters_exports_and_closes),
         cmocka_unit_test(a_later_web_booking_closes_the_item),
         cmocka_unit_test(a_simulated_day_leaves_exactly_the_unmet_wishes),
+        cmocka_unit_test(an_item_and_a_booking_at_the_same_moment),
     };
     return cmocka_run_group_tests_name("e2e_callbacks", tests, e2e_setup, e2e_teardown);
 }
