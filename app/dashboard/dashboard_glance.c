@@ -116,7 +116,7 @@ void dash_kpi_target(buf *b, arena *a, sb_lang lang, const char *label, double v
 void dash_sync_kpi(sb_app *app, const sb_request *req, buf *b, sb_lang lang, const dash_target_set *t)
 {
     queue_stats q;
-    if (queue_stats_read(db_for_reads(&app->reads), req->pool, 0, app->cfg.spool_dir, &q) != 0) return;
+    if (queue_stats_read_health(db_for_reads(&app->reads), req->pool, 0, app->cfg.spool_dir, &q) != 0) return;
     int met = q.lag_p99_ms <= t->sync_ms;
     buf_puts(b, met ? "<div class=\"kpi met\"><div class=\"label\">" : "<div class=\"kpi missed\"><div class=\"label\">");
     html_text(b, i18n_text(lang, M_SYNC_P99));

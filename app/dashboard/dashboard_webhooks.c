@@ -75,7 +75,7 @@ static int webhook_log_read(sb_app *app, arena *a, const session *s, const char 
                             long long after_id, queue_stats *qs, db_rows *rows)
 {
     sb_db *db = db_for_reads(&app->reads);
-    if (qs && queue_stats_read(db, a, s->company_id, app->cfg.spool_dir, qs) != 0) return -1;
+    if (qs && queue_stats_read_health(db, a, s->company_id, app->cfg.spool_dir, qs) != 0) return -1;
     const char *term;
     int kind = webhook_search_kind(app, a, q, &term);
     db_param p[] = {db_int(s->company_id), db_int(s->company_id), db_str(status), db_str(status),
@@ -120,7 +120,7 @@ static const live_kpis *live_kpis_get(sb_app *app, arena *a, long long company_i
     int64_t now = http_now_us();
     if (k->at_us && k->company_id == company_id && now - k->at_us < LIVE_KPI_TTL_US) return k;
     queue_stats q;
-    if (queue_stats_read(db_for_reads(&app->reads), a, company_id, app->cfg.spool_dir, &q) != 0) return NULL;
+    if (queue_stats_read_health(db_for_reads(&app->reads), a, company_id, app->cfg.spool_dir, &q) != 0) return NULL;
     *k = (live_kpis){company_id, now, "", q.backlog, q.by_status[QS_DEAD], q.lag_p99_ms};
     snprintf(k->status, sizeof k->status, "%s", q.status);
     return k;

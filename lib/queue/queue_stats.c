@@ -17,8 +17,15 @@ static int cmp_ll(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-int queue_stats_read(sb_db *db, arena *a, long long company_id, const char *spool_dir, queue_stats *s)
+/* totals 0: only the statuses the health needs (pending, processing, failed, dead), by the status
+ * index; the all-time totals per provider read every event of the tenant (3-4 s at a million
+ * events, make bench-dashboard), which only the monitor route's contract and /metrics need (D222) */
+static int read_stats(sb_db *db, arena *a, long long company_id, const char *spool_dir, queue_stats *s, int totals)
 {
+    static const char *const HEALTH =
+        "SELECT provider, status, COUNT(*), 0, 0, NULL FROM webhook_events"
+        " WHERE status IN ('pending','processing','failed','dead') AND provider IN ('retell','calcom')"
+        " AND (? = 0 OR company_id = ?) GROUP BY provider, status";
     static const char *const PER_PROVIDER =
         "SELECT provider, status, COUNT(*), SUM(created_at >= CURDATE()),"
         " SUM(created_at >= NOW() - INTERVAL 1 HOUR), " ISO("MAX(COALESCE(received_at, created_at))")
@@ -28,7 +35,8 @@ int queue_stats_read(sb_db *db, arena *a, long long company_id, const char *spoo
         "SELECT SUM(status = 'failed' AND next_attempt_at <= NOW(3)),"
         " TIMESTAMPDIFF(MICROSECOND, MIN(IF(status = 'pending', queued_at, NULL)), NOW(3)),"
         " SUM(status = 'dead' AND finished_at >= NOW(3) - INTERVAL 1 HOUR)"
-        " FROM webhook_events WHERE next_attempt_at IS NOT NULL AND (? = 0 OR company_id = ?)";
+        " FROM webhook_events WHERE status IN ('pending','failed','dead') AND next_attempt_at IS NOT NULL"
+        " AND (? = 0 OR company_id = ?)";
     static const char *const LAG =
         "SELECT TIMESTAMPDIFF(MICROSECOND, queued_at, finished_at) DIV 1000 FROM webhook_events"
         " WHERE finished_at >= NOW(3) - INTERVAL 1 HOUR AND status IN ('processed','ignored')"
@@ -42,7 +50,7 @@ int queue_stats_read(sb_db *db, arena *a, long long company_id, const char *spoo
     s->spool_pending = spool_dir ? spool_count(spool_dir) : 0;
     db_param c[] = {db_int(company_id), db_int(company_id)};
     db_rows rows;
-    if (db_query(db, a, PER_PROVIDER, c, 2, &rows) != 0) goto down;
+    if (db_query(db, a, totals ? PER_PROVIDER : HEALTH, c, 2, &rows) != 0) goto down;
     for (size_t r = 0; r < rows.nrows; r++) {
         provider_stats *p = &s->providers[strcmp(db_cell(&rows, r, 0), "retell") == 0 ? 0 : 1];
         const char *st = db_cell(&rows, r, 1);
@@ -96,4 +104,14 @@ int queue_stats_read(sb_db *db, arena *a, long long company_id, const char *spoo
 down:
     s->reasons = arena_printf(a, "database unreachable: %s", db_error(db));
     return -1;
+}
+
+int queue_stats_read(sb_db *db, arena *a, long long company_id, const char *spool_dir, queue_stats *s)
+{
+    return read_stats(db, a, company_id, spool_dir, s, 1);
+}
+
+int queue_stats_read_health(sb_db *db, arena *a, long long company_id, const char *spool_dir, queue_stats *s)
+{
+    return read_stats(db, a, company_id, spool_dir, s, 0);
 }

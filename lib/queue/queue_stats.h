@@ -48,5 +48,9 @@ typedef struct queue_stats {
 
 /* Fill s. Returns 0, or -1 when the database could not be read (s->status = "down"). */
 int queue_stats_read(sb_db *db, arena *a, long long company_id, const char *spool_dir, queue_stats *s);
+/* The same without the all-time totals: providers[].total/today/last_hour/last_received and the
+ * processed/ignored counts stay 0; status, reasons, backlog, the pending/processing/failed/dead
+ * counts, oldest pending, dead last hour and lag are as above. For pages (D222). */
+int queue_stats_read_health(sb_db *db, arena *a, long long company_id, const char *spool_dir, queue_stats *s);
 
 #endif
