@@ -334,23 +334,28 @@ static void daily_aggregates_agree_for_a_second_tenant_across_the_berlin_midnigh
         " (400001, 23, 'Paula Grenze', '+4917240000001', 'test', 'active', NOW(), NOW()),"
         " (400002, 23, 'Quirin Grenze', '+4917240000002', 'test', 'active', NOW(), NOW()),"
         " (400003, 23, 'Rosa Grenze', '+4917240000003', 'test', 'active', NOW(), NOW())");
-    /* the day before yesterday (UTC): R at 12:00; P at 23:50 and 00:10 Berlin, Q at 00:20 Berlin, which is
-     * 22:50, 23:10, 23:20 UTC in winter (CET) and 21:50, 22:10, 22:20 UTC in summer (CEST) */
-    const char *dst = e2e_scalar("SELECT IF(MONTH(UTC_DATE()) BETWEEN 4 AND 10, 1, 0)", NULL, 0);
-    int h = !strcmp(dst, "1") ? 21 : 22;
-    sql(arena_printf(e2e_arena(), "SET @d = CAST(UTC_DATE() - INTERVAL 2 DAY AS DATETIME), @h = %d", h));
-    sql("INSERT INTO calls (retell_call_id, company_id, from_number, status, retell_agent_id, duration_sec, customer_id, cost_cents,"
-        " created_at, updated_at) VALUES"
-        " ('call_edge_p1', 23, '+4917240000001', 'completed', 'agent_edge', 60, 400001, 5, @d + INTERVAL @h HOUR + INTERVAL 50 MINUTE, NOW()),"
-        " ('call_edge_p2', 23, '+4917240000001', 'completed', 'agent_edge', 60, 400001, 5, @d + INTERVAL @h + 1 HOUR + INTERVAL 10 MINUTE, NOW()),"
-        " ('call_edge_q', 23, '+4917240000002', 'completed', 'agent_edge', 60, 400002, 5, @d + INTERVAL @h + 1 HOUR + INTERVAL 20 MINUTE, NOW()),"
-        " ('call_edge_r', 23, '+4917240000003', 'completed', 'agent_edge', 0, 400003, 5, @d + INTERVAL 12 HOUR, NOW())");
+    /* the day before yesterday (Berlin): R at 13:00; P at 23:50 and, the next Berlin day, 00:10; Q at 00:20.
+     * Placed on Berlin's days, not UTC's: the aggregates' last 3 days are Berlin's, and between Berlin's
+     * midnight and UTC's (22:00/23:00-24:00 UTC) the two dates differ (the SANITIZE=1 run at 23:04 UTC
+     * failed on the UTC placement) */
+    const char *at[4] = {e2e_berlin_utc(-2, 23, 50), e2e_berlin_utc(-1, 0, 10), e2e_berlin_utc(-1, 0, 20),
+                         e2e_berlin_utc(-2, 13, 0)};
+    db_param ap[] = {db_str(at[0]), db_str(at[1]), db_str(at[2]), db_str(at[3])};
+    assert_int_equal(db_exec(e2e_db(), "INSERT INTO calls (retell_call_id, company_id, from_number, status, retell_agent_id,"
+        " duration_sec, customer_id, cost_cents, created_at, updated_at) VALUES"
+        " ('call_edge_p1', 23, '+4917240000001', 'completed', 'agent_edge', 60, 400001, 5, REPLACE(?, 'T', ' '), NOW()),"
+        " ('call_edge_p2', 23, '+4917240000001', 'completed', 'agent_edge', 60, 400001, 5, REPLACE(?, 'T', ' '), NOW()),"
+        " ('call_edge_q', 23, '+4917240000002', 'completed', 'agent_edge', 60, 400002, 5, REPLACE(?, 'T', ' '), NOW()),"
+        " ('call_edge_r', 23, '+4917240000003', 'completed', 'agent_edge', 0, 400003, 5, REPLACE(?, 'T', ' '), NOW())",
+        ap, 4, NULL, NULL), 0);
     const char *out;
     int rc = e2e_cli("stats --rebuild --company 23 --days 4", &out);
     if (rc) fail_msg("%s", out);
     arena *a = e2e_arena();
-    long long since = atoll(e2e_scalar("SELECT UNIX_TIMESTAMP(UTC_DATE() - INTERVAL 2 DAY)", NULL, 0));
-    long long until = atoll(e2e_scalar("SELECT UNIX_TIMESTAMP(UTC_DATE() + INTERVAL 1 DAY)", NULL, 0));
+    /* the aggregates' 3 days: Berlin's day before yesterday 00:00 to tomorrow 00:00 */
+    db_param b0 = db_str(e2e_berlin_utc(-2, 0, 0)), b1 = db_str(e2e_berlin_utc(1, 0, 0));
+    long long since = atoll(e2e_scalar("SELECT UNIX_TIMESTAMP(REPLACE(?, 'T', ' '))", &b0, 1));
+    long long until = atoll(e2e_scalar("SELECT UNIX_TIMESTAMP(REPLACE(?, 'T', ' '))", &b1, 1));
     conversion_report live, daily;
     assert_int_equal(conversions_compute(e2e_db(), a, e2e_config(), 23, since, until, &live), 0);
     assert_int_equal(daily_stats_report(e2e_db(), a, e2e_config(), 23, NULL, 3, 0, &daily), 0);
@@ -420,8 +425,10 @@ static void figures_stay_behind_the_tenant_wall(void **state)
     static const char *const OWN =
         "SELECT CONCAT(COALESCE(SUM(" SQL_ANSWERED " AND " SQL_LINK_METHOD " IN ('booked_during_call', 'phone_match')), 0), ',',"
         " COALESCE(SUM(" SQL_ANSWERED "), 0))"
-        " FROM calls c WHERE c.company_id = 2 AND c.deleted_at IS NULL AND c.created_at >= UTC_DATE() - INTERVAL 1 DAY";
-    const char *own = e2e_scalar(OWN, NULL, 0);
+        " FROM calls c WHERE c.company_id = 2 AND c.deleted_at IS NULL AND c.created_at >= REPLACE(?, 'T', ' ')";
+    /* the report's 2 days are Berlin's (yesterday 00:00 Berlin on), not UTC's */
+    db_param yb = db_str(e2e_berlin_utc(-1, 0, 0));
+    const char *own = e2e_scalar(OWN, &yb, 1);
     assert_non_null(own);
     r = e2e_get_as(owner, "/report.csv?days=2");
     const char *line = csv_line(r.body, "phone_booking_rate");
