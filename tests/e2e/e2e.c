@@ -436,6 +436,17 @@ const char *e2e_day_de(int days)
     return arena_printf(pool, "%02d.%02d.%04d", tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900);
 }
 
+const char *e2e_call_phase(const char *fixture, const char *id, const char *from, const char *name)
+{
+    size_t len;
+    const char *b = e2e_replace(e2e_fixture(fixture, &len), "call_9f2c41d7b8e34a6f8d12c07be5a91f3e", id);
+    b = e2e_replace(b, "+4917612345678", from);
+    long long now = (long long)e2e_now_ms();
+    b = e2e_replace(b, "1773132067215", arena_printf(pool, "%lld", now - 180000));
+    b = e2e_replace(b, "1773132232904", arena_printf(pool, "%lld", now - 15000));
+    return e2e_replace(b, "Jonas Becker", name);
+}
+
 const char *e2e_berlin_utc(int days, int h, int m)
 {
     time_t t = time(NULL) + days * 86400;

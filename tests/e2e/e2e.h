@@ -113,6 +113,9 @@ e2e_response e2e_function_call(const char *call_id, const char *from, const char
 long long e2e_function_rows(const char *call_id);
 /* The Europe/Berlin day `days` from today as the agent says it: "dd.mm.yyyy" (arena). */
 const char *e2e_day_de(int days);
+/* A Retell call fixture (tests/fixtures/FIXTURE) for call `id` from `from`, started 3 minutes ago
+ * and ended 15 s ago, the caller's name replaced by `name` (JSON text as it goes in the body) (arena). */
+const char *e2e_call_phase(const char *fixture, const char *id, const char *from, const char *name);
 /* "YYYY-MM-DDTHH:MM:SS" (UTC) of hh:mm Europe/Berlin on the day `days` from today (arena). */
 const char *e2e_berlin_utc(int days, int h, int m);
 /* A call the stack knows: retell/webhook_call_started.json with a fresh id (PREFIX_PID_N)

@@ -48,13 +48,7 @@ static const char *fresh_number(void)
 /* the fixture of one call phase for call `id` from `from`, dated now, with a name nobody has */
 static const char *phase(const char *fixture, const char *id, const char *from)
 {
-    size_t len;
-    const char *b = e2e_replace(e2e_fixture(fixture, &len), CALL_ID, id);
-    b = e2e_replace(b, FIXTURE_FROM, from);
-    long long now = (long long)e2e_now_ms();
-    b = e2e_replace(b, "1773132067215", arena_printf(e2e_arena(), "%lld", now - 180000));
-    b = e2e_replace(b, "1773132232904", arena_printf(e2e_arena(), "%lld", now - 15000));
-    return e2e_replace(b, "Jonas Becker", arena_printf(e2e_arena(), "Rueckruf Test %s", id + 5));
+    return e2e_call_phase(fixture, id, from, arena_printf(e2e_arena(), "Rueckruf Test %s", id + 5));
 }
 
 static uint64_t post_retell(const char *body)

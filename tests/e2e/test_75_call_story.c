@@ -28,13 +28,7 @@ static e2e_response get_as(const char *cookie, const char *path, const char *lan
 
 static const char *phase(const char *fixture, const char *id, const char *from)
 {
-    size_t len;
-    const char *b = e2e_replace(e2e_fixture(fixture, &len), CALL_ID, id);
-    b = e2e_replace(b, FIXTURE_FROM, from);
-    long long now = (long long)e2e_now_ms();
-    b = e2e_replace(b, "1773132067215", arena_printf(e2e_arena(), "%lld", now - 180000));
-    b = e2e_replace(b, "1773132232904", arena_printf(e2e_arena(), "%lld", now - 15000));
-    return e2e_replace(b, "Jonas Becker", "Story <Kundin> & \\\"Co\\\""); /* JSON-escaped quotes */
+    return e2e_call_phase(fixture, id, from, "Story <Kundin> & \\\"Co\\\""); /* JSON-escaped quotes */
 }
 
 static void post_retell(const char *body)
