@@ -64,7 +64,7 @@ DEB_PKGS := $(BUILD_PKGS) libcmocka-dev mariadb-server mariadb-client nginx spaw
 FUZZ_PKGS := clang libclang-rt-14-dev
 VALGRIND_PKGS := valgrind
 
-.PHONY: FORCE all deps run stop lint test screenshots fault fuzz valgrind check-replica check-apache install deb check-deb clean bench bench-ceiling bench-php bench-pipeline bench-statements bench-functions bench-functions-load bench-ingest bench-sustained bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
+.PHONY: FORCE all deps run stop lint test screenshots fault fuzz valgrind check-replica check-apache install deb check-deb clean bench bench-ceiling bench-php bench-pipeline bench-statements bench-profile bench-functions bench-functions-load bench-ingest bench-sustained bench-linker bench-dashboard bin/switchboard lib/libswitchboard.a
 all: bin/switchboard lib/libswitchboard.a
 
 # where `make install` puts things; the binary finds sql/ next to itself (lib/config.h),
@@ -286,6 +286,11 @@ bench-sustained: deps
 bench-statements: deps
 	$(Q)$(MAKE) --no-print-directory all $(FAKE_BIN)
 	$(Q)SB_FAKE=$(abspath $(BUILD)/tests/fake_providers) tests/bench/statements.sh $(BENCH_STMT_EVENTS)
+
+# where processing's MariaDB time goes (issue 16 target 1): performance_schema digests of the drain
+bench-profile: deps
+	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench_pipeline $(FAKE_BIN)
+	$(Q)SB_DB_OPTS="--performance-schema=ON --performance-schema-consumer-events-statements-current=ON $(SB_DB_OPTS)" BENCH_EVENTS=$${BENCH_EVENTS:-1000} tests/bench/run.sh $(BUILD)/tests profile
 
 bench-functions: deps
 	$(Q)$(MAKE) --no-print-directory all $(BUILD)/tests/bench_functions $(FAKE_BIN)

@@ -111,28 +111,35 @@ int app_link_conversions(pipeline *p, arena *a, long long company_id, const char
     if (company_id <= 0) return 0;
     /* the focus: a link needs the call and the appointment to share a customer or a number, so the
      * event's row decides which rows can be affected (the whole day per event cost ~10 ms of MariaDB
-     * and grew with the day; make bench-ceiling) */
-    db_param idp = db_int((long long)id);
-    db_rows r;
-    const char *sql = !strcmp(table, "calls")
-                          ? "SELECT customer_id, from_number FROM calls WHERE id = ?"
-                          : "SELECT a.customer_id, cu.phone FROM appointments a LEFT JOIN customers cu ON cu.id = a.customer_id"
-                            " WHERE a.id = ?";
-    if (db_query(p->db, a, sql, &idp, 1, &r) != 0) return -1;
-    if (!r.nrows) return 0;
+     * and grew with the day; make bench-ceiling). An appointment is read once for the focus and for
+     * the callback items it answers (D226). */
+    int calls = !strcmp(table, "calls");
+    long long customer = 0;
+    const char *raw = NULL;
+    appt_facts f;
+    if (calls) {
+        db_param idp = db_int((long long)id);
+        db_rows r;
+        if (db_query(p->db, a, "SELECT customer_id, from_number FROM calls WHERE id = ?", &idp, 1, &r) != 0) return -1;
+        if (!r.nrows) return 0;
+        customer = db_cell_ll(&r, 0, 0), raw = db_cell(&r, 0, 1);
+    } else {
+        int found = callbacks_appointment_facts(p->db, a, id, &f);
+        if (found <= 0) return found;
+        customer = f.customer_id, raw = f.customer_phone;
+    }
     char e164[PHONE_MAX];
-    const char *raw = db_cell(&r, 0, 1);
     const char *phone = raw && !phone_is_withheld(raw) &&
                                 phone_normalize(raw, phone_country_code(p->cfg->phone_default_country), e164) == 0
                             ? arena_strdup(a, e164)
                             : NULL;
-    long long customer = db_cell_ll(&r, 0, 0);
-    if (customer <= 0 && !phone) return 0; /* nobody to link it to: neither rule b nor c can match */
-    /* calls of the last day and the link window: what an appointment or call change can affect */
-    int64_t now = (int64_t)time(NULL);
-    linker_scope s = {company_id, now - 86400 - p->cfg->linker_window_minutes * 60, now + 1, customer, phone, NULL};
-    linker_result lr;
-    if (linker_run(p->db, a, p->cfg, &s, 0, 0, NULL, &lr) != 0) return -1;
+    if (customer > 0 || phone) {
+        /* calls of the last day and the link window: what an appointment or call change can affect */
+        int64_t now = (int64_t)time(NULL);
+        linker_scope s = {company_id, now - 86400 - p->cfg->linker_window_minutes * 60, now + 1, customer, phone, NULL};
+        linker_result lr;
+        if (linker_run(p->db, a, p->cfg, &s, 0, 0, NULL, &lr) != 0) return -1;
+    }
     /* an appointment by any channel answers its caller's open callback items (D99) */
-    return strcmp(table, "calls") ? callbacks_autoclose_appointment(p->db, a, p->cfg, id, NULL) : 0;
+    return calls ? 0 : callbacks_autoclose_facts(p->db, a, p->cfg, id, &f, NULL);
 }

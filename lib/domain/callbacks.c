@@ -170,23 +170,41 @@ static int close_for(sb_db *db, arena *a, const sb_config *cfg, uint64_t appt, l
     return db_exec(db, CLOSE_ITEMS, p, 9, NULL, closed);
 }
 
-int callbacks_autoclose_appointment(sb_db *db, arena *a, const sb_config *cfg, uint64_t appointment_id, uint64_t *closed)
+int callbacks_appointment_facts(sb_db *db, arena *a, uint64_t appointment_id, appt_facts *out)
 {
     static const char APPT[] =
         "SELECT a.company_id, a.customer_id, cu.phone, UNIX_TIMESTAMP(a.created_at),"
-        " JSON_VALUE(a.metadata, '$.switchboard.attendee_phone') FROM appointments a"
-        " LEFT JOIN customers cu ON cu.id = a.customer_id WHERE a.id = ? AND a.deleted_at IS NULL"
-        " AND a.status NOT IN ('cancelled', 'rejected')";
-    if (closed) *closed = 0;
+        " JSON_VALUE(a.metadata, '$.switchboard.attendee_phone'),"
+        " a.deleted_at IS NULL AND a.status NOT IN ('cancelled', 'rejected') FROM appointments a"
+        " LEFT JOIN customers cu ON cu.id = a.customer_id WHERE a.id = ?";
+    memset(out, 0, sizeof *out);
     db_param id = db_int((long long)appointment_id);
     db_rows r;
     if (db_query(db, a, APPT, &id, 1, &r) != 0) return -1;
-    if (!r.nrows || db_cell_ll(&r, 0, 0) <= 0) return 0;
-    if (cfg->callbacks_autoclose_hours > 0 && lock_company(db, db_cell_ll(&r, 0, 0)) != 0) return -1;
+    if (!r.nrows) return 0;
+    *out = (appt_facts){db_cell_ll(&r, 0, 0), db_cell_ll(&r, 0, 1), db_cell_ll(&r, 0, 3), db_cell(&r, 0, 2),
+                        db_cell(&r, 0, 4), db_cell_ll(&r, 0, 5) == 1};
+    return 1;
+}
+
+int callbacks_autoclose_facts(sb_db *db, arena *a, const sb_config *cfg, uint64_t appointment_id, const appt_facts *f,
+                              uint64_t *closed)
+{
+    if (closed) *closed = 0;
+    if (!f->live || f->company_id <= 0) return 0;
+    if (cfg->callbacks_autoclose_hours > 0 && lock_company(db, f->company_id) != 0) return -1;
     /* the customer's number, and the number the booking carried when the customer was found by email with
      * another one (D88 keeps it in the metadata, not on the customer) */
-    return close_for(db, a, cfg, appointment_id, db_cell_ll(&r, 0, 0), db_cell_ll(&r, 0, 1), e164_of(a, cfg, db_cell(&r, 0, 2)),
-                     e164_of(a, cfg, db_cell(&r, 0, 4)), db_cell_ll(&r, 0, 3), closed);
+    return close_for(db, a, cfg, appointment_id, f->company_id, f->customer_id, e164_of(a, cfg, f->customer_phone),
+                     e164_of(a, cfg, f->attendee_phone), f->created_at, closed);
+}
+
+int callbacks_autoclose_appointment(sb_db *db, arena *a, const sb_config *cfg, uint64_t appointment_id, uint64_t *closed)
+{
+    appt_facts f;
+    if (closed) *closed = 0;
+    int found = callbacks_appointment_facts(db, a, appointment_id, &f);
+    return found <= 0 ? found : callbacks_autoclose_facts(db, a, cfg, appointment_id, &f, closed);
 }
 
 /* the call as the detector needs it; "booked" is a booking made in the call (source phone): a web booking

@@ -68,4 +68,18 @@ int callbacks_open_for_call(sb_db *db, arena *a, const sb_config *cfg, uint64_t 
  * the appointment was created. *closed = how many (may be NULL). 0 or -1. */
 int callbacks_autoclose_appointment(sb_db *db, arena *a, const sb_config *cfg, uint64_t appointment_id, uint64_t *closed);
 
+/* The appointment as autoclose reads it, read once by the pipeline for the
+ * linker's focus too (D226). Strings are arena copies (NULL when absent). */
+typedef struct appt_facts {
+    long long company_id, customer_id, created_at;
+    const char *customer_phone; /* the customer's number as stored */
+    const char *attendee_phone; /* the number the booking carried (D88) */
+    int live;                   /* not deleted, cancelled or rejected: it answers items */
+} appt_facts;
+/* 1 found, 0 no such row, -1 (db_error). */
+int callbacks_appointment_facts(sb_db *db, arena *a, uint64_t appointment_id, appt_facts *out);
+/* callbacks_autoclose_appointment with the facts already read. */
+int callbacks_autoclose_facts(sb_db *db, arena *a, const sb_config *cfg, uint64_t appointment_id, const appt_facts *f,
+                              uint64_t *closed);
+
 #endif

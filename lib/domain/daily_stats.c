@@ -65,6 +65,24 @@ int daily_stats_note_query(sb_db *db, arena *a, const char *sql, const db_param 
     return 0;
 }
 
+/* A row the caller just stamped with the server's NOW() lies within a few seconds of this host's clock: the
+ * days of now ± NOW_SKEW_S are noted (one day, except within two minutes of a local midnight), rather than
+ * reading the row back (one statement per insert, 0.09-0.16 ms of MariaDB: make bench-profile). The
+ * hosts' clocks are assumed within NOW_SKEW_S of each other (NTP); mark_recent is the net beyond. */
+#define NOW_SKEW_S 120
+void daily_stats_note_written(sb_db *db, const char *table, long long company_id, long long created_at)
+{
+    int calls = !strcmp(table, "calls");
+    if (company_id <= 0 || (!calls && strcmp(table, "appointments"))) return;
+    long long at[2] = {created_at, created_at};
+    if (!created_at) at[0] = (long long)time(NULL) - NOW_SKEW_S, at[1] = (long long)time(NULL) + NOW_SKEW_S;
+    char when[24];
+    for (int i = 0; i < 2; i++) {
+        snprintf(when, sizeof when, "%lld", at[i]);
+        note_at(db, company_id, when, calls ? 0 : 7);
+    }
+}
+
 int daily_stats_note_row(sb_db *db, arena *a, const char *table, uint64_t id)
 {
     db_param p = db_int((long long)id);

@@ -38,6 +38,9 @@
 /* Note the day of one written row of `table` (calls or appointments; other
  * tables are ignored). Reads the row, so call it after the write. 0 or -1. */
 int daily_stats_note_row(sb_db *db, arena *a, const char *table, uint64_t id);
+/* The same without the read, for a writer that knows the row's company and
+ * created_at (Unix seconds; 0: stamped NOW() by this very write, D225). */
+void daily_stats_note_written(sb_db *db, const char *table, long long company_id, long long created_at);
 /* Note (company, day YYYY-MM-DD) directly. */
 void daily_stats_note(long long company_id, const char *day);
 /* Note the company-local day of an instant (Unix seconds as text, a DB cell; NULL ignored) (D166). */

@@ -130,6 +130,13 @@ static void json_old(buf *b, const field *f, const char *old)
     else json_buf_str(b, old);
 }
 
+static const field *find_field(const field *f, size_t n, const char *column)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(f[i].column, column)) return &f[i];
+    return NULL;
+}
+
 static int write_audit(sb_db *db, const char *table, uint64_t id, long long company_id, const char *action,
                        const char *changes, const audit_cause *why)
 {
@@ -173,7 +180,12 @@ int record_insert(sb_db *db, arena *a, const char *table, const field *f, size_t
     buf_putc(&changes, '}');
     int rc = db_exec(db, buf_cstr(&sql), p, np, id, NULL);
     if (rc == 0) rc = write_audit(db, table, *id, company_id, "insert", buf_cstr(&changes), why);
-    if (rc == 0) rc = daily_stats_note_row(db, a, table, *id);
+    /* the day to note is in the fields (the row's company, its created_at or NOW()): no read back (D225) */
+    const field *co = find_field(f, n, "company_id"), *cr = find_field(f, n, "created_at");
+    if (rc == 0 && co && co->kind == F_INT && (!cr || cr->kind == F_TIME))
+        daily_stats_note_written(db, table, co->num, cr ? cr->num : 0);
+    else if (rc == 0)
+        rc = daily_stats_note_row(db, a, table, *id);
     buf_free(&sql);
     buf_free(&changes);
     return rc;
@@ -188,6 +200,9 @@ int record_update(sb_db *db, arena *a, const char *table, uint64_t id, const fie
     buf_puts(&sel, "SELECT ");
     for (size_t i = 0; i < n; i++)
         buf_printf(&sel, f[i].kind == F_TIME ? "%sUNIX_TIMESTAMP(%s)" : "%s%s", i ? ", " : "", f[i].column);
+    /* the row's company and created_at come with the lock: the day note needs no read of its own (D225) */
+    int dated = !strcmp(table, "calls") || !strcmp(table, "appointments");
+    if (dated) buf_puts(&sel, ", company_id, UNIX_TIMESTAMP(created_at)");
     buf_printf(&sel, " FROM %s WHERE id = ? FOR UPDATE", table);
     db_param idp = db_int((long long)id);
     db_rows cur;
@@ -230,7 +245,7 @@ int record_update(sb_db *db, arena *a, const char *table, uint64_t id, const fie
         p[np++] = idp;
         rc = db_exec(db, buf_cstr(&upd), p, np, NULL, NULL);
         if (rc == 0) rc = write_audit(db, table, id, company_id, "update", buf_cstr(&changes), why);
-        if (rc == 0) rc = daily_stats_note_row(db, a, table, id);
+        if (rc == 0 && dated) daily_stats_note_written(db, table, db_cell_ll(&cur, 0, n), db_cell_ll(&cur, 0, n + 1));
     }
     buf_free(&upd);
     buf_free(&changes);

@@ -9,6 +9,8 @@
 #   sustained  a fixed rate for BENCH_MINUTES with the worker killed at 1/3 and 2/3: lag and RSS
 #              sampled into a CSV and a plot, then lost / duplicated checked against the database
 #   functions  switchboard's own time per phone-agent function call, Cal.com at 0 and 300 ms
+#   profile    where processing's MariaDB time goes: per provider and workload, ack only, then the drain with
+#              performance_schema's statement digests; the top statements by time, per event
 #   linker     detect-conversions full backfill (1,000,000 calls) and an hourly run
 #   dashboard  every dashboard page for one tenant with 1,000,000 calls, against nginx serving a static file
 # Figures are printed, never asserted: this machine is shared and noisy.
@@ -81,6 +83,39 @@ pipeline)
     BENCH_PROVIDER=calcom BENCH_WORKLOAD=new pipe "calcom/new: as shipped, worker killed half-way" /api/calcom/webhook \
       "$RUN/worker.pid" "$STACK start-worker '$TMP'"
   fi
+  ;;
+profile)
+  # needs performance_schema (SB_DB_OPTS="--performance-schema=ON", set by the make target); digests are reset
+  # after the acks, so only the drain's statements (the worker's and its pipeline processes') are counted
+  SQLC="mariadb --no-defaults --socket=$RUN/mysqld.sock -u $(id -un) askproai"
+  for prov in ${BENCH_PROVIDERS:-calcom retell-call}; do
+    for wl in ${BENCH_WORKLOADS:-new repeat}; do
+      export BENCH_PROVIDER=$prov BENCH_WORKLOAD=$wl
+      pool "${SB_POOL:-$(nproc)}" 0
+      BENCH_THEN="$SQLC -e 'TRUNCATE performance_schema.events_statements_summary_by_digest; TRUNCATE performance_schema.prepared_statements_instances'; $STACK start-worker '$TMP'" \
+        pipe "$prov/$wl: ack only, then the drain profiled" "$(route_of "$prov")" >/dev/null
+      ev=$($SQLC -N -e "SELECT COUNT(*) FROM webhook_events WHERE status = 'processed'")
+      $SQLC -N -e "TRUNCATE webhook_events" >/dev/null  # the next pair counts its own events only
+      echo "## $prov/$wl: $N events drained ($ev processed) at $(pipe_field drain_rps)/s, MariaDB CPU $(pipe_field db_wait_ms) ms/event (with performance_schema on); statements by total time, per event"
+      echo "| ms/event | calls/event | µs/call | rows examined/call | statement |"
+      echo "|---|---|---|---|---|"
+      # prepared statements (switchboard's own, cached per connection) are timed per instance, text
+      # statements by digest; both are picoseconds
+      $SQLC -N -e "SELECT CONCAT('| ', ROUND(t / 1e9 / $N, 3), ' | ', ROUND(n / $N, 2), ' | ', ROUND(t / n / 1e6, 0), ' | ',
+          ROUND(r / n, 0), ' | \`', REPLACE(LEFT(q, 120), '|', '/'), '\` |') FROM (
+          SELECT SQL_TEXT q, SUM(COUNT_EXECUTE) n, SUM(SUM_TIMER_EXECUTE) t, SUM(SUM_ROWS_EXAMINED) r
+            FROM performance_schema.prepared_statements_instances WHERE COUNT_EXECUTE > 0 GROUP BY SQL_TEXT
+          UNION ALL SELECT DIGEST_TEXT, COUNT_STAR, SUM_TIMER_WAIT, SUM_ROWS_EXAMINED
+            FROM performance_schema.events_statements_summary_by_digest WHERE SCHEMA_NAME = 'askproai' AND COUNT_STAR > 0
+              AND DIGEST_TEXT NOT LIKE 'TRUNCATE%' AND DIGEST_TEXT NOT LIKE 'EXECUTE%') s
+        ORDER BY t DESC LIMIT ${BENCH_TOP:-30}"
+      $SQLC -N -e "SELECT CONCAT('| **', ROUND(SUM(t) / 1e9 / $N, 3), '** | **', ROUND(SUM(n) / $N, 2), '** | | | all statements |') FROM (
+          SELECT SUM_TIMER_EXECUTE t, COUNT_EXECUTE n FROM performance_schema.prepared_statements_instances
+          UNION ALL SELECT SUM_TIMER_WAIT, COUNT_STAR FROM performance_schema.events_statements_summary_by_digest
+            WHERE SCHEMA_NAME = 'askproai' AND DIGEST_TEXT NOT LIKE 'TRUNCATE%' AND DIGEST_TEXT NOT LIKE 'EXECUTE%') s"
+      echo
+    done
+  done
   ;;
 functions-load)
   # issue 16 target 3: the phone agent's functions alone, then while bench-pipeline's load (as shipped, closed
