@@ -220,7 +220,7 @@ int cmd_sync_calls(sb_app *app, int argc, char **argv)
     long long linked = 0;
     uint64_t run = 0;
     if (!dry && first_start) { /* link what was imported: no webhook ran the pipeline's linker for these calls */
-        linker_scope scope = {0, first_start, last_start + 1, 0, NULL, NULL};
+        linker_scope scope = {0, first_start, last_start + 1, 0, NULL, NULL, 0};
         linker_result res;
         arena *la = arena_new(1 << 20);
         char sc[160], t0[32], t1[32];

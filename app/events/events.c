@@ -136,7 +136,8 @@ int app_link_conversions(pipeline *p, arena *a, long long company_id, const char
     if (customer > 0 || phone) {
         /* calls of the last day and the link window: what an appointment or call change can affect */
         int64_t now = (int64_t)time(NULL);
-        linker_scope s = {company_id, now - 86400 - p->cfg->linker_window_minutes * 60, now + 1, customer, phone, NULL};
+        linker_scope s = {company_id, now - 86400 - p->cfg->linker_window_minutes * 60, now + 1, customer, phone, NULL,
+                          calls};
         linker_result lr;
         if (linker_run(p->db, a, p->cfg, &s, 0, 0, NULL, &lr) != 0) return -1;
     }

@@ -99,26 +99,28 @@ static const char *const TEMP[] = {
 #define FOCUS_CALLS " AND (c.customer_id = ? OR c.from_number = ?)"
 #define FOCUS_APPTS " AND a.customer_id IN (SELECT f.id FROM customers f WHERE f.id = ? OR f.phone = ?)"
 enum { STMT_RULE_A, STMT_WITHDRAWN, STMT_ELIGIBLE_CALLS, STMT_OPEN_APPOINTMENTS };
-/* A focused run first asks, in one read, which of its steps can find anything (D223): does the customer
- * or number have a call at all (every step reads the focused calls), an appointment booked during one
- * of those calls (rule a), a call that points to an appointment (a withdrawal), an appointment without
- * a call (rules b and c). Each question is a superset of its step's: the same rows without the scope's
- * time and tenant, so a 0 means the step would find nothing, and a 1 runs it as before. They leave out
- * the scope on purpose: on `calls`, with its 49 indexes, MariaDB's range analysis of the scope's
- * created_at and company_id costs more than the answer (0.45 ms against 0.03 ms, SHOW PROFILE's
- * "Statistics"). The steps skipped this way were 0.2-0.6 ms of MariaDB each with no row to find: 0.9
- * ms of a new web customer's 3.8 ms per Cal.com booking, 1.4 ms of each event of a new caller's call
- * (make bench-profile). Two placeholders per question: the customer id (0: none), the number as E.164
- * (NULL: none). */
+/* A focused run first asks which of its steps can find anything (D223): does the customer or number
+ * have a call at all (every step reads the focused calls; not asked when the focus came from a call),
+ * then, in a second read, an appointment booked during one of those calls (rule a), a call that points
+ * to an appointment (a withdrawal), an appointment without a call (rules b and c). Each question is a
+ * superset of its step's: the same rows without the scope's time and tenant, so a 0 means the step
+ * would find nothing, and a 1 runs it as before. They leave out the scope on purpose: on `calls`, with
+ * its 49 indexes, MariaDB's range analysis of the scope's created_at and company_id costs more than
+ * the answer (0.45 ms against 0.03 ms, SHOW PROFILE's "Statistics"). Two reads, because planning the
+ * second read's six subqueries costs about as much as the steps it would skip for the customer who never
+ * called (0.36 ms in one read against 0.15 ms for the first question alone, make bench-profile). The
+ * steps skipped were 0.2-0.6 ms of MariaDB each with no row to find: 0.9 ms of a new web customer's 3.8
+ * ms per Cal.com booking, 1.4 ms of each event of a new caller's call. Two placeholders per question:
+ * the customer id (0: none), the number as E.164 (NULL: none). */
 #define BY_CALLER(sel) "(EXISTS (" sel " c.customer_id = ?) OR EXISTS (" sel " c.from_number = ?))"
-static const char PROBE[] =
-    "SELECT " BY_CALLER("SELECT 1 FROM calls c WHERE") ", "
-    BY_CALLER("SELECT 1 FROM calls c JOIN appointments a ON a.call_id = c.id WHERE") ", "
+static const char ASK_ANY_CALL[] = "SELECT " BY_CALLER("SELECT 1 FROM calls c WHERE");
+static const char ASK_STEPS[] =
+    "SELECT " BY_CALLER("SELECT 1 FROM calls c JOIN appointments a ON a.call_id = c.id WHERE") ", "
     BY_CALLER("SELECT 1 FROM calls c WHERE c.converted_appointment_id IS NOT NULL AND") ","
     " EXISTS (SELECT 1 FROM appointments a WHERE a.call_id IS NULL"
     " AND a.customer_id IN (SELECT f.id FROM customers f WHERE f.id = ? OR f.phone = ?))";
 #undef BY_CALLER
-enum { CAN_ANY_CALL, CAN_RULE_A, CAN_WITHDRAWN, CAN_OPEN, NCAN };
+enum { CAN_RULE_A, CAN_WITHDRAWN, CAN_OPEN, NCAN };
 static const char *const WHOLE[] = {RULE_A(""), WITHDRAWN(""), ELIGIBLE_CALLS(""), OPEN_APPOINTMENTS("")};
 static const char *const FOCUSED[] = {RULE_A(FOCUS_CALLS), WITHDRAWN(FOCUS_CALLS), ELIGIBLE_CALLS(FOCUS_CALLS),
                                       OPEN_APPOINTMENTS(FOCUS_APPTS)};
@@ -302,14 +304,14 @@ static void list_changes(sb_db *db, arena *a, FILE *list)
             fprintf(list, "unlink  %-44s (appointment %s cancelled or deleted)\n", db_cell(&r, i, 0), db_cell(&r, i, 1));
 }
 
-/* The focused run's questions (D223): can[i] = 0 when step i would find nothing. */
-static int probe(sb_db *db, arena *a, db_param customer, db_param phone, int can[NCAN])
+/* The focused run's questions (D223): out[i] = 0 when question i's answer is no. */
+static int ask(sb_db *db, arena *a, const char *sql, db_param customer, db_param phone, int *out, int n)
 {
     db_param p[2 * NCAN];
-    for (int i = 0; i < NCAN; i++) p[2 * i] = customer, p[2 * i + 1] = phone;
+    for (int i = 0; i < n; i++) p[2 * i] = customer, p[2 * i + 1] = phone;
     db_rows r;
-    if (db_query(db, a, PROBE, p, 2 * NCAN, &r) != 0) return -1;
-    for (int i = 0; i < NCAN; i++) can[i] = r.nrows && db_cell_ll(&r, 0, (size_t)i) > 0;
+    if (db_query(db, a, sql, p, (size_t)(2 * n), &r) != 0) return -1;
+    for (int i = 0; i < n; i++) out[i] = r.nrows && db_cell_ll(&r, 0, (size_t)i) > 0;
     return 0;
 }
 
@@ -324,9 +326,11 @@ static int run_steps(sb_db *db, arena *a, const sb_config *cfg, const linker_sco
     size_t nf = focused ? 2 : 0;
     db_param fc = db_int(s->focus_customer_id), fp = db_str(s->focus_phone);
     db_param sc[] = {db_int(s->since), db_int(s->until), db_int(s->company_id), db_int(s->company_id), fc, fp};
-    int can[NCAN] = {1, 1, 1, 1}; /* a whole run asks nothing: every step runs */
-    if (focused && probe(db, a, fc, fp, can) != 0) return -1;
-    if (!can[CAN_ANY_CALL]) return 0; /* nothing to link or unlink, no row, no day to note */
+    int can[NCAN] = {1, 1, 1}; /* a whole run asks nothing: every step runs */
+    int any_call = 1;
+    if (focused && !s->focus_has_call && ask(db, a, ASK_ANY_CALL, fc, fp, &any_call, 1) != 0) return -1;
+    if (!any_call) return 0; /* nothing to link or unlink, no row, no day to note */
+    if (focused && ask(db, a, ASK_STEPS, fc, fp, can, NCAN) != 0) return -1;
     if (step(db, !can[CAN_RULE_A], "RULE_A", q[STMT_RULE_A], sc, 4 + nf, &rows[T_A]) != 0 ||
         step(db, !can[CAN_WITHDRAWN], "WITHDRAWN", q[STMT_WITHDRAWN], sc, 4 + nf, &rows[T_UN]) != 0)
         return -1;

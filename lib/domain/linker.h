@@ -33,6 +33,8 @@ typedef struct linker_scope {
     const char *focus_phone; /* E.164 */
     /* counts the run's set-based steps (the CLI's progress line); NULL: none */
     struct progress *progress;
+    /* the focus is a call's caller, who has that call: the run need not ask (D223) */
+    int focus_has_call;
 } linker_scope;
 
 typedef struct linker_result {

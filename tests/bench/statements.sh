@@ -57,7 +57,7 @@ count() {
       WHEN a LIKE '%information_schema%' THEN 'information_schema reads'
       WHEN a LIKE 'INSERT INTO switchboard_audit%' THEN 'audit rows'
       WHEN a IN ('BEGIN', 'COMMIT', 'ROLLBACK') OR a LIKE 'START TRANSACTION%' OR a LIKE 'SET %' THEN 'transaction control, session'
-      WHEN a LIKE 'SELECT%' THEN 'handler: SELECT'
+      WHEN a LIKE 'SELECT%' OR a LIKE '(SELECT%' THEN 'handler: SELECT'
       ELSE 'handler: INSERT/UPDATE' END k, COUNT(*) n
     FROM (SELECT TRIM(CONVERT(argument USING utf8mb4)) a FROM mysql.general_log
           WHERE command_type IN ('Execute', 'Query') AND thread_id IN

@@ -264,7 +264,7 @@ static void focused_runs_link_what_the_full_run_links(void **state)
     int64_t now = atoll(e2e_scalar("SELECT UNIX_TIMESTAMP()", NULL, 0));
     linker_result lr;
     /* the full run, rolled back: its temporary tables stay for the session, and must be empty again */
-    linker_scope all = {32, now - 86400, now + 1, 0, NULL, NULL};
+    linker_scope all = {32, now - 86400, now + 1, 0, NULL, NULL, 0};
     assert_int_equal(db_begin(e2e_db()), 0);
     assert_int_equal(linker_run(e2e_db(), e2e_arena(), e2e_config(), &all, 0, 0, NULL, &lr), 0);
     const char *full = links_of_32();
@@ -275,7 +275,7 @@ static void focused_runs_link_what_the_full_run_links(void **state)
     /* one focused run per person, as the events would run them, each committed */
     for (int i = 1; i <= 5; i++) {
         const char *phone = arena_printf(e2e_arena(), "+49152320000%d", i);
-        linker_scope one = {32, now - 86400, now + 1, 320000 + i, phone, NULL};
+        linker_scope one = {32, now - 86400, now + 1, 320000 + i, phone, NULL, 0};
         assert_int_equal(db_begin(e2e_db()), 0);
         assert_int_equal(linker_run(e2e_db(), e2e_arena(), e2e_config(), &one, 0, 0, NULL, &lr), 0);
         assert_int_equal(db_commit(e2e_db()), 0);

@@ -475,7 +475,7 @@ static void a_focused_run_links_only_its_customer_or_caller(void **state)
     int64_t now = atoll(e2e_scalar("SELECT UNIX_TIMESTAMP()", NULL, 0));
     linker_result lr;
     /* the first caller's booking event: its customer (the call has none: matched by number) */
-    linker_scope one = {23, now - 86400, now + 1, 230001, "+4915230000001", NULL};
+    linker_scope one = {23, now - 86400, now + 1, 230001, "+4915230000001", NULL, 0};
     assert_int_equal(db_begin(e2e_db()), 0);
     assert_int_equal(linker_run(e2e_db(), e2e_arena(), e2e_config(), &one, 0, 0, NULL, &lr), 0);
     assert_int_equal(db_commit(e2e_db()), 0);
@@ -483,7 +483,7 @@ static void a_focused_run_links_only_its_customer_or_caller(void **state)
     EQ(e2e_scalar("SELECT appointment_made FROM calls WHERE retell_call_id = 'call_focus_1'", NULL, 0), "1");
     EQ(e2e_scalar("SELECT appointment_made FROM calls WHERE retell_call_id = 'call_focus_2'", NULL, 0), "0");
     /* the second caller's call event: a number only */
-    linker_scope two = {23, now - 86400, now + 1, 0, "+4915230000002", NULL};
+    linker_scope two = {23, now - 86400, now + 1, 0, "+4915230000002", NULL, 0};
     assert_int_equal(db_begin(e2e_db()), 0);
     assert_int_equal(linker_run(e2e_db(), e2e_arena(), e2e_config(), &two, 0, 0, NULL, &lr), 0);
     assert_int_equal(db_commit(e2e_db()), 0);
