@@ -245,7 +245,14 @@ int record_update(sb_db *db, arena *a, const char *table, uint64_t id, const fie
         p[np++] = idp;
         rc = db_exec(db, buf_cstr(&upd), p, np, NULL, NULL);
         if (rc == 0) rc = write_audit(db, table, id, company_id, "update", buf_cstr(&changes), why);
-        if (rc == 0 && dated) daily_stats_note_written(db, table, db_cell_ll(&cur, 0, n), db_cell_ll(&cur, 0, n + 1));
+        if (rc == 0 && dated) { /* the day the row was on, and the one it is on now if this update moved it */
+            long long company = db_cell_ll(&cur, 0, n), created = db_cell_ll(&cur, 0, n + 1);
+            daily_stats_note_written(db, table, company, created);
+            const field *co = find_field(f, n, "company_id"), *cr = find_field(f, n, "created_at");
+            if ((co && co->kind == F_INT) || (cr && cr->kind == F_TIME))
+                daily_stats_note_written(db, table, co && co->kind == F_INT ? co->num : company,
+                                         cr && cr->kind == F_TIME ? cr->num : created);
+        }
     }
     buf_free(&upd);
     buf_free(&changes);
