@@ -108,7 +108,7 @@ enum { STMT_RULE_A, STMT_WITHDRAWN, STMT_ELIGIBLE_CALLS, STMT_OPEN_APPOINTMENTS 
  * its 49 indexes, MariaDB's range analysis of the scope's created_at and company_id costs more than
  * the answer (0.45 ms against 0.03 ms, SHOW PROFILE's "Statistics"). Two reads, because planning the
  * second read's six subqueries costs about as much as the steps it would skip for the customer who never
- * called (0.36 ms in one read against 0.15 ms for the first question alone, make bench-profile). The
+ * called (0.40 ms in one read against 0.13 ms for the first question alone, make bench-profile). The
  * steps skipped were 0.2-0.6 ms of MariaDB each with no row to find: 0.9 ms of a new web customer's 3.8
  * ms per Cal.com booking, 1.4 ms of each event of a new caller's call. Two placeholders per question:
  * the customer id (0: none), the number as E.164 (NULL: none). */
