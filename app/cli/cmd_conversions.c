@@ -92,7 +92,7 @@ int cmd_detect_conversions(sb_app *app, int argc, char **argv)
     uint64_t run = 0;
     progress pr;
     progress_start(&pr, stderr, "detect-conversions", "steps", 0, app->quiet);
-    linker_scope scope = {company, since, until, 0, NULL, &pr, 0};/* the whole scope: no focus */
+    linker_scope scope = {company, since, until, 0, NULL, &pr, 0}; /* the whole scope: no focus */
     linker_result res;
     char sc[200], t0[32], t1[32];
     time_format_iso(since, t0, sizeof t0);
